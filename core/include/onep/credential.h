@@ -1,0 +1,148 @@
+// Webhook credentials: the record, the narrow store interface, and the
+// service that validates admin requests and issues tokens on top of a store.
+//
+// The store is the only part that talks to Redis (RedisCredentialStore in
+// redis_credential_store.h); the service is tested against a fake store too.
+#ifndef ONEP_CREDENTIAL_H_
+#define ONEP_CREDENTIAL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "onep/status.h"
+
+namespace onep {
+
+enum class CredentialType { kHits, kDeploy };
+
+const char* CredentialTypeName(CredentialType type);  // "hits", "deploy"
+std::optional<CredentialType> ParseCredentialType(std::string_view name);
+
+inline constexpr int64_t kMaxGraceMs = 7LL * 24 * 3600 * 1000;
+inline constexpr std::string_view kCredentialIdPrefix = "wh_";
+inline constexpr std::size_t kCredentialIdChars = 16;
+
+struct Credential {
+  std::string id;
+  std::string org;
+  CredentialType type = CredentialType::kHits;
+  std::string name;
+  std::string app;  // empty: not bound to an application (hits only)
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> rotated_at_ms;
+  std::optional<int64_t> last_used_at_ms;
+  std::optional<int64_t> expires_at_ms;
+  std::string token_hint;  // "…WXYZ"
+
+  // "active", or "expired" once expires_at has passed.
+  const char* State(int64_t now_ms) const;
+};
+
+// A token as the store sees it: never the token itself.
+struct StoredToken {
+  std::string hash;  // TokenHash(token)
+  std::string hint;  // TokenHint(token)
+};
+
+struct AuditEntry {
+  int64_t time_ms = 0;
+  std::string action;      // create, rotate, rename, delete
+  std::string credential;  // credential id
+  std::string actor;       // local user name
+};
+
+struct OrgSummary {
+  std::string org;
+  int64_t credentials = 0;
+  int64_t events = 0;  // events ever recorded for the org
+};
+
+// Thread-safety: implementations are used by one thread at a time.
+// Every mutating call is atomic: it happens whole or not at all.
+class CredentialStore {
+ public:
+  virtual ~CredentialStore() = default;
+
+  // Stores a new credential; the store sets created_at_ms (its clock) and, when
+  // expires_in_ms > 0, expires_at_ms. Conflict when the id exists or, for a
+  // deploy credential, the app already has one.
+  virtual Result<Credential> Create(const Credential& cred, const StoredToken& token,
+                                    int64_t expires_in_ms, const std::string& actor) = 0;
+
+  // nullopt when there is no such credential.
+  virtual Result<std::optional<Credential>> Get(const std::string& id) = 0;
+
+  // The org's credentials, oldest first; empty when the org has none.
+  virtual Result<std::vector<Credential>> List(const std::string& org) = 0;
+
+  // True while the org has credentials or events.
+  virtual Result<bool> OrgExists(const std::string& org) = 0;
+
+  // Makes `token` the only current token; the previous one stays valid for
+  // grace_ms (0: stops now). Any earlier grace period ends now. Renames too
+  // when new_name is non-empty. NotFound when there is no such credential.
+  virtual Result<Credential> ReplaceToken(const std::string& id, const StoredToken& token,
+                                          const std::string& new_name, int64_t grace_ms,
+                                          const std::string& actor) = 0;
+
+  // Removes the credential and every token of it; its events stay.
+  // NotFound when there is no such credential.
+  virtual Status Delete(const std::string& id, const std::string& actor) = 0;
+
+  virtual Result<std::vector<OrgSummary>> Orgs() = 0;
+
+  // Newest first, at most `limit`.
+  virtual Result<std::vector<AuditEntry>> Audit(const std::string& org, std::size_t limit) = 0;
+
+  // The id of the credential `token_hash` authenticates right now (current
+  // token, or previous token within its grace period, not expired); nullopt
+  // otherwise. What the module's record script checks, for tools and tests.
+  virtual Result<std::optional<std::string>> Authenticate(const std::string& token_hash) = 0;
+};
+
+struct CreateRequest {
+  std::string org;
+  std::string type;  // "hits" | "deploy"
+  std::string name;
+  std::string app;   // required for deploy
+  int64_t expires_in_ms = 0;  // 0: never
+};
+
+// A credential with its token, as create/rotate/rename return it: the only
+// time a token exists outside the caller's hands.
+struct IssuedCredential {
+  Credential credential;
+  std::string token;
+};
+
+// Validates admin input, generates ids and tokens, and calls the store.
+// InvalidArgument names the bad input; NotFound for an unknown id.
+class CredentialService {
+ public:
+  CredentialService(CredentialStore& store, std::string actor)
+      : store_(store), actor_(std::move(actor)) {}
+
+  Result<IssuedCredential> Create(const CreateRequest& request);
+  Result<IssuedCredential> Rotate(const std::string& id, int64_t grace_ms);
+  Result<IssuedCredential> Rename(const std::string& id, const std::string& name,
+                                  int64_t grace_ms);
+  Status Delete(const std::string& id);
+
+ private:
+  Result<IssuedCredential> Reissue(const std::string& id, const std::string& name,
+                                   int64_t grace_ms);
+  CredentialStore& store_;
+  std::string actor_;
+};
+
+// A curl command that posts a first event with this credential, safe to paste
+// in a POSIX shell. base_url like "http://localhost/onep" (no trailing slash needed).
+std::string CurlCommand(const Credential& cred, const std::string& token,
+                        const std::string& base_url);
+
+}  // namespace onep
+
+#endif  // ONEP_CREDENTIAL_H_

@@ -1,0 +1,50 @@
+// Webhook events: the three types and the validation of a request body.
+#ifndef ONEP_EVENT_H_
+#define ONEP_EVENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "onep/status.h"
+
+namespace onep {
+
+enum class EventType { kHit, kFailure, kDeploy };
+
+// "hit", "failure", "deploy".
+const char* EventTypeName(EventType type);
+std::optional<EventType> ParseEventType(std::string_view name);
+
+// Limits applied by ParseEvent (documented in docs/api.md).
+inline constexpr int64_t kMaxCount = 10000;
+inline constexpr int64_t kMaxEventAgeMs = 30LL * 24 * 3600 * 1000;  // timestamps up to 30 days old
+inline constexpr int64_t kMaxEventSkewMs = 3600LL * 1000;            // and 1 hour in the future
+inline constexpr int kMaxJsonDepth = 16;
+
+// A request body that passed validation, ready to record.
+struct ValidatedEvent {
+  EventType type = EventType::kHit;
+  std::string app;         // empty: the credential's app applies
+  int64_t time_ms = 0;     // 0: "now" as Redis records it
+  int64_t count = 1;       // hits and failures; 1 for deploys
+  std::string deploy_id;   // deploys only; empty: none
+  // The event's own fields as a compact JSON object, defaults applied:
+  // {"count":3,"message":"..."} or {"version":"1.2.0","environment":"production",...}.
+  std::string fields_json;
+};
+
+// Validates `body` for the route of `type`, field by field.
+// InvalidJson: not UTF-8 JSON, not an object, duplicate keys, nested deeper than kMaxJsonDepth.
+// InvalidEvent: a field is missing, unknown, of the wrong type or out of range;
+//   the message names the field ("count must be an integer from 1 to 10000").
+// `now_ms` bounds `timestamp`.
+Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t now_ms);
+
+// Idempotency-Key header values: 1-200 printable ASCII characters.
+bool IsValidIdempotencyKey(std::string_view key);
+
+}  // namespace onep
+
+#endif  // ONEP_EVENT_H_

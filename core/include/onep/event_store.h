@@ -1,0 +1,109 @@
+// Recording and reading events in Redis.
+//
+// Record() is the one function that records a validated webhook event: a
+// single Lua script (one round trip) that authenticates the token hash, checks
+// the credential, applies the rate limit and idempotency, appends the event to
+// the org's stream, updates counters and last_used_at, and says what happened.
+#ifndef ONEP_EVENT_STORE_H_
+#define ONEP_EVENT_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "onep/event.h"
+#include "onep/keys.h"
+#include "onep/redis.h"
+
+namespace onep {
+
+struct RecordRequest {
+  std::string token_hash;       // TokenHash() of a well-formed token
+  ValidatedEvent event;
+  std::string idempotency_key;  // empty: none
+  uint32_t rate_limit = 0;      // accepted events per second per credential; 0: off
+};
+
+struct RecordOutcome {
+  enum class Kind {
+    kAccepted,      // recorded; event_id is new
+    kDuplicate,     // Idempotency-Key or deploy_id seen before; event_id is the first one
+    kInvalidToken,  // unknown, rotated away, deleted or expired
+    kForbidden,     // right token, wrong route for its type, or app differs
+    kRateLimited,   // retry_after_s says when to try again
+    kInvalidEvent,  // e.g. no app and the credential is not bound to one
+  };
+  Kind kind = Kind::kInvalidToken;
+  std::string event_id;       // accepted, duplicate
+  std::string credential_id;  // every kind but invalid token
+  std::string org;            // every kind but invalid token
+  std::string message;        // forbidden, invalid event: says why
+  int retry_after_s = 0;      // rate limited
+};
+
+struct StoredEvent {
+  std::string id;  // stream id, e.g. "1764237600000-0"
+  std::string type;
+  std::string credential;
+  std::string app;
+  int64_t time_ms = 0;      // the event's time (its timestamp, or when recorded)
+  std::string fields_json;  // the event's own fields as a JSON object
+};
+
+struct EventQuery {
+  std::string org;
+  std::string app;                 // empty: all
+  std::optional<EventType> type;   // nullopt: all
+  int64_t since_ms = 0;            // recorded at or after; 0: no bound
+  std::size_t limit = 100;         // newest `limit` matching events
+};
+
+struct AppStats {
+  std::string app;
+  int64_t hits = 0;
+  int64_t failures = 0;
+  int64_t deploys = 0;
+  std::optional<double> failure_rate;  // failures / (hits + failures); nullopt when both 0
+};
+
+inline constexpr uint64_t kDefaultStreamMaxLen = 1000000;
+inline constexpr int64_t kStatsRetentionMs = 32LL * 24 * 3600 * 1000;
+
+// Stateless apart from its configuration; thread-safe.
+class EventStore {
+ public:
+  explicit EventStore(KeySpace keys, uint64_t stream_max_len = kDefaultStreamMaxLen)
+      : keys_(std::move(keys)), stream_max_len_(stream_max_len) {}
+
+  // One round trip (two only if Redis lost its script cache). Unavailable when
+  // Redis is unreachable or timed out: the caller must not report acceptance.
+  Result<RecordOutcome> Record(RedisConnection& conn, const RecordRequest& request) const;
+
+  // Matching events, oldest first (the newest `limit` of them).
+  Result<std::vector<StoredEvent>> List(RedisConnection& conn, const EventQuery& query) const;
+
+  // Matching events recorded after stream id `after_id` ("$" style ids are not
+  // accepted: pass the last id seen, or "0-0"), waiting up to block_ms for one.
+  // When `cursor` is given it is set to the last id read, matching or not:
+  // pass it as the next after_id so filtered-out events are not read again.
+  Result<std::vector<StoredEvent>> ReadAfter(RedisConnection& conn, const EventQuery& query,
+                                             const std::string& after_id, int64_t block_ms,
+                                             std::string* cursor = nullptr) const;
+
+  // The id of the newest event of the org, "0-0" when there is none.
+  Result<std::string> LastId(RedisConnection& conn, const std::string& org) const;
+
+  // Per-app totals over [now - window_ms, now], in whole hours (the current
+  // hour included). Apps sorted by name; `app` non-empty restricts to one.
+  Result<std::vector<AppStats>> Stats(RedisConnection& conn, const std::string& org,
+                                      const std::string& app, int64_t window_ms) const;
+
+ private:
+  KeySpace keys_;
+  uint64_t stream_max_len_;
+};
+
+}  // namespace onep
+
+#endif  // ONEP_EVENT_STORE_H_

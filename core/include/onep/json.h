@@ -1,0 +1,26 @@
+// RAII for Jansson values.
+#ifndef ONEP_JSON_H_
+#define ONEP_JSON_H_
+
+#include <jansson.h>
+
+#include <memory>
+#include <string>
+
+namespace onep {
+
+struct JsonDeleter {
+  void operator()(json_t* value) const { json_decref(value); }
+};
+// Owns one reference.
+using JsonPtr = std::unique_ptr<json_t, JsonDeleter>;
+
+// Compact (one line) or indented, keys in insertion order, UTF-8 kept as is.
+std::string JsonDump(const json_t* value, bool pretty = false);
+
+// A JSON string value, or null when `present` is false.
+JsonPtr JsonStringOrNull(const std::string& value, bool present);
+
+}  // namespace onep
+
+#endif  // ONEP_JSON_H_

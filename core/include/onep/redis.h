@@ -1,0 +1,100 @@
+// A Redis connection: RAII over a hiredis 0.14 context, with timeouts.
+//
+// Every value goes to Redis as its own argument (redisCommandArgv), so no
+// user-supplied string can change a command. Replies are copied into Reply
+// values, so no hiredis object outlives a call.
+//
+// Thread-safety: a RedisConnection is used by one thread at a time.
+#ifndef ONEP_REDIS_H_
+#define ONEP_REDIS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "onep/redis_url.h"
+#include "onep/status.h"
+
+struct redisContext;
+
+namespace onep {
+
+struct Reply {
+  enum class Type { kNil, kString, kInteger, kArray, kStatus, kError };
+  Type type = Type::kNil;
+  std::string str;  // kString, kStatus, kError
+  long long integer = 0;
+  std::vector<Reply> elements;  // kArray
+
+  bool is_nil() const { return type == Type::kNil; }
+  bool is_error() const { return type == Type::kError; }
+};
+
+// A Lua script with its SHA1, computed once.
+class Script {
+ public:
+  explicit Script(std::string source);
+  const std::string& source() const { return source_; }
+  const std::string& sha1() const { return sha1_; }
+
+ private:
+  std::string source_;
+  std::string sha1_;
+};
+
+struct RedisOptions {
+  RedisEndpoint endpoint;
+  std::chrono::milliseconds timeout{500};  // bounds connect and every command
+};
+
+class RedisConnection {
+ public:
+  // Connects, authenticates and selects the db, each bounded by the timeout.
+  // Unavailable naming the (redacted) server when that fails.
+  static Result<std::unique_ptr<RedisConnection>> Connect(const RedisOptions& options);
+
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // One command, one round trip. An error reply from Redis comes back as an
+  // OK Result holding a Reply of Type::kError; Unavailable means the
+  // connection failed (it is then broken() and must be dropped).
+  Result<Reply> Command(const std::vector<std::string>& argv);
+
+  // Several commands in one round trip; replies in order.
+  Result<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
+
+  // EVALSHA; on NOSCRIPT loads the script with EVAL (a second round trip, only
+  // after Redis lost its script cache). Error replies become Internal.
+  Result<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
+                     const std::vector<std::string>& args);
+
+  // True after an I/O error or timeout: the connection must not be reused.
+  bool broken() const { return broken_; }
+  // True when the last failure was the server closing the connection (EOF or
+  // reset) rather than a timeout: the command was not executed by a live
+  // server, so a caller may retry it once on a fresh connection.
+  bool closed_by_peer() const { return closed_by_peer_; }
+  // Commands sent on this connection so far (for tests of the cost model).
+  uint64_t commands_sent() const { return commands_sent_; }
+  const RedisEndpoint& endpoint() const { return options_.endpoint; }
+
+ private:
+  explicit RedisConnection(RedisOptions options);
+  Status Fail(std::string_view what);
+  Result<Reply> ReadReply();
+
+  RedisOptions options_;
+  redisContext* ctx_ = nullptr;
+  bool broken_ = false;
+  bool closed_by_peer_ = false;
+  uint64_t commands_sent_ = 0;
+};
+
+}  // namespace onep
+
+#endif  // ONEP_REDIS_H_

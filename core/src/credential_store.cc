@@ -1,0 +1,132 @@
+// CredentialService: admin-side rules on top of any CredentialStore.
+#include <string>
+
+#include "onep/credential.h"
+#include "onep/parse.h"
+#include "onep/token.h"
+
+namespace onep {
+namespace {
+
+// 'text' quoted for a POSIX shell.
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+Result<StoredToken> NewToken(std::string& token) {
+  auto generated = GenerateToken();
+  if (!generated.ok()) return generated.status();
+  token = std::move(generated).value();
+  return StoredToken{TokenHash(token), TokenHint(token)};
+}
+
+Status CheckGrace(int64_t grace_ms) {
+  if (grace_ms < 0 || grace_ms > kMaxGraceMs) {
+    return Status::InvalidArgument("grace period must be between 0 and 7 days");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* CredentialTypeName(CredentialType type) {
+  return type == CredentialType::kDeploy ? "deploy" : "hits";
+}
+
+std::optional<CredentialType> ParseCredentialType(std::string_view name) {
+  if (name == "hits") return CredentialType::kHits;
+  if (name == "deploy") return CredentialType::kDeploy;
+  return std::nullopt;
+}
+
+const char* Credential::State(int64_t now_ms) const {
+  return expires_at_ms && *expires_at_ms <= now_ms ? "expired" : "active";
+}
+
+Result<IssuedCredential> CredentialService::Create(const CreateRequest& request) {
+  if (!IsValidSlug(request.org)) {
+    return Status::InvalidArgument("org \"" + request.org +
+                                   "\" must match ^[a-z0-9][a-z0-9-]{0,62}$");
+  }
+  auto type = ParseCredentialType(request.type);
+  if (!type) return Status::InvalidArgument("type must be hits or deploy");
+  if (Status s = ValidateName(request.name); !s.ok()) return s;
+  if (!request.app.empty() && !IsValidSlug(request.app)) {
+    return Status::InvalidArgument("app \"" + request.app +
+                                   "\" must match ^[a-z0-9][a-z0-9-]{0,62}$");
+  }
+  if (*type == CredentialType::kDeploy && request.app.empty()) {
+    return Status::InvalidArgument("a deploy credential needs --app (one per application)");
+  }
+  if (request.expires_in_ms < 0) return Status::InvalidArgument("expiry must be positive");
+
+  Credential cred;
+  auto id = RandomId(kCredentialIdPrefix, kCredentialIdChars);
+  if (!id.ok()) return id.status();
+  cred.id = std::move(id).value();
+  cred.org = request.org;
+  cred.type = *type;
+  cred.name = request.name;
+  cred.app = request.app;
+  IssuedCredential issued;
+  auto stored_token = NewToken(issued.token);
+  if (!stored_token.ok()) return stored_token.status();
+  auto stored = store_.Create(cred, *stored_token, request.expires_in_ms, actor_);
+  if (!stored.ok()) return stored.status();
+  issued.credential = std::move(stored).value();
+  return issued;
+}
+
+Result<IssuedCredential> CredentialService::Rotate(const std::string& id, int64_t grace_ms) {
+  return Reissue(id, "", grace_ms);
+}
+
+Result<IssuedCredential> CredentialService::Rename(const std::string& id, const std::string& name,
+                                                   int64_t grace_ms) {
+  if (Status s = ValidateName(name); !s.ok()) return s;
+  return Reissue(id, name, grace_ms);
+}
+
+Result<IssuedCredential> CredentialService::Reissue(const std::string& id,
+                                                    const std::string& name, int64_t grace_ms) {
+  if (Status s = CheckGrace(grace_ms); !s.ok()) return s;
+  IssuedCredential issued;
+  auto stored_token = NewToken(issued.token);
+  if (!stored_token.ok()) return stored_token.status();
+  auto cred = store_.ReplaceToken(id, *stored_token, name, grace_ms, actor_);
+  if (!cred.ok()) return cred.status();
+  issued.credential = std::move(cred).value();
+  return issued;
+}
+
+Status CredentialService::Delete(const std::string& id) { return store_.Delete(id, actor_); }
+
+std::string CurlCommand(const Credential& cred, const std::string& token,
+                        const std::string& base_url) {
+  std::string base = base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string route;
+  std::string body;
+  if (cred.type == CredentialType::kDeploy) {
+    route = "/deploys";
+    body = R"({"version":"0.0.1","environment":"production","description":"first deploy from onepctl"})";
+  } else {
+    route = "/hits";
+    // An unbound hits credential names the app in each event.
+    body = cred.app.empty() ? R"({"app":"example","count":1,"message":"first event from onepctl"})"
+                            : R"({"count":1,"message":"first event from onepctl"})";
+  }
+  return "curl -sS -X POST " + ShellQuote(base + route) + " -H " +
+         ShellQuote("Authorization: Bearer " + token) + " -H " +
+         ShellQuote("Content-Type: application/json") + " --data " + ShellQuote(body);
+}
+
+}  // namespace onep

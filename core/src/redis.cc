@@ -1,0 +1,194 @@
+#include "onep/redis.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <utility>
+
+namespace onep {
+namespace {
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+Reply Convert(const redisReply* r) {
+  Reply out;
+  switch (r->type) {
+    case REDIS_REPLY_STRING:
+      out.type = Reply::Type::kString;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = Reply::Type::kStatus;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = Reply::Type::kError;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = Reply::Type::kInteger;
+      out.integer = r->integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = Reply::Type::kArray;
+      out.elements.reserve(r->elements);
+      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
+      break;
+    default:
+      out.type = Reply::Type::kNil;
+  }
+  return out;
+}
+
+std::string HexSha1(const std::string& data) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : digest) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+}  // namespace
+
+Script::Script(std::string source) : source_(std::move(source)), sha1_(HexSha1(source_)) {}
+
+RedisConnection::RedisConnection(RedisOptions options) : options_(std::move(options)) {}
+
+RedisConnection::~RedisConnection() {
+  if (ctx_ != nullptr) redisFree(ctx_);
+}
+
+Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOptions& options) {
+  std::unique_ptr<RedisConnection> conn(new RedisConnection(options));
+  const RedisEndpoint& ep = options.endpoint;
+  timeval tv = ToTimeval(options.timeout);
+  conn->ctx_ = ep.is_unix ? redisConnectUnixWithTimeout(ep.path.c_str(), tv)
+                          : redisConnectWithTimeout(ep.host.c_str(), ep.port, tv);
+  if (conn->ctx_ == nullptr) {
+    return Status::Unavailable("cannot connect to " + ep.Redacted() + ": out of memory");
+  }
+  if (conn->ctx_->err != 0) {
+    return Status::Unavailable("cannot connect to " + ep.Redacted() + ": " + conn->ctx_->errstr);
+  }
+  if (redisSetTimeout(conn->ctx_, tv) != REDIS_OK) {
+    return Status::Unavailable("cannot set timeout on " + ep.Redacted());
+  }
+  if (!ep.is_unix) redisEnableKeepAlive(conn->ctx_);
+
+  auto check = [&](const Result<Reply>& r, const char* what) -> Status {
+    if (!r.ok()) return r.status();
+    if (r->is_error()) {
+      return Status::Unavailable(std::string(what) + " refused by " + ep.Redacted() + ": " +
+                                 r->str);
+    }
+    return Status::Ok();
+  };
+  if (!ep.password.empty()) {
+    Status s = check(conn->Command({"AUTH", ep.password}), "AUTH");
+    if (!s.ok()) return s;
+  }
+  if (ep.db != 0) {
+    Status s = check(conn->Command({"SELECT", std::to_string(ep.db)}), "SELECT");
+    if (!s.ok()) return s;
+  }
+  return conn;
+}
+
+Status RedisConnection::Fail(std::string_view what) {
+  int saved_errno = errno;
+  broken_ = true;
+  closed_by_peer_ =
+      ctx_->err == REDIS_ERR_EOF ||
+      (ctx_->err == REDIS_ERR_IO && (saved_errno == ECONNRESET || saved_errno == EPIPE));
+  std::string reason = ctx_->errstr[0] != '\0' ? ctx_->errstr : "unknown error";
+  if (ctx_->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
+    reason = "timed out after " + std::to_string(options_.timeout.count()) + "ms";
+  }
+  return Status::Unavailable(std::string(what) + " " + options_.endpoint.Redacted() + ": " +
+                             reason);
+}
+
+Result<Reply> RedisConnection::ReadReply() {
+  void* raw = nullptr;
+  errno = 0;
+  if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
+    return Fail("no reply from");
+  }
+  ReplyPtr reply(static_cast<redisReply*>(raw));
+  return Convert(reply.get());
+}
+
+Result<std::vector<Reply>> RedisConnection::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  if (broken_) return Status::Unavailable("connection to " + options_.endpoint.Redacted() +
+                                          " is broken");
+  std::vector<const char*> argv;
+  std::vector<size_t> argvlen;
+  for (const auto& command : commands) {
+    argv.clear();
+    argvlen.clear();
+    for (const auto& arg : command) {
+      argv.push_back(arg.data());
+      argvlen.push_back(arg.size());
+    }
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(),
+                               argvlen.data()) != REDIS_OK) {
+      return Fail("cannot send to");
+    }
+    ++commands_sent_;
+  }
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    auto reply = ReadReply();
+    if (!reply.ok()) return reply.status();
+    replies.push_back(std::move(reply).value());
+  }
+  return replies;
+}
+
+Result<Reply> RedisConnection::Command(const std::vector<std::string>& argv) {
+  auto replies = Pipeline({argv});
+  if (!replies.ok()) return replies.status();
+  return std::move(replies->front());
+}
+
+Result<Reply> RedisConnection::Eval(const Script& script, const std::vector<std::string>& keys,
+                                    const std::vector<std::string>& args) {
+  std::vector<std::string> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1());
+  argv.push_back(std::to_string(keys.size()));
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto reply = Command(argv);
+  if (reply.ok() && reply->is_error() && reply->str.rfind("NOSCRIPT", 0) == 0) {
+    // Redis restarted or SCRIPT FLUSH: EVAL loads the script and runs it.
+    argv[0] = "EVAL";
+    argv[1] = script.source();
+    reply = Command(argv);
+  }
+  if (!reply.ok()) return reply;
+  if (reply->is_error()) return Status::Internal("script failed: " + reply->str);
+  return reply;
+}
+
+}  // namespace onep

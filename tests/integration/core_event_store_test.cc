@@ -1,0 +1,308 @@
+// EventStore::Record against a real Redis: every outcome, the cost model, and
+// the read side.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "onep/credential.h"
+#include "onep/event_store.h"
+#include "onep/parse.h"
+#include "onep/redis_credential_store.h"
+#include "onep/token.h"
+#include "support/redis_server.h"
+
+namespace onep {
+namespace {
+
+using Kind = RecordOutcome::Kind;
+
+class EventStoreTest : public ::testing::Test {
+ protected:
+  EventStoreTest()
+      : conn_(redis_.Connect()),
+        keys_("onep:"),
+        creds_(*conn_, keys_),
+        service_(creds_, "tester"),
+        events_(keys_) {}
+
+  IssuedCredential Create(const std::string& org, const std::string& type,
+                          const std::string& app, int64_t expires_in_ms = 0) {
+    auto issued = service_.Create({org, type, "test " + type, app, expires_in_ms});
+    EXPECT_TRUE(issued.ok()) << issued.status().ToString();
+    return issued.value();
+  }
+
+  RecordOutcome Record(const std::string& token, EventType type, const std::string& body,
+                       const std::string& idempotency_key = "", uint32_t rate_limit = 0) {
+    auto event = ParseEvent(type, body, NowMs());
+    EXPECT_TRUE(event.ok()) << event.status().ToString();
+    auto outcome = events_.Record(*conn_, {TokenHash(token), event.value(), idempotency_key,
+                                           rate_limit});
+    EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+    return outcome.ok() ? outcome.value() : RecordOutcome{};
+  }
+
+  size_t StreamLength(const std::string& org) {
+    return static_cast<size_t>(conn_->Command({"XLEN", keys_.Events(org)})->integer);
+  }
+
+  testing::RedisServer redis_;
+  std::unique_ptr<RedisConnection> conn_;
+  KeySpace keys_;
+  RedisCredentialStore creds_;
+  CredentialService service_;
+  EventStore events_;
+};
+
+TEST_F(EventStoreTest, AcceptsAHitAndRecordsEverything) {
+  auto cred = Create("acme", "hits", "");
+  auto out = Record(cred.token, EventType::kHit, R"({"app":"web","count":3,"message":"ok"})");
+  ASSERT_EQ(out.kind, Kind::kAccepted);
+  EXPECT_EQ(out.credential_id, cred.credential.id);
+  EXPECT_EQ(out.org, "acme");
+  EXPECT_FALSE(out.event_id.empty());
+
+  auto listed = events_.List(*conn_, {"acme", "", std::nullopt, 0, 10});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, out.event_id);
+  EXPECT_EQ((*listed)[0].type, "hit");
+  EXPECT_EQ((*listed)[0].app, "web");
+  EXPECT_EQ((*listed)[0].credential, cred.credential.id);
+  EXPECT_NE((*listed)[0].fields_json.find("\"count\":3"), std::string::npos);
+
+  auto stats = events_.Stats(*conn_, "acme", "", 24 * 3600 * 1000LL);
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ((*stats)[0].app, "web");
+  EXPECT_EQ((*stats)[0].hits, 3);
+  EXPECT_EQ((*stats)[0].failures, 0);
+  ASSERT_TRUE((*stats)[0].failure_rate.has_value());
+  EXPECT_DOUBLE_EQ(*(*stats)[0].failure_rate, 0.0);
+
+  auto got = creds_.Get(cred.credential.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_TRUE((*got)->last_used_at_ms.has_value());
+}
+
+TEST_F(EventStoreTest, CostsOneRoundTripAndOneEvalsha) {
+  auto cred = Create("acme", "hits", "web");
+  Record(cred.token, EventType::kHit, "{}");  // the first call may have to load the script
+  long long evalsha_before = redis_.CommandCalls("evalsha");
+  long long eval_before = redis_.CommandCalls("eval");
+  uint64_t sent_before = conn_->commands_sent();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(Record(cred.token, EventType::kHit, "{}").kind, Kind::kAccepted);
+  }
+  EXPECT_EQ(conn_->commands_sent() - sent_before, 10u);
+  EXPECT_EQ(redis_.CommandCalls("evalsha") - evalsha_before, 10);
+  EXPECT_EQ(redis_.CommandCalls("eval") - eval_before, 0);
+}
+
+TEST_F(EventStoreTest, ReloadsTheScriptAfterScriptFlush) {
+  auto cred = Create("acme", "hits", "web");
+  ASSERT_EQ(Record(cred.token, EventType::kHit, "{}").kind, Kind::kAccepted);
+  ASSERT_EQ(conn_->Command({"SCRIPT", "FLUSH"})->str, "OK");
+  EXPECT_EQ(Record(cred.token, EventType::kHit, "{}").kind, Kind::kAccepted);
+  EXPECT_EQ(StreamLength("acme"), 2u);
+}
+
+TEST_F(EventStoreTest, UnknownTokenIsInvalid) {
+  Create("acme", "hits", "web");
+  auto token = GenerateToken().value();
+  auto out = Record(token, EventType::kHit, "{}");
+  EXPECT_EQ(out.kind, Kind::kInvalidToken);
+  EXPECT_TRUE(out.credential_id.empty());
+  EXPECT_EQ(StreamLength("acme"), 0u);
+}
+
+TEST_F(EventStoreTest, RotatedDeletedAndExpiredTokensAreInvalid) {
+  auto rotated = Create("acme", "hits", "web");
+  ASSERT_TRUE(service_.Rotate(rotated.credential.id, 0).ok());
+  EXPECT_EQ(Record(rotated.token, EventType::kHit, "{}").kind, Kind::kInvalidToken);
+
+  auto deleted = Create("acme", "hits", "api");
+  ASSERT_EQ(Record(deleted.token, EventType::kHit, "{}").kind, Kind::kAccepted);
+  ASSERT_TRUE(service_.Delete(deleted.credential.id).ok());
+  EXPECT_EQ(Record(deleted.token, EventType::kHit, "{}").kind, Kind::kInvalidToken);
+  EXPECT_EQ(StreamLength("acme"), 1u);  // its past event stays
+
+  auto expiring = Create("acme", "hits", "batch", 300);
+  ASSERT_EQ(Record(expiring.token, EventType::kHit, "{}").kind, Kind::kAccepted);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(Record(expiring.token, EventType::kHit, "{}").kind, Kind::kInvalidToken);
+  auto got = creds_.Get(expiring.credential.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_STREQ((*got)->State(NowMs()), "expired");
+}
+
+TEST_F(EventStoreTest, WrongRouteOrAppIsForbidden) {
+  auto hits = Create("acme", "hits", "web");
+  auto deploy = Create("acme", "deploy", "web");
+  auto out = Record(hits.token, EventType::kDeploy, R"({"version":"1"})");
+  EXPECT_EQ(out.kind, Kind::kForbidden);
+  EXPECT_EQ(out.credential_id, hits.credential.id);
+  EXPECT_EQ(Record(deploy.token, EventType::kHit, "{}").kind, Kind::kForbidden);
+  EXPECT_EQ(Record(deploy.token, EventType::kFailure, "{}").kind, Kind::kForbidden);
+  out = Record(hits.token, EventType::kHit, R"({"app":"other"})");
+  EXPECT_EQ(out.kind, Kind::kForbidden);
+  EXPECT_NE(out.message.find("web"), std::string::npos);
+  out = Record(deploy.token, EventType::kDeploy, R"({"version":"1","app":"other"})");
+  EXPECT_EQ(out.kind, Kind::kForbidden);
+  EXPECT_EQ(StreamLength("acme"), 0u);
+  // The bound app itself is fine, named or not.
+  EXPECT_EQ(Record(hits.token, EventType::kHit, R"({"app":"web"})").kind, Kind::kAccepted);
+  EXPECT_EQ(Record(deploy.token, EventType::kDeploy, R"({"version":"1"})").kind, Kind::kAccepted);
+}
+
+TEST_F(EventStoreTest, UnboundHitsCredentialNeedsAnApp) {
+  auto cred = Create("acme", "hits", "");
+  auto out = Record(cred.token, EventType::kFailure, R"({"error":"boom"})");
+  EXPECT_EQ(out.kind, Kind::kInvalidEvent);
+  EXPECT_NE(out.message.find("app"), std::string::npos);
+  EXPECT_EQ(StreamLength("acme"), 0u);
+}
+
+TEST_F(EventStoreTest, IdempotencyKeyReturnsTheFirstEvent) {
+  auto cred = Create("acme", "hits", "web");
+  auto first = Record(cred.token, EventType::kHit, "{}", "key-1");
+  ASSERT_EQ(first.kind, Kind::kAccepted);
+  auto again = Record(cred.token, EventType::kHit, "{}", "key-1");
+  EXPECT_EQ(again.kind, Kind::kDuplicate);
+  EXPECT_EQ(again.event_id, first.event_id);
+  auto other = Record(cred.token, EventType::kHit, "{}", "key-2");
+  EXPECT_EQ(other.kind, Kind::kAccepted);
+  EXPECT_EQ(StreamLength("acme"), 2u);
+  // Keys are per credential: another credential may reuse the same key.
+  auto second = Create("acme", "hits", "api");
+  EXPECT_EQ(Record(second.token, EventType::kHit, "{}", "key-1").kind, Kind::kAccepted);
+  long long ttl = conn_->Command({"PTTL", "onep:{acme}:idem:" + cred.credential.id + ":" +
+                                             conn_->Command({"EVAL", "return redis.sha1hex(ARGV[1])",
+                                                             "0", "key-1"})->str})->integer;
+  EXPECT_GT(ttl, 86390000);
+  EXPECT_LE(ttl, 86400000);
+}
+
+TEST_F(EventStoreTest, RepeatedDeployIdIsNotRecordedTwice) {
+  auto cred = Create("acme", "deploy", "web");
+  auto first = Record(cred.token, EventType::kDeploy, R"({"version":"1.0","deploy_id":"ci-42"})");
+  ASSERT_EQ(first.kind, Kind::kAccepted);
+  auto again = Record(cred.token, EventType::kDeploy, R"({"version":"1.0","deploy_id":"ci-42"})");
+  EXPECT_EQ(again.kind, Kind::kDuplicate);
+  EXPECT_EQ(again.event_id, first.event_id);
+  EXPECT_EQ(Record(cred.token, EventType::kDeploy, R"({"version":"1.1","deploy_id":"ci-43"})").kind,
+            Kind::kAccepted);
+  EXPECT_EQ(StreamLength("acme"), 2u);
+  auto stats = events_.Stats(*conn_, "acme", "web", 3600 * 1000);
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ((*stats)[0].deploys, 2);
+  EXPECT_FALSE((*stats)[0].failure_rate.has_value());
+}
+
+TEST_F(EventStoreTest, RateLimitCountsAcceptedEventsPerSecond) {
+  auto cred = Create("acme", "hits", "web");
+  // Start at the beginning of a second so the window does not roll over mid-test.
+  auto t = conn_->Command({"TIME"});
+  long long usec = std::stoll(t->elements[1].str);
+  if (usec > 500000) std::this_thread::sleep_for(std::chrono::microseconds(1000000 - usec + 1000));
+  int accepted = 0, limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto out = Record(cred.token, EventType::kHit, "{}", "", 3);
+    if (out.kind == Kind::kAccepted) ++accepted;
+    if (out.kind == Kind::kRateLimited) {
+      ++limited;
+      EXPECT_EQ(out.retry_after_s, 1);
+    }
+  }
+  EXPECT_EQ(accepted, 3);
+  EXPECT_EQ(limited, 2);
+  EXPECT_EQ(StreamLength("acme"), 3u);
+}
+
+TEST_F(EventStoreTest, OrgsAreIsolated) {
+  auto a = Create("org-a", "hits", "");
+  Create("org-b", "hits", "");
+  ASSERT_EQ(Record(a.token, EventType::kHit, R"({"app":"web"})").kind, Kind::kAccepted);
+  EXPECT_EQ(StreamLength("org-a"), 1u);
+  EXPECT_EQ(StreamLength("org-b"), 0u);
+  auto b_stats = events_.Stats(*conn_, "org-b", "", 3600 * 1000);
+  ASSERT_TRUE(b_stats.ok());
+  EXPECT_TRUE(b_stats->empty());
+}
+
+TEST_F(EventStoreTest, ListFiltersAndLimits) {
+  auto hits = Create("acme", "hits", "");
+  auto deploy = Create("acme", "deploy", "web");
+  for (int i = 0; i < 5; ++i) Record(hits.token, EventType::kHit, R"({"app":"web"})");
+  for (int i = 0; i < 3; ++i) Record(hits.token, EventType::kFailure, R"({"app":"api"})");
+  Record(deploy.token, EventType::kDeploy, R"({"version":"2"})");
+
+  auto failures = events_.List(*conn_, {"acme", "", EventType::kFailure, 0, 100});
+  ASSERT_TRUE(failures.ok());
+  EXPECT_EQ(failures->size(), 3u);
+  auto web = events_.List(*conn_, {"acme", "web", std::nullopt, 0, 100});
+  ASSERT_TRUE(web.ok());
+  EXPECT_EQ(web->size(), 6u);
+  EXPECT_EQ(web->back().type, "deploy");  // newest last
+  auto last2 = events_.List(*conn_, {"acme", "", std::nullopt, 0, 2});
+  ASSERT_TRUE(last2.ok());
+  ASSERT_EQ(last2->size(), 2u);
+  EXPECT_EQ((*last2)[0].type, "failure");
+  EXPECT_EQ((*last2)[1].type, "deploy");
+  auto future = events_.List(*conn_, {"acme", "", std::nullopt, NowMs() + 60000, 100});
+  ASSERT_TRUE(future.ok());
+  EXPECT_TRUE(future->empty());
+}
+
+TEST_F(EventStoreTest, ReadAfterMovesTheCursorPastFilteredEvents) {
+  auto hits = Create("acme", "hits", "");
+  auto start = events_.LastId(*conn_, "acme");
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(*start, "0-0");
+  Record(hits.token, EventType::kHit, R"({"app":"web"})");
+  Record(hits.token, EventType::kHit, R"({"app":"api"})");
+  std::string cursor;
+  auto got = events_.ReadAfter(*conn_, {"acme", "api", std::nullopt, 0, 100}, *start, 10, &cursor);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].app, "api");
+  EXPECT_EQ(cursor, *events_.LastId(*conn_, "acme"));
+  auto none = events_.ReadAfter(*conn_, {"acme", "", std::nullopt, 0, 100}, cursor, 10, &cursor);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(EventStoreTest, StoppedRedisIsUnavailableAndNothingIsAccepted) {
+  auto cred = Create("acme", "hits", "web");
+  auto event = ParseEvent(EventType::kHit, "{}", NowMs()).value();
+  redis_.Stop();
+  auto out = events_.Record(*conn_, {TokenHash(cred.token), event, "", 0});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), Code::kUnavailable);
+  EXPECT_TRUE(conn_->broken());
+  EXPECT_TRUE(conn_->closed_by_peer());
+  redis_.Start();
+}
+
+TEST_F(EventStoreTest, SlowRedisTimesOutWithoutClosedByPeer) {
+  RedisOptions options;
+  options.endpoint.host = "127.0.0.1";
+  options.endpoint.port = redis_.port();
+  options.timeout = std::chrono::milliseconds(200);
+  auto fast = RedisConnection::Connect(options);
+  ASSERT_TRUE(fast.ok());
+  ASSERT_TRUE(conn_->Command({"CLIENT", "PAUSE", "1000", "ALL"}).ok());
+  auto begin = std::chrono::steady_clock::now();
+  auto reply = (*fast)->Command({"PING"});
+  auto elapsed = std::chrono::steady_clock::now() - begin;
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().code(), Code::kUnavailable);
+  EXPECT_NE(reply.status().message().find("timed out"), std::string::npos);
+  EXPECT_TRUE((*fast)->broken());
+  EXPECT_FALSE((*fast)->closed_by_peer());
+  EXPECT_LT(elapsed, std::chrono::milliseconds(900));
+}
+
+}  // namespace
+}  // namespace onep

@@ -1,0 +1,43 @@
+// Running real binaries from tests: spawn, wait, capture output.
+#ifndef ONEP_TESTS_SUPPORT_PROCESS_H_
+#define ONEP_TESTS_SUPPORT_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace onep::testing {
+
+struct RunResult {
+  int exit_code = -1;  // -1: killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] (a path) with the given arguments and extra environment
+// variables, stdin from `input`, and waits for it.
+RunResult Run(const std::vector<std::string>& argv,
+              const std::map<std::string, std::string>& env = {}, const std::string& input = "");
+
+// Starts argv in the background with stdout/stderr appended to log_path.
+// Returns the pid, or -1.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path);
+
+// A loopback TCP port that was free a moment ago.
+int FreePort();
+
+// A fresh directory under $TMPDIR (or /tmp), removed by RemoveTree.
+std::string MakeTempDir(const std::string& tag);
+void RemoveTree(const std::string& path);
+
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool PortAcceptsConnections(int port);
+
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& content);
+
+}  // namespace onep::testing
+
+#endif  // ONEP_TESTS_SUPPORT_PROCESS_H_

@@ -1,0 +1,50 @@
+// A real redis-server on a free loopback port, in a temporary folder, for the
+// lifetime of the object. Stopped by its own pid only.
+#ifndef ONEP_TESTS_SUPPORT_REDIS_SERVER_H_
+#define ONEP_TESTS_SUPPORT_REDIS_SERVER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onep/redis.h"
+
+namespace onep::testing {
+
+class RedisServer {
+ public:
+  // Starts redis-server with `extra_config` lines appended to its config.
+  // Aborts the test (gtest fatal failure) when it does not come up.
+  explicit RedisServer(std::vector<std::string> extra_config = {});
+  ~RedisServer();
+
+  int port() const { return port_; }
+  std::string url() const;  // redis://127.0.0.1:PORT/0
+  const std::string& dir() const { return dir_; }
+
+  // A new client connection (fails the test if it cannot connect).
+  std::unique_ptr<RedisConnection> Connect() const;
+
+  // Stops the server (SIGTERM, wait) / starts it again on the same port and dir.
+  void Stop();
+  void Start();
+
+  // Every key and every value in the db as text: "key => value" lines, for
+  // tests that look for secrets.
+  std::string DumpAll() const;
+
+  // calls of `command` (lowercase, e.g. "evalsha") in INFO commandstats.
+  long long CommandCalls(const std::string& command) const;
+
+ private:
+  std::vector<std::string> extra_config_;
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace onep::testing
+
+#endif  // ONEP_TESTS_SUPPORT_REDIS_SERVER_H_

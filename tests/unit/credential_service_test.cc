@@ -1,0 +1,180 @@
+// CredentialService rules against an in-memory fake store (fast, no Redis).
+// The same rules run against a real Redis in tests/integration.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "onep/credential.h"
+#include "onep/token.h"
+
+namespace onep {
+namespace {
+
+// Keeps what the service hands it, so tests can see exactly that.
+class FakeCredentialStore : public CredentialStore {
+ public:
+  struct Replacement {
+    std::string id, hash, name, actor;
+    int64_t grace_ms;
+  };
+
+  Result<Credential> Create(const Credential& cred, const StoredToken& token,
+                            int64_t expires_in_ms, const std::string& actor) override {
+    if (creds_.count(cred.id) != 0) return Status::Conflict("id exists");
+    Credential stored = cred;
+    stored.created_at_ms = 1000;
+    stored.token_hint = token.hint;
+    if (expires_in_ms > 0) stored.expires_at_ms = 1000 + expires_in_ms;
+    creds_[cred.id] = stored;
+    hashes_[token.hash] = cred.id;
+    actors_.push_back(actor);
+    return stored;
+  }
+  Result<std::optional<Credential>> Get(const std::string& id) override {
+    auto it = creds_.find(id);
+    if (it == creds_.end()) return std::optional<Credential>();
+    return std::optional<Credential>(it->second);
+  }
+  Result<std::vector<Credential>> List(const std::string&) override {
+    return std::vector<Credential>();
+  }
+  Result<bool> OrgExists(const std::string&) override { return false; }
+  Result<Credential> ReplaceToken(const std::string& id, const StoredToken& token,
+                                  const std::string& new_name, int64_t grace_ms,
+                                  const std::string& actor) override {
+    auto it = creds_.find(id);
+    if (it == creds_.end()) return Status::NotFound("no credential " + id);
+    replacements_.push_back({id, token.hash, new_name, actor, grace_ms});
+    if (!new_name.empty()) it->second.name = new_name;
+    it->second.token_hint = token.hint;
+    hashes_[token.hash] = id;
+    return it->second;
+  }
+  Status Delete(const std::string& id, const std::string&) override {
+    return creds_.erase(id) == 1 ? Status::Ok() : Status::NotFound("no credential " + id);
+  }
+  Result<std::vector<OrgSummary>> Orgs() override { return std::vector<OrgSummary>(); }
+  Result<std::vector<AuditEntry>> Audit(const std::string&, std::size_t) override {
+    return std::vector<AuditEntry>();
+  }
+  Result<std::optional<std::string>> Authenticate(const std::string& hash) override {
+    auto it = hashes_.find(hash);
+    if (it == hashes_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  std::map<std::string, Credential> creds_;
+  std::map<std::string, std::string> hashes_;
+  std::vector<std::string> actors_;
+  std::vector<Replacement> replacements_;
+};
+
+TEST(CredentialServiceTest, CreateHandsTheStoreOnlyAHash) {
+  FakeCredentialStore store;
+  CredentialService service(store, "bob");
+  auto issued = service.Create({"acme", "hits", "Checkout job", "", 0});
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  EXPECT_TRUE(CheckTokenFormat(issued->token).ok());
+  EXPECT_EQ(issued->credential.id.size(), kCredentialIdPrefix.size() + kCredentialIdChars);
+  ASSERT_EQ(store.hashes_.size(), 1u);
+  EXPECT_EQ(store.hashes_.begin()->first, TokenHash(issued->token));
+  EXPECT_EQ(issued->credential.token_hint, TokenHint(issued->token));
+  EXPECT_EQ(store.actors_, std::vector<std::string>{"bob"});
+}
+
+TEST(CredentialServiceTest, CreateValidatesEveryField) {
+  FakeCredentialStore store;
+  CredentialService service(store, "bob");
+  struct Case {
+    CreateRequest request;
+    const char* mentions;
+  } cases[] = {
+      {{"", "hits", "n", "", 0}, "org"},
+      {{"-acme", "hits", "n", "", 0}, "org"},
+      {{"acme_corp", "hits", "n", "", 0}, "org"},
+      {{std::string(64, 'a'), "hits", "n", "", 0}, "org"},
+      {{"acme", "", "n", "", 0}, "type"},
+      {{"acme", "Hits", "n", "", 0}, "type"},
+      {{"acme", "hits", "", "", 0}, "name"},
+      {{"acme", "hits", std::string(101, 'x'), "", 0}, "name"},
+      {{"acme", "hits", "bad\x01name", "", 0}, "name"},
+      {{"acme", "hits", "n", "Web", 0}, "app"},
+      {{"acme", "deploy", "n", "", 0}, "app"},
+      {{"acme", "hits", "n", "", -5}, "expiry"},
+  };
+  for (const auto& c : cases) {
+    auto r = service.Create(c.request);
+    ASSERT_FALSE(r.ok()) << c.mentions;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << c.mentions;
+    EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
+        << c.mentions << ": " << r.status().message();
+  }
+  EXPECT_TRUE(store.creds_.empty());
+  // The longest valid values pass.
+  EXPECT_TRUE(service.Create({std::string(63, 'a'), "hits", std::string(100, 'x'), "", 0}).ok());
+}
+
+TEST(CredentialServiceTest, RotateAndRenamePassNewHashGraceAndName) {
+  FakeCredentialStore store;
+  CredentialService service(store, "carol");
+  auto issued = service.Create({"acme", "hits", "n", "", 0}).value();
+  auto rotated = service.Rotate(issued.credential.id, 2000);
+  ASSERT_TRUE(rotated.ok());
+  auto renamed = service.Rename(issued.credential.id, "new", 0);
+  ASSERT_TRUE(renamed.ok());
+  ASSERT_EQ(store.replacements_.size(), 2u);
+  EXPECT_EQ(store.replacements_[0].hash, TokenHash(rotated->token));
+  EXPECT_EQ(store.replacements_[0].grace_ms, 2000);
+  EXPECT_EQ(store.replacements_[0].name, "");
+  EXPECT_EQ(store.replacements_[1].hash, TokenHash(renamed->token));
+  EXPECT_EQ(store.replacements_[1].name, "new");
+  EXPECT_EQ(store.replacements_[1].actor, "carol");
+  EXPECT_NE(rotated->token, renamed->token);
+  EXPECT_NE(rotated->token, issued.token);
+}
+
+TEST(CredentialServiceTest, GraceAndNameAreCheckedBeforeTheStore) {
+  FakeCredentialStore store;
+  CredentialService service(store, "carol");
+  auto id = service.Create({"acme", "hits", "n", "", 0})->credential.id;
+  EXPECT_EQ(service.Rotate(id, kMaxGraceMs + 1).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service.Rotate(id, -1).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service.Rename(id, "", 0).status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(store.replacements_.empty());
+  EXPECT_TRUE(service.Rotate(id, kMaxGraceMs).ok());
+  EXPECT_EQ(service.Rotate("wh_nope", 0).status().code(), Code::kNotFound);
+}
+
+TEST(CurlCommandTest, PostsAFirstEventToTheRightRoute) {
+  Credential hits;
+  hits.type = CredentialType::kHits;
+  hits.app = "web";
+  std::string token = GenerateToken().value();
+  std::string curl = CurlCommand(hits, token, "http://127.0.0.1:8080/onep/");
+  EXPECT_EQ(curl.rfind("curl ", 0), 0u);
+  EXPECT_NE(curl.find("'http://127.0.0.1:8080/onep/hits'"), std::string::npos) << curl;
+  EXPECT_NE(curl.find("'Authorization: Bearer " + token + "'"), std::string::npos);
+  EXPECT_NE(curl.find("'Content-Type: application/json'"), std::string::npos);
+  EXPECT_EQ(curl.find("\"app\""), std::string::npos);  // bound: no app needed
+
+  hits.app.clear();
+  EXPECT_NE(CurlCommand(hits, token, "http://x/onep").find("\"app\":\"example\""),
+            std::string::npos);
+
+  Credential deploy;
+  deploy.type = CredentialType::kDeploy;
+  deploy.app = "web";
+  std::string d = CurlCommand(deploy, token, "http://x/onep");
+  EXPECT_NE(d.find("'http://x/onep/deploys'"), std::string::npos);
+  EXPECT_NE(d.find("\"version\""), std::string::npos);
+}
+
+TEST(CurlCommandTest, QuotesSingleQuotesForTheShell) {
+  Credential hits;
+  hits.app = "web";
+  std::string curl = CurlCommand(hits, "t", "http://x/it's");
+  EXPECT_NE(curl.find("'http://x/it'\\''s/hits'"), std::string::npos) << curl;
+}
+
+}  // namespace
+}  // namespace onep
