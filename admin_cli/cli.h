@@ -1,0 +1,166 @@
+// onepctl: the command table, the parsed command line and the context that
+// command handlers run in. Handlers turn core results into output and an exit
+// code; they never spell out a Redis command (core does that).
+#ifndef ONEP_ADMIN_CLI_CLI_H_
+#define ONEP_ADMIN_CLI_CLI_H_
+
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "onep/credential.h"
+#include "onep/keys.h"
+#include "onep/redis.h"
+#include "onep/redis_credential_store.h"
+#include "onep/status.h"
+
+namespace onep::cli {
+
+// The exit status is the CLI's whole error contract (docs/cli.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,   // Redis unreachable, or another runtime failure
+  kExitUsage = 2,     // usage error or invalid input
+  kExitNotFound = 3,  // no such credential or organization
+};
+
+// The exit code for a core status that is not OK.
+int ExitCodeFor(Code code);
+
+struct OptionSpec {
+  std::string_view name;        // "--org"
+  std::string_view value_name;  // "ORG"; empty: a flag without a value
+  std::string_view help;
+  bool required = false;
+};
+
+struct Invocation;
+class Context;
+using Handler = int (*)(Context&, const Invocation&);
+
+// One entry per command: drives dispatch, argument checks and --help.
+struct CommandSpec {
+  std::string_view name;
+  std::string_view summary;            // one line, for the global help
+  std::vector<std::string_view> args;  // positional arguments, all required ("ID", "NAME")
+  std::vector<OptionSpec> options;     // the command's own options
+  std::string_view description;        // a paragraph for `onepctl CMD --help`
+  std::vector<std::string_view> examples;
+  Handler handler = nullptr;
+};
+
+const std::vector<CommandSpec>& Commands();
+const CommandSpec* FindCommand(std::string_view name);
+const std::vector<OptionSpec>& GlobalOptions();
+
+// "onepctl create --org ORG ... [--app APP]"
+std::string Synopsis(const CommandSpec& command);
+std::string GlobalHelp();
+std::string CommandHelp(const CommandSpec& command);
+
+// A command line after parsing, before anything is checked against Redis.
+struct Invocation {
+  const CommandSpec* command = nullptr;
+  std::map<std::string, std::string, std::less<>> options;  // "--org" -> value; flags -> ""
+  std::vector<std::string> args;
+  // Global options.
+  std::optional<std::string> redis_url;
+  std::optional<std::string> prefix;
+  bool json = false;
+  bool help = false;
+  bool version = false;
+  // The first usage error met (what is wrong), empty when none. --help still
+  // wins over it, so that `onepctl create --bogus --help` shows the help.
+  std::string error;
+
+  bool Has(std::string_view option) const { return options.count(option) != 0; }
+  // The option's value, or nullptr when it was not given.
+  const std::string* Get(std::string_view option) const;
+};
+
+// Parses argv without the program name. Global options are accepted before
+// and after the command name; "--name=value" and "--name value" both work;
+// "--" ends the options.
+Invocation ParseArgs(const std::vector<std::string>& argv);
+
+// Text the user typed, quoted for an error message: control characters
+// replaced, long values cut, and anything that looks like a token withheld.
+std::string QuoteInput(std::string_view text);
+
+// What a command handler may touch of the outside world; main() wires it to
+// the process, tests to string streams.
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+  bool stdin_is_tty = false;
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+};
+
+class Context {
+ public:
+  Context(Io io, const Invocation& invocation);
+  ~Context();
+
+  std::ostream& out() { return io_.out; }
+  std::ostream& err() { return io_.err; }
+  std::istream& in() { return io_.in; }
+  bool stdin_is_tty() const { return io_.stdin_is_tty; }
+  bool json() const { return invocation_.json; }
+  const CommandSpec& command() const { return *invocation_.command; }
+  // The environment variable, nullopt when unset or empty.
+  std::optional<std::string> Env(const std::string& name) const;
+
+  // Prints "onepctl: <what>; <todo>" as one line on stderr, returns exit_code.
+  int Fail(int exit_code, const std::string& what, const std::string& todo);
+  // Same for a non-OK core status; `todo` empty picks the usual advice.
+  int Fail(const Status& status, const std::string& todo = "");
+  // A usage error pointing at `onepctl CMD --help`.
+  int UsageError(const std::string& what);
+
+  // Connects on first use (--redis, ONEP_REDIS_URL, default; --prefix,
+  // ONEP_KEY_PREFIX, default). On failure the error is printed and the
+  // exit code returned in *exit_code; the pointer is then null.
+  RedisConnection* Redis(int* exit_code);
+  CredentialStore* Credentials(int* exit_code);
+  const KeySpace& keys() const { return *keys_; }
+  // The local user, recorded in the audit log.
+  const std::string& actor();
+
+ private:
+  Io io_;
+  const Invocation& invocation_;
+  std::unique_ptr<RedisConnection> conn_;
+  std::optional<KeySpace> keys_;
+  std::unique_ptr<RedisCredentialStore> store_;
+  std::string actor_;
+};
+
+// Runs one command line and returns the exit code.
+int Run(const std::vector<std::string>& argv, Io io);
+
+// Command handlers (credential_commands.cc, event_commands.cc).
+int CreateCommand(Context& ctx, const Invocation& inv);
+int ListCommand(Context& ctx, const Invocation& inv);
+int ShowCommand(Context& ctx, const Invocation& inv);
+int RotateCommand(Context& ctx, const Invocation& inv);
+int RenameCommand(Context& ctx, const Invocation& inv);
+int DeleteCommand(Context& ctx, const Invocation& inv);
+int OrgsCommand(Context& ctx, const Invocation& inv);
+int EventsCommand(Context& ctx, const Invocation& inv);
+int StatsCommand(Context& ctx, const Invocation& inv);
+int AuditCommand(Context& ctx, const Invocation& inv);
+
+// Shared by handlers: the org named by --org, checked to be a valid slug and
+// to exist. Returns kExitOk and sets *org, or prints the error and returns
+// the exit code.
+int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org);
+
+}  // namespace onep::cli
+
+#endif  // ONEP_ADMIN_CLI_CLI_H_

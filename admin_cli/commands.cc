@@ -1,0 +1,254 @@
+// The command table: one entry per command, driving dispatch and --help.
+#include <algorithm>
+#include <ostream>
+#include <string>
+
+#include "cli.h"
+
+#ifndef ONEP_VERSION
+#define ONEP_VERSION "unknown"
+#endif
+
+namespace onep::cli {
+namespace {
+
+constexpr std::string_view kDurationHelp = "500ms, 30s, 15m, 24h, 7d; a bare number means seconds";
+
+const OptionSpec kOrg{"--org", "ORG", "the organization's slug", true};
+const OptionSpec kAppFilter{"--app", "APP", "only this application"};
+const OptionSpec kGrace{"--grace", "DURATION",
+                        "the old token keeps working this long, at most 7d (default: stops now)"};
+const OptionSpec kLimit{"--limit", "N", "at most N entries, the newest (default 100, max 10000)"};
+
+std::vector<CommandSpec> BuildCommands() {
+  return {
+      {"create",
+       "create a credential; prints its token once and a curl command",
+       {},
+       {kOrg,
+        {"--type", "hits|deploy", "hits: hits and failures; deploy: deployments", true},
+        {"--name", "NAME", "1-100 printable characters", true},
+        {"--app", "APP",
+         "application slug: required for deploy (one deploy credential per application); "
+         "binds a hits credential to one application"},
+        {"--expires", "DURATION", "the credential stops working after this long (default: never)"},
+        {"--url", "BASE_URL",
+         "where mod_onep is mounted, for the curl command (default: $ONEP_URL, else "
+         "http://localhost/onep)"}},
+       "Creates a webhook credential and prints its id, its token and a curl command that "
+       "posts a first event. The token is shown this once only: only its hash is stored.",
+       {"onepctl create --org acme --type hits --name 'nightly jobs'",
+        "onepctl create --org acme --type deploy --name 'CI deploys' --app api --expires 90d"},
+       CreateCommand},
+      {"list",
+       "list an organization's credentials (never their tokens)",
+       {},
+       {kOrg,
+        {"--app", "APP", "only the credentials bound to this application"},
+        {"--type", "hits|deploy", "only credentials of this type"}},
+       "Lists the organization's credentials, oldest first: id, name, type, application, the "
+       "last 4 characters of the current token, when it was created and last used, and state.",
+       {"onepctl list --org acme", "onepctl list --org acme --app api --type deploy --json"},
+       ListCommand},
+      {"show",
+       "show one credential (never its token)",
+       {"ID"},
+       {},
+       "Shows one credential by id (wh_...).",
+       {"onepctl show wh_4fQx9TbR2kLm8ZpA"},
+       ShowCommand},
+      {"rotate",
+       "issue a new token; the old one stops working",
+       {"ID"},
+       {kGrace},
+       "Issues a new token for the credential and prints it once with its curl command. The "
+       "old token stops working at once, or after the grace period. Rotating again ends any "
+       "earlier grace period, so at most two tokens are ever valid.",
+       {"onepctl rotate wh_4fQx9TbR2kLm8ZpA", "onepctl rotate wh_4fQx9TbR2kLm8ZpA --grace 1h"},
+       RotateCommand},
+      {"rename",
+       "rename a credential; this issues a new token too",
+       {"ID", "NAME"},
+       {kGrace},
+       "Gives the credential a new name and, as a rotation does, a new token, printed once. "
+       "The old token stops working at once, or after the grace period.",
+       {"onepctl rename wh_4fQx9TbR2kLm8ZpA 'CI deploys (GitLab)'"},
+       RenameCommand},
+      {"delete",
+       "delete a credential; its token stops working, its events stay",
+       {"ID"},
+       {{"--yes", "", "do not ask for confirmation (required when stdin is not a terminal)"}},
+       "Deletes the credential and every token of it, at once. Events it recorded stay. "
+       "Asks for confirmation on a terminal unless --yes is given.",
+       {"onepctl delete wh_4fQx9TbR2kLm8ZpA", "onepctl delete wh_4fQx9TbR2kLm8ZpA --yes"},
+       DeleteCommand},
+      {"orgs",
+       "list organizations with their credential and event counts",
+       {},
+       {},
+       "Lists every organization with the number of its credentials and of the events it "
+       "ever recorded.",
+       {"onepctl orgs", "onepctl orgs --json"},
+       OrgsCommand},
+      {"events",
+       "show recorded events, newest last; --follow keeps printing",
+       {},
+       {kOrg,
+        kAppFilter,
+        {"--type", "hit|failure|deploy", "only events of this type"},
+        {"--since", "DURATION", "only events recorded within this long"},
+        kLimit,
+        {"--follow", "", "after the last N, print new events as they arrive, until Ctrl-C"}},
+       "Prints the organization's recorded events, newest last. With --json, an array; with "
+       "--json --follow, one compact object per line.",
+       {"onepctl events --org acme --since 1h", "onepctl events --org acme --type deploy --follow"},
+       EventsCommand},
+      {"stats",
+       "hits, failures, failure rate and deploys per application",
+       {},
+       {kOrg,
+        kAppFilter,
+        {"--since", "DURATION", "the window, in whole hours, at most 30d (default 24h)"}},
+       "Totals per application over the window (whole hours, the current hour included). The "
+       "failure rate is failures / (hits + failures).",
+       {"onepctl stats --org acme", "onepctl stats --org acme --app api --since 7d --json"},
+       StatsCommand},
+      {"audit",
+       "the organization's credential changes and who made them",
+       {},
+       {kOrg, kLimit},
+       "Lists the organization's credential changes (create, rotate, rename, delete), newest "
+       "last, with the local user who made each one.",
+       {"onepctl audit --org acme --limit 20"},
+       AuditCommand},
+  };
+}
+
+std::string OptionLabel(const OptionSpec& option) {
+  std::string label(option.name);
+  if (!option.value_name.empty()) label += " " + std::string(option.value_name);
+  return label;
+}
+
+void AppendOptions(std::string& out, const std::vector<OptionSpec>& options) {
+  std::size_t width = 0;
+  for (const auto& option : options) width = std::max(width, OptionLabel(option).size());
+  for (const auto& option : options) {
+    std::string label = OptionLabel(option);
+    out += "  " + label + std::string(width - label.size() + 2, ' ') + std::string(option.help);
+    out += "\n";
+  }
+}
+
+}  // namespace
+
+const std::vector<CommandSpec>& Commands() {
+  static const std::vector<CommandSpec> commands = BuildCommands();
+  return commands;
+}
+
+const CommandSpec* FindCommand(std::string_view name) {
+  for (const auto& command : Commands()) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+const std::vector<OptionSpec>& GlobalOptions() {
+  static const std::vector<OptionSpec> options = {
+      {"--redis", "URL",
+       "Redis server: redis://[:password@]host:port[/db] or unix:///path[?db=N] "
+       "(default: $ONEP_REDIS_URL, else redis://127.0.0.1:6379/0)"},
+      {"--prefix", "STRING", "prefix of every Redis key (default: $ONEP_KEY_PREFIX, else onep:)"},
+      {"--json", "", "machine-readable output on stdout"},
+      {"--help", "", "this help; 'onepctl COMMAND --help' for one command"},
+      {"--version", "", "print the version"},
+  };
+  return options;
+}
+
+std::string Synopsis(const CommandSpec& command) {
+  std::string out = "onepctl " + std::string(command.name);
+  for (const auto& arg : command.args) out += " " + std::string(arg);
+  for (const auto& option : command.options) {
+    out += option.required ? " " + OptionLabel(option) : " [" + OptionLabel(option) + "]";
+  }
+  return out;
+}
+
+std::string GlobalHelp() {
+  std::string out =
+      "onepctl: manage onep webhook credentials and read the events they record.\n\n"
+      "Usage: onepctl [GLOBAL OPTIONS] COMMAND [ARGS] [OPTIONS]\n\nCommands:\n";
+  std::size_t width = 0;
+  for (const auto& command : Commands()) width = std::max(width, command.name.size());
+  for (const auto& command : Commands()) {
+    out += "  " + std::string(command.name) + std::string(width - command.name.size() + 2, ' ') +
+           std::string(command.summary) + "\n";
+  }
+  out += "\nGlobal options (before or after the command):\n";
+  AppendOptions(out, GlobalOptions());
+  out += "\nDurations: " + std::string(kDurationHelp) +
+         ".\n"
+         "Environment: ONEP_REDIS_URL, ONEP_KEY_PREFIX, ONEP_URL (base URL in curl commands).\n"
+         "Exit status: 0 success; 1 Redis unreachable or runtime failure; 2 usage error or\n"
+         "invalid input; 3 no such credential or organization.\n\n"
+         "Run 'onepctl COMMAND --help' for a command's options and examples.\n";
+  return out;
+}
+
+std::string CommandHelp(const CommandSpec& command) {
+  std::string out =
+      "Usage: " + Synopsis(command) + "\n\n" + std::string(command.description) + "\n";
+  if (!command.options.empty()) {
+    out += "\nOptions:\n";
+    AppendOptions(out, command.options);
+  }
+  out += "\nGlobal options: --redis URL, --prefix STRING, --json (see 'onepctl --help').\n";
+  bool takes_duration = std::any_of(command.options.begin(), command.options.end(),
+                                    [](const OptionSpec& o) { return o.value_name == "DURATION"; });
+  if (takes_duration) out += "Durations: " + std::string(kDurationHelp) + ".\n";
+  out += command.examples.size() == 1 ? "\nExample:\n" : "\nExamples:\n";
+  for (const auto& example : command.examples) out += "  " + std::string(example) + "\n";
+  return out;
+}
+
+int Run(const std::vector<std::string>& argv, Io io) {
+  Invocation inv = ParseArgs(argv);
+  if (inv.help) {
+    io.out << (inv.command != nullptr ? CommandHelp(*inv.command) : GlobalHelp());
+    return kExitOk;
+  }
+  if (inv.version) {
+    io.out << "onepctl " << ONEP_VERSION << "\n";
+    return kExitOk;
+  }
+  auto usage = [&io](const std::string& what, const std::string& todo) {
+    io.err << "onepctl: " << what << "; " << todo << "\n";
+    return kExitUsage;
+  };
+  if (!inv.error.empty()) {
+    return usage(inv.error, inv.command != nullptr
+                                ? "see 'onepctl " + std::string(inv.command->name) + " --help'"
+                                : "run 'onepctl --help' to see the commands and options");
+  }
+  if (inv.command == nullptr) return usage("no command given", "run 'onepctl --help'");
+
+  const CommandSpec& command = *inv.command;
+  std::string todo = "usage: " + Synopsis(command);
+  if (inv.args.size() < command.args.size()) {
+    return usage("missing " + std::string(command.args[inv.args.size()]), todo);
+  }
+  if (inv.args.size() > command.args.size()) {
+    return usage("unexpected argument " + QuoteInput(inv.args[command.args.size()]), todo);
+  }
+  for (const auto& option : command.options) {
+    if (option.required && !inv.Has(option.name)) {
+      return usage("missing " + OptionLabel(option), todo);
+    }
+  }
+  Context ctx(std::move(io), inv);
+  return command.handler(ctx, inv);
+}
+
+}  // namespace onep::cli

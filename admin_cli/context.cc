@@ -1,0 +1,153 @@
+// Context: the connection, the error line and the exit code for handlers.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <ostream>
+#include <vector>
+
+#include "cli.h"
+#include "onep/parse.h"
+#include "onep/redis_url.h"
+#include "output.h"
+
+namespace onep::cli {
+namespace {
+
+// Long enough for a loaded server, short enough that a wrong address fails
+// fast; above the 1s blocking read of `events --follow`.
+constexpr std::chrono::milliseconds kRedisTimeout{2000};
+
+std::string LocalUser() {
+  std::vector<char> buf(16384);
+  passwd pw;
+  passwd* found = nullptr;
+  if (getpwuid_r(geteuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr &&
+      found->pw_name != nullptr && found->pw_name[0] != '\0') {
+    return found->pw_name;
+  }
+  return "";
+}
+
+// "cannot connect to URL: reason" from core becomes "reason".
+std::string ConnectReason(const std::string& message, const std::string& redacted_url) {
+  std::string marker = redacted_url + ": ";
+  std::size_t at = message.find(marker);
+  return at == std::string::npos ? message : message.substr(at + marker.size());
+}
+
+}  // namespace
+
+Context::Context(Io io, const Invocation& invocation)
+    : io_(std::move(io)), invocation_(invocation) {}
+
+Context::~Context() = default;
+
+std::optional<std::string> Context::Env(const std::string& name) const {
+  if (!io_.getenv) return std::nullopt;
+  std::optional<std::string> value = io_.getenv(name);
+  if (value && value->empty()) return std::nullopt;
+  return value;
+}
+
+int Context::Fail(int exit_code, const std::string& what, const std::string& todo) {
+  // One line, whatever a message from Redis or the user contains.
+  io_.err << "onepctl: " << SanitizeForTerminal(what) << "; " << SanitizeForTerminal(todo) << "\n";
+  return exit_code;
+}
+
+int Context::Fail(const Status& status, const std::string& todo) {
+  std::string advice = todo;
+  if (advice.empty()) {
+    switch (status.code()) {
+      case Code::kUnavailable:
+        advice = "check that Redis is running, and --redis or ONEP_REDIS_URL";
+        break;
+      case Code::kInternal:
+        advice = "this is a bug or an unexpected reply from Redis; please report it";
+        break;
+      case Code::kNotFound:
+        advice = "run 'onepctl list --org ORG' to see the credential ids";
+        break;
+      default:
+        advice = "see 'onepctl " + std::string(command().name) + " --help'";
+    }
+  }
+  return Fail(ExitCodeFor(status.code()), status.message(), advice);
+}
+
+int Context::UsageError(const std::string& what) {
+  return Fail(kExitUsage, what, "see 'onepctl " + std::string(command().name) + " --help'");
+}
+
+RedisConnection* Context::Redis(int* exit_code) {
+  if (conn_) return conn_.get();
+  std::string url =
+      invocation_.redis_url.value_or(Env("ONEP_REDIS_URL").value_or(std::string(kDefaultRedisUrl)));
+  auto endpoint = ParseRedisUrl(url);
+  if (!endpoint.ok()) {
+    *exit_code = Fail(kExitUsage, "invalid Redis URL: " + endpoint.status().message(),
+                      "use redis://[:password@]host:port[/db] or unix:///path[?db=N] in --redis "
+                      "or ONEP_REDIS_URL");
+    return nullptr;
+  }
+  std::string prefix =
+      invocation_.prefix.value_or(Env("ONEP_KEY_PREFIX").value_or(std::string(kDefaultKeyPrefix)));
+  if (Status s = ValidateKeyPrefix(prefix); !s.ok()) {
+    *exit_code =
+        Fail(kExitUsage, "invalid key prefix: " + s.message(), "fix --prefix or ONEP_KEY_PREFIX");
+    return nullptr;
+  }
+  RedisOptions options;
+  options.endpoint = *endpoint;
+  options.timeout = kRedisTimeout;
+  auto conn = RedisConnection::Connect(options);
+  if (!conn.ok()) {
+    std::string redacted = endpoint->Redacted();
+    *exit_code = Fail(ExitCodeFor(conn.status().code()),
+                      "cannot reach Redis at " + redacted + ": " +
+                          ConnectReason(conn.status().message(), redacted),
+                      "check --redis or ONEP_REDIS_URL");
+    return nullptr;
+  }
+  conn_ = std::move(conn).value();
+  keys_.emplace(prefix);
+  return conn_.get();
+}
+
+CredentialStore* Context::Credentials(int* exit_code) {
+  if (store_) return store_.get();
+  RedisConnection* conn = Redis(exit_code);
+  if (conn == nullptr) return nullptr;
+  store_ = std::make_unique<RedisCredentialStore>(*conn, *keys_);
+  return store_.get();
+}
+
+const std::string& Context::actor() {
+  if (actor_.empty()) {
+    actor_ = LocalUser();
+    if (actor_.empty()) actor_ = Env("USER").value_or("unknown");
+  }
+  return actor_;
+}
+
+int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org) {
+  const std::string* value = inv.Get("--org");
+  if (value == nullptr) return ctx.UsageError("missing --org ORG");
+  if (!IsValidSlug(*value)) {
+    return ctx.UsageError("invalid organization " + QuoteInput(*value) +
+                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
+  }
+  int exit_code = kExitOk;
+  CredentialStore* store = ctx.Credentials(&exit_code);
+  if (store == nullptr) return exit_code;
+  auto exists = store->OrgExists(*value);
+  if (!exists.ok()) return ctx.Fail(exists.status());
+  if (!*exists) {
+    return ctx.Fail(kExitNotFound, "no organization " + QuoteInput(*value),
+                    "run 'onepctl orgs' to see the organizations");
+  }
+  *org = *value;
+  return kExitOk;
+}
+
+}  // namespace onep::cli

@@ -1,0 +1,286 @@
+// create, list, show, rotate, rename, delete.
+//
+// Input is checked before Redis is contacted, so a usage error says so even
+// when Redis is down. The token is printed by create/rotate/rename only.
+#include <istream>
+#include <ostream>
+#include <string>
+
+#include "cli.h"
+#include "onep/parse.h"
+#include "output.h"
+
+namespace onep::cli {
+namespace {
+
+constexpr std::string_view kDefaultBaseUrl = "http://localhost/onep";
+constexpr std::string_view kTokenWarning = "Save the token now: it will not be shown again.";
+
+// --url, else $ONEP_URL, else the default; nullopt after printing an error.
+std::optional<std::string> BaseUrl(Context& ctx, const Invocation& inv, int* exit_code) {
+  const std::string* option = inv.Get("--url");
+  std::string url = option ? *option : ctx.Env("ONEP_URL").value_or(std::string(kDefaultBaseUrl));
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    *exit_code = ctx.Fail(kExitUsage,
+                          std::string(option ? "--url" : "ONEP_URL") + " " + QuoteInput(url) +
+                              " is not an http:// or https:// URL",
+                          "give the URL where mod_onep is mounted, e.g. https://example.com/onep");
+    return std::nullopt;
+  }
+  return url;
+}
+
+int NoSuchCredential(Context& ctx, const std::string& id) {
+  return ctx.Fail(kExitNotFound, "no credential " + QuoteInput(id),
+                  "run 'onepctl list --org ORG' to see the credential ids");
+}
+
+// A failed change: NotFound names the id, a conflict says what to do.
+int FailChange(Context& ctx, const Status& status, const std::string& id) {
+  if (status.code() == Code::kNotFound) return NoSuchCredential(ctx, id);
+  if (status.code() == Code::kConflict) {
+    return ctx.Fail(status,
+                    "an application has one deploy credential: rotate, rename or delete that one");
+  }
+  return ctx.Fail(status);
+}
+
+// --grace as milliseconds (0 when absent); -1 after printing an error.
+int64_t GraceMs(Context& ctx, const Invocation& inv, int* exit_code) {
+  const std::string* text = inv.Get("--grace");
+  if (text == nullptr) return 0;
+  auto ms = ParseDurationMs(*text, /*allow_zero=*/true);
+  if (!ms.ok()) {
+    *exit_code =
+        ctx.UsageError("invalid --grace " + QuoteInput(*text) + ": " + ms.status().message());
+    return -1;
+  }
+  if (*ms > kMaxGraceMs) {
+    *exit_code = ctx.UsageError("--grace " + QuoteInput(*text) + " is longer than 7 days");
+    return -1;
+  }
+  return *ms;
+}
+
+// The token, once, with its curl command. `grace_ms` < 0: a new credential.
+void PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& issued,
+                 const std::string& base_url, int64_t grace_ms) {
+  const Credential& cred = issued.credential;
+  const int64_t now = NowMs();
+  const std::string curl = CurlCommand(cred, issued.token, base_url);
+  std::optional<int64_t> old_until;
+  if (grace_ms > 0) old_until = cred.rotated_at_ms.value_or(now) + grace_ms;
+
+  if (ctx.json()) {
+    JsonPtr object = IssuedJson(issued, curl, now);
+    if (grace_ms >= 0) {
+      json_object_set_new(
+          object.get(), "old_token_valid_until",
+          JsonStringOrNull(old_until ? FormatRfc3339Ms(*old_until) : "", old_until.has_value())
+              .release());
+    }
+    ctx.out() << JsonDump(object.get(), true) << "\n" << std::flush;
+    // stderr, so that stdout stays one JSON document.
+    ctx.err() << kTokenWarning << "\n";
+    return;
+  }
+  KeyValues rows = CredentialRows(cred, now);
+  rows.emplace_back("token", issued.token);
+  std::string summary =
+      done + " credential " + cred.id + " (" + cred.name + ") in org " + cred.org + ".";
+  if (grace_ms == 0) summary += " The old token stopped working.";
+  if (old_until) summary += " The old token works until " + FormatRfc3339Ms(*old_until) + ".";
+  ctx.out() << SanitizeForTerminal(summary) << "\n\n"
+            << KeyValueBlock(rows) << "\n"
+            << kTokenWarning << "\n\n"
+            << "Send a first event:\n  " << curl << "\n"
+            << std::flush;
+}
+
+}  // namespace
+
+int CreateCommand(Context& ctx, const Invocation& inv) {
+  CreateRequest request;
+  request.org = *inv.Get("--org");
+  request.type = *inv.Get("--type");
+  request.name = *inv.Get("--name");
+  if (const std::string* app = inv.Get("--app")) request.app = *app;
+  if (!IsValidSlug(request.org)) {
+    return ctx.UsageError("invalid --org " + QuoteInput(request.org) +
+                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
+  }
+  auto type = ParseCredentialType(request.type);
+  if (!type)
+    return ctx.UsageError("invalid --type " + QuoteInput(request.type) + ": use hits or deploy");
+  if (Status s = ValidateName(request.name); !s.ok()) {
+    return ctx.UsageError("invalid --name: " + s.message());
+  }
+  if (!request.app.empty() && !IsValidSlug(request.app)) {
+    return ctx.UsageError("invalid --app " + QuoteInput(request.app) +
+                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
+  }
+  if (*type == CredentialType::kDeploy && request.app.empty()) {
+    return ctx.UsageError("a deploy credential needs --app APP (one per application)");
+  }
+  if (const std::string* expires = inv.Get("--expires")) {
+    auto ms = ParseDurationMs(*expires);
+    if (!ms.ok()) {
+      return ctx.UsageError("invalid --expires " + QuoteInput(*expires) + ": " +
+                            ms.status().message());
+    }
+    request.expires_in_ms = *ms;
+  }
+  int exit_code = kExitOk;
+  auto base_url = BaseUrl(ctx, inv, &exit_code);
+  if (!base_url) return exit_code;
+
+  CredentialStore* store = ctx.Credentials(&exit_code);
+  if (store == nullptr) return exit_code;
+  CredentialService service(*store, ctx.actor());
+  auto issued = service.Create(request);
+  if (!issued.ok()) return FailChange(ctx, issued.status(), "");
+  PrintIssued(ctx, "Created", *issued, *base_url, -1);
+  return kExitOk;
+}
+
+int ListCommand(Context& ctx, const Invocation& inv) {
+  const std::string* app = inv.Get("--app");
+  if (app != nullptr && !IsValidSlug(*app)) {
+    return ctx.UsageError("invalid --app " + QuoteInput(*app) +
+                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
+  }
+  std::optional<CredentialType> type;
+  if (const std::string* text = inv.Get("--type")) {
+    type = ParseCredentialType(*text);
+    if (!type)
+      return ctx.UsageError("invalid --type " + QuoteInput(*text) + ": use hits or deploy");
+  }
+  std::string org;
+  if (int rc = RequireExistingOrg(ctx, inv, &org); rc != kExitOk) return rc;
+  int exit_code = kExitOk;
+  auto all = ctx.Credentials(&exit_code)->List(org);
+  if (!all.ok()) return ctx.Fail(all.status());
+
+  std::vector<Credential> creds;
+  for (auto& cred : *all) {
+    if (app != nullptr && cred.app != *app) continue;
+    if (type && cred.type != *type) continue;
+    creds.push_back(std::move(cred));
+  }
+  const int64_t now = NowMs();
+  if (ctx.json()) {
+    JsonPtr array =
+        JsonArrayOf(creds, [now](const Credential& c) { return CredentialJson(c, now); });
+    ctx.out() << JsonDump(array.get(), true) << "\n";
+    return kExitOk;
+  }
+  if (creds.empty()) {
+    ctx.out() << "No credentials" << (app || type ? " match." : " in org " + org + ".") << "\n";
+    return kExitOk;
+  }
+  Table table({"ID", "NAME", "TYPE", "APP", "TOKEN", "CREATED", "LAST USED", "STATE"});
+  for (const auto& c : creds) {
+    table.AddRow({c.id, c.name, CredentialTypeName(c.type), c.app.empty() ? "-" : c.app,
+                  c.token_hint, HumanTime(c.created_at_ms), HumanTime(c.last_used_at_ms, "never"),
+                  c.State(now)});
+  }
+  ctx.out() << table.Render();
+  return kExitOk;
+}
+
+int ShowCommand(Context& ctx, const Invocation& inv) {
+  const std::string& id = inv.args[0];
+  int exit_code = kExitOk;
+  CredentialStore* store = ctx.Credentials(&exit_code);
+  if (store == nullptr) return exit_code;
+  auto cred = store->Get(id);
+  if (!cred.ok()) return ctx.Fail(cred.status());
+  if (!cred->has_value()) return NoSuchCredential(ctx, id);
+  const int64_t now = NowMs();
+  if (ctx.json()) {
+    ctx.out() << JsonDump(CredentialJson(**cred, now).get(), true) << "\n";
+  } else {
+    ctx.out() << KeyValueBlock(CredentialRows(**cred, now));
+  }
+  return kExitOk;
+}
+
+int RotateCommand(Context& ctx, const Invocation& inv) {
+  const std::string& id = inv.args[0];
+  int exit_code = kExitOk;
+  int64_t grace_ms = GraceMs(ctx, inv, &exit_code);
+  if (grace_ms < 0) return exit_code;
+  auto base_url = BaseUrl(ctx, inv, &exit_code);
+  if (!base_url) return exit_code;
+  CredentialStore* store = ctx.Credentials(&exit_code);
+  if (store == nullptr) return exit_code;
+  auto issued = CredentialService(*store, ctx.actor()).Rotate(id, grace_ms);
+  if (!issued.ok()) return FailChange(ctx, issued.status(), id);
+  PrintIssued(ctx, "Rotated", *issued, *base_url, grace_ms);
+  return kExitOk;
+}
+
+int RenameCommand(Context& ctx, const Invocation& inv) {
+  const std::string& id = inv.args[0];
+  const std::string& name = inv.args[1];
+  if (Status s = ValidateName(name); !s.ok()) return ctx.UsageError("invalid NAME: " + s.message());
+  int exit_code = kExitOk;
+  int64_t grace_ms = GraceMs(ctx, inv, &exit_code);
+  if (grace_ms < 0) return exit_code;
+  auto base_url = BaseUrl(ctx, inv, &exit_code);
+  if (!base_url) return exit_code;
+  CredentialStore* store = ctx.Credentials(&exit_code);
+  if (store == nullptr) return exit_code;
+  auto issued = CredentialService(*store, ctx.actor()).Rename(id, name, grace_ms);
+  if (!issued.ok()) return FailChange(ctx, issued.status(), id);
+  PrintIssued(ctx, "Renamed", *issued, *base_url, grace_ms);
+  return kExitOk;
+}
+
+int DeleteCommand(Context& ctx, const Invocation& inv) {
+  const std::string& id = inv.args[0];
+  const bool confirmed = inv.Has("--yes");
+  if (!confirmed && !ctx.stdin_is_tty()) {
+    return ctx.Fail(kExitUsage,
+                    "not deleting " + QuoteInput(id) +
+                        " without confirmation (stdin is not a "
+                        "terminal)",
+                    "pass --yes to delete without asking");
+  }
+  int exit_code = kExitOk;
+  CredentialStore* store = ctx.Credentials(&exit_code);
+  if (store == nullptr) return exit_code;
+  auto cred = store->Get(id);
+  if (!cred.ok()) return ctx.Fail(cred.status());
+  if (!cred->has_value()) return NoSuchCredential(ctx, id);
+  const Credential& c = **cred;
+
+  if (!confirmed) {
+    ctx.err() << "Delete credential " << c.id << " (" << SanitizeForTerminal(c.name) << ")? [y/N] "
+              << std::flush;
+    std::string answer;
+    std::getline(ctx.in(), answer);
+    if (answer != "y" && answer != "Y" && answer != "yes" && answer != "YES" && answer != "Yes") {
+      return ctx.Fail(kExitFailure, "credential " + c.id + " was not deleted",
+                      "answer y to delete it, or pass --yes");
+    }
+  }
+  if (Status s = CredentialService(*store, ctx.actor()).Delete(id); !s.ok()) {
+    return FailChange(ctx, s, id);
+  }
+  if (ctx.json()) {
+    JsonPtr object(json_object());
+    json_object_set_new(object.get(), "id", JsonStringOrNull(c.id, true).release());
+    json_object_set_new(object.get(), "org", JsonStringOrNull(c.org, true).release());
+    json_object_set_new(object.get(), "name", JsonStringOrNull(c.name, true).release());
+    json_object_set_new(object.get(), "deleted", json_true());
+    ctx.out() << JsonDump(object.get(), true) << "\n";
+  } else {
+    ctx.out() << SanitizeForTerminal("Deleted credential " + c.id + " (" + c.name + ") of org " +
+                                     c.org + ". Its token stopped working; its events remain.")
+              << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace onep::cli

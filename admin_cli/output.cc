@@ -1,0 +1,271 @@
+#include "output.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "onep/parse.h"
+
+namespace onep::cli {
+namespace {
+
+constexpr std::size_t kMaxDetailValue = 60;  // code points of one value in a table
+
+std::size_t SequenceLength(unsigned char lead) {
+  if (lead >= 0xF0) return 4;
+  if (lead >= 0xE0) return 3;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
+// The code point of a valid UTF-8 sequence.
+uint32_t Decode(std::string_view seq) {
+  auto b = [&seq](std::size_t i) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(seq[i]));
+  };
+  switch (seq.size()) {
+    case 1:
+      return b(0);
+    case 2:
+      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3:
+      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default:
+      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+  }
+}
+
+// Controls, and the bidirectional overrides that make text display in an
+// order other than the one it is stored in.
+bool IsUnsafeCodePoint(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+std::string CutToWidth(const std::string& text, std::size_t max) {
+  if (DisplayWidth(text) <= max) return text;
+  std::string out;
+  std::size_t kept = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      if (kept == max - 1) break;
+      ++kept;
+    }
+    out += c;
+  }
+  return out + "\xE2\x80\xA6";  // …
+}
+
+std::string DetailValue(const json_t* value) {
+  if (json_is_string(value)) {
+    std::string text(json_string_value(value), json_string_length(value));
+    bool plain = !text.empty() && text.find_first_of(" \"='\\") == std::string::npos;
+    return CutToWidth(plain ? text : JsonDump(value), kMaxDetailValue);
+  }
+  return CutToWidth(JsonDump(value), kMaxDetailValue);
+}
+
+JsonPtr JsonString(const std::string& value) { return JsonStringOrNull(value, true); }
+
+JsonPtr JsonTime(std::optional<int64_t> unix_ms) {
+  return JsonStringOrNull(unix_ms ? FormatRfc3339Ms(*unix_ms) : "", unix_ms.has_value());
+}
+
+void Set(json_t* object, const char* key, JsonPtr value) {
+  json_object_set_new(object, key, value.release());
+}
+
+}  // namespace
+
+std::string SanitizeForTerminal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t len = SequenceLength(static_cast<unsigned char>(text[i]));
+    std::string_view seq = text.substr(i, len);
+    if (seq.size() == len && IsValidUtf8(seq)) {
+      // One '?' for a whole unsafe character, so columns stay aligned.
+      if (IsUnsafeCodePoint(Decode(seq))) {
+        out += '?';
+      } else {
+        out.append(seq);
+      }
+      i += len;
+    } else {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::size_t DisplayWidth(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+
+void Table::AddRow(std::vector<std::string> cells) {
+  cells.resize(headers_.size());
+  for (auto& cell : cells) cell = SanitizeForTerminal(cell);
+  rows_.push_back(std::move(cells));
+}
+
+std::vector<std::size_t> Table::Widths() const {
+  std::vector<std::size_t> widths;
+  for (const auto& header : headers_) widths.push_back(DisplayWidth(header));
+  for (const auto& row : rows_) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    }
+  }
+  return widths;
+}
+
+std::string Table::RenderRow(const std::vector<std::string>& cells,
+                             const std::vector<std::size_t>& widths) {
+  std::string line;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) line += "  ";
+    line += cells[i];
+    if (i + 1 < cells.size() && i < widths.size()) {
+      std::size_t width = DisplayWidth(cells[i]);
+      if (width < widths[i]) line.append(widths[i] - width, ' ');
+    }
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line + "\n";
+}
+
+std::string Table::Render() const {
+  std::vector<std::size_t> widths = Widths();
+  std::string out = RenderRow(headers_, widths);
+  for (const auto& row : rows_) out += RenderRow(row, widths);
+  return out;
+}
+
+std::string KeyValueBlock(const KeyValues& rows) {
+  std::size_t width = 0;
+  for (const auto& [key, value] : rows) width = std::max(width, DisplayWidth(key) + 1);
+  std::string out;
+  for (const auto& [key, value] : rows) {
+    std::string label = key + ":";
+    label.append(width - DisplayWidth(label) + 2, ' ');
+    out += label + SanitizeForTerminal(value) + "\n";
+  }
+  return out;
+}
+
+std::string HumanTime(std::optional<int64_t> unix_ms, std::string_view absent) {
+  if (!unix_ms) return std::string(absent);
+  std::string text = FormatRfc3339Ms(*unix_ms);  // "...:00.123Z"
+  std::size_t dot = text.rfind('.');
+  if (dot != std::string::npos && text.size() == dot + 5) text.erase(dot, 4);
+  return text;
+}
+
+std::string HumanRate(std::optional<double> rate) {
+  if (!rate) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", *rate * 100.0);
+  std::string text = buf;
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text + "%";
+}
+
+std::string EventDetails(const std::string& fields_json) {
+  JsonPtr fields(json_loadb(fields_json.data(), fields_json.size(), 0, nullptr));
+  if (!json_is_object(fields.get())) return CutToWidth(fields_json, kMaxDetailValue);
+  std::string out;
+  const char* key;
+  json_t* value;
+  json_object_foreach(fields.get(), key, value) {
+    if (!out.empty()) out += ' ';
+    out += std::string(key) + "=" + DetailValue(value);
+  }
+  return out;
+}
+
+KeyValues CredentialRows(const Credential& cred, int64_t now_ms) {
+  return {
+      {"id", cred.id},
+      {"org", cred.org},
+      {"type", CredentialTypeName(cred.type)},
+      {"name", cred.name},
+      {"app", cred.app.empty() ? "- (any app)" : cred.app},
+      {"token_hint", cred.token_hint},
+      {"created_at", HumanTime(cred.created_at_ms)},
+      {"rotated_at", HumanTime(cred.rotated_at_ms, "never")},
+      {"last_used_at", HumanTime(cred.last_used_at_ms, "never")},
+      {"expires_at", HumanTime(cred.expires_at_ms, "never")},
+      {"state", cred.State(now_ms)},
+  };
+}
+
+JsonPtr CredentialJson(const Credential& cred, int64_t now_ms) {
+  JsonPtr object(json_object());
+  Set(object.get(), "id", JsonString(cred.id));
+  Set(object.get(), "org", JsonString(cred.org));
+  Set(object.get(), "type", JsonString(CredentialTypeName(cred.type)));
+  Set(object.get(), "name", JsonString(cred.name));
+  Set(object.get(), "app", JsonStringOrNull(cred.app, !cred.app.empty()));
+  Set(object.get(), "token_hint", JsonString(cred.token_hint));
+  Set(object.get(), "created_at", JsonTime(cred.created_at_ms));
+  Set(object.get(), "rotated_at", JsonTime(cred.rotated_at_ms));
+  Set(object.get(), "last_used_at", JsonTime(cred.last_used_at_ms));
+  Set(object.get(), "expires_at", JsonTime(cred.expires_at_ms));
+  Set(object.get(), "state", JsonString(cred.State(now_ms)));
+  return object;
+}
+
+JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int64_t now_ms) {
+  JsonPtr object = CredentialJson(issued.credential, now_ms);
+  Set(object.get(), "token", JsonString(issued.token));
+  Set(object.get(), "curl", JsonString(curl));
+  return object;
+}
+
+JsonPtr EventJson(const StoredEvent& event) {
+  JsonPtr object(json_object());
+  Set(object.get(), "id", JsonString(event.id));
+  Set(object.get(), "type", JsonString(event.type));
+  Set(object.get(), "credential", JsonString(event.credential));
+  Set(object.get(), "app", JsonStringOrNull(event.app, !event.app.empty()));
+  Set(object.get(), "time", JsonTime(event.time_ms));
+  JsonPtr fields(json_loadb(event.fields_json.data(), event.fields_json.size(), 0, nullptr));
+  if (json_is_object(fields.get())) json_object_update_missing(object.get(), fields.get());
+  return object;
+}
+
+JsonPtr StatsJson(const AppStats& stats) {
+  JsonPtr object(json_object());
+  Set(object.get(), "app", JsonString(stats.app));
+  Set(object.get(), "hits", JsonPtr(json_integer(stats.hits)));
+  Set(object.get(), "failures", JsonPtr(json_integer(stats.failures)));
+  Set(object.get(), "failure_rate",
+      JsonPtr(stats.failure_rate ? json_real(*stats.failure_rate) : json_null()));
+  Set(object.get(), "deploys", JsonPtr(json_integer(stats.deploys)));
+  return object;
+}
+
+JsonPtr AuditJson(const AuditEntry& entry) {
+  JsonPtr object(json_object());
+  Set(object.get(), "time", JsonTime(entry.time_ms));
+  Set(object.get(), "action", JsonString(entry.action));
+  Set(object.get(), "credential", JsonString(entry.credential));
+  Set(object.get(), "actor", JsonString(entry.actor));
+  return object;
+}
+
+JsonPtr OrgJson(const OrgSummary& summary) {
+  JsonPtr object(json_object());
+  Set(object.get(), "org", JsonString(summary.org));
+  Set(object.get(), "credentials", JsonPtr(json_integer(summary.credentials)));
+  Set(object.get(), "events", JsonPtr(json_integer(summary.events)));
+  return object;
+}
+
+}  // namespace onep::cli

@@ -1,0 +1,96 @@
+// onepctl output: human tables and key/value blocks, and the JSON objects of
+// the --json contract (docs/cli.md). Pure functions, no I/O.
+#ifndef ONEP_ADMIN_CLI_OUTPUT_H_
+#define ONEP_ADMIN_CLI_OUTPUT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "onep/credential.h"
+#include "onep/event_store.h"
+#include "onep/json.h"
+
+namespace onep::cli {
+
+// Text safe to print on a terminal: control characters (C0, DEL, C1) and
+// invalid UTF-8 bytes become '?', so no stored value can move the cursor or
+// change the terminal's state.
+std::string SanitizeForTerminal(std::string_view text);
+
+// Columns `text` takes on a terminal, counted as UTF-8 code points.
+std::size_t DisplayWidth(std::string_view text);
+
+// A table aligned on columns separated by two spaces. Cells are sanitized;
+// the last column is not padded, so no line ends in spaces.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers);
+  void AddRow(std::vector<std::string> cells);
+  bool empty() const { return rows_.empty(); }
+  // Header and rows, one line each, "\n"-terminated.
+  std::string Render() const;
+  // The widths Render() uses, for rows printed later (events --follow).
+  std::vector<std::size_t> Widths() const;
+  static std::string RenderRow(const std::vector<std::string>& cells,
+                               const std::vector<std::size_t>& widths);
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+
+// "key:  value" lines, values aligned after the longest key.
+std::string KeyValueBlock(const KeyValues& rows);
+
+// RFC 3339 UTC, to the second for humans ("2026-11-27T10:00:00Z"), or
+// `absent` when there is no time.
+std::string HumanTime(std::optional<int64_t> unix_ms, std::string_view absent = "-");
+
+// "12.5%" with at most two decimals, or "-" when there is no rate.
+std::string HumanRate(std::optional<double> rate);
+
+// An event's own fields, compact for a table: count=3 message="all good".
+// Long values are cut (the JSON output has them whole).
+std::string EventDetails(const std::string& fields_json);
+
+// The rows of `show` (and of create/rotate/rename), in the order of the JSON keys.
+KeyValues CredentialRows(const Credential& cred, int64_t now_ms);
+
+// {id, org, type, name, app, token_hint, created_at, rotated_at,
+//  last_used_at, expires_at, state}; app and absent times are null.
+JsonPtr CredentialJson(const Credential& cred, int64_t now_ms);
+
+// CredentialJson plus token and curl.
+JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int64_t now_ms);
+
+// {id, type, credential, app, time} plus the event's own fields; the five
+// base keys win over a field of the same name.
+JsonPtr EventJson(const StoredEvent& event);
+
+// {app, hits, failures, failure_rate, deploys}; failure_rate is a fraction
+// from 0 to 1, null when there were neither hits nor failures.
+JsonPtr StatsJson(const AppStats& stats);
+
+// {time, action, credential, actor}
+JsonPtr AuditJson(const AuditEntry& entry);
+
+// {org, credentials, events}
+JsonPtr OrgJson(const OrgSummary& summary);
+
+// A JSON array of f(item) for every item.
+template <typename T, typename F>
+JsonPtr JsonArrayOf(const std::vector<T>& items, F f) {
+  JsonPtr array(json_array());
+  for (const auto& item : items) json_array_append_new(array.get(), f(item).release());
+  return array;
+}
+
+}  // namespace onep::cli
+
+#endif  // ONEP_ADMIN_CLI_OUTPUT_H_

@@ -1,0 +1,165 @@
+// onepctl exit codes: 0 success, 1 Redis unreachable / runtime failure,
+// 2 usage error or invalid input, 3 no such credential or organization; and
+// the one-line error on stderr.
+#include "cli_fixture.h"
+
+namespace onep::testing {
+namespace {
+
+using CliExitCodesTest = CliTest;
+
+struct Case {
+  std::vector<std::string> args;
+  const char* says;  // part of the error line
+};
+
+TEST_F(CliExitCodesTest, SuccessIsZero) {
+  Issued cred = Create("acme", "hits", "jobs");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"list", "--org", "acme"},
+                                                                {"show", cred.id},
+                                                                {"orgs"},
+                                                                {"events", "--org", "acme"},
+                                                                {"stats", "--org", "acme"},
+                                                                {"audit", "--org", "acme"}}) {
+    RunResult r = Ctl(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.err, "") << args[0];
+  }
+}
+
+TEST_F(CliExitCodesTest, UnreachableRedisIsOne) {
+  const int closed = FreePort();
+  const std::string url = "redis://127.0.0.1:" + std::to_string(closed) + "/0";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"list", "--org", "acme"},
+           {"show", "wh_AAAAAAAAAAAAAAAA"},
+           {"create", "--org", "acme", "--type", "hits", "--name", "jobs"},
+           {"rotate", "wh_AAAAAAAAAAAAAAAA"},
+           {"delete", "wh_AAAAAAAAAAAAAAAA", "--yes"},
+           {"orgs"},
+           {"events", "--org", "acme"},
+           {"stats", "--org", "acme"},
+           {"audit", "--org", "acme"}}) {
+    std::vector<std::string> argv = {ONEPCTL_PATH, "--redis", url};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunResult r = Exec(argv);
+    EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.err;
+    ExpectOneErrorLine(r);
+    EXPECT_EQ(r.err.rfind("onepctl: cannot reach Redis at " + url + ": ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("; check --redis or ONEP_REDIS_URL"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  // The environment variable is used, and named in the advice too.
+  RunResult r = Exec({ONEPCTL_PATH, "orgs"}, {{"ONEP_REDIS_URL", url}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(url), std::string::npos) << r.err;
+}
+
+TEST_F(CliExitCodesTest, TheRedisPasswordIsNeverPrinted) {
+  const std::string url = "redis://:hunter2-secret@127.0.0.1:" + std::to_string(FreePort()) + "/0";
+  RunResult r = Exec({ONEPCTL_PATH, "--redis", url, "orgs"});
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectOneErrorLine(r);
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("***"), std::string::npos) << r.err;
+}
+
+TEST_F(CliExitCodesTest, UsageErrorsAndInvalidInputAreTwo) {
+  Issued cred = Create("acme", "deploy", "CI", "api");
+  const std::vector<Case> cases = {
+      {{}, "no command given"},
+      {{"bogus"}, "unknown command \"bogus\""},
+      {{"list", "--org", "acme", "--bogus"}, "unknown option \"--bogus\""},
+      {{"--org", "acme", "list"}, "goes after the command name"},
+      {{"list", "--org"}, "--org needs a value"},
+      {{"list"}, "missing --org ORG"},
+      {{"show"}, "missing ID"},
+      {{"show", cred.id, "extra"}, "unexpected argument \"extra\""},
+      {{"rename", cred.id}, "missing NAME"},
+      {{"list", "--org", "Acme!"}, "invalid organization"},
+      {{"list", "--org", "acme", "--type", "hit"}, "invalid --type"},
+      {{"create", "--org", "acme", "--type", "pushes", "--name", "x"}, "invalid --type"},
+      {{"create", "--org", "acme", "--type", "hits", "--name", ""}, "invalid --name"},
+      {{"create", "--org", "acme", "--type", "deploy", "--name", "x"}, "needs --app"},
+      {{"create", "--org", "acme", "--type", "hits", "--name", "x", "--expires", "soon"},
+       "invalid --expires"},
+      {{"create", "--org", "acme", "--type", "hits", "--name", "x", "--url", "ftp://x"},
+       "not an http"},
+      {{"create", "--org", "acme", "--type", "deploy", "--name", "again", "--app", "api"},
+       "already has a deploy credential"},
+      {{"rotate", cred.id, "--grace", "8d"}, "longer than 7 days"},
+      {{"rotate", cred.id, "--grace", "-1s"}, "invalid --grace"},
+      {{"rename", cred.id, "bad\x01name"}, "invalid NAME"},
+      {{"delete", cred.id}, "pass --yes"},
+      {{"events", "--org", "acme", "--limit", "0"}, "invalid --limit"},
+      {{"events", "--org", "acme", "--limit", "10001"}, "invalid --limit"},
+      {{"events", "--org", "acme", "--type", "hits"}, "invalid --type"},
+      {{"events", "--org", "acme", "--since", "yesterday"}, "invalid --since"},
+      {{"stats", "--org", "acme", "--since", "31d"}, "longer than 30d"},
+      {{"audit", "--org", "acme", "--limit", "many"}, "invalid --limit"},
+      {{"orgs", "--json=yes"}, "takes no value"},
+      {{"--prefix", "bad prefix", "orgs"}, "invalid key prefix"},
+      {{"--redis", "http://127.0.0.1/", "orgs"}, "invalid Redis URL"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = Ctl(c.args);
+    std::string label = c.args.empty() ? "(none)" : c.args[0];
+    EXPECT_EQ(r.exit_code, 2) << label << ": " << r.err;
+    ExpectOneErrorLine(r);
+    EXPECT_NE(r.err.find(c.says), std::string::npos)
+        << "expected \"" << c.says << "\" in: " << r.err;
+    EXPECT_EQ(r.out, "") << label;
+  }
+  // Nothing changed: the credential still works with its first token.
+  EXPECT_EQ(AuthenticatedId(cred.token), cred.id);
+}
+
+TEST_F(CliExitCodesTest, UsageErrorsWinOverAnUnreachableRedis) {
+  const std::string url = "redis://127.0.0.1:" + std::to_string(FreePort()) + "/0";
+  RunResult r = Exec({ONEPCTL_PATH, "--redis", url, "list", "--org", "NOT A SLUG"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = Exec({ONEPCTL_PATH, "--redis", url, "rotate", "wh_AAAAAAAAAAAAAAAA", "--grace", "30d"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+TEST_F(CliExitCodesTest, NoSuchCredentialOrOrganizationIsThree) {
+  Create("acme", "hits", "jobs");
+  const std::string missing = "wh_AAAAAAAAAAAAAAAA";
+  const std::vector<Case> cases = {
+      {{"show", missing}, "no credential \"wh_AAAAAAAAAAAAAAAA\""},
+      {{"rotate", missing}, "no credential"},
+      {{"rename", missing, "new name"}, "no credential"},
+      {{"delete", missing, "--yes"}, "no credential"},
+      {{"show", "not-an-id"}, "no credential"},
+      {{"list", "--org", "nope"}, "no organization \"nope\""},
+      {{"events", "--org", "nope"}, "no organization"},
+      {{"events", "--org", "nope", "--follow"}, "no organization"},
+      {{"stats", "--org", "nope"}, "no organization"},
+      {{"audit", "--org", "nope"}, "no organization"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = Ctl(c.args);
+    EXPECT_EQ(r.exit_code, 3) << c.args[0] << ": " << r.err;
+    ExpectOneErrorLine(r);
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST_F(CliExitCodesTest, ATokenGivenByMistakeIsNotEchoed) {
+  Issued cred = Create("acme", "hits", "jobs");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"show", cred.token},
+                                                                {"show", cred.id, cred.token},
+                                                                {"list", "--org", cred.token},
+                                                                {"bogus", cred.token},
+                                                                {cred.token}}) {
+    RunResult r = Ctl(args);
+    EXPECT_NE(r.exit_code, 0);
+    ExpectOneErrorLine(r);
+    EXPECT_EQ(r.err.find(cred.token.substr(5, 16)), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find(cred.token.substr(5, 16)), std::string::npos) << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace onep::testing
