@@ -160,6 +160,8 @@ int AuditCommand(Context& ctx, const Invocation& inv);
 // to exist. Returns kExitOk and sets *org, or prints the error and returns
 // the exit code.
 int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org);
+// --org as a valid slug, without asking Redis whether the org exists.
+int RequireValidOrg(Context& ctx, const Invocation& inv, std::string* org);
 
 }  // namespace onep::cli
 

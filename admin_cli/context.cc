@@ -130,13 +130,21 @@ const std::string& Context::actor() {
   return actor_;
 }
 
-int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org) {
+int RequireValidOrg(Context& ctx, const Invocation& inv, std::string* org) {
   const std::string* value = inv.Get("--org");
   if (value == nullptr) return ctx.UsageError("missing --org ORG");
   if (!IsValidSlug(*value)) {
     return ctx.UsageError("invalid organization " + QuoteInput(*value) +
                           ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
   }
+  *org = *value;
+  return kExitOk;
+}
+
+int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org) {
+  std::string valid;
+  if (int rc = RequireValidOrg(ctx, inv, &valid); rc != kExitOk) return rc;
+  const std::string* value = &valid;
   int exit_code = kExitOk;
   CredentialStore* store = ctx.Credentials(&exit_code);
   if (store == nullptr) return exit_code;

@@ -271,9 +271,15 @@ int AuditCommand(Context& ctx, const Invocation& inv) {
   std::size_t limit = Limit(ctx, inv, &exit_code);
   if (limit == 0) return exit_code;
   std::string org;
-  if (int rc = RequireExistingOrg(ctx, inv, &org); rc != kExitOk) return rc;
-  auto entries = ctx.Credentials(&exit_code)->Audit(org, limit);
+  if (int rc = RequireValidOrg(ctx, inv, &org); rc != kExitOk) return rc;
+  CredentialStore* store = ctx.Credentials(&exit_code);
+  if (store == nullptr) return exit_code;
+  auto entries = store->Audit(org, limit);
   if (!entries.ok()) return ctx.Fail(entries.status());
+  // The trail outlives the org's last credential: only an org with neither is unknown.
+  if (entries->empty()) {
+    if (int rc = RequireExistingOrg(ctx, inv, &org); rc != kExitOk) return rc;
+  }
   // The store gives newest first; print newest last, like events.
   std::vector<AuditEntry> ordered(entries->rbegin(), entries->rend());
 

@@ -64,7 +64,7 @@ Result<IssuedCredential> CredentialService::Create(const CreateRequest& request)
                                    "\" must match ^[a-z0-9][a-z0-9-]{0,62}$");
   }
   if (*type == CredentialType::kDeploy && request.app.empty()) {
-    return Status::InvalidArgument("a deploy credential needs --app (one per application)");
+    return Status::InvalidArgument("a deploy credential needs an app (one per application)");
   }
   if (request.expires_in_ms < 0) return Status::InvalidArgument("expiry must be positive");
 
