@@ -1,0 +1,360 @@
+// Validation of webhook bodies.
+//
+// Rules (docs/api.md describes them for users):
+// - The body must be one JSON object, UTF-8, without duplicate keys, nested at
+//   most kMaxJsonDepth levels (the top-level object is level 1). Anything else
+//   is InvalidJson.
+// - Fields are then checked in this order, and the first problem is reported
+//   (InvalidEvent, the message naming the field): unknown fields, in body
+//   order; then each known field in the order of the tables below.
+// - null is not "absent": {"message":null} is refused ("message must be a
+//   string"), so that a client bug is reported rather than papered over.
+// - String limits are in bytes of UTF-8. Single-line fields (everything but
+//   message, error and description) must not contain control characters.
+// - fields_json holds the event's own fields in the order of the tables below,
+//   defaults applied: hits and failures always have "count", deploys always
+//   have "version", "environment" and "status". Times (started_at,
+//   finished_at) are normalised to UTC with milliseconds. "app" and
+//   "timestamp" are not in it: they become ValidatedEvent::app and time_ms.
+#include "onep/event.h"
+
+#include <cstring>
+#include <vector>
+
+#include "onep/json.h"
+#include "onep/parse.h"
+
+namespace onep {
+namespace {
+
+enum class Kind {
+  kApp,        // slug
+  kTimestamp,  // RFC 3339, within the accepted window; becomes time_ms
+  kCount,      // integer 1..kMaxCount, default 1 (ValidatedEvent's default)
+  kText,       // string, may span lines
+  kLine,       // string without control characters
+  kTime,       // RFC 3339, normalised
+  kStatus,     // deploy status
+  kDeployId,   // 1-128 of [A-Za-z0-9._:-]
+};
+
+struct FieldSpec {
+  const char* name;
+  Kind kind;
+  std::size_t min_bytes = 0;  // kText and kLine
+  std::size_t max_bytes = 0;
+  const char* default_value = nullptr;  // kLine and kStatus: added when absent
+  bool required = false;
+};
+
+const std::vector<FieldSpec>& HitFields() {
+  static const std::vector<FieldSpec> kFields = {
+      {"app", Kind::kApp},
+      {"timestamp", Kind::kTimestamp},
+      {"count", Kind::kCount},
+      {"message", Kind::kText, 0, 4096},
+  };
+  return kFields;
+}
+
+const std::vector<FieldSpec>& FailureFields() {
+  static const std::vector<FieldSpec> kFields = {
+      {"app", Kind::kApp},
+      {"timestamp", Kind::kTimestamp},
+      {"count", Kind::kCount},
+      {"message", Kind::kText, 0, 4096},
+      {"error", Kind::kText, 0, 4096},
+  };
+  return kFields;
+}
+
+const std::vector<FieldSpec>& DeployFields() {
+  static const std::vector<FieldSpec> kFields = {
+      {"app", Kind::kApp},
+      {"timestamp", Kind::kTimestamp},
+      {"version", Kind::kLine, 1, 200, nullptr, true},
+      {"environment", Kind::kLine, 1, 100, "production"},
+      {"status", Kind::kStatus, 0, 0, "succeeded"},
+      {"commit", Kind::kLine, 0, 200},
+      {"repository", Kind::kLine, 0, 2048},
+      {"author", Kind::kLine, 0, 200},
+      {"description", Kind::kText, 0, 4096},
+      {"url", Kind::kLine, 0, 2048},
+      {"started_at", Kind::kTime},
+      {"finished_at", Kind::kTime},
+      {"deploy_id", Kind::kDeployId},
+  };
+  return kFields;
+}
+
+const std::vector<FieldSpec>& FieldsOf(EventType type) {
+  switch (type) {
+    case EventType::kHit:
+      return HitFields();
+    case EventType::kFailure:
+      return FailureFields();
+    case EventType::kDeploy:
+      break;
+  }
+  return DeployFields();
+}
+
+constexpr const char* kStatuses[] = {"succeeded", "failed", "rolled_back", "started"};
+
+// The deepest nesting of arrays and objects in `body`, counting brackets
+// outside strings. Cheap, and it runs before Jansson so that a hostile body
+// cannot make the parser recurse deeply. Malformed input is left for Jansson.
+int MaxDepth(std::string_view body) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) max_depth = depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+// A key from the body, fit to quote in a message: '"' and '\' escaped, control
+// characters (C0, DEL, C1) shown as '?', cut at 64 bytes on a character boundary.
+std::string QuoteKey(std::string_view key) {
+  static constexpr std::size_t kMaxShown = 64;
+  std::string out = "\"";
+  std::size_t i = 0;
+  for (; i < key.size() && i < kMaxShown; ++i) {
+    unsigned char c = static_cast<unsigned char>(key[i]);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c == 0x7F) {
+      out.push_back('?');
+    } else if (c == 0xC2 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) <= 0x9F) {
+      out.push_back('?');  // U+0080..U+009F
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (i < key.size()) {
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+    out += "...";
+  }
+  out += "\"";
+  return out;
+}
+
+bool HasControlCharacter(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return true;
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      return true;  // C1 control, U+0080..U+009F
+    }
+  }
+  return false;
+}
+
+bool IsDeployIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '-';
+}
+
+std::string Describe(int64_t ms) {
+  if (ms % (24 * 3600 * 1000) == 0) {
+    int64_t days = ms / (24 * 3600 * 1000);
+    return std::to_string(days) + (days == 1 ? " day" : " days");
+  }
+  int64_t hours = ms / (3600 * 1000);
+  return std::to_string(hours) + (hours == 1 ? " hour" : " hours");
+}
+
+Status NotATime(const std::string& name) {
+  return Status::InvalidEvent(name +
+                              " must be an RFC 3339 date-time such as \"2026-11-27T10:00:00Z\"");
+}
+
+// Checks one present field and stores it in `event` or `fields`.
+Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, ValidatedEvent& event,
+                  json_t* fields) {
+  const std::string name = spec.name;
+  if (spec.kind == Kind::kCount) {
+    if (!json_is_integer(value) || json_integer_value(value) < 1 ||
+        json_integer_value(value) > kMaxCount) {
+      return Status::InvalidEvent(name + " must be an integer from 1 to " +
+                                  std::to_string(kMaxCount));
+    }
+    event.count = json_integer_value(value);
+    json_object_set_new(fields, spec.name, json_integer(event.count));
+    return Status::Ok();
+  }
+  if (!json_is_string(value)) return Status::InvalidEvent(name + " must be a string");
+  std::string_view text(json_string_value(value), json_string_length(value));
+
+  switch (spec.kind) {
+    case Kind::kApp:
+      if (!IsValidSlug(text)) {
+        return Status::InvalidEvent(name +
+                                    " must be a slug: 1 to 63 lowercase letters, digits or '-', "
+                                    "not starting with '-'");
+      }
+      event.app = std::string(text);
+      return Status::Ok();
+
+    case Kind::kTimestamp: {
+      auto ms = ParseRfc3339Ms(text);
+      if (!ms.ok()) return NotATime(name);
+      if (*ms < now_ms - kMaxEventAgeMs) {
+        return Status::InvalidEvent(name + " must not be more than " + Describe(kMaxEventAgeMs) +
+                                    " in the past");
+      }
+      if (*ms > now_ms + kMaxEventSkewMs) {
+        return Status::InvalidEvent(name + " must not be more than " + Describe(kMaxEventSkewMs) +
+                                    " in the future");
+      }
+      event.time_ms = *ms;
+      return Status::Ok();
+    }
+
+    case Kind::kTime: {
+      auto ms = ParseRfc3339Ms(text);
+      if (!ms.ok()) return NotATime(name);
+      json_object_set_new(fields, spec.name, json_string(FormatRfc3339Ms(*ms).c_str()));
+      return Status::Ok();
+    }
+
+    case Kind::kStatus:
+      for (const char* status : kStatuses) {
+        if (text == status) {
+          json_object_set_new(fields, spec.name, json_string(status));
+          return Status::Ok();
+        }
+      }
+      return Status::InvalidEvent(name + " must be one of succeeded, failed, rolled_back, started");
+
+    case Kind::kDeployId: {
+      bool ok = !text.empty() && text.size() <= 128;
+      for (char c : text) ok = ok && IsDeployIdChar(c);
+      if (!ok) {
+        return Status::InvalidEvent(
+            name + " must be 1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'");
+      }
+      event.deploy_id = std::string(text);
+      json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
+      return Status::Ok();
+    }
+
+    case Kind::kText:
+    case Kind::kLine:
+      if (text.size() < spec.min_bytes || text.size() > spec.max_bytes) {
+        if (spec.min_bytes == 0) {
+          return Status::InvalidEvent(name + " must be at most " + std::to_string(spec.max_bytes) +
+                                      " bytes long");
+        }
+        return Status::InvalidEvent(name + " must be " + std::to_string(spec.min_bytes) + " to " +
+                                    std::to_string(spec.max_bytes) + " bytes long");
+      }
+      if (spec.kind == Kind::kLine && HasControlCharacter(text)) {
+        return Status::InvalidEvent(name + " must not contain control characters");
+      }
+      json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
+      return Status::Ok();
+
+    case Kind::kCount:
+      break;  // handled above
+  }
+  return Status::Internal("unhandled field kind");
+}
+
+}  // namespace
+
+const char* EventTypeName(EventType type) {
+  switch (type) {
+    case EventType::kHit:
+      return "hit";
+    case EventType::kFailure:
+      return "failure";
+    case EventType::kDeploy:
+      return "deploy";
+  }
+  return "unknown";
+}
+
+std::optional<EventType> ParseEventType(std::string_view name) {
+  for (EventType type : {EventType::kHit, EventType::kFailure, EventType::kDeploy}) {
+    if (name == EventTypeName(type)) return type;
+  }
+  return std::nullopt;
+}
+
+Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t now_ms) {
+  if (MaxDepth(body) > kMaxJsonDepth) {
+    return Status::InvalidJson("body is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                               " levels");
+  }
+  json_error_t error;
+  JsonPtr root(
+      json_loadb(body.data(), body.size(), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error));
+  if (root == nullptr) {
+    if (json_error_code(&error) == json_error_numeric_overflow) {
+      return Status::InvalidEvent("a number is out of range");
+    }
+    return Status::InvalidJson(std::string(error.text) + " (line " + std::to_string(error.line) +
+                               ", column " + std::to_string(error.column) + ")");
+  }
+  if (!json_is_object(root.get())) return Status::InvalidJson("body must be a JSON object");
+
+  const std::vector<FieldSpec>& specs = FieldsOf(type);
+  for (void* it = json_object_iter(root.get()); it != nullptr;
+       it = json_object_iter_next(root.get(), it)) {
+    const char* key = json_object_iter_key(it);
+    bool known = false;
+    for (const FieldSpec& spec : specs) known = known || std::strcmp(key, spec.name) == 0;
+    if (!known) return Status::InvalidEvent("unknown field " + QuoteKey(key));
+  }
+
+  ValidatedEvent event;
+  event.type = type;
+  JsonPtr fields(json_object());
+  for (const FieldSpec& spec : specs) {
+    json_t* value = json_object_get(root.get(), spec.name);
+    if (value == nullptr) {
+      if (spec.required) return Status::InvalidEvent(std::string(spec.name) + " is required");
+      if (spec.kind == Kind::kCount) {
+        json_object_set_new(fields.get(), spec.name, json_integer(event.count));
+      } else if (spec.default_value != nullptr) {
+        json_object_set_new(fields.get(), spec.name, json_string(spec.default_value));
+      }
+      continue;
+    }
+    Status st = ApplyField(spec, value, now_ms, event, fields.get());
+    if (!st.ok()) return st;
+  }
+  event.fields_json = JsonDump(fields.get());
+  return event;
+}
+
+bool IsValidIdempotencyKey(std::string_view key) {
+  // "1-200 printable characters" (the contract): printable ASCII, space
+  // included. Leading or trailing spaces cannot arrive in an HTTP header value,
+  // so they are refused to keep a key and its trimmed form from differing.
+  if (key.empty() || key.size() > 200) return false;
+  if (key.front() == ' ' || key.back() == ' ') return false;
+  for (char c : key) {
+    if (c < 0x20 || c > 0x7E) return false;
+  }
+  return true;
+}
+
+}  // namespace onep

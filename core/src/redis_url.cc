@@ -1,0 +1,202 @@
+#include "onep/redis_url.h"
+
+#include <sys/un.h>
+
+#include "onep/parse.h"
+
+namespace onep {
+namespace {
+
+constexpr int kMaxDb = 1000;  // Redis's own limit is its "databases" setting.
+
+// Case-insensitive scheme match ("REDIS://" is the same URL).
+bool ConsumeScheme(std::string_view& url, std::string_view scheme) {
+  if (url.size() < scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    char c = url[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != scheme[i]) return false;
+  }
+  url.remove_prefix(scheme.size());
+  return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX escapes decoded, as redis-cli and most client libraries do for the
+// userinfo part. False on a malformed escape.
+bool PercentDecode(std::string_view in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+bool IsHostChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_';
+}
+
+bool IsIpv6Char(char c) { return HexValue(c) >= 0 || c == ':' || c == '.'; }
+
+Status Invalid(const std::string& why) {
+  return Status::InvalidArgument("invalid Redis URL: " + why +
+                                 " (expected redis://[:password@]host:port[/db] or "
+                                 "unix:///path/to/socket[?db=N])");
+}
+
+Result<int> ParseDb(std::string_view text) {
+  auto db = ParseUint(text, kMaxDb);
+  if (!db.ok()) {
+    return Invalid("the database must be a number from 0 to " + std::to_string(kMaxDb));
+  }
+  return static_cast<int>(*db);
+}
+
+Result<RedisEndpoint> ParseUnix(std::string_view rest) {
+  RedisEndpoint ep;
+  ep.is_unix = true;
+  ep.port = 0;
+  std::size_t q = rest.find('?');
+  std::string_view path = rest.substr(0, q);
+  if (path.empty() || path[0] != '/') {
+    return Invalid("a unix socket path must be absolute (unix:///path/to/socket)");
+  }
+  if (path.find('\0') != std::string_view::npos) return Invalid("the socket path contains NUL");
+  if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return Invalid("the socket path is longer than " +
+                   std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes");
+  }
+  ep.path = std::string(path);
+  if (q != std::string_view::npos) {
+    std::string_view query = rest.substr(q + 1);
+    if (query.substr(0, 3) != "db=") return Invalid("the only query parameter allowed is db=N");
+    auto db = ParseDb(query.substr(3));
+    if (!db.ok()) return db.status();
+    ep.db = *db;
+  }
+  return ep;
+}
+
+Result<RedisEndpoint> ParseTcp(std::string_view rest) {
+  RedisEndpoint ep;
+  // The password may contain '@' or '/', the host and db cannot: the last '@'
+  // ends the userinfo.
+  std::size_t at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    if (!userinfo.empty() && userinfo[0] == ':') userinfo.remove_prefix(1);
+    if (!PercentDecode(userinfo, ep.password)) {
+      return Invalid("the password has a malformed %-escape");
+    }
+    rest.remove_prefix(at + 1);
+  }
+
+  std::size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view port_text;
+  bool has_port = false;
+  if (!authority.empty() && authority[0] == '[') {
+    std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return Invalid("an IPv6 address lacks its ']'");
+    std::string_view host = authority.substr(1, close - 1);
+    if (host.empty()) return Invalid("the host is empty");
+    if (host.find(':') == std::string_view::npos) return Invalid("the IPv6 address is malformed");
+    for (char c : host) {
+      if (!IsIpv6Char(c)) return Invalid("the IPv6 address is malformed");
+    }
+    ep.host = std::string(host);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') return Invalid("unexpected characters after the IPv6 address");
+      has_port = true;
+      port_text = after.substr(1);
+    }
+  } else {
+    std::size_t colon = authority.find(':');
+    std::string_view host = authority.substr(0, colon);
+    if (host.empty()) return Invalid("the host is empty");
+    for (char c : host) {
+      if (!IsHostChar(c)) {
+        return Invalid("the host may contain only letters, digits, '-', '.' and '_'");
+      }
+    }
+    ep.host = std::string(host);
+    if (colon != std::string_view::npos) {
+      has_port = true;
+      port_text = authority.substr(colon + 1);
+    }
+  }
+  if (has_port) {
+    auto port = ParseUint(port_text, 65535);
+    if (!port.ok() || *port == 0) return Invalid("the port must be a number from 1 to 65535");
+    ep.port = static_cast<int>(*port);
+  }
+
+  if (slash != std::string_view::npos) {
+    std::string_view db_text = rest.substr(slash + 1);
+    if (!db_text.empty()) {
+      auto db = ParseDb(db_text);
+      if (!db.ok()) return db.status();
+      ep.db = *db;
+    }
+  }
+  return ep;
+}
+
+}  // namespace
+
+std::string RedisEndpoint::Redacted() const {
+  std::string db_text = std::to_string(db);
+  if (is_unix) {
+    // A password cannot be given in a unix:// URL, but may be set otherwise.
+    return "unix://" + std::string(password.empty() ? "" : ":***@") + path + "?db=" + db_text;
+  }
+  std::string out = "redis://";
+  if (!password.empty()) out += ":***@";
+  if (host.find(':') != std::string::npos) {
+    out += "[" + host + "]";
+  } else {
+    out += host;
+  }
+  out += ":" + std::to_string(port) + "/" + db_text;
+  return out;
+}
+
+Result<RedisEndpoint> ParseRedisUrl(std::string_view url) {
+  std::string_view rest = url;
+  if (ConsumeScheme(rest, "redis://")) return ParseTcp(rest);
+  if (ConsumeScheme(rest, "unix://")) return ParseUnix(rest);
+  if (ConsumeScheme(rest, "rediss://")) return Invalid("TLS (rediss://) is not supported");
+  return Invalid("the scheme must be redis:// or unix://");
+}
+
+Status ValidateKeyPrefix(std::string_view prefix) {
+  if (prefix.empty() || prefix.size() > 64) {
+    return Status::InvalidArgument("the key prefix must be 1 to 64 characters long");
+  }
+  for (char c : prefix) {
+    if (c < 0x21 || c > 0x7E || c == '{' || c == '}') {
+      return Status::InvalidArgument(
+          "the key prefix may contain only printable ASCII characters other than space, '{' and "
+          "'}'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace onep

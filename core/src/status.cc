@@ -1,0 +1,38 @@
+#include "onep/status.h"
+
+namespace onep {
+
+// snake_case, like the error codes of the HTTP API.
+const char* CodeName(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kInvalidJson:
+      return "invalid_json";
+    case Code::kInvalidEvent:
+      return "invalid_event";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kConflict:
+      return "conflict";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kInternal:
+      return "internal";
+  }
+  return "unknown";  // Only reachable through a cast of an out-of-range value.
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "ok";
+  std::string out = CodeName(code_);
+  if (!message_.empty()) {
+    out += ": ";
+    out += message_;
+  }
+  return out;
+}
+
+}  // namespace onep

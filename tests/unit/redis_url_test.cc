@@ -1,0 +1,177 @@
+#include "onep/redis_url.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace onep {
+namespace {
+
+struct UrlCase {
+  std::string url;
+  bool is_unix;
+  std::string host_or_path;
+  int port;
+  std::string password;
+  int db;
+  std::string redacted;
+};
+
+TEST(RedisUrlTest, ParsesValidUrls) {
+  const std::vector<UrlCase> cases = {
+      {"redis://127.0.0.1:6379/0", false, "127.0.0.1", 6379, "", 0, "redis://127.0.0.1:6379/0"},
+      {"redis://localhost", false, "localhost", 6379, "", 0, "redis://localhost:6379/0"},
+      {"redis://localhost/", false, "localhost", 6379, "", 0, "redis://localhost:6379/0"},
+      {"redis://localhost:6380", false, "localhost", 6380, "", 0, "redis://localhost:6380/0"},
+      {"redis://redis.internal:1/15", false, "redis.internal", 1, "", 15,
+       "redis://redis.internal:1/15"},
+      {"redis://h:65535/1000", false, "h", 65535, "", 1000, "redis://h:65535/1000"},
+      {"REDIS://Host_1:6379/2", false, "Host_1", 6379, "", 2, "redis://Host_1:6379/2"},
+      {"redis://:s3cret@10.0.0.5:6379/3", false, "10.0.0.5", 6379, "s3cret", 3,
+       "redis://:***@10.0.0.5:6379/3"},
+      {"redis://s3cret@host", false, "host", 6379, "s3cret", 0, "redis://:***@host:6379/0"},
+      // Everything before the last '@' is the password, ':' and '/' included.
+      {"redis://:p@ss:w/rd@host:7000/1", false, "host", 7000, "p@ss:w/rd", 1,
+       "redis://:***@host:7000/1"},
+      {"redis://:p%40ss%25@host", false, "host", 6379, "p@ss%", 0, "redis://:***@host:6379/0"},
+      {"redis://:@host", false, "host", 6379, "", 0, "redis://host:6379/0"},
+      {"redis://[::1]:6379/0", false, "::1", 6379, "", 0, "redis://[::1]:6379/0"},
+      {"redis://[::1]", false, "::1", 6379, "", 0, "redis://[::1]:6379/0"},
+      {"redis://:pw@[2001:db8::7]:6390/4", false, "2001:db8::7", 6390, "pw", 4,
+       "redis://:***@[2001:db8::7]:6390/4"},
+      {"unix:///run/redis/redis.sock", true, "/run/redis/redis.sock", 0, "", 0,
+       "unix:///run/redis/redis.sock?db=0"},
+      {"unix:///tmp/r.sock?db=7", true, "/tmp/r.sock", 0, "", 7, "unix:///tmp/r.sock?db=7"},
+      {"UNIX:///tmp/r.sock?db=0", true, "/tmp/r.sock", 0, "", 0, "unix:///tmp/r.sock?db=0"},
+  };
+  for (const UrlCase& c : cases) {
+    auto ep = ParseRedisUrl(c.url);
+    ASSERT_TRUE(ep.ok()) << c.url << ": " << ep.status().ToString();
+    EXPECT_EQ(ep->is_unix, c.is_unix) << c.url;
+    if (c.is_unix) {
+      EXPECT_EQ(ep->path, c.host_or_path) << c.url;
+      EXPECT_TRUE(ep->host.empty()) << c.url;
+    } else {
+      EXPECT_EQ(ep->host, c.host_or_path) << c.url;
+      EXPECT_EQ(ep->port, c.port) << c.url;
+      EXPECT_TRUE(ep->path.empty()) << c.url;
+    }
+    EXPECT_EQ(ep->password, c.password) << c.url;
+    EXPECT_EQ(ep->db, c.db) << c.url;
+    EXPECT_EQ(ep->Redacted(), c.redacted) << c.url;
+  }
+}
+
+TEST(RedisUrlTest, DefaultUrlParsesAndRedactsToItself) {
+  auto ep = ParseRedisUrl(kDefaultRedisUrl);
+  ASSERT_TRUE(ep.ok());
+  EXPECT_EQ(ep->Redacted(), kDefaultRedisUrl);
+}
+
+TEST(RedisUrlTest, RedactedUrlParsesBackWithoutTheSecret) {
+  auto ep = ParseRedisUrl("redis://:hunter2@cache:6379/2");
+  ASSERT_TRUE(ep.ok());
+  std::string redacted = ep->Redacted();
+  EXPECT_EQ(redacted.find("hunter2"), std::string::npos);
+  auto back = ParseRedisUrl(redacted);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->host, "cache");
+  EXPECT_EQ(back->password, "***");
+}
+
+TEST(RedisUrlTest, RedactsAPasswordSetOnAUnixEndpoint) {
+  RedisEndpoint ep;
+  ep.is_unix = true;
+  ep.path = "/tmp/r.sock";
+  ep.password = "hunter2";
+  EXPECT_EQ(ep.Redacted().find("hunter2"), std::string::npos);
+  EXPECT_NE(ep.Redacted().find("***"), std::string::npos);
+}
+
+struct BadUrl {
+  std::string url;
+  std::string reason;  // a part of the message
+};
+
+TEST(RedisUrlTest, RejectsMalformedUrlsNamingTheProblem) {
+  const std::vector<BadUrl> cases = {
+      {"", "scheme"},
+      {"127.0.0.1:6379", "scheme"},
+      {"http://localhost:6379", "scheme"},
+      {"rediss://localhost:6379", "TLS"},
+      {"redis://", "host"},
+      {"redis:///0", "host"},
+      {"redis://:6379", "host"},
+      {"redis://:pw@", "host"},
+      {"redis://:pw@:6379/0", "host"},
+      {"redis://local host", "host"},
+      {"redis://host?x=1", "host"},
+      {"redis://host:", "port"},
+      {"redis://host:0", "port"},
+      {"redis://host:65536", "port"},
+      {"redis://host:-1", "port"},
+      {"redis://host:63x9", "port"},
+      {"redis://host:6379:1", "port"},
+      {"redis://host:6379/x", "database"},
+      {"redis://host:6379/-1", "database"},
+      {"redis://host:6379/1001", "database"},
+      {"redis://host:6379/0/1", "database"},
+      {"redis://host:6379/0?timeout=1", "database"},
+      {"redis://[::1", "]"},
+      {"redis://[]:6379", "host"},
+      {"redis://[fe80::1%eth0]:6379", "IPv6"},
+      {"redis://[::1]6379", "IPv6"},
+      {"redis://[127.0.0.1]:6379", "IPv6"},
+      {"redis://:%zz@host", "%"},
+      {"redis://:abc%4@host", "%"},
+      {"unix://", "absolute"},
+      {"unix://relative.sock", "absolute"},
+      {"unix:///tmp/r.sock?db=x", "database"},
+      {"unix:///tmp/r.sock?db=1001", "database"},
+      {"unix:///tmp/r.sock?database=1", "db=N"},
+      {"unix:///tmp/r.sock?", "db=N"},
+      {"unix:///" + std::string(120, 'a'), "longer"},
+  };
+  for (const BadUrl& c : cases) {
+    auto ep = ParseRedisUrl(c.url);
+    ASSERT_EQ(ep.status().code(), Code::kInvalidArgument) << "accepted: " << c.url;
+    EXPECT_NE(ep.status().message().find(c.reason), std::string::npos)
+        << c.url << " -> " << ep.status().message();
+  }
+}
+
+TEST(RedisUrlTest, ErrorsNeverEchoThePassword) {
+  for (const char* url :
+       {"redis://:topsecret@host:99999/0", "redis://:topsecret@host:6379/abc",
+        "redis://:topsecret@bad host", "redis://:topsecret%zz@host", "rediss://:topsecret@host"}) {
+    auto ep = ParseRedisUrl(url);
+    ASSERT_FALSE(ep.ok()) << url;
+    EXPECT_EQ(ep.status().message().find("topsecret"), std::string::npos) << ep.status().message();
+  }
+}
+
+TEST(KeyPrefixTest, Validation) {
+  for (const std::string& ok : {std::string("onep:"), std::string("a"), std::string("x:y:z/"),
+                                std::string(64, 'p'), std::string("~!@#$%^&*()_+-=[]|;'\",.<>?")}) {
+    EXPECT_TRUE(ValidateKeyPrefix(ok).ok()) << ok;
+  }
+  EXPECT_EQ(kDefaultKeyPrefix, "onep:");
+  EXPECT_TRUE(ValidateKeyPrefix(kDefaultKeyPrefix).ok());
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"", "1 to 64"},          {std::string(65, 'p'), "1 to 64"},
+      {"on ep:", "space"},      {"onep{x}:", "'{'"},
+      {"onep}:", "'}'"},        {"onep:\n", "printable"},
+      {"onep:\t", "printable"}, {"onep:\x7F", "printable"},
+      {"onép:", "printable"},   {std::string("on\0ep", 5), "printable"},
+  };
+  for (const auto& [prefix, reason] : bad) {
+    Status st = ValidateKeyPrefix(prefix);
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << "accepted: " << prefix;
+    EXPECT_NE(st.message().find("prefix"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find(reason), std::string::npos) << prefix << " -> " << st.message();
+  }
+}
+
+}  // namespace
+}  // namespace onep
