@@ -1,0 +1,299 @@
+#include "handler.h"
+
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "apr_strings.h"
+#include "connection_pool.h"
+#include "http_core.h"
+#include "http_io.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "mod_onep.h"
+#include "onep/event.h"
+#include "onep/event_store.h"
+#include "onep/json.h"
+#include "onep/parse.h"
+#include "onep/token.h"
+
+APLOG_USE_MODULE(onep);
+
+namespace onep::module {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Routes, relative to the <Location> the handler is mounted at.
+
+struct Route {
+  const char* path;
+  int method;         // M_POST, or M_GET (which serves HEAD too)
+  const char* allow;  // the Allow header of a 405
+  bool health;
+  EventType type;  // event routes only
+};
+
+constexpr Route kRoutes[] = {
+    {"/hits", M_POST, "POST", false, EventType::kHit},
+    {"/failures", M_POST, "POST", false, EventType::kFailure},
+    {"/deploys", M_POST, "POST", false, EventType::kDeploy},
+    {"/health", M_GET, "GET, HEAD", true, EventType::kHit},
+};
+
+// The route of r->uri below `mount`, or null. "<Location /onep/>" has eaten
+// the slash that starts the route.
+const Route* RouteBelow(std::string_view uri, std::string_view mount) {
+  if (mount.empty() || uri.size() <= mount.size() || uri.compare(0, mount.size(), mount) != 0) {
+    return nullptr;
+  }
+  std::string_view rest = uri.substr(mount.size());
+  for (const Route& route : kRoutes) {
+    std::string_view path = route.path;
+    if (mount.back() == '/') path.remove_prefix(1);
+    if (rest == path) return &route;
+  }
+  return nullptr;
+}
+
+// r->uri relative to the <Location> paths that mount the handler (see
+// HandlerMounts), then to the innermost section merged into the request (in
+// case SetHandler came from elsewhere). Regex sections give no route: a
+// plain-path <Location> is the supported mount.
+const Route* FindRoute(const request_rec* r) {
+  if (r->uri == nullptr) return nullptr;
+  const std::string_view uri = r->uri;
+  if (const apr_array_header_t* mounts = HandlerMounts()) {
+    for (int i = 0; i < mounts->nelts; ++i) {
+      if (const Route* route = RouteBelow(uri, APR_ARRAY_IDX(mounts, i, const char*))) {
+        return route;
+      }
+    }
+  }
+  const auto* core =
+      static_cast<const core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
+  if (core != nullptr && core->d != nullptr && core->r == nullptr && !core->d_is_fnmatch) {
+    return RouteBelow(uri, core->d);
+  }
+  return nullptr;
+}
+
+bool MethodAllowed(const request_rec* r, const Route& route) {
+  return r->method_number == route.method;  // HEAD is M_GET with header_only set
+}
+
+// ---------------------------------------------------------------------------
+// Responses, each with its one debug line (LogLevel onep:debug).
+
+const char* Or(const std::string& s, const char* fallback) {
+  return s.empty() ? fallback : s.c_str();
+}
+
+int Respond(request_rec* r, const char* route, int status, const char* code,
+            const std::string& message, const RecordOutcome* outcome = nullptr) {
+  ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0100: %s %s -> %d %s credential=%s org=%s",
+                r->method, route, status, code, outcome ? Or(outcome->credential_id, "-") : "-",
+                outcome ? Or(outcome->org, "-") : "-");
+  return SendError(r, status, code, message);
+}
+
+int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outcome) {
+  const bool duplicate = outcome.kind == RecordOutcome::Kind::kDuplicate;
+  ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                "ONEP0101: %s %s -> 202 %s credential=%s org=%s event=%s", r->method, route,
+                duplicate ? "duplicate" : "accepted", outcome.credential_id.c_str(),
+                outcome.org.c_str(), outcome.event_id.c_str());
+  // The credential id is public: the access log can show it with %u.
+  r->user = apr_pstrdup(r->pool, outcome.credential_id.c_str());
+  r->ap_auth_type = const_cast<char*>("Bearer");
+  apr_table_setn(r->notes, "onep-org", apr_pstrdup(r->pool, outcome.org.c_str()));
+
+  JsonPtr body(json_object());
+  json_object_set_new(body.get(), "ok", json_true());
+  json_object_set_new(body.get(), "id", json_string(outcome.event_id.c_str()));
+  json_object_set_new(body.get(), "credential", json_string(outcome.credential_id.c_str()));
+  return SendJson(r, HTTP_ACCEPTED, JsonDump(body.get()));
+}
+
+void SetRetryAfter(request_rec* r, int seconds) {
+  apr_table_setn(r->headers_out, "Retry-After", apr_itoa(r->pool, seconds < 1 ? 1 : seconds));
+}
+
+int RespondUnavailable(request_rec* r, const char* route, const Status& status) {
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0102: %s %s: Redis unavailable: %s", r->method,
+                route, status.message().c_str());
+  SetRetryAfter(r, 1);
+  return Respond(r, route, HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+                 "the event store is unavailable; nothing was recorded, retry later");
+}
+
+int RespondInternal(request_rec* r, const char* route, const std::string& why) {
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0103: %s %s: %s", r->method, route, why.c_str());
+  return Respond(r, route, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                 "internal error; see the server's error log");
+}
+
+int RespondOutcome(request_rec* r, const char* route, const RecordOutcome& outcome) {
+  using Kind = RecordOutcome::Kind;
+  switch (outcome.kind) {
+    case Kind::kAccepted:
+    case Kind::kDuplicate:
+      return RespondAccepted(r, route, outcome);
+    case Kind::kInvalidToken:
+      apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      return Respond(r, route, HTTP_UNAUTHORIZED, "invalid_token",
+                     "the token is unknown, rotated, deleted or expired", &outcome);
+    case Kind::kForbidden:
+      return Respond(
+          r, route, HTTP_FORBIDDEN, "forbidden",
+          outcome.message.empty() ? "this token may not post to this route" : outcome.message,
+          &outcome);
+    case Kind::kRateLimited:
+      SetRetryAfter(r, outcome.retry_after_s);
+      return Respond(r, route, HTTP_TOO_MANY_REQUESTS, "rate_limited",
+                     "too many requests for this credential; retry after the delay in "
+                     "Retry-After",
+                     &outcome);
+    case Kind::kInvalidEvent:
+      return Respond(r, route, HTTP_UNPROCESSABLE_ENTITY, "invalid_event",
+                     outcome.message.empty() ? "invalid event" : outcome.message, &outcome);
+  }
+  return RespondInternal(r, route, "unknown record outcome");
+}
+
+// ---------------------------------------------------------------------------
+// The routes
+
+ServerRuntime* Runtime(const request_rec* r) { return GetServerConfig(r->server)->runtime; }
+
+int HandleHealth(request_rec* r, const Route& route) {
+  ServerRuntime* runtime = Runtime(r);
+  if (runtime == nullptr) return RespondInternal(r, route.path, "no Redis pool in this process");
+  Status alive = runtime->pool->Ping();
+  if (!alive.ok()) {
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "ONEP0104: health check failed: %s",
+                  alive.message().c_str());
+    SetRetryAfter(r, 1);
+    return Respond(r, route.path, HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+                   "Redis is unreachable");
+  }
+  ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0105: %s %s -> 200 ok", r->method, route.path);
+  return SendJson(r, HTTP_OK, "{\"status\":\"ok\"}");
+}
+
+// The order of checks is part of the contract (docs/api.md): the cheap,
+// offline ones first, so that a malformed token never costs a Redis call.
+int HandleEvent(request_rec* r, const Route& route) {
+  const char* path = route.path;
+  std::optional<std::string_view> token = BearerToken(r);
+  if (!token) {
+    apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer");
+    return Respond(r, path, HTTP_UNAUTHORIZED, "missing_token",
+                   "send the integration token in an \"Authorization: Bearer <token>\" header");
+  }
+  if (!CheckTokenFormat(*token).ok()) {
+    apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    return Respond(r, path, HTTP_UNAUTHORIZED, "invalid_token",
+                   "the token is malformed or mistyped");
+  }
+  if (!HasJsonContentType(r)) {
+    return Respond(r, path, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                   "Content-Type must be application/json");
+  }
+
+  const DirConfig* dconf = GetDirConfig(r);
+  const uint64_t limit = EffectiveMaxBodySize(dconf);
+  std::string body;
+  switch (int read = ReadBody(r, limit, &body)) {
+    case OK:
+      break;
+    case HTTP_REQUEST_ENTITY_TOO_LARGE:
+      return Respond(r, path, HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                     "the body is larger than " + std::to_string(limit) + " bytes");
+    case HTTP_REQUEST_TIME_OUT:
+      return Respond(r, path, HTTP_REQUEST_TIME_OUT, "request_timeout",
+                     "the body did not arrive in time");
+    case AP_FILTER_ERROR:  // Apache has answered already (malformed framing)
+      ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                    "ONEP0106: %s %s: the request body could not be read", r->method, path);
+      return AP_FILTER_ERROR;
+    default:
+      ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                    "ONEP0106: %s %s: the request body could not be read (%d)", r->method, path,
+                    read);
+      return Respond(r, path, HTTP_BAD_REQUEST, "invalid_json",
+                     "the request body could not be read");
+  }
+
+  Result<ValidatedEvent> event = ParseEvent(route.type, body, NowMs());
+  if (!event.ok()) {
+    const Status& bad = event.status();
+    if (bad.code() == Code::kInvalidJson) {
+      return Respond(r, path, HTTP_BAD_REQUEST, "invalid_json", bad.message());
+    }
+    if (bad.code() == Code::kInvalidEvent) {
+      return Respond(r, path, HTTP_UNPROCESSABLE_ENTITY, "invalid_event", bad.message());
+    }
+    return RespondInternal(r, path, "cannot validate the event: " + bad.ToString());
+  }
+
+  const char* idempotency_key = apr_table_get(r->headers_in, "Idempotency-Key");
+  if (idempotency_key != nullptr && !IsValidIdempotencyKey(idempotency_key)) {
+    return Respond(r, path, HTTP_UNPROCESSABLE_ENTITY, "invalid_event",
+                   "the Idempotency-Key header must be 1-200 printable ASCII characters");
+  }
+
+  ServerRuntime* runtime = Runtime(r);
+  if (runtime == nullptr) return RespondInternal(r, path, "no Redis pool in this process");
+  RecordRequest request;
+  request.token_hash = TokenHash(*token);
+  request.event = std::move(event).value();
+  request.idempotency_key = idempotency_key != nullptr ? idempotency_key : "";
+  request.rate_limit = EffectiveRateLimit(dconf);
+
+  // Exactly one Redis round trip (EventStore::Record is one script).
+  Result<RecordOutcome> outcome = runtime->pool->Run(
+      [&](RedisConnection& conn) { return runtime->events.Record(conn, request); });
+  if (!outcome.ok()) {
+    if (outcome.status().code() == Code::kUnavailable) {
+      return RespondUnavailable(r, path, outcome.status());
+    }
+    return RespondInternal(r, path, "cannot record the event: " + outcome.status().ToString());
+  }
+  return RespondOutcome(r, path, *outcome);
+}
+
+int Handle(request_rec* r) {
+  const Route* route = FindRoute(r);
+  if (route == nullptr) {
+    return Respond(r, ap_escape_logitem(r->pool, r->uri), HTTP_NOT_FOUND, "not_found",
+                   "no such route; under this location: POST /hits, POST /failures, "
+                   "POST /deploys, GET /health");
+  }
+  if (!MethodAllowed(r, *route)) {
+    apr_table_setn(r->headers_out, "Allow", route->allow);
+    return Respond(r, route->path, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                   std::string(route->path) + " accepts " + route->allow);
+  }
+  return route->health ? HandleHealth(r, *route) : HandleEvent(r, *route);
+}
+
+}  // namespace
+
+int Handler(request_rec* r) {
+  if (r->handler == nullptr || strcmp(r->handler, kHandlerName) != 0) return DECLINED;
+  try {
+    return Handle(r);
+  } catch (const std::exception& e) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception: %s",
+                  r->method, ap_escape_logitem(r->pool, r->uri), e.what());
+  } catch (...) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception", r->method,
+                  ap_escape_logitem(r->pool, r->uri));
+  }
+  return SendInternalError(r);
+}
+
+}  // namespace onep::module

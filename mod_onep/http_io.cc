@@ -1,0 +1,141 @@
+#include "http_io.h"
+
+#include <jansson.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "apr_buckets.h"
+#include "apr_strings.h"
+#include "http_protocol.h"
+#include "onep/json.h"
+#include "util_filter.h"
+
+namespace onep::module {
+namespace {
+
+// Bytes asked of the input filters per read.
+constexpr uint64_t kReadChunk = 8192;
+
+bool IsSpace(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+std::string ErrorBody(const char* code, const std::string& message) {
+  JsonPtr error(json_object());
+  json_object_set_new(error.get(), "code", json_string(code));
+  json_object_set_new(error.get(), "message", json_stringn(message.data(), message.size()));
+  JsonPtr body(json_object());
+  json_object_set_new(body.get(), "ok", json_false());
+  json_object_set(body.get(), "error", error.get());
+  return JsonDump(body.get());
+}
+
+int SendJson(request_rec* r, int status, const std::string& body) {
+  r->status = status;
+  ap_set_content_type(r, "application/json");
+  apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+  ap_set_content_length(r, static_cast<apr_off_t>(body.size()));
+  if (!r->header_only) ap_rwrite(body.data(), static_cast<int>(body.size()), r);
+  return OK;
+}
+
+int SendError(request_rec* r, int status, const char* code, const std::string& message) {
+  return SendJson(r, status, ErrorBody(code, message));
+}
+
+int SendInternalError(request_rec* r) noexcept {
+  static constexpr char kBody[] =
+      "{\"ok\":false,\"error\":{\"code\":\"internal_error\",\"message\":\"internal error; see the "
+      "server's error log\"}}";
+  r->status = HTTP_INTERNAL_SERVER_ERROR;
+  ap_set_content_type(r, "application/json");
+  apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+  ap_set_content_length(r, sizeof(kBody) - 1);
+  if (!r->header_only) ap_rwrite(kBody, sizeof(kBody) - 1, r);
+  return OK;
+}
+
+std::optional<std::string_view> BearerToken(const request_rec* r) {
+  const char* header = apr_table_get(r->headers_in, "Authorization");
+  if (header == nullptr) return std::nullopt;
+  std::string_view value = Trim(header);
+  std::size_t space = value.find_first_of(" \t");
+  if (space == std::string_view::npos) return std::nullopt;  // "Bearer" alone: no token
+  if (!EqualsIgnoreCase(value.substr(0, space), "Bearer")) return std::nullopt;
+  std::string_view token = Trim(value.substr(space));
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+bool HasJsonContentType(const request_rec* r) {
+  const char* header = apr_table_get(r->headers_in, "Content-Type");
+  if (header == nullptr) return false;
+  std::string_view value = header;
+  value = Trim(value.substr(0, value.find(';')));
+  return EqualsIgnoreCase(value, "application/json");
+}
+
+int ReadBody(request_rec* r, uint64_t limit, std::string* body) {
+  body->clear();
+  // A body announced as too large is refused before a byte of it is read
+  // (and before "100 Continue" is sent).
+  if (const char* length = apr_table_get(r->headers_in, "Content-Length")) {
+    char* end = nullptr;
+    apr_off_t announced = 0;
+    if (apr_strtoff(&announced, length, &end, 10) == APR_SUCCESS && end != length && *end == '\0' &&
+        announced >= 0) {
+      if (static_cast<uint64_t>(announced) > limit) return HTTP_REQUEST_ENTITY_TOO_LARGE;
+      body->reserve(static_cast<std::size_t>(announced));
+    }
+    // A malformed Content-Length is the HTTP input filter's to refuse.
+  }
+
+  apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+  bool seen_eos = false;
+  while (!seen_eos) {
+    // One byte more than still fits: enough to see that the body is too large.
+    const uint64_t want = std::min<uint64_t>(kReadChunk, limit - body->size() + 1);
+    apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
+                                     static_cast<apr_off_t>(want));
+    if (rv != APR_SUCCESS) {
+      apr_brigade_cleanup(bb);
+      return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+    }
+    if (APR_BRIGADE_EMPTY(bb)) break;  // nothing more will come
+    for (apr_bucket* b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+      if (APR_BUCKET_IS_EOS(b)) {
+        seen_eos = true;
+        break;
+      }
+      if (APR_BUCKET_IS_METADATA(b)) continue;
+      const char* data = nullptr;
+      apr_size_t len = 0;
+      rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+      if (rv != APR_SUCCESS) {
+        apr_brigade_cleanup(bb);
+        return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+      }
+      if (body->size() + len > limit) {
+        apr_brigade_cleanup(bb);
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+      }
+      body->append(data, len);
+    }
+    apr_brigade_cleanup(bb);
+  }
+  return OK;
+}
+
+}  // namespace onep::module

@@ -1,0 +1,44 @@
+// The HTTP side of a webhook request: reading the headers and the body the
+// handler needs, and writing JSON responses. No knowledge of Redis here.
+#ifndef ONEP_MOD_ONEP_HTTP_IO_H_
+#define ONEP_MOD_ONEP_HTTP_IO_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "httpd.h"
+
+namespace onep::module {
+
+// {"ok":false,"error":{"code":...,"message":...}}
+std::string ErrorBody(const char* code, const std::string& message);
+
+// Sends `body` with `status` and Content-Type: application/json, and returns
+// OK for the handler to return (the response is complete).
+int SendJson(request_rec* r, int status, const std::string& body);
+
+// SendJson of ErrorBody.
+int SendError(request_rec* r, int status, const char* code, const std::string& message);
+
+// The same, from literals only: cannot throw, for the last-resort path.
+int SendInternalError(request_rec* r) noexcept;
+
+// The token of an "Authorization: Bearer <token>" header (scheme matched
+// case-insensitively); nullopt when the header is missing, of another scheme,
+// or carries no token. The view points into the request's headers.
+std::optional<std::string_view> BearerToken(const request_rec* r);
+
+// True when Content-Type is application/json, with or without parameters.
+bool HasJsonContentType(const request_rec* r);
+
+// Reads the whole request body (Content-Length or chunked) into `body`,
+// holding at most `limit` bytes: a body announced or found to be larger stops
+// the read at once. Returns OK, HTTP_REQUEST_ENTITY_TOO_LARGE, or the status
+// a read error maps to (AP_FILTER_ERROR when Apache already answered).
+int ReadBody(request_rec* r, uint64_t limit, std::string* body);
+
+}  // namespace onep::module
+
+#endif  // ONEP_MOD_ONEP_HTTP_IO_H_

@@ -1,0 +1,351 @@
+// mod_onep: accepts authenticated webhooks (hits, failures, deploys) and
+// records them in Redis through onep_core.
+//
+// This file reads top to bottom like an httpd module: configuration records
+// and their merging, directive handlers, the command table, the hooks, hook
+// registration and the module record. The request handler is in handler.cc,
+// the per-child Redis connection pool in connection_pool.cc.
+//
+// Log ids: ONEP00xx configuration and process life, ONEP01xx requests,
+// ONEP03xx the connection pool (docs/operations.md lists them all).
+#include "mod_onep.h"
+
+#include <strings.h>
+
+#include <exception>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ap_mpm.h"
+#include "apr_strings.h"
+#include "connection_pool.h"
+#include "handler.h"
+#include "http_log.h"
+#include "onep/keys.h"
+#include "onep/parse.h"
+#include "onep/redis_url.h"
+#include "util_cfgtree.h"
+
+APLOG_USE_MODULE(onep);
+
+namespace onep::module {
+
+// ---------------------------------------------------------------------------
+// Effective values
+
+const char* EffectiveRedisUrl(const ServerConfig* conf) {
+  return conf->redis_url_set ? conf->redis_url : kDefaultRedisUrl.data();
+}
+
+int64_t EffectiveTimeoutMs(const ServerConfig* conf) {
+  return conf->timeout_set ? conf->timeout_ms : kDefaultTimeoutMs;
+}
+
+const char* EffectiveKeyPrefix(const ServerConfig* conf) {
+  return conf->key_prefix_set ? conf->key_prefix : kDefaultKeyPrefix.data();
+}
+
+uint64_t EffectiveMaxBodySize(const DirConfig* conf) {
+  return conf->max_body_size_set ? conf->max_body_size : kDefaultMaxBodySize;
+}
+
+uint32_t EffectiveRateLimit(const DirConfig* conf) {
+  return conf->rate_limit_set ? conf->rate_limit : 0;
+}
+
+namespace {
+const apr_array_header_t* g_mounts = nullptr;  // see HandlerMounts()
+}  // namespace
+
+const apr_array_header_t* HandlerMounts() { return g_mounts; }
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Configuration records
+
+void* CreateServerConfig(apr_pool_t* p, server_rec*) {
+  // Zeroed: nothing set, no runtime.
+  return apr_pcalloc(p, sizeof(ServerConfig));
+}
+
+void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
+  auto* base = static_cast<ServerConfig*>(base_v);
+  auto* add = static_cast<ServerConfig*>(add_v);
+  auto* conf = static_cast<ServerConfig*>(apr_pcalloc(p, sizeof(ServerConfig)));
+  conf->redis_url_set = add->redis_url_set || base->redis_url_set;
+  conf->redis_url = add->redis_url_set ? add->redis_url : base->redis_url;
+  conf->timeout_set = add->timeout_set || base->timeout_set;
+  conf->timeout_ms = add->timeout_set ? add->timeout_ms : base->timeout_ms;
+  conf->key_prefix_set = add->key_prefix_set || base->key_prefix_set;
+  conf->key_prefix = add->key_prefix_set ? add->key_prefix : base->key_prefix;
+  return conf;
+}
+
+// Apache creates this config only for sections that hold one of our
+// directives, so a <Location> with just "SetHandler onep" never shows its path
+// here: the router's mount points come from the configuration tree instead
+// (CollectMounts below).
+void* CreateDirConfig(apr_pool_t* p, char*) { return apr_pcalloc(p, sizeof(DirConfig)); }
+
+void* MergeDirConfig(apr_pool_t* p, void* base_v, void* add_v) {
+  auto* base = static_cast<DirConfig*>(base_v);
+  auto* add = static_cast<DirConfig*>(add_v);
+  auto* conf = static_cast<DirConfig*>(apr_pcalloc(p, sizeof(DirConfig)));
+  conf->max_body_size_set = add->max_body_size_set || base->max_body_size_set;
+  conf->max_body_size = add->max_body_size_set ? add->max_body_size : base->max_body_size;
+  conf->rate_limit_set = add->rate_limit_set || base->rate_limit_set;
+  conf->rate_limit = add->rate_limit_set ? add->rate_limit : base->rate_limit;
+  return conf;
+}
+
+// ---------------------------------------------------------------------------
+// Directive handlers: each value is validated here, so `apachectl -t` refuses
+// a bad one with a message that names the directive.
+
+const char* DirectiveError(cmd_parms* cmd, const std::string& problem) {
+  return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, problem.c_str());
+}
+
+// Runs a directive handler body; no exception escapes into Apache.
+template <typename Body>
+const char* Guarded(cmd_parms* cmd, Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return DirectiveError(cmd, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return DirectiveError(cmd, "internal error");
+  }
+}
+
+const char* SetRedis(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto endpoint = ParseRedisUrl(arg);  // its errors never echo the password
+    if (!endpoint.ok()) return DirectiveError(cmd, endpoint.status().message());
+    auto* conf = GetServerConfig(cmd->server);
+    conf->redis_url = apr_pstrdup(cmd->pool, arg);
+    conf->redis_url_set = true;
+    return nullptr;
+  });
+}
+
+const char* SetRedisTimeout(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto ms = ParseDurationMs(arg);
+    if (!ms.ok()) return DirectiveError(cmd, ms.status().message());
+    if (*ms > kMaxTimeoutMs) return DirectiveError(cmd, "must be at most 60s");
+    auto* conf = GetServerConfig(cmd->server);
+    conf->timeout_ms = *ms;
+    conf->timeout_set = true;
+    return nullptr;
+  });
+}
+
+const char* SetKeyPrefix(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    Status valid = ValidateKeyPrefix(arg);
+    if (!valid.ok()) return DirectiveError(cmd, valid.message());
+    auto* conf = GetServerConfig(cmd->server);
+    conf->key_prefix = apr_pstrdup(cmd->pool, arg);
+    conf->key_prefix_set = true;
+    return nullptr;
+  });
+}
+
+const char* SetMaxBodySize(cmd_parms* cmd, void* dconf, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto bytes = ParseByteSize(arg);
+    if (!bytes.ok()) return DirectiveError(cmd, bytes.status().message());
+    if (*bytes > kMaxMaxBodySize) return DirectiveError(cmd, "must be at most 16m");
+    auto* conf = static_cast<DirConfig*>(dconf);
+    conf->max_body_size = *bytes;
+    conf->max_body_size_set = true;
+    return nullptr;
+  });
+}
+
+const char* SetRateLimit(cmd_parms* cmd, void* dconf, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto limit = ParseUint(arg, kMaxRateLimit);
+    if (!limit.ok()) return DirectiveError(cmd, limit.status().message());
+    auto* conf = static_cast<DirConfig*>(dconf);
+    conf->rate_limit = static_cast<uint32_t>(*limit);
+    conf->rate_limit_set = true;
+    return nullptr;
+  });
+}
+
+// Without designated initializers (C++), cmd_func is `const char* (*)()`;
+// Apache calls it with the arguments TAKE1 implies. The detour through
+// `void (*)()` is the documented way to tell GCC the cast is meant.
+template <typename Fn>
+cmd_func Directive(Fn* fn) {
+  return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(fn));
+}
+
+// The command table. tests/integration/module_config_test.cc checks it against
+// conf/onep.conf and docs/configuration.md.
+const command_rec kCommands[] = {
+    AP_INIT_TAKE1("OnepRedis", Directive(SetRedis), nullptr, RSRC_CONF,
+                  "Redis URL: redis://[:password@]host:port[/db] or unix:///path[?db=N]"),
+    AP_INIT_TAKE1("OnepRedisTimeout", Directive(SetRedisTimeout), nullptr, RSRC_CONF,
+                  "Redis connect and command timeout, e.g. 500ms or 2s"),
+    AP_INIT_TAKE1("OnepKeyPrefix", Directive(SetKeyPrefix), nullptr, RSRC_CONF,
+                  "Prefix of every Redis key, e.g. onep:"),
+    AP_INIT_TAKE1("OnepMaxBodySize", Directive(SetMaxBodySize), nullptr, ACCESS_CONF,
+                  "Largest accepted request body, e.g. 64k"),
+    AP_INIT_TAKE1("OnepRateLimit", Directive(SetRateLimit), nullptr, ACCESS_CONF,
+                  "Accepted requests per second per credential; 0 turns the limit off"),
+    {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
+};
+
+// ---------------------------------------------------------------------------
+// Hooks
+
+// The first word of a directive's arguments, unquoted ("<Location" args keep
+// their closing '>').
+std::string FirstWord(apr_pool_t* p, const char* args) {
+  if (args == nullptr) return "";
+  const char* rest = args;
+  std::string word = ap_getword_conf(p, &rest);
+  if (!word.empty() && word.back() == '>') word.pop_back();
+  return word;
+}
+
+// Records the path of every <Location "/path"> whose body (at any depth, e.g.
+// inside <If> or <IfModule>) says "SetHandler onep". `location` is the path
+// of the enclosing <Location>, or empty outside one (or inside a regex one).
+void CollectMounts(apr_pool_t* p, const ap_directive_t* node, const std::string& location,
+                   apr_array_header_t* mounts) {
+  for (; node != nullptr; node = node->next) {
+    const char* name = node->directive;
+    if (strcasecmp(name, "<Location") == 0) {
+      std::string path = FirstWord(p, node->args);
+      if (path == "~" || path.empty()) path.clear();  // regex: not a supported mount
+      CollectMounts(p, node->first_child, path, mounts);
+    } else if (strcasecmp(name, "<LocationMatch") == 0 || strcasecmp(name, "<Directory") == 0 ||
+               strcasecmp(name, "<DirectoryMatch") == 0 || strcasecmp(name, "<Files") == 0 ||
+               strcasecmp(name, "<FilesMatch") == 0) {
+      CollectMounts(p, node->first_child, "", mounts);
+    } else if (strcasecmp(name, "SetHandler") == 0) {
+      if (!location.empty() && strcasecmp(FirstWord(p, node->args).c_str(), kHandlerName) == 0) {
+        APR_ARRAY_PUSH(mounts, const char*) = apr_pstrdup(p, location.c_str());
+      }
+    } else if (node->first_child != nullptr) {
+      CollectMounts(p, node->first_child, location, mounts);
+    }
+  }
+}
+
+int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
+  try {
+    apr_array_header_t* mounts = apr_array_make(pconf, 2, sizeof(const char*));
+    CollectMounts(pconf, ap_conftree, "", mounts);
+    g_mounts = mounts;
+    for (int i = 0; i < mounts->nelts; ++i) {
+      ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "ONEP0004: handler mounted at <Location %s>",
+                   APR_ARRAY_IDX(mounts, i, const char*));
+    }
+    return OK;
+  } catch (const std::exception& e) {
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0005: cannot read the configuration: %s",
+                 e.what());
+  } catch (...) {
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0005: cannot read the configuration");
+  }
+  return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+// Everything the child built for its servers, freed with the child's pool.
+struct ChildState {
+  std::vector<ServerConfig*> configs;
+  std::vector<std::unique_ptr<ServerRuntime>> runtimes;
+};
+
+apr_status_t DestroyChildState(void* data) {
+  auto* state = static_cast<ChildState*>(data);
+  try {
+    for (ServerConfig* conf : state->configs) conf->runtime = nullptr;
+    delete state;
+  } catch (...) {
+    // Destructors close sockets; nothing here is expected to throw.
+  }
+  return APR_SUCCESS;
+}
+
+std::size_t ThreadsPerChild() {
+  int threads = 0;
+  if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) return 1;
+  return static_cast<std::size_t>(threads);
+}
+
+void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
+  auto state = std::make_unique<ChildState>();
+  // Servers with the same Redis and timeout share one pool of connections.
+  std::map<std::pair<std::string, int64_t>, std::shared_ptr<ConnectionPool>> pools;
+  const std::size_t max_idle = ThreadsPerChild();
+  for (server_rec* s = main_server; s != nullptr; s = s->next) {
+    ServerConfig* conf = GetServerConfig(s);
+    const std::string url = EffectiveRedisUrl(conf);
+    const int64_t timeout_ms = EffectiveTimeoutMs(conf);
+    auto endpoint = ParseRedisUrl(url);
+    if (!endpoint.ok()) {  // validated when read; cannot happen
+      ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "ONEP0002: OnepRedis: %s",
+                   endpoint.status().message().c_str());
+      continue;
+    }
+    auto& pool = pools[{url, timeout_ms}];
+    if (!pool) {
+      RedisOptions options;
+      options.endpoint = std::move(endpoint).value();
+      options.timeout = std::chrono::milliseconds(timeout_ms);
+      pool = std::make_shared<ConnectionPool>(std::move(options), max_idle, main_server);
+    }
+    state->runtimes.push_back(std::make_unique<ServerRuntime>(
+        ServerRuntime{pool, EventStore(KeySpace(EffectiveKeyPrefix(conf)))}));
+    conf->runtime = state->runtimes.back().get();
+    state->configs.push_back(conf);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 "ONEP0003: ready: Redis %s, timeout %ld ms, key prefix \"%s\"",
+                 pool->redacted_endpoint().c_str(), static_cast<long>(timeout_ms),
+                 EffectiveKeyPrefix(conf));
+  }
+  apr_pool_cleanup_register(pchild, state.release(), DestroyChildState, apr_pool_cleanup_null);
+}
+
+void ChildInit(apr_pool_t* pchild, server_rec* s) {
+  try {
+    BuildRuntimes(pchild, s);
+  } catch (const std::exception& e) {
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                 "ONEP0001: cannot prepare the Redis connection pools: %s; requests will get 500",
+                 e.what());
+  } catch (...) {
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                 "ONEP0001: cannot prepare the Redis connection pools; requests will get 500");
+  }
+}
+
+void RegisterHooks(apr_pool_t*) {
+  ap_hook_post_config(PostConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_child_init(ChildInit, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+}
+
+}  // namespace
+}  // namespace onep::module
+
+// ---------------------------------------------------------------------------
+// The module record
+
+// Declared by hand rather than with AP_DECLARE_MODULE, whose APLOG_USE_MODULE
+// this file already has at the top (C++ needs it before the first log call).
+module AP_MODULE_DECLARE_DATA onep_module = {
+    STANDARD20_MODULE_STUFF,         onep::module::CreateDirConfig,
+    onep::module::MergeDirConfig,    onep::module::CreateServerConfig,
+    onep::module::MergeServerConfig, onep::module::kCommands,
+    onep::module::RegisterHooks,     AP_MODULE_FLAG_NONE,
+};

@@ -1,0 +1,83 @@
+// mod_onep: the configuration records shared by the module's translation units.
+//
+// Server config (OnepRedis, OnepRedisTimeout, OnepKeyPrefix) is per virtual
+// host; directory config (OnepMaxBodySize, OnepRateLimit) is per <Location>.
+// Both are plain structs allocated from Apache pools; every field has an
+// explicit "was set" flag so merging never compares against a default.
+#ifndef ONEP_MOD_ONEP_H_
+#define ONEP_MOD_ONEP_H_
+
+#include <cstdint>
+#include <memory>
+
+// httpd.h first: the other Apache headers depend on it.
+// clang-format off
+#include "httpd.h"
+#include "apr_tables.h"
+#include "http_config.h"
+// clang-format on
+#include "onep/event_store.h"
+
+extern "C" {
+extern module AP_MODULE_DECLARE_DATA onep_module;
+}
+
+namespace onep::module {
+
+inline constexpr const char* kHandlerName = "onep";
+inline constexpr int64_t kDefaultTimeoutMs = 500;
+inline constexpr int64_t kMaxTimeoutMs = 60 * 1000;
+inline constexpr uint64_t kDefaultMaxBodySize = 64 * 1024;
+inline constexpr uint64_t kMaxMaxBodySize = 16 * 1024 * 1024;
+inline constexpr uint64_t kMaxRateLimit = 1000000;
+
+class ConnectionPool;
+
+// What one child process needs to serve one server config: built in
+// child_init, destroyed with the child's pool.
+struct ServerRuntime {
+  std::shared_ptr<ConnectionPool> pool;  // shared by servers with the same Redis and timeout
+  EventStore events;
+};
+
+struct ServerConfig {
+  const char* redis_url;  // as written; validated when read
+  bool redis_url_set;
+  int64_t timeout_ms;
+  bool timeout_set;
+  const char* key_prefix;
+  bool key_prefix_set;
+  ServerRuntime* runtime;  // set in each child by child_init; null in the parent
+};
+
+struct DirConfig {
+  uint64_t max_body_size;
+  bool max_body_size_set;
+  uint32_t rate_limit;
+  bool rate_limit_set;
+};
+
+inline ServerConfig* GetServerConfig(const server_rec* s) {
+  return static_cast<ServerConfig*>(ap_get_module_config(s->module_config, &onep_module));
+}
+
+inline DirConfig* GetDirConfig(const request_rec* r) {
+  return static_cast<DirConfig*>(ap_get_module_config(r->per_dir_config, &onep_module));
+}
+
+// The paths of the <Location> sections that hold "SetHandler onep", found in
+// the configuration tree at post_config (const char* elements). Written once
+// by the single-threaded parent while it reads the configuration, read-only
+// in the children afterwards. Never null after post_config.
+const apr_array_header_t* HandlerMounts();
+
+// Effective values, defaults applied.
+const char* EffectiveRedisUrl(const ServerConfig* conf);
+int64_t EffectiveTimeoutMs(const ServerConfig* conf);
+const char* EffectiveKeyPrefix(const ServerConfig* conf);
+uint64_t EffectiveMaxBodySize(const DirConfig* conf);
+uint32_t EffectiveRateLimit(const DirConfig* conf);
+
+}  // namespace onep::module
+
+#endif  // ONEP_MOD_ONEP_H_

@@ -1,0 +1,180 @@
+// mod_onep's directives: `apache2 -t` refuses every bad value with a message
+// naming the directive, virtual hosts inherit and override the server config,
+// and the directive table, conf/onep.conf and docs/configuration.md agree.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <string>
+
+#include "onep/keys.h"
+#include "onep/redis_credential_store.h"
+#include "support/apache_server.h"
+#include "support/http_client.h"
+
+namespace onep::testing {
+namespace {
+
+struct BadValue {
+  std::string directive;
+  std::string value;
+  bool in_location;  // directory directives go inside the <Location>
+};
+
+TEST(ModuleConfigTest, ConfigTestRefusesEveryBadValueNamingTheDirective) {
+  const std::vector<BadValue> cases = {
+      {"OnepRedis", "http://127.0.0.1:6379", false},
+      {"OnepRedis", "redis://127.0.0.1:99999/0", false},
+      {"OnepRedis", "redis://127.0.0.1:6379/notanumber", false},
+      {"OnepRedis", "unix://relative/path", false},
+      {"OnepRedisTimeout", "soon", false},
+      {"OnepRedisTimeout", "0", false},
+      {"OnepRedisTimeout", "-5ms", false},
+      {"OnepRedisTimeout", "2h", false},
+      {"OnepKeyPrefix", "\"has space\"", false},
+      {"OnepKeyPrefix", "{tag}", false},
+      {"OnepKeyPrefix", "\"\"", false},
+      {"OnepMaxBodySize", "lots", true},
+      {"OnepMaxBodySize", "0", true},
+      {"OnepMaxBodySize", "1g", true},
+      {"OnepMaxBodySize", "-1", true},
+      {"OnepRateLimit", "-1", true},
+      {"OnepRateLimit", "ten", true},
+      {"OnepRateLimit", "1.5", true},
+      {"OnepRateLimit", "99999999999", true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.directive + " " + c.value);
+    ApacheOptions options;
+    const std::string line = c.directive + " " + c.value;
+    (c.in_location ? options.location_directives : options.server_directives).push_back(line);
+    RunResult result = ApacheConfigTest(options);
+    EXPECT_NE(result.exit_code, 0) << result.out << result.err;
+    EXPECT_NE((result.out + result.err).find(c.directive), std::string::npos)
+        << result.out << result.err;
+  }
+}
+
+TEST(ModuleConfigTest, ConfigTestRefusesADirectiveOutOfItsContext) {
+  {
+    ApacheOptions options;
+    options.location_directives = {"OnepRedis redis://127.0.0.1:6379/0"};
+    RunResult result = ApacheConfigTest(options);
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_NE(result.err.find("OnepRedis"), std::string::npos) << result.err;
+  }
+  {
+    ApacheOptions options;
+    options.server_directives = {"OnepRateLimit 5"};
+    RunResult result = ApacheConfigTest(options);
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_NE(result.err.find("OnepRateLimit"), std::string::npos) << result.err;
+  }
+}
+
+TEST(ModuleConfigTest, ConfigTestAcceptsGoodValuesEverywhere) {
+  ApacheOptions options;
+  options.server_directives = {"OnepRedis redis://:pw@127.0.0.1:6380/2", "OnepRedisTimeout 2s",
+                               "OnepKeyPrefix myapp:onep:"};
+  options.location_directives = {"OnepMaxBodySize 1m", "OnepRateLimit 100"};
+  options.extra_config =
+      "<VirtualHost 127.0.0.1:8999>\n"
+      "  OnepRedis unix:///run/redis/redis.sock?db=3\n"
+      "  OnepRedisTimeout 750ms\n"
+      "  OnepKeyPrefix other:\n"
+      "  <Location /hooks>\n"
+      "    SetHandler onep\n"
+      "    OnepMaxBodySize 65536\n"
+      "    OnepRateLimit 0\n"
+      "  </Location>\n"
+      "</VirtualHost>\n";
+  RunResult result = ApacheConfigTest(options);
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE((result.out + result.err).find("Syntax OK"), std::string::npos);
+}
+
+TEST(ModuleConfigTest, ShippedConfOnepConfPassesTheConfigTest) {
+  ApacheOptions options;
+  options.location = "/elsewhere";
+  options.extra_config = "Include " + std::string(ONEP_SOURCE_DIR) + "/conf/onep.conf\n";
+  RunResult result = ApacheConfigTest(options);
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+}
+
+TEST(ModuleConfigTest, VirtualHostsInheritAndOverrideTheServerConfig) {
+  const int vhost_port = FreePort();
+  ApacheOptions options;
+  options.extra_config = "Listen 127.0.0.1:" + std::to_string(vhost_port) +
+                         "\n"
+                         "<VirtualHost 127.0.0.1:" +
+                         std::to_string(vhost_port) +
+                         ">\n"
+                         "  OnepKeyPrefix other:\n"
+                         "  <Location /hooks>\n"
+                         "    SetHandler onep\n"
+                         "    Require all granted\n"
+                         "  </Location>\n"
+                         "</VirtualHost>\n";
+  OnepStack stack(options);
+  ASSERT_TRUE(stack.Start());
+  auto main_cred = stack.Create("acme", "hits");
+
+  // A credential stored under the vhost's prefix (the vhost inherits
+  // OnepRedis from the main server).
+  auto conn = stack.redis().Connect();
+  RedisCredentialStore other_store(*conn, KeySpace("other:"));
+  CredentialService other_service(other_store, "tests");
+  auto other = other_service.Create({"acme", "hits", "vhost creds", "", 0});
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+
+  EXPECT_EQ(PostJson(stack.port(), "/onep/hits", main_cred.token, R"({"app":"web"})").status, 202);
+  EXPECT_EQ(PostJson(vhost_port, "/hooks/hits", other->token, R"({"app":"web"})").status, 202);
+  // Each server only knows the tokens under its own prefix.
+  EXPECT_EQ(PostJson(vhost_port, "/hooks/hits", main_cred.token, R"({"app":"web"})").status, 401);
+  EXPECT_EQ(PostJson(stack.port(), "/onep/hits", other->token, R"({"app":"web"})").status, 401);
+}
+
+// --- the docs agree with the code --------------------------------------------------
+
+std::set<std::string> Matches(const std::string& text, const std::string& pattern) {
+  std::set<std::string> found;
+  std::regex re(pattern);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator();
+       ++it) {
+    found.insert((*it)[1].str());
+  }
+  return found;
+}
+
+TEST(ModuleConfigTest, EveryDirectiveIsInConfAndDocsAndViceVersa) {
+  const std::string src = ONEP_SOURCE_DIR;
+  const std::string code = ReadFile(src + "/mod_onep/mod_onep.cc");
+  const std::string conf = ReadFile(src + "/conf/onep.conf");
+  const std::string docs = ReadFile(src + "/docs/configuration.md");
+  ASSERT_FALSE(code.empty());
+  ASSERT_FALSE(conf.empty());
+  ASSERT_FALSE(docs.empty());
+
+  const auto in_code = Matches(code, R"re(AP_INIT_[A-Z0-9]+\(\s*"(Onep[A-Za-z]+)")re");
+  // conf/onep.conf: each directive on a line of its own, active or commented out.
+  const auto in_conf = Matches(conf, R"re((?:^|\n)[ \t]*#?[ \t]*(Onep[A-Za-z]+)[ \t])re");
+  // docs/configuration.md: one "## OnepX" section per directive.
+  const auto in_docs = Matches(docs, R"re((?:^|\n)## (Onep[A-Za-z]+))re");
+
+  EXPECT_EQ(in_code.size(), 5u);
+  EXPECT_EQ(in_conf, in_code);
+  EXPECT_EQ(in_docs, in_code);
+  // Every documented directive states its syntax, default and context.
+  for (const auto& name : in_code) {
+    auto at = docs.find("## " + name);
+    ASSERT_NE(at, std::string::npos);
+    auto next = docs.find("\n## ", at + 1);
+    const std::string section = docs.substr(at, next == std::string::npos ? next : next - at);
+    for (const char* field : {"Description", "Syntax", "Default", "Context"}) {
+      EXPECT_NE(section.find(field), std::string::npos) << name << " lacks " << field;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace onep::testing

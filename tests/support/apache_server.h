@@ -1,0 +1,123 @@
+// A real /usr/sbin/apache2 loading the built mod_onep, on a free loopback
+// port, with a generated configuration in a temporary folder of its own (its
+// own ServerRoot, PidFile, Mutex dir and ErrorLog; /etc/apache2 is never
+// read). Stopped by the PID in its PidFile only.
+#ifndef ONEP_TESTS_SUPPORT_APACHE_SERVER_H_
+#define ONEP_TESTS_SUPPORT_APACHE_SERVER_H_
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onep/credential.h"
+#include "onep/event_store.h"
+#include "onep/redis.h"
+#include "onep/redis_credential_store.h"
+#include "support/process.h"
+#include "support/redis_server.h"
+
+namespace onep::testing {
+
+struct ApacheOptions {
+  std::string module_path;    // default: MOD_ONEP_PATH when the test defines it
+  std::string mpm = "event";  // event, worker or prefork
+  // Processes and threads: several of each by default, so that tests see
+  // more than one child and more than one thread per child.
+  int start_servers = 2;
+  int server_limit = 2;
+  int threads_per_child = 4;
+  std::string log_level = "warn onep:debug";
+  std::string location = "/onep";
+  // Lines at server level (e.g. "OnepRedis redis://127.0.0.1:1234/0").
+  std::vector<std::string> server_directives;
+  // Lines inside the <Location> block, after "SetHandler onep".
+  std::vector<std::string> location_directives;
+  // Free text appended at the end of the configuration (extra sections).
+  std::string extra_config;
+};
+
+class ApacheServer {
+ public:
+  explicit ApacheServer(ApacheOptions options);
+  ~ApacheServer();  // stops the server if it runs and removes its folder
+  ApacheServer(const ApacheServer&) = delete;
+  ApacheServer& operator=(const ApacheServer&) = delete;
+
+  // Writes the configuration and starts Apache; succeeds once the PidFile is
+  // written and the port answers. On failure the message holds the error log.
+  ::testing::AssertionResult Start();
+  // SIGTERM to the PID in the PidFile, then waits for the server to exit.
+  void Stop();
+
+  // Runs `apache2 -t -f <conf>` on the generated configuration.
+  RunResult ConfigTest() const;
+
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  std::string conf_path() const { return dir_ + "/httpd.conf"; }
+  // http://127.0.0.1:PORT/onep (the location, no trailing slash)
+  std::string base_url() const;
+  std::string ErrorLog() const;
+  // The PIDs of the processes whose error log lines contain `needle`.
+  std::vector<long> PidsInLog(const std::string& needle) const;
+
+  // The configuration text that Start() writes.
+  std::string ConfigText() const;
+
+ private:
+  ApacheOptions options_;
+  std::string dir_;
+  int port_ = 0;
+  pid_t spawned_pid_ = -1;
+};
+
+// `apache2 -t` on a configuration built from `options` (in a fresh temporary
+// folder): exit code and output.
+RunResult ApacheConfigTest(const ApacheOptions& options);
+
+// What most module tests need: a Redis, an Apache whose OnepRedis points at
+// it, and an admin connection with the core services to create credentials
+// and read events (as onepctl would).
+class OnepStack {
+ public:
+  explicit OnepStack(ApacheOptions options = {}, std::vector<std::string> redis_config = {},
+                     std::string key_prefix = "onep:");
+
+  // Starts Apache (Redis is already up); the server config starts with
+  // "OnepRedis <redis url>" and "OnepKeyPrefix <key_prefix>".
+  ::testing::AssertionResult Start();
+
+  RedisServer& redis() { return redis_; }
+  ApacheServer& apache() { return *apache_; }
+  int port() const { return apache_->port(); }
+  // "/onep" + route
+  std::string path(const std::string& route) const { return location_ + route; }
+
+  // Admin side (its own connection; reconnects after a Redis restart).
+  RedisConnection& conn();
+  CredentialService& service();
+  IssuedCredential Create(const std::string& org, const std::string& type,
+                          const std::string& app = "");
+  std::vector<StoredEvent> Events(const std::string& org, std::size_t limit = 1000);
+  // Drops the admin connection (e.g. before Redis is stopped).
+  void Disconnect();
+
+  // INFO stats counters of the Redis server, e.g. "total_commands_processed".
+  long long Stat(const std::string& name);
+
+ private:
+  RedisServer redis_;
+  std::unique_ptr<ApacheServer> apache_;
+  std::string location_;
+  KeySpace keys_;
+  std::unique_ptr<RedisConnection> conn_;
+  std::unique_ptr<RedisCredentialStore> store_;
+  std::unique_ptr<CredentialService> service_;
+};
+
+}  // namespace onep::testing
+
+#endif  // ONEP_TESTS_SUPPORT_APACHE_SERVER_H_
