@@ -51,8 +51,8 @@ int main(int argc, char** argv) {
   for (long i = 0; i < events; ++i) {
     const bool failure = i % 10 == 0;
     std::string body = "{\"app\":\"app-" + std::to_string(i % apps) + "\"}";
-    auto event = onep::ParseEvent(failure ? onep::EventType::kFailure : onep::EventType::kHit,
-                                  body, onep::NowMs());
+    auto event = onep::ParseEvent(failure ? onep::EventType::kFailure : onep::EventType::kHit, body,
+                                  onep::NowMs());
     auto out = store_events.Record(**conn, {hash, *event, "", 0});
     if (!out.ok() || out->kind != onep::RecordOutcome::Kind::kAccepted) {
       std::fprintf(stderr, "record failed\n");

@@ -95,8 +95,8 @@ Result<IssuedCredential> CredentialService::Rename(const std::string& id, const 
   return Reissue(id, name, grace_ms);
 }
 
-Result<IssuedCredential> CredentialService::Reissue(const std::string& id,
-                                                    const std::string& name, int64_t grace_ms) {
+Result<IssuedCredential> CredentialService::Reissue(const std::string& id, const std::string& name,
+                                                    int64_t grace_ms) {
   if (Status s = CheckGrace(grace_ms); !s.ok()) return s;
   IssuedCredential issued;
   auto stored_token = NewToken(issued.token);
@@ -117,7 +117,8 @@ std::string CurlCommand(const Credential& cred, const std::string& token,
   std::string body;
   if (cred.type == CredentialType::kDeploy) {
     route = "/deploys";
-    body = R"({"version":"0.0.1","environment":"production","description":"first deploy from onepctl"})";
+    body =
+        R"({"version":"0.0.1","environment":"production","description":"first deploy from onepctl"})";
   } else {
     route = "/hits";
     // An unbound hits credential names the app in each event.

@@ -57,13 +57,23 @@ bool Matches(const StoredEvent& e, const EventQuery& q) {
 Result<RecordOutcome> EventStore::Record(RedisConnection& conn,
                                          const RecordRequest& request) const {
   const ValidatedEvent& ev = request.event;
-  auto reply = conn.Eval(
-      scripts::Record(), {keys_.Token(request.token_hash)},
-      {keys_.prefix(), EventTypeName(ev.type), ev.app, std::to_string(ev.time_ms),
-       std::to_string(ev.count), ev.fields_json, request.idempotency_key, ev.deploy_id,
-       std::to_string(request.rate_limit), std::to_string(stream_max_len_),
-       std::to_string(kStatsRetentionMs)});
+  // The script must not write once this call has timed out; the margin covers
+  // the reply's way back and the error of the clock offset.
+  const int64_t timeout_ms = conn.timeout().count();
+  const int64_t deadline =
+      NowMs() + conn.clock_offset_ms() + timeout_ms - std::max<int64_t>(timeout_ms / 10, 5);
+  auto reply =
+      conn.Eval(scripts::Record(), {keys_.Token(request.token_hash)},
+                {keys_.prefix(), EventTypeName(ev.type), ev.app, std::to_string(ev.time_ms),
+                 std::to_string(ev.count), ev.fields_json, request.idempotency_key, ev.deploy_id,
+                 std::to_string(request.rate_limit), std::to_string(stream_max_len_),
+                 std::to_string(kStatsRetentionMs), std::to_string(deadline)});
   if (!reply.ok()) return reply.status();
+  if (reply->type == Reply::Type::kArray && !reply->elements.empty() &&
+      reply->elements[0].str == "late") {
+    return Status::Unavailable("Redis ran the command after its " + std::to_string(timeout_ms) +
+                               "ms deadline; nothing was recorded");
+  }
   if (reply->type != Reply::Type::kArray || reply->elements.size() != 4) {
     return Status::Internal("unexpected reply from the record script");
   }
@@ -116,9 +126,9 @@ Result<std::vector<StoredEvent>> EventStore::ReadAfter(RedisConnection& conn,
                                                        const std::string& after_id,
                                                        int64_t block_ms,
                                                        std::string* cursor) const {
-  auto reply = conn.Command({"XREAD", "COUNT", std::to_string(kPageSize), "BLOCK",
-                             std::to_string(block_ms), "STREAMS", keys_.Events(query.org),
-                             after_id});
+  auto reply =
+      conn.Command({"XREAD", "COUNT", std::to_string(kPageSize), "BLOCK", std::to_string(block_ms),
+                    "STREAMS", keys_.Events(query.org), after_id});
   if (!reply.ok()) return reply.status();
   if (cursor != nullptr) *cursor = after_id;
   std::vector<StoredEvent> out;
@@ -144,8 +154,7 @@ Result<std::string> EventStore::LastId(RedisConnection& conn, const std::string&
 }
 
 Result<std::vector<AppStats>> EventStore::Stats(RedisConnection& conn, const std::string& org,
-                                                const std::string& app,
-                                                int64_t window_ms) const {
+                                                const std::string& app, int64_t window_ms) const {
   const int64_t now = NowMs();
   const int64_t first = (now - window_ms) / kHourMs;
   const int64_t last = now / kHourMs;

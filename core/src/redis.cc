@@ -6,7 +6,10 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
+
+#include "onep/parse.h"
 
 namespace onep {
 namespace {
@@ -108,6 +111,14 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
     Status s = check(conn->Command({"SELECT", std::to_string(ep.db)}), "SELECT");
     if (!s.ok()) return s;
   }
+  const int64_t sent = NowMs();
+  auto time = conn->Command({"TIME"});
+  if (Status s = check(time, "TIME"); !s.ok()) return s;
+  if (time->elements.size() == 2) {
+    const int64_t server_ms = std::strtoll(time->elements[0].str.c_str(), nullptr, 10) * 1000 +
+                              std::strtoll(time->elements[1].str.c_str(), nullptr, 10) / 1000;
+    conn->clock_offset_ms_ = server_ms - (sent + NowMs()) / 2;
+  }
   return conn;
 }
 
@@ -137,8 +148,8 @@ Result<Reply> RedisConnection::ReadReply() {
 
 Result<std::vector<Reply>> RedisConnection::Pipeline(
     const std::vector<std::vector<std::string>>& commands) {
-  if (broken_) return Status::Unavailable("connection to " + options_.endpoint.Redacted() +
-                                          " is broken");
+  if (broken_)
+    return Status::Unavailable("connection to " + options_.endpoint.Redacted() + " is broken");
   std::vector<const char*> argv;
   std::vector<size_t> argvlen;
   for (const auto& command : commands) {
@@ -148,8 +159,8 @@ Result<std::vector<Reply>> RedisConnection::Pipeline(
       argv.push_back(arg.data());
       argvlen.push_back(arg.size());
     }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(),
-                               argvlen.data()) != REDIS_OK) {
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), argvlen.data()) !=
+        REDIS_OK) {
       return Fail("cannot send to");
     }
     ++commands_sent_;

@@ -50,13 +50,13 @@ const std::string& Str(const Reply& reply, size_t i) {
 Result<Credential> RedisCredentialStore::Create(const Credential& cred, const StoredToken& token,
                                                 int64_t expires_in_ms, const std::string& actor) {
   const std::string type = CredentialTypeName(cred.type);
-  auto reply = conn_.Eval(
-      scripts::CreateCredential(),
-      {keys_.CredentialOrg(cred.id), keys_.Credential(cred.org, cred.id), keys_.Token(token.hash),
-       keys_.OrgCredentials(cred.org), keys_.DeployApp(cred.org, cred.app), keys_.Orgs(),
-       keys_.Audit(cred.org)},
-      {cred.id, cred.org, type, cred.name, cred.app, token.hash, token.hint,
-       std::to_string(expires_in_ms), actor});
+  auto reply =
+      conn_.Eval(scripts::CreateCredential(),
+                 {keys_.CredentialOrg(cred.id), keys_.Credential(cred.org, cred.id),
+                  keys_.Token(token.hash), keys_.OrgCredentials(cred.org),
+                  keys_.DeployApp(cred.org, cred.app), keys_.Orgs(), keys_.Audit(cred.org)},
+                 {cred.id, cred.org, type, cred.name, cred.app, token.hash, token.hint,
+                  std::to_string(expires_in_ms), actor});
   if (!reply.ok()) return reply.status();
   const std::string& kind = Str(*reply, 0);
   if (kind == "conflict") {
@@ -110,11 +110,12 @@ Result<bool> RedisCredentialStore::OrgExists(const std::string& org) {
 
 Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
                                                       const StoredToken& token,
-                                                      const std::string& new_name,
-                                                      int64_t grace_ms, const std::string& actor) {
-  auto reply = conn_.Eval(scripts::ReplaceToken(), {keys_.CredentialOrg(id)},
-                          {keys_.prefix(), id, token.hash, token.hint, new_name,
-                           std::to_string(grace_ms), actor, new_name.empty() ? "rotate" : "rename"});
+                                                      const std::string& new_name, int64_t grace_ms,
+                                                      const std::string& actor) {
+  auto reply =
+      conn_.Eval(scripts::ReplaceToken(), {keys_.CredentialOrg(id)},
+                 {keys_.prefix(), id, token.hash, token.hint, new_name, std::to_string(grace_ms),
+                  actor, new_name.empty() ? "rotate" : "rename"});
   if (!reply.ok()) return reply.status();
   const std::string& kind = Str(*reply, 0);
   if (kind == "not_found") return Status::NotFound("no credential " + id);
@@ -127,8 +128,8 @@ Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
 }
 
 Status RedisCredentialStore::Delete(const std::string& id, const std::string& actor) {
-  auto reply =
-      conn_.Eval(scripts::DeleteCredential(), {keys_.CredentialOrg(id)}, {keys_.prefix(), id, actor});
+  auto reply = conn_.Eval(scripts::DeleteCredential(), {keys_.CredentialOrg(id)},
+                          {keys_.prefix(), id, actor});
   if (!reply.ok()) return reply.status();
   if (Str(*reply, 0) == "not_found") return Status::NotFound("no credential " + id);
   if (Str(*reply, 0) != "ok") return Unexpected("delete", *reply);
@@ -158,7 +159,8 @@ Result<std::vector<OrgSummary>> RedisCredentialStore::Orgs() {
     for (size_t j = 0; j + 1 < info.elements.size(); j += 2) {
       // entries-added counts every event ever added (Redis 7); length is the fallback.
       if (info.elements[j].str == "entries-added") s.events = info.elements[j + 1].integer;
-      if (info.elements[j].str == "length" && s.events == 0) s.events = info.elements[j + 1].integer;
+      if (info.elements[j].str == "length" && s.events == 0)
+        s.events = info.elements[j + 1].integer;
     }
     out.push_back(std::move(s));
   }

@@ -29,6 +29,10 @@ end
 )lua";
 
 constexpr const char* kRecordBody = R"lua(
+-- Run after the caller gave up waiting (Redis was paused or slow)? Then write
+-- nothing: the caller has already answered that nothing was recorded.
+local deadline = tonumber(ARGV[12])
+if deadline > 0 and now > deadline then return {'late', '', '', ''} end
 local p, etype, app = ARGV[1], ARGV[2], ARGV[3]
 local org, id, ok, ctype, bound = lookup(p, KEYS[1], now)
 if not org then return {'invalid_token', '', '', ''} end

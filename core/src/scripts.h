@@ -10,10 +10,11 @@ namespace onep::scripts {
 
 // KEYS[1] token key. ARGV: prefix, event type, app, time ms ("0": now),
 // count, fields json, idempotency key, deploy_id, rate limit, stream maxlen,
-// stats retention ms.
+// stats retention ms, deadline (Redis time in ms; "0": none).
 // Returns {kind, credential id, org, detail}: kind is accepted | duplicate |
-// invalid_token | forbidden | rate_limited | invalid_event; detail is the
-// event id, a message, or the seconds to wait.
+// invalid_token | forbidden | rate_limited | invalid_event | late (Redis ran
+// the script after the deadline: nothing was written); detail is the event
+// id, a message, or the seconds to wait.
 const Script& Record();
 
 // KEYS[1] token key. ARGV: prefix. Returns the credential id or nil.

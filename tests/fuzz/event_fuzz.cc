@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (event->count < 1 || event->count > onep::kMaxCount) abort();
-  if (event->time_ms != 0 &&
-      (event->time_ms < now - onep::kMaxEventAgeMs || event->time_ms > now + onep::kMaxEventSkewMs)) {
+  if (event->time_ms != 0 && (event->time_ms < now - onep::kMaxEventAgeMs ||
+                              event->time_ms > now + onep::kMaxEventSkewMs)) {
     abort();
   }
   json_error_t error;

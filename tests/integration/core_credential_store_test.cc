@@ -141,8 +141,8 @@ TEST_F(CredentialStoreTest, ANewRotationEndsAnEarlierGracePeriod) {
   ASSERT_TRUE(second.ok());
   auto third = service_.Rotate(cred.credential.id, 60000);
   ASSERT_TRUE(third.ok());
-  EXPECT_EQ(Who(cred.token), std::nullopt);                  // grace ended by the new rotation
-  EXPECT_EQ(Who(second->token), cred.credential.id);         // in its own grace period
+  EXPECT_EQ(Who(cred.token), std::nullopt);           // grace ended by the new rotation
+  EXPECT_EQ(Who(second->token), cred.credential.id);  // in its own grace period
   EXPECT_EQ(Who(third->token), cred.credential.id);
   auto fourth = service_.Rotate(cred.credential.id, 0);
   ASSERT_TRUE(fourth.ok());

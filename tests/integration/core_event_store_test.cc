@@ -25,8 +25,8 @@ class EventStoreTest : public ::testing::Test {
         service_(creds_, "tester"),
         events_(keys_) {}
 
-  IssuedCredential Create(const std::string& org, const std::string& type,
-                          const std::string& app, int64_t expires_in_ms = 0) {
+  IssuedCredential Create(const std::string& org, const std::string& type, const std::string& app,
+                          int64_t expires_in_ms = 0) {
     auto issued = service_.Create({org, type, "test " + type, app, expires_in_ms});
     EXPECT_TRUE(issued.ok()) << issued.status().ToString();
     return issued.value();
@@ -36,8 +36,8 @@ class EventStoreTest : public ::testing::Test {
                        const std::string& idempotency_key = "", uint32_t rate_limit = 0) {
     auto event = ParseEvent(type, body, NowMs());
     EXPECT_TRUE(event.ok()) << event.status().ToString();
-    auto outcome = events_.Record(*conn_, {TokenHash(token), event.value(), idempotency_key,
-                                           rate_limit});
+    auto outcome =
+        events_.Record(*conn_, {TokenHash(token), event.value(), idempotency_key, rate_limit});
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
     return outcome.ok() ? outcome.value() : RecordOutcome{};
   }
@@ -176,9 +176,13 @@ TEST_F(EventStoreTest, IdempotencyKeyReturnsTheFirstEvent) {
   // Keys are per credential: another credential may reuse the same key.
   auto second = Create("acme", "hits", "api");
   EXPECT_EQ(Record(second.token, EventType::kHit, "{}", "key-1").kind, Kind::kAccepted);
-  long long ttl = conn_->Command({"PTTL", "onep:{acme}:idem:" + cred.credential.id + ":" +
-                                             conn_->Command({"EVAL", "return redis.sha1hex(ARGV[1])",
-                                                             "0", "key-1"})->str})->integer;
+  long long ttl =
+      conn_
+          ->Command(
+              {"PTTL",
+               "onep:{acme}:idem:" + cred.credential.id + ":" +
+                   conn_->Command({"EVAL", "return redis.sha1hex(ARGV[1])", "0", "key-1"})->str})
+          ->integer;
   EXPECT_GT(ttl, 86390000);
   EXPECT_LE(ttl, 86400000);
 }
@@ -302,6 +306,42 @@ TEST_F(EventStoreTest, SlowRedisTimesOutWithoutClosedByPeer) {
   EXPECT_TRUE((*fast)->broken());
   EXPECT_FALSE((*fast)->closed_by_peer());
   EXPECT_LT(elapsed, std::chrono::milliseconds(900));
+}
+
+TEST_F(EventStoreTest, ACommandRunAfterTheTimeoutRecordsNothing) {
+  auto cred = Create("acme", "hits", "web");
+  RedisOptions options;
+  options.endpoint.host = "127.0.0.1";
+  options.endpoint.port = redis_.port();
+  options.timeout = std::chrono::milliseconds(200);
+  auto client = RedisConnection::Connect(options);
+  ASSERT_TRUE(client.ok());
+  auto event = ParseEvent(EventType::kHit, "{}", NowMs()).value();
+  // Warm up: the script is cached and the client can record.
+  auto warm = events_.Record(**client, {TokenHash(cred.token), event, "", 0});
+  ASSERT_TRUE(warm.ok() && warm->kind == Kind::kAccepted);
+
+  // Redis holds writes for 800 ms: the client gives up after 200 ms, and Redis
+  // runs the queued script afterwards.
+  ASSERT_TRUE(conn_->Command({"CLIENT", "PAUSE", "800", "WRITE"}).ok());
+  auto late = events_.Record(**client, {TokenHash(cred.token), event, "", 0});
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().code(), Code::kUnavailable);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(StreamLength("acme"), 1u);  // only the warm-up event
+
+  // A fresh connection right after the pause records again.
+  auto fresh = RedisConnection::Connect(options);
+  ASSERT_TRUE(fresh.ok());
+  auto again = events_.Record(**fresh, {TokenHash(cred.token), event, "", 0});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->kind, Kind::kAccepted);
+  EXPECT_EQ(StreamLength("acme"), 2u);
+}
+
+TEST_F(EventStoreTest, TheClockOffsetIsMeasuredAtConnect) {
+  // Same machine: the server's clock and ours agree within a few ms.
+  EXPECT_LT(std::llabs(conn_->clock_offset_ms()), 50);
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ class FakeCredentialStore : public CredentialStore {
     int64_t grace_ms;
   };
 
-  Result<Credential> Create(const Credential& cred, const StoredToken& token,
-                            int64_t expires_in_ms, const std::string& actor) override {
+  Result<Credential> Create(const Credential& cred, const StoredToken& token, int64_t expires_in_ms,
+                            const std::string& actor) override {
     if (creds_.count(cred.id) != 0) return Status::Conflict("id exists");
     Credential stored = cred;
     stored.created_at_ms = 1000;

@@ -107,7 +107,7 @@ struct CreateRequest {
   std::string org;
   std::string type;  // "hits" | "deploy"
   std::string name;
-  std::string app;   // required for deploy
+  std::string app;            // required for deploy
   int64_t expires_in_ms = 0;  // 0: never
 };
 
@@ -127,8 +127,7 @@ class CredentialService {
 
   Result<IssuedCredential> Create(const CreateRequest& request);
   Result<IssuedCredential> Rotate(const std::string& id, int64_t grace_ms);
-  Result<IssuedCredential> Rename(const std::string& id, const std::string& name,
-                                  int64_t grace_ms);
+  Result<IssuedCredential> Rename(const std::string& id, const std::string& name, int64_t grace_ms);
   Status Delete(const std::string& id);
 
  private:

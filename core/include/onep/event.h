@@ -20,16 +20,16 @@ std::optional<EventType> ParseEventType(std::string_view name);
 // Limits applied by ParseEvent (documented in docs/api.md).
 inline constexpr int64_t kMaxCount = 10000;
 inline constexpr int64_t kMaxEventAgeMs = 30LL * 24 * 3600 * 1000;  // timestamps up to 30 days old
-inline constexpr int64_t kMaxEventSkewMs = 3600LL * 1000;            // and 1 hour in the future
+inline constexpr int64_t kMaxEventSkewMs = 3600LL * 1000;           // and 1 hour in the future
 inline constexpr int kMaxJsonDepth = 16;
 
 // A request body that passed validation, ready to record.
 struct ValidatedEvent {
   EventType type = EventType::kHit;
-  std::string app;         // empty: the credential's app applies
-  int64_t time_ms = 0;     // 0: "now" as Redis records it
-  int64_t count = 1;       // hits and failures; 1 for deploys
-  std::string deploy_id;   // deploys only; empty: none
+  std::string app;        // empty: the credential's app applies
+  int64_t time_ms = 0;    // 0: "now" as Redis records it
+  int64_t count = 1;      // hits and failures; 1 for deploys
+  std::string deploy_id;  // deploys only; empty: none
   // The event's own fields as a compact JSON object, defaults applied:
   // {"count":3,"message":"..."} or {"version":"1.2.0","environment":"production",...}.
   std::string fields_json;

@@ -19,7 +19,7 @@
 namespace onep {
 
 struct RecordRequest {
-  std::string token_hash;       // TokenHash() of a well-formed token
+  std::string token_hash;  // TokenHash() of a well-formed token
   ValidatedEvent event;
   std::string idempotency_key;  // empty: none
   uint32_t rate_limit = 0;      // accepted events per second per credential; 0: off
@@ -53,10 +53,10 @@ struct StoredEvent {
 
 struct EventQuery {
   std::string org;
-  std::string app;                 // empty: all
-  std::optional<EventType> type;   // nullopt: all
-  int64_t since_ms = 0;            // recorded at or after; 0: no bound
-  std::size_t limit = 100;         // newest `limit` matching events
+  std::string app;                // empty: all
+  std::optional<EventType> type;  // nullopt: all
+  int64_t since_ms = 0;           // recorded at or after; 0: no bound
+  std::size_t limit = 100;        // newest `limit` matching events
 };
 
 struct AppStats {
@@ -78,6 +78,9 @@ class EventStore {
 
   // One round trip (two only if Redis lost its script cache). Unavailable when
   // Redis is unreachable or timed out: the caller must not report acceptance.
+  // The script carries a deadline in Redis' clock (the connection's timeout,
+  // less a margin): a command that a paused or slow Redis runs after the
+  // caller gave up writes nothing, so there is no write without acceptance.
   Result<RecordOutcome> Record(RedisConnection& conn, const RecordRequest& request) const;
 
   // Matching events, oldest first (the newest `limit` of them).

@@ -81,6 +81,10 @@ class RedisConnection {
   bool closed_by_peer() const { return closed_by_peer_; }
   // Commands sent on this connection so far (for tests of the cost model).
   uint64_t commands_sent() const { return commands_sent_; }
+  // The server's clock minus ours in milliseconds, measured once when
+  // connecting (TIME): lets a caller put a deadline in the server's time.
+  int64_t clock_offset_ms() const { return clock_offset_ms_; }
+  std::chrono::milliseconds timeout() const { return options_.timeout; }
   const RedisEndpoint& endpoint() const { return options_.endpoint; }
 
  private:
@@ -93,6 +97,7 @@ class RedisConnection {
   bool broken_ = false;
   bool closed_by_peer_ = false;
   uint64_t commands_sent_ = 0;
+  int64_t clock_offset_ms_ = 0;
 };
 
 }  // namespace onep

@@ -14,8 +14,8 @@ class RedisCredentialStore : public CredentialStore {
   RedisCredentialStore(RedisConnection& conn, KeySpace keys)
       : conn_(conn), keys_(std::move(keys)) {}
 
-  Result<Credential> Create(const Credential& cred, const StoredToken& token,
-                            int64_t expires_in_ms, const std::string& actor) override;
+  Result<Credential> Create(const Credential& cred, const StoredToken& token, int64_t expires_in_ms,
+                            const std::string& actor) override;
   Result<std::optional<Credential>> Get(const std::string& id) override;
   Result<std::vector<Credential>> List(const std::string& org) override;
   Result<bool> OrgExists(const std::string& org) override;

@@ -14,10 +14,10 @@ inline constexpr std::string_view kDefaultKeyPrefix = "onep:";
 
 struct RedisEndpoint {
   bool is_unix = false;
-  std::string host;        // tcp only
-  int port = 6379;         // tcp only
-  std::string path;        // unix only
-  std::string password;    // empty: no AUTH
+  std::string host;      // tcp only
+  int port = 6379;       // tcp only
+  std::string path;      // unix only
+  std::string password;  // empty: no AUTH
   int db = 0;
 
   // The URL with the password replaced by "***": safe to log and print.
