@@ -135,7 +135,8 @@ std::string ApacheServer::ConfigText() const {
   const std::string pid_file = dir_ + "/apache.pid";
   unlink(pid_file.c_str());
   // In the foreground, Apache's main process is our child: we can reap it.
-  spawned_pid_ = Spawn({kApache, "-f", conf_path(), "-DFOREGROUND"}, dir_ + "/apache.stdout.log");
+  spawned_pid_ = Spawn({kApache, "-f", conf_path(), "-DFOREGROUND"}, dir_ + "/apache.stdout.log",
+                       SanitizerEnv(dir_));
   if (spawned_pid_ <= 0) return ::testing::AssertionFailure() << "cannot spawn " << kApache;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -183,11 +184,14 @@ void ApacheServer::Stop() {
     }
   }
   spawned_pid_ = -1;
+  // Under the sanitizer build, any report from an Apache process fails the test.
+  std::string reports = SanitizerReports(dir_);
+  EXPECT_TRUE(reports.empty()) << reports;
 }
 
 RunResult ApacheServer::ConfigTest() const {
   WriteFile(conf_path(), ConfigText());
-  return Run({kApache, "-t", "-f", conf_path()});
+  return Run({kApache, "-t", "-f", conf_path()}, SanitizerEnv(dir_));
 }
 
 std::string ApacheServer::ErrorLog() const { return ReadFile(dir_ + "/error.log"); }

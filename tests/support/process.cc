@@ -107,9 +107,12 @@ RunResult Run(const std::vector<std::string>& argv, const std::map<std::string, 
   return result;
 }
 
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path,
+            const std::map<std::string, std::string>& env) {
   std::vector<std::string> args = argv;
+  std::vector<std::string> envs = MergedEnv(env);
   auto c_args = CStrings(args);
+  auto c_env = CStrings(envs);
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
@@ -121,10 +124,30 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
     }
     if (null_fd >= 0) dup2(null_fd, 0);
     setpgid(0, 0);  // keep terminal signals meant for the test runner away
-    execv(c_args[0], c_args.data());
+    execve(c_args[0], c_args.data(), c_env.data());
     _exit(127);
   }
   return pid;
+}
+
+std::map<std::string, std::string> SanitizerEnv(const std::string& report_dir) {
+  const char* preload = getenv("ONEP_SANITIZER_PRELOAD");
+  if (preload == nullptr || *preload == '\0') return {};
+  // Leak checking is off for the server: Apache frees its pools by exiting.
+  return {{"LD_PRELOAD", preload},
+          {"ASAN_OPTIONS", "detect_leaks=0:log_path=" + report_dir + "/sanitizer"},
+          {"UBSAN_OPTIONS", "print_stacktrace=1:log_path=" + report_dir + "/sanitizer"}};
+}
+
+std::string SanitizerReports(const std::string& report_dir) {
+  std::string reports;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(report_dir, ec)) {
+    if (entry.path().filename().string().rfind("sanitizer", 0) == 0) {
+      reports += entry.path().string() + ":\n" + ReadFile(entry.path().string()) + "\n";
+    }
+  }
+  return reports;
 }
 
 int FreePort() {

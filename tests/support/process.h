@@ -21,9 +21,19 @@ struct RunResult {
 RunResult Run(const std::vector<std::string>& argv,
               const std::map<std::string, std::string>& env = {}, const std::string& input = "");
 
-// Starts argv in the background with stdout/stderr appended to log_path.
-// Returns the pid, or -1.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path);
+// Starts argv in the background with stdout/stderr appended to log_path and
+// `env` added to the environment. Returns the pid, or -1.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path,
+            const std::map<std::string, std::string>& env = {});
+
+// Extra environment for a server under test when the suite runs with
+// sanitizers: with ONEP_SANITIZER_PRELOAD set (scripts/test does), a stock
+// binary such as apache2 preloads that runtime so it can load an instrumented
+// module, and writes any report to `<report_dir>/sanitizer.*`. Empty otherwise.
+std::map<std::string, std::string> SanitizerEnv(const std::string& report_dir);
+
+// The sanitizer reports found in `report_dir` (empty when none).
+std::string SanitizerReports(const std::string& report_dir);
 
 // A loopback TCP port that was free a moment ago.
 int FreePort();
