@@ -7,6 +7,7 @@
 // - Fields are then checked in this order, and the first problem is reported
 //   (InvalidEvent, the message naming the field): unknown fields, in body
 //   order; then each known field in the order of the tables below.
+// - "\u0000" is valid JSON but no field accepts it (InvalidEvent).
 // - null is not "absent": {"message":null} is refused ("message must be a
 //   string"), so that a client bug is reported rather than papered over.
 // - String limits are in bytes of UTF-8. Single-line fields (everything but
@@ -268,6 +269,9 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, Validate
       if (spec.kind == Kind::kLine && HasControlCharacter(text)) {
         return Status::InvalidEvent(name + " must not contain control characters");
       }
+      if (text.find('\0') != std::string_view::npos) {
+        return Status::InvalidEvent(name + " must not contain NUL (\\u0000)");
+      }
       json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
       return Status::Ok();
 
@@ -304,11 +308,16 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
                                " levels");
   }
   json_error_t error;
-  JsonPtr root(
-      json_loadb(body.data(), body.size(), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error));
+  // JSON_ALLOW_NUL: "\u0000" is valid JSON, so a string holding it is a field
+  // problem (422, naming the field), not a syntax error.
+  JsonPtr root(json_loadb(body.data(), body.size(),
+                          JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &error));
   if (root == nullptr) {
     if (json_error_code(&error) == json_error_numeric_overflow) {
       return Status::InvalidEvent("a number is out of range");
+    }
+    if (json_error_code(&error) == json_error_null_byte_in_key) {
+      return Status::InvalidEvent("unknown field (a key containing \\u0000)");
     }
     return Status::InvalidJson(std::string(error.text) + " (line " + std::to_string(error.line) +
                                ", column " + std::to_string(error.column) + ")");

@@ -166,7 +166,6 @@ TEST(ParseEventTest, RefusesInvalidJson) {
       {kHit, "{\"message\":\"\xC0\xAF\"}", J, ""},               // overlong
       {kHit, "{\"message\":\"\xED\xA0\x80\"}", J, ""},           // surrogate
       {kHit, R"({"message":"\ud800"})", J, ""},                  // lone surrogate escape
-      {kHit, R"({"message":"a\u0000b"})", J, ""},                // NUL
       {kHit, std::string("{\"message\":\"a\0b\"}", 15), J, ""},  // raw NUL
       {kHit, R"({"count":1,"count":2})", J, "duplicate"},
       {kHit, R"({"app":"a","app":"a"})", J, "duplicate"},
@@ -227,6 +226,13 @@ TEST(ParseEventTest, RefusesInvalidEvents) {
       {kHit, R"({"a\"b":1})", E, R"(unknown field "a\"b")"},
       {kHit, R"({"ctl\u001b[31m":1})", E, R"(unknown field "ctl?[31m")"},
       {kHit, R"({"count":0,"zzz":1})", E, R"(unknown field "zzz")"},  // unknown first
+      // "\u0000" is valid JSON; no field accepts it
+      {kHit, R"({"message":"a\u0000b"})", E, "message must not contain NUL"},
+      {kFailure, R"({"error":"\u0000"})", E, "error must not contain NUL"},
+      {kDeploy, R"({"version":"1","description":"x\u0000"})", E, "description must not"},
+      {kDeploy, R"({"version":"1\u0000"})", E, "version must not contain control"},
+      {kHit, R"({"app":"a\u0000b"})", E, "app must be a slug"},
+      {kHit, R"({"a\u0000b":1})", E, "unknown field"},
       // app
       {kHit, R"({"app":""})", E, "app"},
       {kHit, R"({"app":"Shop"})", E, "app must be a slug"},
