@@ -8,6 +8,7 @@
 #include "apr_buckets.h"
 #include "apr_strings.h"
 #include "http_protocol.h"
+#include "mod_onep.h"
 #include "onep/json.h"
 #include "util_filter.h"
 
@@ -67,7 +68,7 @@ int SendInternalError(request_rec* r) noexcept {
 }
 
 std::optional<std::string_view> BearerToken(const request_rec* r) {
-  const char* header = apr_table_get(r->headers_in, "Authorization");
+  const char* header = RequestAuthorization(r);
   if (header == nullptr) return std::nullopt;
   std::string_view value = Trim(header);
   std::size_t space = value.find_first_of(" \t");

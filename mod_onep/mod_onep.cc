@@ -15,6 +15,7 @@
 #include <exception>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,8 @@
 #include "connection_pool.h"
 #include "handler.h"
 #include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
 #include "onep/keys.h"
 #include "onep/parse.h"
 #include "onep/redis_url.h"
@@ -60,6 +63,17 @@ const apr_array_header_t* g_mounts = nullptr;  // see HandlerMounts()
 }  // namespace
 
 const apr_array_header_t* HandlerMounts() { return g_mounts; }
+
+const char* RequestAuthorization(const request_rec* r) {
+  // Internal redirects and subrequests have request records of their own.
+  for (const request_rec* q = r; q != nullptr; q = q->prev != nullptr ? q->prev : q->main) {
+    if (const auto* kept =
+            static_cast<const char*>(ap_get_module_config(q->request_config, &onep_module))) {
+      return kept;
+    }
+  }
+  return apr_table_get(r->headers_in, "Authorization");
+}
 
 namespace {
 
@@ -259,6 +273,55 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+// True when `uri` is `mount` or below it.
+bool IsBelowMount(std::string_view uri, std::string_view mount) {
+  if (mount.empty() || uri.compare(0, mount.size(), mount) != 0) return false;
+  return uri.size() == mount.size() || mount.back() == '/' || uri[mount.size()] == '/';
+}
+
+// Apache's core answers TRACE itself, at map_to_storage, by echoing the
+// request with its headers: "Authorization: Bearer <token>" would come back
+// in a response body. Under a mount of the handler the module takes TRACE
+// over (claiming the mapping, as there is no file to map), so the handler
+// answers it like any other wrong method: 405 with the JSON error body.
+int MapToStorage(request_rec* r) {
+  if (r->method_number != M_TRACE || r->uri == nullptr || g_mounts == nullptr) return DECLINED;
+  for (int i = 0; i < g_mounts->nelts; ++i) {
+    if (IsBelowMount(r->uri, APR_ARRAY_IDX(g_mounts, i, const char*))) return OK;
+  }
+  return DECLINED;
+}
+
+// True when the request's path, as sent or as Apache will normalise it
+// (decoded, dot segments and repeated slashes removed), is below a mount.
+bool RequestIsBelowAMount(request_rec* r) {
+  if (r->uri == nullptr || g_mounts == nullptr) return false;
+  char* normalised = apr_pstrdup(r->pool, r->uri);
+  const bool decoded = ap_unescape_url(normalised) == OK;
+  if (decoded) {
+    ap_getparents(normalised);
+    ap_no2slash(normalised);
+  }
+  for (int i = 0; i < g_mounts->nelts; ++i) {
+    const char* mount = APR_ARRAY_IDX(g_mounts, i, const char*);
+    if (IsBelowMount(r->uri, mount) || (decoded && IsBelowMount(normalised, mount))) return true;
+  }
+  return false;
+}
+
+// The Authorization header of a request for the handler carries a token.
+// Apache writes every request header to the error log at LogLevel trace4
+// ("Headers received from client"), right after this hook, and an access log
+// may use %{Authorization}i: so the header is taken out of r->headers_in here
+// and kept where only RequestAuthorization() finds it.
+int PostReadRequest(request_rec* r) {
+  const char* authorization = apr_table_get(r->headers_in, "Authorization");
+  if (authorization == nullptr || !RequestIsBelowAMount(r)) return DECLINED;
+  ap_set_module_config(r->request_config, &onep_module, const_cast<char*>(authorization));
+  apr_table_unset(r->headers_in, "Authorization");
+  return DECLINED;
+}
+
 // Everything the child built for its servers, freed with the child's pool.
 struct ChildState {
   std::vector<ServerConfig*> configs;
@@ -332,6 +395,8 @@ void ChildInit(apr_pool_t* pchild, server_rec* s) {
 void RegisterHooks(apr_pool_t*) {
   ap_hook_post_config(PostConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_child_init(ChildInit, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_map_to_storage(MapToStorage, nullptr, nullptr, APR_HOOK_FIRST);
+  ap_hook_post_read_request(PostReadRequest, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
   ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 

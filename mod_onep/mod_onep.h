@@ -71,6 +71,12 @@ inline DirConfig* GetDirConfig(const request_rec* r) {
 // in the children afterwards. Never null after post_config.
 const apr_array_header_t* HandlerMounts();
 
+// The request's Authorization header, null when absent. For requests below a
+// mount, mod_onep moves it out of r->headers_in as soon as the request is
+// read, so that what dumps request headers later (LogLevel trace4, an access
+// log with %{Authorization}i) cannot write a token down; this finds it.
+const char* RequestAuthorization(const request_rec* r);
+
 // Effective values, defaults applied.
 const char* EffectiveRedisUrl(const ServerConfig* conf);
 int64_t EffectiveTimeoutMs(const ServerConfig* conf);
