@@ -16,22 +16,27 @@ ConnectionPool::ConnectionPool(RedisOptions options, std::size_t max_idle, serve
 
 ConnectionPool::~ConnectionPool() = default;
 
-Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
+Result<std::unique_ptr<RedisConnection>> ConnectionPool::Acquire() {
+  std::vector<std::unique_ptr<RedisConnection>> closed;
+  std::unique_ptr<RedisConnection> conn;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      Lease lease;
-      lease.conn = std::move(idle_.back());
+    while (!idle_.empty() && !conn) {
+      conn = std::move(idle_.back());
       idle_.pop_back();
-      lease.reused = true;
-      return lease;
+      // A peek at the socket, no network round trip: cheap under the lock.
+      if (conn->PeerClosed()) closed.push_back(std::move(conn));
     }
   }
-  auto conn = Open();
-  if (!conn.ok()) return conn.status();
-  Lease lease;
-  lease.conn = std::move(conn).value();
-  return lease;
+  if (!closed.empty()) {
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, log_server_,
+                 "ONEP0302: Redis at %s had closed %zu pooled connection(s) (restarted?); "
+                 "opening a new one",
+                 redacted_endpoint_.c_str(), closed.size());
+  }
+  // `closed` is freed here, outside the lock.
+  if (conn) return conn;
+  return Open();
 }
 
 Result<std::unique_ptr<RedisConnection>> ConnectionPool::Open() {
@@ -56,33 +61,13 @@ void ConnectionPool::Release(std::unique_ptr<RedisConnection> conn) {
   // More connections than threads: `conn` closes here, outside the lock.
 }
 
-void ConnectionPool::DropIdle() {
-  std::vector<std::unique_ptr<RedisConnection>> stale;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stale.swap(idle_);
-  }
-  // `stale` closes here, outside the lock.
-}
-
-bool ConnectionPool::ShouldRetry(const Lease& lease, const Status& status) {
-  if (status.code() != Code::kUnavailable || !lease.reused) return false;
-  if (!lease.conn->broken() || !lease.conn->closed_by_peer()) return false;
-  ap_log_error(APLOG_MARK, APLOG_INFO, 0, log_server_,
-               "ONEP0302: Redis at %s closed a pooled connection (restarted?); retrying once on a "
-               "new connection",
-               redacted_endpoint_.c_str());
-  return true;
-}
-
 Status ConnectionPool::Ping() {
-  auto reply = Run([](RedisConnection& conn) { return conn.Command({"PING"}); });
-  if (!reply.ok()) return reply.status();
-  if (reply->type != Reply::Type::kStatus || reply->str != "PONG") {
-    return Status::Unavailable("Redis at " + redacted_endpoint_ + " answered PING with \"" +
-                               reply->str + "\"");
-  }
-  return Status::Ok();
+  return Run([](RedisConnection& conn) -> Result<bool> {
+           Status alive = conn.Ping();
+           if (!alive.ok()) return alive;
+           return true;
+         })
+      .status();
 }
 
 }  // namespace onep::module

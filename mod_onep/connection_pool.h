@@ -5,10 +5,11 @@
 // after the request unless they broke. The mutex guards the idle list only: it
 // is never held across a connect or a command.
 //
-// Retry policy (docs/design.md): an operation that failed on a *reused*
-// connection because the server had closed it (EOF / reset, e.g. Redis was
-// restarted) is run once more on a freshly opened connection. A timeout is
-// never retried, so a slow Redis cannot make one request record twice.
+// No command is ever sent twice (docs/design.md): before an idle connection
+// is lent, RedisConnection::PeerClosed() checks without a round trip that the
+// server has not closed it (e.g. Redis restarted); dead ones are dropped and
+// replaced. Once a command is sent, whatever happens is reported as is: a
+// resend could record an event twice.
 //
 // Thread-safety: every public method is thread-safe.
 #ifndef ONEP_MOD_ONEP_CONNECTION_POOL_H_
@@ -38,9 +39,8 @@ class ConnectionPool {
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // Runs `op`, a callable RedisConnection& -> Result<T>, on a pooled
-  // connection, with the retry policy above. Unavailable when no connection
-  // can be had.
+  // Runs `op`, a callable RedisConnection& -> Result<T>, once, on a pooled
+  // connection. Unavailable when no connection can be had.
   template <typename Op>
   auto Run(Op&& op) -> decltype(op(std::declval<RedisConnection&>()));
 
@@ -52,17 +52,10 @@ class ConnectionPool {
   const std::string& redacted_endpoint() const { return redacted_endpoint_; }
 
  private:
-  struct Lease {
-    std::unique_ptr<RedisConnection> conn;
-    bool reused = false;
-  };
-
-  Result<Lease> Acquire();
+  // An idle connection that is still open, else a new one.
+  Result<std::unique_ptr<RedisConnection>> Acquire();
   Result<std::unique_ptr<RedisConnection>> Open();
   void Release(std::unique_ptr<RedisConnection> conn);
-  // After Redis closed a connection (restart), every idle one is likely dead too.
-  void DropIdle();
-  bool ShouldRetry(const Lease& lease, const Status& status);
 
   const RedisOptions options_;
   const std::size_t max_idle_;
@@ -75,18 +68,10 @@ class ConnectionPool {
 
 template <typename Op>
 auto ConnectionPool::Run(Op&& op) -> decltype(op(std::declval<RedisConnection&>())) {
-  auto lease = Acquire();
-  if (!lease.ok()) return lease.status();
-  auto result = op(*lease->conn);
-  if (!result.ok() && ShouldRetry(*lease, result.status())) {
-    DropIdle();
-    auto fresh = Open();
-    if (!fresh.ok()) return fresh.status();
-    lease->conn = std::move(fresh).value();
-    lease->reused = false;
-    result = op(*lease->conn);
-  }
-  Release(std::move(lease->conn));
+  auto conn = Acquire();
+  if (!conn.ok()) return conn.status();
+  auto result = op(**conn);
+  Release(std::move(conn).value());
   return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <cerrno>
@@ -68,6 +69,20 @@ std::string HexSha1(const std::string& data) {
   return out;
 }
 
+// Error replies by which Redis says it cannot serve the command right now,
+// not that the command is wrong: still loading its data after a restart, busy
+// with a script, a replica or a server refusing writes, out of memory. Redis
+// refuses these before a script's first write, so nothing was written.
+bool IsTransientError(const std::string& error) {
+  static constexpr std::string_view kPrefixes[] = {"LOADING ",  "BUSY ",       "MASTERDOWN ",
+                                                   "TRYAGAIN ", "READONLY ",   "MISCONF ",
+                                                   "OOM ",      "NOREPLICAS ", "CLUSTERDOWN "};
+  for (std::string_view prefix : kPrefixes) {
+    if (error.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Script::Script(std::string source) : source_(std::move(source)), sha1_(HexSha1(source_)) {}
@@ -122,12 +137,28 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
   return conn;
 }
 
+Status RedisConnection::Ping() {
+  auto reply = Command({"PING"});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != Reply::Type::kStatus || reply->str != "PONG") {
+    return Status::Unavailable(options_.endpoint.Redacted() + " answered PING with \"" +
+                               reply->str + "\"");
+  }
+  return Status::Ok();
+}
+
+bool RedisConnection::PeerClosed() const {
+  if (broken_ || ctx_ == nullptr) return true;
+  char byte;
+  ssize_t n = recv(ctx_->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  // 0: the server closed it; > 0: bytes nobody asked for. Either way, unusable.
+  return true;
+}
+
 Status RedisConnection::Fail(std::string_view what) {
   int saved_errno = errno;
   broken_ = true;
-  closed_by_peer_ =
-      ctx_->err == REDIS_ERR_EOF ||
-      (ctx_->err == REDIS_ERR_IO && (saved_errno == ECONNRESET || saved_errno == EPIPE));
   std::string reason = ctx_->errstr[0] != '\0' ? ctx_->errstr : "unknown error";
   if (ctx_->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
     reason = "timed out after " + std::to_string(options_.timeout.count()) + "ms";
@@ -198,7 +229,13 @@ Result<Reply> RedisConnection::Eval(const Script& script, const std::vector<std:
     reply = Command(argv);
   }
   if (!reply.ok()) return reply;
-  if (reply->is_error()) return Status::Internal("script failed: " + reply->str);
+  if (reply->is_error()) {
+    if (IsTransientError(reply->str)) {
+      return Status::Unavailable(options_.endpoint.Redacted() +
+                                 " cannot run the script now: " + reply->str);
+    }
+    return Status::Internal("script failed: " + reply->str);
+  }
   return reply;
 }
 

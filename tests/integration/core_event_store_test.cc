@@ -285,11 +285,11 @@ TEST_F(EventStoreTest, StoppedRedisIsUnavailableAndNothingIsAccepted) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), Code::kUnavailable);
   EXPECT_TRUE(conn_->broken());
-  EXPECT_TRUE(conn_->closed_by_peer());
+  EXPECT_TRUE(conn_->PeerClosed());
   redis_.Start();
 }
 
-TEST_F(EventStoreTest, SlowRedisTimesOutWithoutClosedByPeer) {
+TEST_F(EventStoreTest, SlowRedisTimesOutAndBreaksTheConnection) {
   RedisOptions options;
   options.endpoint.host = "127.0.0.1";
   options.endpoint.port = redis_.port();
@@ -304,7 +304,6 @@ TEST_F(EventStoreTest, SlowRedisTimesOutWithoutClosedByPeer) {
   EXPECT_EQ(reply.status().code(), Code::kUnavailable);
   EXPECT_NE(reply.status().message().find("timed out"), std::string::npos);
   EXPECT_TRUE((*fast)->broken());
-  EXPECT_FALSE((*fast)->closed_by_peer());
   EXPECT_LT(elapsed, std::chrono::milliseconds(900));
 }
 
@@ -342,6 +341,17 @@ TEST_F(EventStoreTest, ACommandRunAfterTheTimeoutRecordsNothing) {
 TEST_F(EventStoreTest, TheClockOffsetIsMeasuredAtConnect) {
   // Same machine: the server's clock and ours agree within a few ms.
   EXPECT_LT(std::llabs(conn_->clock_offset_ms()), 50);
+}
+
+TEST_F(EventStoreTest, PeerClosedSeesAServerSideCloseWithoutARoundTrip) {
+  auto other = redis_.Connect();
+  EXPECT_FALSE(other->PeerClosed());
+  uint64_t sent = other->commands_sent();
+  ASSERT_TRUE(conn_->Command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(other->PeerClosed());
+  EXPECT_EQ(other->commands_sent(), sent);
+  EXPECT_FALSE(conn_->PeerClosed());
 }
 
 }  // namespace

@@ -72,8 +72,8 @@ TEST(ModuleRedisTest, PooledConnectionsSurviveARedisRestart) {
     ASSERT_EQ(PostJson(stack.port(), "/onep/hits", cred.token, kBody).status, 202);
   }
   // Restart with no request in between: every pooled connection is now
-  // closed by the server. The first request on one must be retried once on
-  // a fresh connection, not answered 503.
+  // closed by the server. The pool must notice before sending (no request is
+  // answered 503, none is sent twice) and open fresh connections.
   stack.Disconnect();
   stack.redis().Stop();
   stack.redis().Start();

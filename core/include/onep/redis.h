@@ -69,16 +69,25 @@ class RedisConnection {
   Result<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
 
   // EVALSHA; on NOSCRIPT loads the script with EVAL (a second round trip, only
-  // after Redis lost its script cache). Error replies become Internal.
+  // after Redis lost its script cache). Error replies by which Redis says it
+  // cannot serve now (LOADING after a restart, BUSY, READONLY, MISCONF, OOM,
+  // ...) become Unavailable: Redis refused before any write. Other error replies
+  // become Internal.
   Result<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                      const std::vector<std::string>& args);
 
+  // One PING: OK when Redis answers PONG within the timeout.
+  Status Ping();
+
+  // Whether the server has closed this idle connection (e.g. it restarted),
+  // or it holds unexpected data: a non-blocking peek at the socket, no round
+  // trip. A pool checks this before lending a connection, so that a command
+  // is never sent on a connection known to be dead, and never has to be sent
+  // twice.
+  bool PeerClosed() const;
+
   // True after an I/O error or timeout: the connection must not be reused.
   bool broken() const { return broken_; }
-  // True when the last failure was the server closing the connection (EOF or
-  // reset) rather than a timeout: the command was not executed by a live
-  // server, so a caller may retry it once on a fresh connection.
-  bool closed_by_peer() const { return closed_by_peer_; }
   // Commands sent on this connection so far (for tests of the cost model).
   uint64_t commands_sent() const { return commands_sent_; }
   // The server's clock minus ours in milliseconds, measured once when
@@ -95,7 +104,6 @@ class RedisConnection {
   RedisOptions options_;
   redisContext* ctx_ = nullptr;
   bool broken_ = false;
-  bool closed_by_peer_ = false;
   uint64_t commands_sent_ = 0;
   int64_t clock_offset_ms_ = 0;
 };
