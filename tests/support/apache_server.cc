@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -194,6 +195,56 @@ RunResult ApacheServer::ConfigTest() const {
   return Run({kApache, "-t", "-f", conf_path()}, SanitizerEnv(dir_));
 }
 
+pid_t ApacheServer::ParentPid() const {
+  if (spawned_pid_ <= 0) return -1;
+  return ReadPid(dir_ + "/apache.pid");
+}
+
+std::vector<pid_t> ApacheServer::ChildPids() const {
+  pid_t parent = ParentPid();
+  if (parent <= 0) return {};
+  std::vector<pid_t> children;
+  for (pid_t child : ChildrenOf(parent)) {
+    if (ProcessAlive(child)) children.push_back(child);
+  }
+  return children;
+}
+
+::testing::AssertionResult ApacheServer::Graceful() {
+  if (spawned_pid_ <= 0) return ::testing::AssertionFailure() << "apache2 is not running";
+  RunResult result = Run({kApache, "-f", conf_path(), "-k", "graceful"}, SanitizerEnv(dir_));
+  if (result.exit_code != 0) {
+    return ::testing::AssertionFailure() << "apache2 -k graceful failed (" << result.exit_code
+                                         << "): " << result.out << result.err;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult ApacheServer::SignalGracefulStop() {
+  pid_t parent = ParentPid();
+  if (parent != spawned_pid_) {
+    return ::testing::AssertionFailure() << "no PidFile matching the apache2 we started";
+  }
+  if (kill(parent, SIGWINCH) != 0) return ::testing::AssertionFailure() << "kill failed";
+  return ::testing::AssertionSuccess();
+}
+
+bool ApacheServer::WaitForExit(std::chrono::milliseconds limit) {
+  if (spawned_pid_ <= 0) return true;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  for (;;) {
+    pid_t done = waitpid(spawned_pid_, &status, WNOHANG);
+    if (done == spawned_pid_ || (done < 0 && errno == ECHILD)) break;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  spawned_pid_ = -1;
+  std::string reports = SanitizerReports(dir_);
+  EXPECT_TRUE(reports.empty()) << reports;
+  return true;
+}
+
 std::string ApacheServer::ErrorLog() const { return ReadFile(dir_ + "/error.log"); }
 
 std::vector<long> ApacheServer::PidsInLog(const std::string& needle) const {
@@ -210,8 +261,10 @@ std::vector<long> ApacheServer::PidsInLog(const std::string& needle) const {
 }
 
 OnepStack::OnepStack(ApacheOptions options, std::vector<std::string> redis_config,
-                     std::string key_prefix)
-    : redis_(std::move(redis_config)), location_(options.location), keys_(key_prefix) {
+                     std::string key_prefix, std::string redis_password)
+    : redis_(std::move(redis_config), std::move(redis_password)),
+      location_(options.location),
+      keys_(key_prefix) {
   options.server_directives.insert(options.server_directives.begin(),
                                    {"OnepRedis " + redis_.url(), "OnepKeyPrefix " + key_prefix});
   apache_ = std::make_unique<ApacheServer>(std::move(options));

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,23 @@ class ApacheServer {
   // Runs `apache2 -t -f <conf>` on the generated configuration.
   RunResult ConfigTest() const;
 
+  // The parent process (from the PidFile; -1 when not running) and its
+  // children, the processes that serve requests.
+  pid_t ParentPid() const;
+  std::vector<pid_t> ChildPids() const;
+
+  // `apache2 -f <conf> -k graceful`, as `apachectl -k graceful` does: the
+  // parent re-reads the configuration, old children finish their requests
+  // and new ones take over. Returns once the command has signalled the parent.
+  ::testing::AssertionResult Graceful();
+  // graceful-stop: SIGWINCH to the parent, which closes its listeners, lets
+  // the children finish the requests they have and then exits. Returns at
+  // once; WaitForExit() waits for the end.
+  ::testing::AssertionResult SignalGracefulStop();
+  // Waits up to `limit` for the parent started by Start() to exit, and reaps
+  // it. True when it has exited (then Stop() has nothing left to do).
+  bool WaitForExit(std::chrono::milliseconds limit);
+
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
   std::string conf_path() const { return dir_ + "/httpd.conf"; }
@@ -83,8 +101,9 @@ RunResult ApacheConfigTest(const ApacheOptions& options);
 // and read events (as onepctl would).
 class OnepStack {
  public:
+  // With a `redis_password`, Redis requires it and OnepRedis carries it.
   explicit OnepStack(ApacheOptions options = {}, std::vector<std::string> redis_config = {},
-                     std::string key_prefix = "onep:");
+                     std::string key_prefix = "onep:", std::string redis_password = "");
 
   // Starts Apache (Redis is already up); the server config starts with
   // "OnepRedis <redis url>" and "OnepKeyPrefix <key_prefix>".

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 #include "onep/json.h"
@@ -29,7 +31,7 @@ int ConnectLoopback(int port, std::string* error) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    *error = "connect failed";
+    *error = std::string("connect failed: ") + std::strerror(errno);
     close(fd);
     return -1;
   }
@@ -128,11 +130,12 @@ std::string HttpResponse::JsonString(const std::string& key) const {
   return json_is_string(value) ? json_string_value(value) : "";
 }
 
-HttpResponse SendRaw(int port, const std::string& bytes, int timeout_ms) {
+HttpResponse SendRaw(int port, const std::string& bytes, int timeout_ms, bool close_write) {
   std::string error;
   int fd = ConnectLoopback(port, &error);
   if (fd < 0) return Parse("", error);
   WriteAll(fd, bytes);
+  if (close_write) shutdown(fd, SHUT_WR);
   std::string raw = ReadUntilClosed(fd, timeout_ms, &error);
   close(fd);
   return Parse(raw, error);

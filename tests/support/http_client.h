@@ -40,8 +40,11 @@ struct HttpResponse {
 // Sends `request` to 127.0.0.1:port and reads the whole response.
 HttpResponse Send(int port, const HttpRequest& request, int timeout_ms = 15000);
 
-// Writes `bytes` as they are, then reads until the server closes.
-HttpResponse SendRaw(int port, const std::string& bytes, int timeout_ms = 15000);
+// Writes `bytes` as they are, then reads until the server closes. With
+// `close_write`, shuts the sending side down after the bytes (the server sees
+// the end of the stream, e.g. a body shorter than its Content-Length).
+HttpResponse SendRaw(int port, const std::string& bytes, int timeout_ms = 15000,
+                     bool close_write = false);
 
 // A plain GET.
 HttpResponse Get(int port, const std::string& path);

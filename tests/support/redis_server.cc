@@ -33,8 +33,8 @@ void Flatten(const Reply& reply, std::ostringstream& out) {
 
 }  // namespace
 
-RedisServer::RedisServer(std::vector<std::string> extra_config)
-    : extra_config_(std::move(extra_config)) {
+RedisServer::RedisServer(std::vector<std::string> extra_config, std::string password)
+    : extra_config_(std::move(extra_config)), password_(std::move(password)) {
   dir_ = MakeTempDir("redis");
   port_ = FreePort();
   Start();
@@ -45,22 +45,32 @@ RedisServer::~RedisServer() {
   RemoveTree(dir_);
 }
 
-std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+std::string RedisServer::url() const {
+  const std::string auth = password_.empty() ? "" : ":" + password_ + "@";
+  return "redis://" + auth + "127.0.0.1:" + std::to_string(port_) + "/0";
+}
+
+RedisOptions RedisServer::Options(std::chrono::milliseconds timeout) const {
+  RedisOptions options;
+  options.endpoint.host = "127.0.0.1";
+  options.endpoint.port = port_;
+  options.endpoint.password = password_;
+  options.timeout = timeout;
+  return options;
+}
 
 void RedisServer::Start() {
   std::ostringstream conf;
   conf << "port " << port_ << "\nbind 127.0.0.1\nprotected-mode yes\ndir " << dir_
        << "\ndaemonize no\nsave \"\"\nappendonly no\nlogfile \"\"\n";
+  if (!password_.empty()) conf << "requirepass \"" << password_ << "\"\n";
   for (const auto& line : extra_config_) conf << line << "\n";
   WriteFile(dir_ + "/redis.conf", conf.str());
   pid_ = Spawn({"/usr/bin/redis-server", dir_ + "/redis.conf"}, dir_ + "/redis.log");
   ASSERT_GT(pid_, 0) << "cannot start redis-server";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    RedisOptions options;
-    options.endpoint.host = "127.0.0.1";
-    options.endpoint.port = port_;
-    auto conn = RedisConnection::Connect(options);
+    auto conn = RedisConnection::Connect(Options(std::chrono::milliseconds(500)));
     if (conn.ok()) {
       auto pong = (*conn)->Command({"PING"});
       if (pong.ok() && pong->str == "PONG") return;
@@ -80,11 +90,7 @@ void RedisServer::Stop() {
 }
 
 std::unique_ptr<RedisConnection> RedisServer::Connect() const {
-  RedisOptions options;
-  options.endpoint.host = "127.0.0.1";
-  options.endpoint.port = port_;
-  options.timeout = std::chrono::milliseconds(5000);
-  auto conn = RedisConnection::Connect(options);
+  auto conn = RedisConnection::Connect(Options(std::chrono::milliseconds(5000)));
   EXPECT_TRUE(conn.ok()) << conn.status().ToString();
   if (!conn.ok()) return nullptr;
   return std::move(conn).value();

@@ -16,12 +16,15 @@ namespace onep::testing {
 class RedisServer {
  public:
   // Starts redis-server with `extra_config` lines appended to its config.
-  // Aborts the test (gtest fatal failure) when it does not come up.
-  explicit RedisServer(std::vector<std::string> extra_config = {});
+  // With a `password`, the server requires it (requirepass) and every
+  // connection made here authenticates with it. Aborts the test (gtest fatal
+  // failure) when it does not come up.
+  explicit RedisServer(std::vector<std::string> extra_config = {}, std::string password = "");
   ~RedisServer();
 
   int port() const { return port_; }
-  std::string url() const;  // redis://127.0.0.1:PORT/0
+  std::string url() const;  // redis://127.0.0.1:PORT/0, or redis://:PASSWORD@... with one
+  const std::string& password() const { return password_; }
   const std::string& dir() const { return dir_; }
 
   // A new client connection (fails the test if it cannot connect).
@@ -39,7 +42,10 @@ class RedisServer {
   long long CommandCalls(const std::string& command) const;
 
  private:
+  RedisOptions Options(std::chrono::milliseconds timeout) const;
+
   std::vector<std::string> extra_config_;
+  std::string password_;
   std::string dir_;
   int port_ = 0;
   pid_t pid_ = -1;
