@@ -205,7 +205,11 @@ int ShowCommand(Context& ctx, const Invocation& inv) {
   return kExitOk;
 }
 
-int RotateCommand(Context& ctx, const Invocation& inv) {
+namespace {
+
+// rotate and rename: a new token (and for rename a new name), printed once.
+// `name` empty: keep the name.
+int Reissue(Context& ctx, const Invocation& inv, const std::string& name, const char* done) {
   const std::string& id = inv.args[0];
   int exit_code = kExitOk;
   int64_t grace_ms = GraceMs(ctx, inv, &exit_code);
@@ -214,27 +218,21 @@ int RotateCommand(Context& ctx, const Invocation& inv) {
   if (!base_url) return exit_code;
   CredentialStore* store = ctx.Credentials(&exit_code);
   if (store == nullptr) return exit_code;
-  auto issued = CredentialService(*store, ctx.actor()).Rotate(id, grace_ms);
+  CredentialService service(*store, ctx.actor());
+  auto issued = name.empty() ? service.Rotate(id, grace_ms) : service.Rename(id, name, grace_ms);
   if (!issued.ok()) return FailChange(ctx, issued.status(), id);
-  PrintIssued(ctx, "Rotated", *issued, *base_url, grace_ms);
+  PrintIssued(ctx, done, *issued, *base_url, grace_ms);
   return kExitOk;
 }
 
+}  // namespace
+
+int RotateCommand(Context& ctx, const Invocation& inv) { return Reissue(ctx, inv, "", "Rotated"); }
+
 int RenameCommand(Context& ctx, const Invocation& inv) {
-  const std::string& id = inv.args[0];
   const std::string& name = inv.args[1];
   if (Status s = ValidateName(name); !s.ok()) return ctx.UsageError("invalid NAME: " + s.message());
-  int exit_code = kExitOk;
-  int64_t grace_ms = GraceMs(ctx, inv, &exit_code);
-  if (grace_ms < 0) return exit_code;
-  auto base_url = BaseUrl(ctx, inv, &exit_code);
-  if (!base_url) return exit_code;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
-  auto issued = CredentialService(*store, ctx.actor()).Rename(id, name, grace_ms);
-  if (!issued.ok()) return FailChange(ctx, issued.status(), id);
-  PrintIssued(ctx, "Renamed", *issued, *base_url, grace_ms);
-  return kExitOk;
+  return Reissue(ctx, inv, name, "Renamed");
 }
 
 int DeleteCommand(Context& ctx, const Invocation& inv) {
