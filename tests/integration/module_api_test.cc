@@ -24,16 +24,13 @@ namespace {
 class RedisMonitor {
  public:
   explicit RedisMonitor(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    EXPECT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string error;
+    fd_ = ConnectLoopback(port, &error);
+    EXPECT_GE(fd_, 0) << error;
     const std::string monitor = "*1\r\n$7\r\nMONITOR\r\n";
     EXPECT_EQ(send(fd_, monitor.data(), monitor.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(monitor.size()));
-    EXPECT_EQ(ReadFor(std::chrono::milliseconds(500)).rfind("+OK", 0), 0u);
+    EXPECT_EQ(ReadFor(fd_, 500, "\r\n").rfind("+OK", 0), 0u);
   }
   ~RedisMonitor() { close(fd_); }
 
@@ -43,7 +40,7 @@ class RedisMonitor {
   // (RedisConnectionsAreReused bounds how often).
   std::vector<std::string> ClientCommands() {
     std::vector<std::string> commands;
-    std::string data = ReadFor(std::chrono::milliseconds(200));
+    std::string data = ReadFor(fd_, 200);
     std::size_t start = 0;
     while (start < data.size()) {
       std::size_t end = data.find("\r\n", start);
@@ -59,19 +56,6 @@ class RedisMonitor {
   }
 
  private:
-  std::string ReadFor(std::chrono::milliseconds wait) {
-    std::string data;
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    char buf[8192];
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 20) <= 0) continue;
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      data.append(buf, static_cast<std::size_t>(n));
-    }
-    return data;
-  }
   int fd_ = -1;
 };
 

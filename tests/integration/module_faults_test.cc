@@ -473,12 +473,9 @@ class HeldRequest {
  public:
   HeldRequest(int port, const std::string& path, const std::string& token, std::string body)
       : body_(std::move(body)) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    EXPECT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string error;
+    fd_ = ConnectLoopback(port, &error);
+    EXPECT_GE(fd_, 0) << error;
     const std::string head = "POST " + path +
                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
                              "Authorization: Bearer " + token +
@@ -490,14 +487,14 @@ class HeldRequest {
 
   // True once Apache has sent "100 Continue".
   bool WaitForContinue() {
-    std::string got = Read(milliseconds(5000), "\r\n\r\n");
+    std::string got = ReadFor(fd_, 5000, "\r\n\r\n");
     return got.rfind("HTTP/1.1 100", 0) == 0;
   }
 
   // Sends the body and returns the final response.
   HttpResponse Finish() {
     Write(body_);
-    std::string raw = Read(milliseconds(10000), "");
+    std::string raw = ReadFor(fd_, 10000);
     HttpResponse response;
     auto head_end = raw.find("\r\n\r\n");
     if (raw.rfind("HTTP/1.1 ", 0) != 0 || head_end == std::string::npos) {
@@ -514,22 +511,6 @@ class HeldRequest {
     EXPECT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
   }
-  // Reads until `until` is seen (empty: until the server closes) or the time is up.
-  std::string Read(milliseconds limit, const std::string& until) {
-    std::string data;
-    auto deadline = Clock::now() + limit;
-    char buf[4096];
-    while (Clock::now() < deadline) {
-      if (!until.empty() && data.find(until) != std::string::npos) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 20) <= 0) continue;
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      data.append(buf, static_cast<std::size_t>(n));
-    }
-    return data;
-  }
-
   int fd_ = -1;
   std::string body_;
 };

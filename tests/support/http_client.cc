@@ -24,20 +24,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-int ConnectLoopback(int port, std::string* error) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    *error = std::string("connect failed: ") + std::strerror(errno);
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Best effort: the server may answer and close before it has read it all.
 void WriteAll(int fd, const std::string& bytes) {
   std::size_t done = 0;
@@ -182,6 +168,35 @@ HttpResponse PostJson(int port, const std::string& path, const std::string& toke
   for (auto& header : extra_headers) request.headers.push_back(std::move(header));
   request.body = body;
   return Send(port, request);
+}
+
+int ConnectLoopback(int port, std::string* error) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    *error = std::string("connect failed: ") + std::strerror(errno);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string ReadFor(int fd, int limit_ms, const std::string& until) {
+  std::string data;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
+  char buf[8192];
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!until.empty() && data.find(until) != std::string::npos) break;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  return data;
 }
 
 }  // namespace onep::testing

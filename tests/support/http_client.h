@@ -46,6 +46,13 @@ HttpResponse Send(int port, const HttpRequest& request, int timeout_ms = 15000);
 HttpResponse SendRaw(int port, const std::string& bytes, int timeout_ms = 15000,
                      bool close_write = false);
 
+// Raw loopback sockets, for tests that speak a protocol by hand.
+// A connected TCP socket to 127.0.0.1:port (close it), or -1 with *error set.
+int ConnectLoopback(int port, std::string* error);
+// Reads from `fd` until `until` has been seen (empty: until the peer closes)
+// or `limit_ms` has passed; returns what arrived.
+std::string ReadFor(int fd, int limit_ms, const std::string& until = "");
+
 // A plain GET.
 HttpResponse Get(int port, const std::string& path);
 
