@@ -1,7 +1,5 @@
 #include "http_io.h"
 
-#include <jansson.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -33,21 +31,44 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string ErrorBody(const char* code, const std::string& message) {
-  JsonPtr error(json_object());
-  json_object_set_new(error.get(), "code", json_string(code));
-  json_object_set_new(error.get(), "message", json_stringn(message.data(), message.size()));
-  JsonPtr body(json_object());
-  json_object_set_new(body.get(), "ok", json_false());
-  json_object_set(body.get(), "error", error.get());
-  return JsonDump(body.get());
+  // Written directly rather than through Jansson values: this runs for every
+  // refused request, and the shape is fixed (the bytes are what JsonDump
+  // would write).
+  std::string body;
+  body.reserve(48 + message.size());
+  body.append("{\"ok\":false,\"error\":{\"code\":");
+  AppendJsonString(code, body);
+  body.append(",\"message\":");
+  AppendJsonString(message, body);
+  body.append("}}");
+  return body;
 }
 
-int SendJson(request_rec* r, int status, const std::string& body) {
+namespace {
+
+// Sets the headers of a JSON response and sends `body` with the end of the
+// response in one brigade: no buffering filter in between, and nothing left
+// for Apache to finish. Never throws.
+void SendJsonBytes(request_rec* r, int status, const char* body, std::size_t size) noexcept {
   r->status = status;
   ap_set_content_type(r, "application/json");
   apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-  ap_set_content_length(r, static_cast<apr_off_t>(body.size()));
-  if (!r->header_only) ap_rwrite(body.data(), static_cast<int>(body.size()), r);
+  ap_set_content_length(r, static_cast<apr_off_t>(size));
+  if (r->header_only) return;  // Apache sends the headers alone when the handler returns
+  apr_bucket_alloc_t* alloc = r->connection->bucket_alloc;
+  apr_bucket_brigade* bb = apr_brigade_create(r->pool, alloc);
+  // Transient: the filters copy the bytes if they keep them past this call.
+  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(body, size, alloc));
+  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(alloc));
+  // A failure means the client is gone; there is no one left to tell.
+  ap_pass_brigade(r->output_filters, bb);
+  apr_brigade_cleanup(bb);
+}
+
+}  // namespace
+
+int SendJson(request_rec* r, int status, const std::string& body) {
+  SendJsonBytes(r, status, body.data(), body.size());
   return OK;
 }
 
@@ -59,11 +80,7 @@ int SendInternalError(request_rec* r) noexcept {
   static constexpr char kBody[] =
       "{\"ok\":false,\"error\":{\"code\":\"internal_error\",\"message\":\"internal error; see the "
       "server's error log\"}}";
-  r->status = HTTP_INTERNAL_SERVER_ERROR;
-  ap_set_content_type(r, "application/json");
-  apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-  ap_set_content_length(r, sizeof(kBody) - 1);
-  if (!r->header_only) ap_rwrite(kBody, sizeof(kBody) - 1, r);
+  SendJsonBytes(r, HTTP_INTERNAL_SERVER_ERROR, kBody, sizeof(kBody) - 1);
   return OK;
 }
 

@@ -19,10 +19,12 @@
 #include <utility>
 #include <vector>
 
+#include "ap_expr.h"
 #include "ap_mpm.h"
 #include "apr_strings.h"
 #include "connection_pool.h"
 #include "handler.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
@@ -279,16 +281,55 @@ bool IsBelowMount(std::string_view uri, std::string_view mount) {
   return uri.size() == mount.size() || mount.back() == '/' || uri[mount.size()] == '/';
 }
 
-// Apache's core answers TRACE itself, at map_to_storage, by echoing the
-// request with its headers: "Authorization: Bearer <token>" would come back
-// in a response body. Under a mount of the handler the module takes TRACE
-// over (claiming the mapping, as there is no file to map), so the handler
-// answers it like any other wrong method: 405 with the JSON error body.
-int MapToStorage(request_rec* r) {
-  if (r->method_number != M_TRACE || r->uri == nullptr || g_mounts == nullptr) return DECLINED;
+bool IsBelowAMount(const char* uri) {
+  if (uri == nullptr || g_mounts == nullptr) return false;
   for (int i = 0; i < g_mounts->nelts; ++i) {
-    if (IsBelowMount(r->uri, APR_ARRAY_IDX(g_mounts, i, const char*))) return OK;
+    if (IsBelowMount(uri, APR_ARRAY_IDX(g_mounts, i, const char*))) return true;
   }
+  return false;
+}
+
+// Set by TranslateName on a request whose handler is this module's.
+constexpr const char* kNoFileNote = "onep-no-file";
+
+// Whether the sections merged into r->per_dir_config make "onep" the
+// request's handler, evaluated as the core does (SetHandler is an expression;
+// its value is compared without case).
+bool HandlerIsOurs(request_rec* r) {
+  const auto* core =
+      static_cast<const core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
+  if (core == nullptr) return false;
+  const char* handler = core->handler;
+  if (core->expr_handler != nullptr) {
+    const char* error = nullptr;
+    handler = ap_expr_str_exec(r, core->expr_handler, &error);
+    if (error != nullptr) return false;  // the core reports it at fixups
+  }
+  return handler != nullptr && strcasecmp(handler, kHandlerName) == 0;
+}
+
+// translate_name runs with the <Location> and <If> sections of the request's
+// virtual host merged, before Apache maps the URL to a file: the one moment
+// at which the module can tell that the request will be its own. Hooked last,
+// so a module that rewrote or answered the URL first (mod_rewrite, mod_alias)
+// wins; the URL must still be below a mount.
+int TranslateName(request_rec* r) {
+  if (IsBelowAMount(r->uri) && HandlerIsOurs(r)) apr_table_setn(r->notes, kNoFileNote, "1");
+  return DECLINED;
+}
+
+// There is no file behind the handler, so the module claims the mapping of
+// its requests (as mod_proxy does for proxied ones): the core's walk of the
+// filesystem (a stat per path segment, .htaccess look-ups, <Directory> and
+// <Files> merging) is skipped. <Location> sections still apply.
+//
+// Apache's core also answers TRACE here, by echoing the request with its
+// headers: "Authorization: Bearer <token>" would come back in a response
+// body. Below a mount the module claims TRACE too, so the handler answers it
+// like any other wrong method: 405 with the JSON error body.
+int MapToStorage(request_rec* r) {
+  if (apr_table_get(r->notes, kNoFileNote) != nullptr) return OK;
+  if (r->method_number == M_TRACE && IsBelowAMount(r->uri)) return OK;
   return DECLINED;
 }
 
@@ -395,6 +436,7 @@ void ChildInit(apr_pool_t* pchild, server_rec* s) {
 void RegisterHooks(apr_pool_t*) {
   ap_hook_post_config(PostConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_child_init(ChildInit, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_translate_name(TranslateName, nullptr, nullptr, APR_HOOK_LAST);
   ap_hook_map_to_storage(MapToStorage, nullptr, nullptr, APR_HOOK_FIRST);
   ap_hook_post_read_request(PostReadRequest, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
   ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);

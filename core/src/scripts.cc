@@ -60,9 +60,9 @@ if ARGV[8] ~= '' then
   local first = redis.call('HGET', dkey, ARGV[8])
   if first then return {'duplicate', id, org, first} end
 end
-local limit = tonumber(ARGV[9])
 local rkey
-if limit > 0 then
+if ARGV[9] ~= '0' then
+  local limit = tonumber(ARGV[9])
   rkey = ok .. 'rl:' .. id .. ':' .. math.floor(now / 1000)
   local used = tonumber(redis.call('GET', rkey) or '0')
   if used >= limit then return {'rate_limited', id, org, '1'} end
@@ -75,9 +75,12 @@ local hour = math.floor(tonumber(times) / 3600000)
 local skey = ok .. 'stats:' .. string.format('%d', hour)
 local counter = 'deploys'
 if etype == 'hit' then counter = 'hits' elseif etype == 'failure' then counter = 'failures' end
-redis.call('HINCRBY', skey, counter .. ':' .. app, tonumber(ARGV[5]))
-redis.call('PEXPIREAT', skey, string.format('%d', (hour + 1) * 3600000 + tonumber(ARGV[11])))
-redis.call('SADD', ok .. 'apps', app)
+-- Only the first count of an app in an hour creates its field: only then can
+-- the bucket be new (it needs its expiry) or the app new to the org.
+if redis.call('HINCRBY', skey, counter .. ':' .. app, ARGV[5]) == tonumber(ARGV[5]) then
+  redis.call('PEXPIREAT', skey, string.format('%d', (hour + 1) * 3600000 + tonumber(ARGV[11])))
+  redis.call('SADD', ok .. 'apps', app)
+end
 redis.call('HSET', ok .. 'cred:' .. id, 'last_used_at', nows)
 if ikey then redis.call('SET', ikey, eid, 'PX', 86400000) end
 if ARGV[8] ~= '' then redis.call('HSET', dkey, ARGV[8], eid) end

@@ -104,19 +104,25 @@ Status CheckTokenFormat(std::string_view token) {
 }
 
 std::string TokenHash(std::string_view token) {
+  // Fetched once: with OpenSSL 3, EVP_sha256() makes every digest look the
+  // algorithm up again in the provider store, which cost twice as much as the
+  // hashing itself. Never freed; a fetch failure falls back to EVP_sha256().
+  static const EVP_MD* const kSha256 = [] {
+    const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md != nullptr ? md : EVP_sha256();
+  }();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(token.data(), token.size(), digest, &len, kSha256, nullptr) != 1) {
     // Only on allocation failure inside OpenSSL. An empty hash matches no
     // stored token, so this fails closed.
     return std::string();
   }
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * len);
+  std::string out(2 * len, '0');
   for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0x0F]);
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0x0F];
   }
   return out;
 }

@@ -2,7 +2,10 @@
 // the read side.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "onep/credential.h"
 #include "onep/event_store.h"
@@ -97,6 +100,36 @@ TEST_F(EventStoreTest, CostsOneRoundTripAndOneEvalsha) {
   EXPECT_EQ(conn_->commands_sent() - sent_before, 10u);
   EXPECT_EQ(redis_.CommandCalls("evalsha") - evalsha_before, 10);
   EXPECT_EQ(redis_.CommandCalls("eval") - eval_before, 0);
+}
+
+// The record script sets a bucket's expiry and adds the app to the org's apps
+// only when an app's first count in an hour creates its field: every bucket
+// still expires, and every app is listed.
+TEST_F(EventStoreTest, EveryStatsBucketExpiresAndEveryAppIsListed) {
+  auto cred = Create("acme", "hits", "");
+  const int64_t hour_ms = 3600 * 1000;
+  const int64_t first = NowMs() / hour_ms - 3;  // two whole past hours
+  for (int64_t hour : {first, first, first + 1}) {
+    for (const char* app : {"web", "api"}) {
+      const std::string at = FormatRfc3339Ms(hour * hour_ms + 60 * 1000);
+      const std::string body = R"({"app":")" + std::string(app) + R"(","timestamp":")" + at + "\"}";
+      ASSERT_EQ(Record(cred.token, EventType::kHit, body).kind, Kind::kAccepted);
+    }
+  }
+  for (int64_t hour : {first, first + 1}) {
+    const std::string bucket = keys_.StatsBucket("acme", hour);
+    EXPECT_EQ(conn_->Command({"HGET", bucket, "hits:web"})->str, hour == first ? "2" : "1");
+    const int64_t asked_at = NowMs();
+    const long long ttl = conn_->Command({"PTTL", bucket})->integer;
+    EXPECT_GT(ttl, 0) << bucket;  // -1 would be a bucket that never expires
+    EXPECT_LE(ttl, (hour + 1) * hour_ms + kStatsRetentionMs - asked_at) << bucket;
+  }
+  auto apps = conn_->Command({"SMEMBERS", keys_.Apps("acme")});
+  ASSERT_TRUE(apps.ok());
+  std::vector<std::string> names;
+  for (const auto& app : apps->elements) names.push_back(app.str);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"api", "web"}));
 }
 
 TEST_F(EventStoreTest, ReloadsTheScriptAfterScriptFlush) {

@@ -2,6 +2,7 @@
 // naming the directive, virtual hosts inherit and override the server config,
 // and the directive table, conf/onep.conf and docs/configuration.md agree.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <regex>
 #include <set>
@@ -11,6 +12,7 @@
 #include "onep/redis_credential_store.h"
 #include "support/apache_server.h"
 #include "support/http_client.h"
+#include "support/process.h"
 
 namespace onep::testing {
 namespace {
@@ -132,6 +134,31 @@ TEST(ModuleConfigTest, VirtualHostsInheritAndOverrideTheServerConfig) {
   // Each server only knows the tokens under its own prefix.
   EXPECT_EQ(PostJson(vhost_port, "/hooks/hits", main_cred.token, R"({"app":"web"})").status, 401);
   EXPECT_EQ(PostJson(stack.port(), "/onep/hits", other->token, R"({"app":"web"})").status, 401);
+}
+
+// Below a mount there is no file (docs/configuration.md): the module claims
+// the URL-to-file mapping of its requests, so Apache does not walk the
+// filesystem for them, and .htaccess files or <Directory> sections of the
+// document root do not apply there. They still do next to the mount.
+TEST(ModuleConfigTest, NoFileIsMappedBelowAMount) {
+  ApacheOptions options;
+  options.extra_config = "<Directory />\n  AllowOverride All\n</Directory>\n";
+  OnepStack stack(options);
+  // Broken .htaccess files: Apache answers 500 to a request that reads one.
+  for (const char* folder : {"/onep", "/files"}) {
+    const std::string path = stack.apache().dir() + folder;
+    ASSERT_EQ(mkdir(path.c_str(), 0755), 0) << path;
+    WriteFile(path + "/.htaccess", "NotADirective\n");
+  }
+  ASSERT_TRUE(stack.Start());
+  auto hits = stack.Create("acme", "hits", "web");
+  EXPECT_EQ(PostJson(stack.port(), stack.path("/hits"), hits.token, "{}").status, 202);
+  HttpRequest health;
+  health.path = stack.path("/health");
+  EXPECT_EQ(Send(stack.port(), health).status, 200);
+  HttpRequest file;
+  file.path = "/files/x";
+  EXPECT_EQ(Send(stack.port(), file).status, 500);
 }
 
 // --- the docs agree with the code --------------------------------------------------

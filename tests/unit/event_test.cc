@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "onep/json.h"
@@ -390,6 +392,41 @@ TEST(JsonTest, StringOrNull) {
   EXPECT_EQ(std::string(json_string_value(fixed.get())),
             "a\xEF\xBF\xBD"
             "b\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+// JsonDump writes compact JSON itself (the webhook path); it must write the
+// very bytes Jansson writes.
+TEST(JsonTest, CompactDumpIsByteForByteJansson) {
+  std::string every_byte;
+  for (int c = 0; c < 0x80; ++c) every_byte.push_back(static_cast<char>(c));
+  JsonPtr inner(json_object());
+  json_object_set_new(inner.get(), "every ascii byte",
+                      json_stringn(every_byte.data(), every_byte.size()));
+  json_object_set_new(inner.get(), "utf-8", json_string("\xC3\xA9\xE2\x80\xA8\xF0\x9F\x98\x80"));
+  json_object_set_new(inner.get(), "k\"e\\y\n", json_integer(-9223372036854775807LL - 1));
+  json_object_set_new(inner.get(), "empty", json_object());
+  JsonPtr list(json_array());
+  for (json_t* v : {json_integer(0), json_integer(9223372036854775807LL), json_true(), json_false(),
+                    json_null(), json_string(""), json_array(), inner.release()}) {
+    json_array_append_new(list.get(), v);
+  }
+  JsonPtr root(json_object());
+  json_object_set_new(root.get(), "z", json_integer(1));
+  json_object_set(root.get(), "list", list.get());
+  json_object_set_new(root.get(), "a", json_string("/"));
+  JsonPtr real(json_pack("{s:[f]}", "rate", 0.25));  // left to Jansson
+  for (json_t* value : {root.get(), list.get(), real.get()}) {
+    char* expected = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+    ASSERT_NE(expected, nullptr);
+    EXPECT_EQ(JsonDump(value), expected);
+    std::free(expected);
+  }
+}
+
+TEST(JsonTest, AppendJsonStringEscapesLikeJanssonAndRepairsUtf8) {
+  std::string out = "x";
+  AppendJsonString(std::string_view("a\"\\\x01\x1F\x7F\xC3\xA9\xFF", 9), out);
+  EXPECT_EQ(out, "x\"a\\\"\\\\\\u0001\\u001F\x7F\xC3\xA9\xEF\xBF\xBD\"");
 }
 
 // ---- Idempotency-Key -------------------------------------------------------

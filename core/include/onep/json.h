@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace onep {
 
@@ -20,6 +21,12 @@ std::string JsonDump(const json_t* value, bool pretty = false);
 
 // A JSON string value, or null when `present` is false.
 JsonPtr JsonStringOrNull(const std::string& value, bool present);
+
+// Appends `text` to `out` as a quoted JSON string, byte for byte as JsonDump
+// writes a string: '"', '\\' and control characters escaped, UTF-8 kept as
+// is; an ill-formed UTF-8 sequence becomes U+FFFD. For hot paths that write
+// small fixed-shape documents without building Jansson values.
+void AppendJsonString(std::string_view text, std::string& out);
 
 }  // namespace onep
 

@@ -99,7 +99,11 @@ class RedisConnection {
  private:
   explicit RedisConnection(RedisOptions options);
   Status Fail(std::string_view what);
+  // Queues one command (RESP, each argument a bulk string) for the next read.
+  Status Append(const std::string_view* argv, std::size_t argc);
   Result<Reply> ReadReply();
+  // Append + ReadReply: one round trip.
+  Result<Reply> RoundTrip(const std::string_view* argv, std::size_t argc);
 
   RedisOptions options_;
   redisContext* ctx_ = nullptr;
