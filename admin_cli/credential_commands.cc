@@ -35,6 +35,23 @@ int NoSuchCredential(Context& ctx, const std::string& id) {
                   "run 'onepctl list --org ORG' to see the credential ids");
 }
 
+// The credential `id`; nullopt after printing why, with the exit code in
+// *exit_code (1: Redis failed, 3: no such credential).
+std::optional<Credential> ExistingCredential(Context& ctx, const std::string& id, int* exit_code) {
+  CredentialStore* store = ctx.Credentials(exit_code);
+  if (store == nullptr) return std::nullopt;
+  auto cred = store->Get(id);
+  if (!cred.ok()) {
+    *exit_code = ctx.Fail(cred.status());
+    return std::nullopt;
+  }
+  if (!cred->has_value()) {
+    *exit_code = NoSuchCredential(ctx, id);
+    return std::nullopt;
+  }
+  return std::move(**cred);
+}
+
 // A failed change: NotFound names the id, a conflict says what to do.
 int FailChange(Context& ctx, const Status& status, const std::string& id) {
   if (status.code() == Code::kNotFound) return NoSuchCredential(ctx, id);
@@ -189,18 +206,14 @@ int ListCommand(Context& ctx, const Invocation& inv) {
 }
 
 int ShowCommand(Context& ctx, const Invocation& inv) {
-  const std::string& id = inv.args[0];
   int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
-  auto cred = store->Get(id);
-  if (!cred.ok()) return ctx.Fail(cred.status());
-  if (!cred->has_value()) return NoSuchCredential(ctx, id);
+  auto cred = ExistingCredential(ctx, inv.args[0], &exit_code);
+  if (!cred) return exit_code;
   const int64_t now = NowMs();
   if (ctx.json()) {
-    ctx.out() << JsonDump(CredentialJson(**cred, now).get(), true) << "\n";
+    ctx.out() << JsonDump(CredentialJson(*cred, now).get(), true) << "\n";
   } else {
-    ctx.out() << KeyValueBlock(CredentialRows(**cred, now));
+    ctx.out() << KeyValueBlock(CredentialRows(*cred, now));
   }
   return kExitOk;
 }
@@ -246,12 +259,9 @@ int DeleteCommand(Context& ctx, const Invocation& inv) {
                     "pass --yes to delete without asking");
   }
   int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
-  auto cred = store->Get(id);
-  if (!cred.ok()) return ctx.Fail(cred.status());
-  if (!cred->has_value()) return NoSuchCredential(ctx, id);
-  const Credential& c = **cred;
+  auto cred = ExistingCredential(ctx, id, &exit_code);
+  if (!cred) return exit_code;
+  const Credential& c = *cred;
 
   if (!confirmed) {
     ctx.err() << "Delete credential " << c.id << " (" << SanitizeForTerminal(c.name) << ")? [y/N] "
@@ -263,7 +273,8 @@ int DeleteCommand(Context& ctx, const Invocation& inv) {
                       "answer y to delete it, or pass --yes");
     }
   }
-  if (Status s = CredentialService(*store, ctx.actor()).Delete(id); !s.ok()) {
+  // The store exists: ExistingCredential made it.
+  if (Status s = CredentialService(*ctx.Credentials(&exit_code), ctx.actor()).Delete(id); !s.ok()) {
     return FailChange(ctx, s, id);
   }
   if (ctx.json()) {
