@@ -45,6 +45,15 @@ class EventStoreTest : public ::testing::Test {
     return outcome.ok() ? outcome.value() : RecordOutcome{};
   }
 
+  // Options for a client that gives up after 200 ms.
+  RedisOptions ShortTimeout() const {
+    RedisOptions options;
+    options.endpoint.host = "127.0.0.1";
+    options.endpoint.port = redis_.port();
+    options.timeout = std::chrono::milliseconds(200);
+    return options;
+  }
+
   size_t StreamLength(const std::string& org) {
     return static_cast<size_t>(conn_->Command({"XLEN", keys_.Events(org)})->integer);
   }
@@ -323,10 +332,7 @@ TEST_F(EventStoreTest, StoppedRedisIsUnavailableAndNothingIsAccepted) {
 }
 
 TEST_F(EventStoreTest, SlowRedisTimesOutAndBreaksTheConnection) {
-  RedisOptions options;
-  options.endpoint.host = "127.0.0.1";
-  options.endpoint.port = redis_.port();
-  options.timeout = std::chrono::milliseconds(200);
+  const RedisOptions options = ShortTimeout();
   auto fast = RedisConnection::Connect(options);
   ASSERT_TRUE(fast.ok());
   ASSERT_TRUE(conn_->Command({"CLIENT", "PAUSE", "1000", "ALL"}).ok());
@@ -342,10 +348,7 @@ TEST_F(EventStoreTest, SlowRedisTimesOutAndBreaksTheConnection) {
 
 TEST_F(EventStoreTest, ACommandRunAfterTheTimeoutRecordsNothing) {
   auto cred = Create("acme", "hits", "web");
-  RedisOptions options;
-  options.endpoint.host = "127.0.0.1";
-  options.endpoint.port = redis_.port();
-  options.timeout = std::chrono::milliseconds(200);
+  const RedisOptions options = ShortTimeout();
   auto client = RedisConnection::Connect(options);
   ASSERT_TRUE(client.ok());
   auto event = ParseEvent(EventType::kHit, "{}", NowMs()).value();

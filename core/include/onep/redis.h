@@ -1,7 +1,7 @@
 // A Redis connection: RAII over a hiredis 0.14 context, with timeouts.
 //
-// Every value goes to Redis as its own argument (redisCommandArgv), so no
-// user-supplied string can change a command. Replies are copied into Reply
+// Every value goes to Redis as its own length-prefixed RESP bulk string, so
+// no user-supplied string can change a command. Replies are copied into Reply
 // values, so no hiredis object outlives a call.
 //
 // Thread-safety: a RedisConnection is used by one thread at a time.
