@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <utility>
 
 #include "onep/parse.h"
+#include "onep/redis_client.h"
 
 namespace onep {
 namespace {
@@ -71,20 +73,6 @@ std::string HexSha1(const std::string& data) {
   return out;
 }
 
-// Error replies by which Redis says it cannot serve the command right now,
-// not that the command is wrong: still loading its data after a restart, busy
-// with a script, a replica or a server refusing writes, out of memory. Redis
-// refuses these before a script's first write, so nothing was written.
-bool IsTransientError(const std::string& error) {
-  static constexpr std::string_view kPrefixes[] = {"LOADING ",  "BUSY ",       "MASTERDOWN ",
-                                                   "TRYAGAIN ", "READONLY ",   "MISCONF ",
-                                                   "OOM ",      "NOREPLICAS ", "CLUSTERDOWN "};
-  for (std::string_view prefix : kPrefixes) {
-    if (error.compare(0, prefix.size(), prefix) == 0) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Script::Script(std::string source) : source_(std::move(source)), sha1_(HexSha1(source_)) {}
@@ -121,7 +109,9 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
     return Status::Ok();
   };
   if (!ep.password.empty()) {
-    Status s = check(conn->Command({"AUTH", ep.password}), "AUTH");
+    Status s = check(ep.user.empty() ? conn->Command({"AUTH", ep.password})
+                                     : conn->Command({"AUTH", ep.user, ep.password}),
+                     "AUTH");
     if (!s.ok()) return s;
   }
   if (ep.db != 0) {
@@ -246,32 +236,46 @@ Result<Reply> RedisConnection::Command(const std::vector<std::string>& argv) {
   return RoundTrip(views.data(), views.size());
 }
 
-Result<Reply> RedisConnection::Eval(const Script& script, const std::vector<std::string>& keys,
-                                    const std::vector<std::string>& args) {
-  const std::string key_count = std::to_string(keys.size());
+int64_t RedisConnection::ServerDeadlineMs() const {
+  const int64_t timeout_ms = options_.timeout.count();
+  return NowMs() + clock_offset_ms_ + timeout_ms - std::max<int64_t>(timeout_ms / 10, 5);
+}
+
+Result<Reply> RedisConnection::EvalRaw(const ScriptCall& call, bool asking) {
+  const std::string key_count = std::to_string(call.keys.size());
+  const std::string deadline = call.deadline ? std::to_string(ServerDeadlineMs()) : "";
   std::vector<std::string_view> argv;
-  argv.reserve(3 + keys.size() + args.size());
+  argv.reserve(4 + call.keys.size() + call.args.size());
   argv.push_back("EVALSHA");
-  argv.push_back(script.sha1());
+  argv.push_back(call.script->sha1());
   argv.push_back(key_count);
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto reply = RoundTrip(argv.data(), argv.size());
+  argv.insert(argv.end(), call.keys.begin(), call.keys.end());
+  if (call.deadline) argv.push_back(deadline);
+  argv.insert(argv.end(), call.args.begin(), call.args.end());
+  static constexpr std::string_view kAsking[] = {"ASKING"};
+  auto send = [&]() -> Result<Reply> {
+    if (!asking) return RoundTrip(argv.data(), argv.size());
+    if (Status sent = Append(kAsking, 1); !sent.ok()) return sent;
+    if (Status sent = Append(argv.data(), argv.size()); !sent.ok()) return sent;
+    auto ok = ReadReply();
+    if (!ok.ok()) return ok;
+    return ReadReply();
+  };
+  auto reply = send();
   if (reply.ok() && reply->is_error() && reply->str.rfind("NOSCRIPT", 0) == 0) {
-    // Redis restarted or SCRIPT FLUSH: EVAL loads the script and runs it.
+    // This server restarted, failed over or had SCRIPT FLUSH: EVAL loads the
+    // script and runs it. NOSCRIPT proves the first call ran nothing.
     argv[0] = "EVAL";
-    argv[1] = script.source();
-    reply = RoundTrip(argv.data(), argv.size());
-  }
-  if (!reply.ok()) return reply;
-  if (reply->is_error()) {
-    if (IsTransientError(reply->str)) {
-      return Status::Unavailable(options_.endpoint.Redacted() +
-                                 " cannot run the script now: " + reply->str);
-    }
-    return Status::Internal("script failed: " + reply->str);
+    argv[1] = call.script->source();
+    reply = send();
   }
   return reply;
+}
+
+Result<Reply> RedisConnection::Eval(const Script& script, const std::vector<std::string>& keys,
+                                    const std::vector<std::string>& args) {
+  return ScriptReplyStatus(EvalRaw(ScriptCall{&script, keys, args, false}),
+                           options_.endpoint.Redacted());
 }
 
 }  // namespace onep

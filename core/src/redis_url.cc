@@ -55,8 +55,11 @@ bool IsIpv6Char(char c) { return HexValue(c) >= 0 || c == ':' || c == '.'; }
 
 Status Invalid(const std::string& why) {
   return Status::InvalidArgument("invalid Redis URL: " + why +
-                                 " (expected redis://[:password@]host:port[/db] or "
-                                 "unix:///path/to/socket[?db=N])");
+                                 " (expected redis://[[user]:password@]host:port[/db], "
+                                 "unix:///path/to/socket[?db=N], "
+                                 "redis-cluster://[[user]:password@]host:port[,host:port...] or "
+                                 "redis-sentinel://[[user]:password@]host:port[,host:port...]/"
+                                 "MASTER_NAME[/db])");
 }
 
 Result<int> ParseDb(std::string_view text) {
@@ -92,22 +95,35 @@ Result<RedisEndpoint> ParseUnix(std::string_view rest) {
   return ep;
 }
 
-Result<RedisEndpoint> ParseTcp(std::string_view rest) {
-  RedisEndpoint ep;
-  // The password may contain '@' or '/', the host and db cannot: the last '@'
-  // ends the userinfo.
+// "[[user]:password@]" before the hosts: everything before the last '@' (a
+// password may contain '@' or '/', a host cannot). ":password" is the default
+// user's password, "user:password" an ACL user's, and a userinfo without ':'
+// is a password (as it always was here).
+Status ParseUserinfo(std::string_view& rest, RedisEndpoint& ep) {
   std::size_t at = rest.rfind('@');
-  if (at != std::string_view::npos) {
-    std::string_view userinfo = rest.substr(0, at);
-    if (!userinfo.empty() && userinfo[0] == ':') userinfo.remove_prefix(1);
-    if (!PercentDecode(userinfo, ep.password)) {
-      return Invalid("the password has a malformed %-escape");
-    }
-    rest.remove_prefix(at + 1);
+  if (at == std::string_view::npos) return Status::Ok();
+  std::string_view userinfo = rest.substr(0, at);
+  rest.remove_prefix(at + 1);
+  std::string_view user;
+  std::string_view password = userinfo;
+  if (!userinfo.empty() && userinfo[0] == ':') {
+    password.remove_prefix(1);
+  } else if (std::size_t colon = userinfo.find(':'); colon != std::string_view::npos) {
+    user = userinfo.substr(0, colon);
+    password = userinfo.substr(colon + 1);
   }
+  if (!PercentDecode(user, ep.user)) return Invalid("the user name has a malformed %-escape");
+  if (!PercentDecode(password, ep.password)) {
+    return Invalid("the password has a malformed %-escape");
+  }
+  if (ep.user.find_first_of(" \r\n") != std::string::npos) {
+    return Invalid("the user name contains a space or a line break");
+  }
+  return Status::Ok();
+}
 
-  std::size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
+// "host[:port]" or "[v6]:port" into ep.host / ep.port.
+Status ParseAuthority(std::string_view authority, RedisEndpoint& ep) {
   std::string_view port_text;
   bool has_port = false;
   if (!authority.empty() && authority[0] == '[') {
@@ -146,7 +162,14 @@ Result<RedisEndpoint> ParseTcp(std::string_view rest) {
     if (!port.ok() || *port == 0) return Invalid("the port must be a number from 1 to 65535");
     ep.port = static_cast<int>(*port);
   }
+  return Status::Ok();
+}
 
+Result<RedisEndpoint> ParseTcp(std::string_view rest) {
+  RedisEndpoint ep;
+  if (Status s = ParseUserinfo(rest, ep); !s.ok()) return s;
+  std::size_t slash = rest.find('/');
+  if (Status s = ParseAuthority(rest.substr(0, slash), ep); !s.ok()) return s;
   if (slash != std::string_view::npos) {
     std::string_view db_text = rest.substr(slash + 1);
     if (!db_text.empty()) {
@@ -158,22 +181,99 @@ Result<RedisEndpoint> ParseTcp(std::string_view rest) {
   return ep;
 }
 
+// "host:port[,host:port...]" after the userinfo, each node with `base`'s
+// user, password and db.
+Result<std::vector<RedisEndpoint>> ParseNodeList(std::string_view list, const RedisEndpoint& base) {
+  std::vector<RedisEndpoint> nodes;
+  constexpr std::size_t kMaxNodes = 64;
+  while (true) {
+    std::size_t comma = list.find(',');
+    RedisEndpoint ep = base;
+    if (Status s = ParseAuthority(list.substr(0, comma), ep); !s.ok()) return s;
+    nodes.push_back(std::move(ep));
+    if (nodes.size() > kMaxNodes) return Invalid("more than 64 nodes");
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return nodes;
+}
+
+Result<RedisTarget> ParseCluster(std::string_view rest) {
+  RedisEndpoint base;
+  if (Status s = ParseUserinfo(rest, base); !s.ok()) return s;
+  std::size_t slash = rest.find('/');
+  if (slash != std::string_view::npos && slash + 1 != rest.size()) {
+    return Invalid("a Redis Cluster has only database 0: write no /db after its nodes");
+  }
+  auto nodes = ParseNodeList(rest.substr(0, slash), base);
+  if (!nodes.ok()) return nodes.status();
+  RedisTarget target;
+  target.topology = RedisTopology::kCluster;
+  target.nodes = std::move(nodes).value();
+  return target;
+}
+
+bool IsMasterNameChar(char c) { return IsHostChar(c) || c == ':'; }
+
+Result<RedisTarget> ParseSentinel(std::string_view rest) {
+  RedisEndpoint base;
+  if (Status s = ParseUserinfo(rest, base); !s.ok()) return s;
+  std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash + 1 == rest.size()) {
+    return Invalid("a Sentinel URL names its master after the sentinels: /MASTER_NAME");
+  }
+  std::string_view path = rest.substr(slash + 1);
+  std::size_t db_slash = path.find('/');
+  std::string_view master = path.substr(0, db_slash);
+  if (master.empty()) return Invalid("the master name is empty");
+  for (char c : master) {
+    if (!IsMasterNameChar(c)) {
+      return Invalid("the master name may contain only letters, digits, '-', '.', '_' and ':'");
+    }
+  }
+  if (db_slash != std::string_view::npos && db_slash + 1 != path.size()) {
+    auto db = ParseDb(path.substr(db_slash + 1));
+    if (!db.ok()) return db.status();
+    base.db = *db;
+  }
+  auto nodes = ParseNodeList(rest.substr(0, slash), base);
+  if (!nodes.ok()) return nodes.status();
+  RedisTarget target;
+  target.topology = RedisTopology::kSentinel;
+  target.nodes = std::move(nodes).value();
+  target.master_name = std::string(master);
+  return target;
+}
+
+std::string RedactedUserinfo(const RedisEndpoint& ep) {
+  if (ep.user.empty()) return ep.password.empty() ? "" : ":***@";
+  return ep.user + (ep.password.empty() ? "@" : ":***@");
+}
+
+std::string HostPort(const RedisEndpoint& ep) {
+  std::string host = ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host;
+  return host + ":" + std::to_string(ep.port);
+}
+
 }  // namespace
 
 std::string RedisEndpoint::Redacted() const {
   std::string db_text = std::to_string(db);
   if (is_unix) {
     // A password cannot be given in a unix:// URL, but may be set otherwise.
-    return "unix://" + std::string(password.empty() ? "" : ":***@") + path + "?db=" + db_text;
+    return "unix://" + RedactedUserinfo(*this) + path + "?db=" + db_text;
   }
-  std::string out = "redis://";
-  if (!password.empty()) out += ":***@";
-  if (host.find(':') != std::string::npos) {
-    out += "[" + host + "]";
-  } else {
-    out += host;
+  return "redis://" + RedactedUserinfo(*this) + HostPort(*this) + "/" + db_text;
+}
+
+std::string RedisTarget::Redacted() const {
+  if (topology == RedisTopology::kSingle) return nodes.empty() ? "" : nodes[0].Redacted();
+  std::string out = topology == RedisTopology::kCluster ? "redis-cluster://" : "redis-sentinel://";
+  if (!nodes.empty()) out += RedactedUserinfo(nodes[0]);
+  for (std::size_t i = 0; i < nodes.size(); ++i) out += (i ? "," : "") + HostPort(nodes[i]);
+  if (topology == RedisTopology::kSentinel) {
+    out += "/" + master_name + "/" + std::to_string(nodes.empty() ? 0 : nodes[0].db);
   }
-  out += ":" + std::to_string(port) + "/" + db_text;
   return out;
 }
 
@@ -183,6 +283,21 @@ Result<RedisEndpoint> ParseRedisUrl(std::string_view url) {
   if (ConsumeScheme(rest, "unix://")) return ParseUnix(rest);
   if (ConsumeScheme(rest, "rediss://")) return Invalid("TLS (rediss://) is not supported");
   return Invalid("the scheme must be redis:// or unix://");
+}
+
+Result<RedisTarget> ParseRedisTarget(std::string_view url) {
+  std::string_view rest = url;
+  if (ConsumeScheme(rest, "redis-cluster://")) return ParseCluster(rest);
+  if (ConsumeScheme(rest, "redis-sentinel://")) return ParseSentinel(rest);
+  if (ConsumeScheme(rest, "rediss://")) return Invalid("TLS (rediss://) is not supported");
+  if (!ConsumeScheme(rest, "redis://") && !ConsumeScheme(rest, "unix://")) {
+    return Invalid("the scheme must be redis://, unix://, redis-cluster:// or redis-sentinel://");
+  }
+  auto ep = ParseRedisUrl(url);
+  if (!ep.ok()) return ep.status();
+  RedisTarget target;
+  target.nodes.push_back(std::move(ep).value());
+  return target;
 }
 
 Status ValidateKeyPrefix(std::string_view prefix) {

@@ -45,6 +45,17 @@ class Script {
   std::string sha1_;
 };
 
+// A script call. With `deadline` set, the connection that sends it puts a
+// deadline in the server's clock (ServerDeadlineMs) in front of `args`, as
+// ARGV[1]: a script run after the caller gave up can see that it is late and
+// write nothing.
+struct ScriptCall {
+  const Script* script = nullptr;
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+  bool deadline = false;
+};
+
 struct RedisOptions {
   RedisEndpoint endpoint;
   std::chrono::milliseconds timeout{500};  // bounds connect and every command
@@ -69,12 +80,17 @@ class RedisConnection {
   Result<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
 
   // EVALSHA; on NOSCRIPT loads the script with EVAL (a second round trip, only
-  // after Redis lost its script cache). Error replies by which Redis says it
-  // cannot serve now (LOADING after a restart, BUSY, READONLY, MISCONF, OOM,
-  // ...) become Unavailable: Redis refused before any write. Other error replies
-  // become Internal.
+  // after Redis lost its script cache). Error replies come back as they are
+  // (see ScriptReplyStatus in redis_client.h). With `asking`, each is sent
+  // behind an ASKING (a Cluster's ASK redirection), in the same write.
+  Result<Reply> EvalRaw(const ScriptCall& call, bool asking = false);
+  // EvalRaw with error replies mapped as RedisClient::Eval maps them.
   Result<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                      const std::vector<std::string>& args);
+
+  // A deadline in the server's clock for a command sent now: the timeout less
+  // a margin for the reply's way back and the clock offset's error.
+  int64_t ServerDeadlineMs() const;
 
   // One PING: OK when Redis answers PONG within the timeout.
   Status Ping();

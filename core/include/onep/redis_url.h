@@ -1,9 +1,13 @@
-// Where Redis is: redis://[:password@]host:port[/db] or unix:///path[?db=N].
+// Where Redis is. One server: redis://[[user]:password@]host:port[/db] or
+// unix:///path[?db=N]; a Redis Cluster:
+// redis-cluster://[[user]:password@]host:port[,host:port...] (seed nodes);
+// Sentinel: redis-sentinel://[[user]:password@]host:port[,...]/MASTER[/db].
 #ifndef ONEP_REDIS_URL_H_
 #define ONEP_REDIS_URL_H_
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "onep/status.h"
 
@@ -17,6 +21,7 @@ struct RedisEndpoint {
   std::string host;      // tcp only
   int port = 6379;       // tcp only
   std::string path;      // unix only
+  std::string user;      // a Redis ACL user; empty: the default user
   std::string password;  // empty: no AUTH
   int db = 0;
 
@@ -24,8 +29,25 @@ struct RedisEndpoint {
   std::string Redacted() const;
 };
 
-// InvalidArgument naming the problem (never echoing the password).
+// One server: redis:// or unix:// only. InvalidArgument naming the problem
+// (never echoing the password).
 Result<RedisEndpoint> ParseRedisUrl(std::string_view url);
+
+enum class RedisTopology { kSingle, kCluster, kSentinel };
+
+struct RedisTarget {
+  RedisTopology topology = RedisTopology::kSingle;
+  // kSingle: the server; kCluster: the seed nodes; kSentinel: the sentinels.
+  // Every node carries the URL's user, password and db.
+  std::vector<RedisEndpoint> nodes;
+  std::string master_name;  // kSentinel only
+
+  // The URL with the password replaced by "***": safe to log and print.
+  std::string Redacted() const;
+};
+
+// Any OnepRedis form. InvalidArgument naming the problem.
+Result<RedisTarget> ParseRedisTarget(std::string_view url);
 
 // A key prefix must be 1-64 printable ASCII characters without space, '{' or
 // '}' (braces would change Redis Cluster hash tags).

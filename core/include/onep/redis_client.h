@@ -1,0 +1,107 @@
+// RedisClient: the one narrow interface through which the stores, the module
+// and onepctl talk to Redis, whatever the topology behind it.
+//
+// Every call names a `slot_key`: a key (or just "{tag}") whose Redis Cluster
+// hash slot decides which server runs the command. On a single Redis the
+// slot key is ignored; on a Cluster the client sends the command to the
+// master that owns the slot, following MOVED and ASK redirections. Every key
+// a call touches must hash to the slot key's slot (docs/redis-layout.md).
+//
+// Never send twice: a command is resent only after a reply that proves Redis
+// did not run it (MOVED, ASK; NOSCRIPT for a script). A connection error
+// after a command was sent is reported as Unavailable, never retried.
+//
+// Implementations (core/src/redis/): SingleClient (one server), ClusterClient
+// (Redis Cluster). Open one with ConnectRedis().
+//
+// Thread-safety: every method of every implementation is thread-safe; each
+// keeps its own pool of connections, lent to one caller at a time, and holds
+// no lock across network I/O.
+#ifndef ONEP_REDIS_CLIENT_H_
+#define ONEP_REDIS_CLIENT_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "onep/redis.h"
+#include "onep/redis_url.h"
+#include "onep/status.h"
+
+namespace onep {
+
+// Where the client reports what an operator should know (a node that closed
+// its connections, a slot map refresh). `level` is one of the constants below.
+struct RedisLog {
+  static constexpr int kWarning = 4;
+  static constexpr int kInfo = 6;
+  static constexpr int kDebug = 7;
+  std::function<void(int level, const std::string& line)> write;  // may be empty
+  void operator()(int level, const std::string& line) const {
+    if (write) write(level, line);
+  }
+};
+
+struct RedisClientOptions {
+  std::chrono::milliseconds timeout{500};  // bounds every connect and every command
+  std::size_t max_idle_per_node = 1;       // connections kept between calls, per server
+  RedisLog log;
+};
+
+class RedisClient {
+ public:
+  virtual ~RedisClient() = default;
+
+  // One command. An error reply comes back as an OK Result holding a Reply of
+  // Type::kError (MOVED/ASK are followed, never returned); Unavailable when
+  // no server could be reached or the connection failed.
+  virtual Result<Reply> Command(std::string_view slot_key,
+                                const std::vector<std::string>& argv) = 0;
+
+  // Several commands in one round trip to the server of `slot_key`; replies
+  // in order, as Command returns them.
+  virtual Result<std::vector<Reply>> Pipeline(
+      std::string_view slot_key, const std::vector<std::vector<std::string>>& commands) = 0;
+
+  // EVALSHA (EVAL once after NOSCRIPT). Error replies by which Redis says it
+  // cannot serve now (LOADING, BUSY, READONLY, MISCONF, OOM, TRYAGAIN,
+  // CLUSTERDOWN, ...) become Unavailable; other error replies Internal.
+  virtual Result<Reply> Eval(std::string_view slot_key, const ScriptCall& call) = 0;
+
+  // Every master answers PING (one, on a single Redis). Unavailable naming
+  // the first that does not.
+  virtual Status Ping() = 0;
+
+  // Runs `command` once on every master (e.g. INFO, SCAN on each node); the
+  // replies in the order of the masters. One element on a single Redis.
+  virtual Result<std::vector<Reply>> OnEveryMaster(const std::vector<std::string>& command) = 0;
+
+  // The URL with passwords redacted: safe to log and print.
+  virtual std::string Describe() const = 0;
+  virtual std::chrono::milliseconds timeout() const = 0;
+  // Commands written to Redis so far by this client (for cost-model tests).
+  virtual uint64_t commands_sent() const = 0;
+};
+
+// A client for the topology `target` names. Connects lazily: the first call
+// opens the first connection (a Cluster client reads its slot map then).
+// InvalidArgument for a topology this build cannot serve.
+Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisTarget& target,
+                                                  RedisClientOptions options);
+
+// Maps a script's reply as RedisClient::Eval documents it; used by the
+// implementations once no redirection is left to follow.
+Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server);
+
+// Cluster hash slot of `key` (CRC16-CCITT of the hash tag if the key has a
+// non-empty {...}, else of the whole key, modulo 16384).
+uint16_t HashSlot(std::string_view key);
+
+}  // namespace onep
+
+#endif  // ONEP_REDIS_CLIENT_H_

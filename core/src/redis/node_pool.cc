@@ -1,0 +1,55 @@
+#include "node_pool.h"
+
+#include <unistd.h>
+
+namespace onep {
+
+NodePool::NodePool(RedisOptions options, std::size_t max_idle, RedisLog log)
+    : options_(std::move(options)),
+      max_idle_(max_idle > 0 ? max_idle : 1),
+      log_(std::move(log)),
+      redacted_(options_.endpoint.Redacted()) {}
+
+Result<std::unique_ptr<RedisConnection>> NodePool::Acquire() {
+  std::vector<std::unique_ptr<RedisConnection>> closed;
+  std::unique_ptr<RedisConnection> conn;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!idle_.empty() && !conn) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+      // A peek at the socket, no network round trip: cheap under the lock.
+      if (conn->PeerClosed()) closed.push_back(std::move(conn));
+    }
+  }
+  if (!closed.empty()) {
+    log_(RedisLog::kInfo, "ONEP0302: Redis at " + redacted_ + " had closed " +
+                              std::to_string(closed.size()) +
+                              " pooled connection(s) (restarted?); opening a new one");
+  }
+  // `closed` is freed here, outside the lock.
+  if (conn) return conn;
+  auto opened = RedisConnection::Connect(options_);
+  if (opened.ok()) {
+    commands_sent_.fetch_add((*opened)->commands_sent(), std::memory_order_relaxed);
+    log_(RedisLog::kDebug, "ONEP0301: opened a Redis connection to " + redacted_ + " (pid " +
+                               std::to_string(static_cast<long>(getpid())) + ")");
+  }
+  return opened;
+}
+
+void NodePool::Release(std::unique_ptr<RedisConnection> conn, uint64_t sent_before) {
+  if (!conn) return;
+  commands_sent_.fetch_add(conn->commands_sent() - sent_before, std::memory_order_relaxed);
+  if (conn->broken()) return;  // a broken connection is closed here, never reused
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < max_idle_) {
+      idle_.push_back(std::move(conn));
+      return;
+    }
+  }
+  // More connections than callers: `conn` closes here, outside the lock.
+}
+
+}  // namespace onep

@@ -1,0 +1,74 @@
+// NodePool: the connections to one Redis server, for every RedisClient.
+//
+// Connections are opened lazily (RedisConnection::Connect, bounded by the
+// timeout), lent to one caller at a time and given back unless they broke.
+// The mutex guards the idle list only: it is never held across a connect or
+// a command.
+//
+// Never send twice: before an idle connection is lent, PeerClosed() checks
+// without a round trip that the server has not closed it (e.g. it restarted);
+// dead ones are dropped and replaced. Once a command is sent, whatever
+// happens is reported as is.
+//
+// Thread-safety: every public method is thread-safe.
+#ifndef ONEP_CORE_SRC_REDIS_NODE_POOL_H_
+#define ONEP_CORE_SRC_REDIS_NODE_POOL_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "onep/redis.h"
+#include "onep/redis_client.h"
+#include "onep/status.h"
+
+namespace onep {
+
+class NodePool {
+ public:
+  NodePool(RedisOptions options, std::size_t max_idle, RedisLog log);
+  NodePool(const NodePool&) = delete;
+  NodePool& operator=(const NodePool&) = delete;
+
+  // Runs `op`, a callable RedisConnection& -> Result<T>, once, on a pooled
+  // connection. Unavailable when no connection can be had.
+  template <typename Op>
+  auto Run(Op&& op) -> decltype(op(std::declval<RedisConnection&>()));
+
+  const RedisEndpoint& endpoint() const { return options_.endpoint; }
+  const std::string& redacted() const { return redacted_; }
+  // Commands sent by connections of this pool, closed ones included.
+  uint64_t commands_sent() const { return commands_sent_.load(std::memory_order_relaxed); }
+
+ private:
+  Result<std::unique_ptr<RedisConnection>> Acquire();
+  void Release(std::unique_ptr<RedisConnection> conn, uint64_t sent_before);
+
+  const RedisOptions options_;
+  const std::size_t max_idle_;
+  const RedisLog log_;
+  const std::string redacted_;
+  std::atomic<uint64_t> commands_sent_{0};
+
+  std::mutex mu_;
+  std::vector<std::unique_ptr<RedisConnection>> idle_;  // guarded by mu_; most recent last
+};
+
+template <typename Op>
+auto NodePool::Run(Op&& op) -> decltype(op(std::declval<RedisConnection&>())) {
+  auto conn = Acquire();
+  if (!conn.ok()) return conn.status();
+  const uint64_t before = (*conn)->commands_sent();
+  auto result = op(**conn);
+  Release(std::move(conn).value(), before);
+  return result;
+}
+
+}  // namespace onep
+
+#endif  // ONEP_CORE_SRC_REDIS_NODE_POOL_H_

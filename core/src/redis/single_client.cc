@@ -1,0 +1,63 @@
+// RedisClient for one server: a NodePool and nothing else. Slot keys are
+// ignored; there is nothing to redirect.
+#include <memory>
+
+#include "clients.h"
+#include "node_pool.h"
+
+namespace onep {
+namespace {
+
+class SingleClient : public RedisClient {
+ public:
+  SingleClient(const RedisTarget& target, RedisClientOptions options)
+      : timeout_(options.timeout),
+        pool_(RedisOptions{target.nodes.at(0), options.timeout}, options.max_idle_per_node,
+              std::move(options.log)) {}
+
+  Result<Reply> Command(std::string_view, const std::vector<std::string>& argv) override {
+    return pool_.Run([&](RedisConnection& conn) { return conn.Command(argv); });
+  }
+
+  Result<std::vector<Reply>> Pipeline(
+      std::string_view, const std::vector<std::vector<std::string>>& commands) override {
+    return pool_.Run([&](RedisConnection& conn) { return conn.Pipeline(commands); });
+  }
+
+  Result<Reply> Eval(std::string_view, const ScriptCall& call) override {
+    return ScriptReplyStatus(pool_.Run([&](RedisConnection& conn) { return conn.EvalRaw(call); }),
+                             pool_.redacted());
+  }
+
+  Status Ping() override {
+    return pool_
+        .Run([](RedisConnection& conn) -> Result<bool> {
+          if (Status alive = conn.Ping(); !alive.ok()) return alive;
+          return true;
+        })
+        .status();
+  }
+
+  Result<std::vector<Reply>> OnEveryMaster(const std::vector<std::string>& command) override {
+    auto reply = Command("", command);
+    if (!reply.ok()) return reply.status();
+    return std::vector<Reply>{std::move(reply).value()};
+  }
+
+  std::string Describe() const override { return pool_.redacted(); }
+  std::chrono::milliseconds timeout() const override { return timeout_; }
+  uint64_t commands_sent() const override { return pool_.commands_sent(); }
+
+ private:
+  const std::chrono::milliseconds timeout_;
+  NodePool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<RedisClient> NewSingleClient(const RedisTarget& target,
+                                             RedisClientOptions options) {
+  return std::make_unique<SingleClient>(target, std::move(options));
+}
+
+}  // namespace onep
