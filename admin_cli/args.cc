@@ -151,6 +151,7 @@ int ExitCodeFor(Code code) {
       return kExitNotFound;
     case Code::kUnavailable:
     case Code::kInternal:
+    case Code::kFailedPrecondition:
       return kExitFailure;
   }
   return kExitFailure;

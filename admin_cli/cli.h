@@ -15,7 +15,7 @@
 
 #include "onep/credential.h"
 #include "onep/keys.h"
-#include "onep/redis.h"
+#include "onep/redis_client.h"
 #include "onep/redis_credential_store.h"
 #include "onep/status.h"
 
@@ -124,9 +124,10 @@ class Context {
   int UsageError(const std::string& what);
 
   // Connects on first use (--redis, ONEP_REDIS_URL, default; --prefix,
-  // ONEP_KEY_PREFIX, default). On failure the error is printed and the
-  // exit code returned in *exit_code; the pointer is then null.
-  RedisConnection* Redis(int* exit_code);
+  // ONEP_KEY_PREFIX, default) and checks the keyspace's layout (layout.h),
+  // except for `migrate`. On failure the error is printed and the exit code
+  // returned in *exit_code; the pointer is then null.
+  RedisClient* Redis(int* exit_code);
   CredentialStore* Credentials(int* exit_code);
   const KeySpace& keys() const { return *keys_; }
   // The local user, recorded in the audit log.
@@ -135,7 +136,7 @@ class Context {
  private:
   Io io_;
   const Invocation& invocation_;
-  std::unique_ptr<RedisConnection> conn_;
+  std::unique_ptr<RedisClient> redis_;
   std::optional<KeySpace> keys_;
   std::unique_ptr<RedisCredentialStore> store_;
   std::string actor_;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "onep/layout.h"
 #include "onep/parse.h"
 #include "onep/redis_url.h"
 #include "output.h"
@@ -79,15 +80,16 @@ int Context::UsageError(const std::string& what) {
   return Fail(kExitUsage, what, "see 'onepctl " + std::string(command().name) + " --help'");
 }
 
-RedisConnection* Context::Redis(int* exit_code) {
-  if (conn_) return conn_.get();
+RedisClient* Context::Redis(int* exit_code) {
+  if (redis_) return redis_.get();
   std::string url =
       invocation_.redis_url.value_or(Env("ONEP_REDIS_URL").value_or(std::string(kDefaultRedisUrl)));
-  auto endpoint = ParseRedisUrl(url);
-  if (!endpoint.ok()) {
-    *exit_code = Fail(kExitUsage, "invalid Redis URL: " + endpoint.status().message(),
-                      "use redis://[:password@]host:port[/db] or unix:///path[?db=N] in --redis "
-                      "or ONEP_REDIS_URL");
+  auto target = ParseRedisTarget(url);
+  if (!target.ok()) {
+    *exit_code = Fail(kExitUsage, target.status().message(),
+                      "use redis://[[user]:password@]host:port[/db], unix:///path[?db=N] or "
+                      "redis-cluster://[[user]:password@]host:port[,host:port...] in --redis or "
+                      "ONEP_REDIS_URL");
     return nullptr;
   }
   std::string prefix =
@@ -97,28 +99,44 @@ RedisConnection* Context::Redis(int* exit_code) {
         Fail(kExitUsage, "invalid key prefix: " + s.message(), "fix --prefix or ONEP_KEY_PREFIX");
     return nullptr;
   }
-  RedisOptions options;
-  options.endpoint = *endpoint;
+  RedisClientOptions options;
   options.timeout = kRedisTimeout;
-  auto conn = RedisConnection::Connect(options);
-  if (!conn.ok()) {
-    std::string redacted = endpoint->Redacted();
-    *exit_code = Fail(ExitCodeFor(conn.status().code()),
-                      "cannot reach Redis at " + redacted + ": " +
-                          ConnectReason(conn.status().message(), redacted),
+  auto client = ConnectRedis(*target, std::move(options));
+  if (!client.ok()) {
+    *exit_code = Fail(ExitCodeFor(client.status().code()), client.status().message(),
                       "check --redis or ONEP_REDIS_URL");
     return nullptr;
   }
-  conn_ = std::move(conn).value();
-  keys_.emplace(prefix);
-  return conn_.get();
+  KeySpace keys(prefix);
+  // The first round trip: says whether Redis can be reached at all, and
+  // whether its keyspace is one this version can use.
+  auto layout = ReadLayout(**client, keys);
+  if (!layout.ok()) {
+    std::string redacted = target->Redacted();
+    *exit_code = Fail(ExitCodeFor(layout.status().code()),
+                      "cannot reach Redis at " + redacted + ": " +
+                          ConnectReason(layout.status().message(), redacted),
+                      "check --redis or ONEP_REDIS_URL");
+    return nullptr;
+  }
+  if (Status usable = LayoutStatus(*layout, keys);
+      !usable.ok() && command().name != std::string_view("migrate")) {
+    *exit_code = Fail(kExitFailure, usable.message(),
+                      layout->state == LayoutState::kVersion1
+                          ? "back up Redis, then run 'onepctl migrate'"
+                          : "install the onep version that wrote these keys, or a newer one");
+    return nullptr;
+  }
+  redis_ = std::move(client).value();
+  keys_.emplace(std::move(keys));
+  return redis_.get();
 }
 
 CredentialStore* Context::Credentials(int* exit_code) {
   if (store_) return store_.get();
-  RedisConnection* conn = Redis(exit_code);
-  if (conn == nullptr) return nullptr;
-  store_ = std::make_unique<RedisCredentialStore>(*conn, *keys_);
+  RedisClient* redis = Redis(exit_code);
+  if (redis == nullptr) return nullptr;
+  store_ = std::make_unique<RedisCredentialStore>(*redis, *keys_);
   return store_.get();
 }
 

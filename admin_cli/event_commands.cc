@@ -102,7 +102,7 @@ Table EventTable() { return Table({"ID", "TIME", "TYPE", "APP", "CREDENTIAL", "D
 
 // Prints the events already shown by List, then new ones until a signal
 // (the caller has installed StopSignals).
-int Follow(Context& ctx, RedisConnection& conn, const EventStore& store, const EventQuery& query,
+int Follow(Context& ctx, RedisClient& conn, const EventStore& store, const EventQuery& query,
            const std::vector<StoredEvent>& initial, const std::string& last_id_before) {
   std::vector<std::size_t> widths;
   if (ctx.json()) {
@@ -195,7 +195,7 @@ int EventsCommand(Context& ctx, const Invocation& inv) {
   const bool follow = inv.Has("--follow");
 
   if (int rc = RequireExistingOrg(ctx, inv, &query.org); rc != kExitOk) return rc;
-  RedisConnection* conn = ctx.Redis(&exit_code);
+  RedisClient* conn = ctx.Redis(&exit_code);
   if (conn == nullptr) return exit_code;
   EventStore store(ctx.keys());
 
@@ -244,7 +244,7 @@ int StatsCommand(Context& ctx, const Invocation& inv) {
   }
   std::string org;
   if (int rc = RequireExistingOrg(ctx, inv, &org); rc != kExitOk) return rc;
-  RedisConnection* conn = ctx.Redis(&exit_code);
+  RedisClient* conn = ctx.Redis(&exit_code);
   if (conn == nullptr) return exit_code;
   auto stats = EventStore(ctx.keys()).Stats(*conn, org, app ? *app : "", window_ms);
   if (!stats.ok()) return ctx.Fail(stats.status());

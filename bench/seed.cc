@@ -12,6 +12,7 @@
 #include "onep/credential.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
+#include "onep/redis_client.h"
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"
 
@@ -20,16 +21,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s REDIS_URL ORG CREDENTIALS EVENTS APPS\n", argv[0]);
     return 2;
   }
-  auto endpoint = onep::ParseRedisUrl(argv[1]);
-  if (!endpoint.ok()) {
-    std::fprintf(stderr, "%s\n", endpoint.status().ToString().c_str());
+  auto target = onep::ParseRedisTarget(argv[1]);
+  if (!target.ok()) {
+    std::fprintf(stderr, "%s\n", target.status().ToString().c_str());
     return 2;
   }
   const std::string org = argv[2];
   const long credentials = std::atol(argv[3]);
   const long events = std::atol(argv[4]);
   const long apps = std::atol(argv[5]);
-  auto conn = onep::RedisConnection::Connect({*endpoint, std::chrono::milliseconds(5000)});
+  onep::RedisClientOptions options;
+  options.timeout = std::chrono::milliseconds(5000);
+  auto conn = onep::ConnectRedis(*target, options);
   if (!conn.ok()) {
     std::fprintf(stderr, "%s\n", conn.status().ToString().c_str());
     return 1;
@@ -53,7 +56,8 @@ int main(int argc, char** argv) {
     std::string body = "{\"app\":\"app-" + std::to_string(i % apps) + "\"}";
     auto event = onep::ParseEvent(failure ? onep::EventType::kFailure : onep::EventType::kHit, body,
                                   onep::NowMs());
-    auto out = store_events.Record(**conn, {hash, *event, "", 0});
+    auto out = store_events.Record(
+        **conn, {hash, std::string(onep::TokenRoutingTag(first_token)), *event, "", 0});
     if (!out.ok() || out->kind != onep::RecordOutcome::Kind::kAccepted) {
       std::fprintf(stderr, "record failed\n");
       return 1;

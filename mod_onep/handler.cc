@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "apr_strings.h"
-#include "connection_pool.h"
 #include "http_core.h"
 #include "http_io.h"
 #include "http_log.h"
@@ -17,6 +16,7 @@
 #include "onep/event.h"
 #include "onep/event_store.h"
 #include "onep/json.h"
+#include "onep/layout.h"
 #include "onep/parse.h"
 #include "onep/token.h"
 
@@ -175,7 +175,7 @@ ServerRuntime* Runtime(const request_rec* r) { return GetServerConfig(r->server)
 int HandleHealth(request_rec* r, const Route& route) {
   ServerRuntime* runtime = Runtime(r);
   if (runtime == nullptr) return RespondInternal(r, route.path, "no Redis pool in this process");
-  Status alive = runtime->pool->Ping();
+  Status alive = runtime->redis->Ping();
   if (!alive.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "ONEP0104: health check failed: %s",
                   alive.message().c_str());
@@ -251,15 +251,30 @@ int HandleEvent(request_rec* r, const Route& route) {
 
   ServerRuntime* runtime = Runtime(r);
   if (runtime == nullptr) return RespondInternal(r, path, "no Redis pool in this process");
+  if (!runtime->layout_checked.load(std::memory_order_acquire)) {
+    // Once per child and server: a keyspace of another layout is refused
+    // before anything is written to it.
+    Status usable = CheckLayout(*runtime->redis, runtime->keys);
+    if (!usable.ok()) {
+      if (usable.code() == Code::kFailedPrecondition) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0107: %s", usable.message().c_str());
+        SetRetryAfter(r, 1);
+        return Respond(r, path, HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+                       "the event store is being upgraded; nothing was recorded, retry later");
+      }
+      return RespondUnavailable(r, path, usable);
+    }
+    runtime->layout_checked.store(true, std::memory_order_release);
+  }
   RecordRequest request;
   request.token_hash = TokenHash(*token);
+  request.routing_tag = std::string(TokenRoutingTag(*token));
   request.event = std::move(event).value();
   request.idempotency_key = idempotency_key != nullptr ? idempotency_key : "";
   request.rate_limit = EffectiveRateLimit(dconf);
 
   // Exactly one Redis round trip (EventStore::Record is one script).
-  Result<RecordOutcome> outcome = runtime->pool->Run(
-      [&](RedisConnection& conn) { return runtime->events.Record(conn, request); });
+  Result<RecordOutcome> outcome = runtime->events.Record(*runtime->redis, request);
   if (!outcome.ok()) {
     if (outcome.status().code() == Code::kUnavailable) {
       return RespondUnavailable(r, path, outcome.status());

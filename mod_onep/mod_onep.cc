@@ -22,7 +22,6 @@
 #include "ap_expr.h"
 #include "ap_mpm.h"
 #include "apr_strings.h"
-#include "connection_pool.h"
 #include "handler.h"
 #include "http_core.h"
 #include "http_log.h"
@@ -139,8 +138,11 @@ const char* Guarded(cmd_parms* cmd, Body&& body) {
 
 const char* SetRedis(cmd_parms* cmd, void*, const char* arg) {
   return Guarded(cmd, [&]() -> const char* {
-    auto endpoint = ParseRedisUrl(arg);  // its errors never echo the password
-    if (!endpoint.ok()) return DirectiveError(cmd, endpoint.status().message());
+    auto target = ParseRedisTarget(arg);  // its errors never echo the password
+    if (!target.ok()) return DirectiveError(cmd, target.status().message());
+    if (target->topology == RedisTopology::kSentinel) {
+      return DirectiveError(cmd, "redis-sentinel:// is not supported by this version");
+    }
     auto* conf = GetServerConfig(cmd->server);
     conf->redis_url = apr_pstrdup(cmd->pool, arg);
     conf->redis_url_set = true;
@@ -386,35 +388,49 @@ std::size_t ThreadsPerChild() {
   return static_cast<std::size_t>(threads);
 }
 
+int AprLevel(int level) {
+  switch (level) {
+    case RedisLog::kWarning:
+      return APLOG_WARNING;
+    case RedisLog::kInfo:
+      return APLOG_INFO;
+    default:
+      return APLOG_DEBUG;
+  }
+}
+
 void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
   auto state = std::make_unique<ChildState>();
-  // Servers with the same Redis and timeout share one pool of connections.
-  std::map<std::pair<std::string, int64_t>, std::shared_ptr<ConnectionPool>> pools;
-  const std::size_t max_idle = ThreadsPerChild();
+  // Servers with the same Redis and timeout share one client (and its pools).
+  std::map<std::pair<std::string, int64_t>, std::shared_ptr<RedisClient>> clients;
   for (server_rec* s = main_server; s != nullptr; s = s->next) {
     ServerConfig* conf = GetServerConfig(s);
     const std::string url = EffectiveRedisUrl(conf);
     const int64_t timeout_ms = EffectiveTimeoutMs(conf);
-    auto endpoint = ParseRedisUrl(url);
-    if (!endpoint.ok()) {  // validated when read; cannot happen
-      ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "ONEP0002: OnepRedis: %s",
-                   endpoint.status().message().c_str());
-      continue;
-    }
-    auto& pool = pools[{url, timeout_ms}];
-    if (!pool) {
-      RedisOptions options;
-      options.endpoint = std::move(endpoint).value();
+    auto& client = clients[{url, timeout_ms}];
+    if (!client) {
+      auto target = ParseRedisTarget(url);
+      RedisClientOptions options;
       options.timeout = std::chrono::milliseconds(timeout_ms);
-      pool = std::make_shared<ConnectionPool>(std::move(options), max_idle, main_server);
+      options.max_idle_per_node = ThreadsPerChild();
+      options.log.write = [main_server](int level, const std::string& line) {
+        ap_log_error(APLOG_MARK, AprLevel(level), 0, main_server, "%s", line.c_str());
+      };
+      auto opened = target.ok() ? ConnectRedis(*target, std::move(options))
+                                : Result<std::unique_ptr<RedisClient>>(target.status());
+      if (!opened.ok()) {  // validated when read; cannot happen
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "ONEP0002: OnepRedis: %s",
+                     opened.status().message().c_str());
+        continue;
+      }
+      client = std::move(opened).value();
     }
-    state->runtimes.push_back(std::make_unique<ServerRuntime>(
-        ServerRuntime{pool, EventStore(KeySpace(EffectiveKeyPrefix(conf)))}));
+    state->runtimes.push_back(std::make_unique<ServerRuntime>(client, EffectiveKeyPrefix(conf)));
     conf->runtime = state->runtimes.back().get();
     state->configs.push_back(conf);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  "ONEP0003: ready: Redis %s, timeout %ld ms, key prefix \"%s\"",
-                 pool->redacted_endpoint().c_str(), static_cast<long>(timeout_ms),
+                 client->Describe().c_str(), static_cast<long>(timeout_ms),
                  EffectiveKeyPrefix(conf));
   }
   apr_pool_cleanup_register(pchild, state.release(), DestroyChildState, apr_pool_cleanup_null);

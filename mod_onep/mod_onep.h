@@ -7,6 +7,7 @@
 #ifndef ONEP_MOD_ONEP_H_
 #define ONEP_MOD_ONEP_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -17,6 +18,8 @@
 #include "http_config.h"
 // clang-format on
 #include "onep/event_store.h"
+#include "onep/keys.h"
+#include "onep/redis_client.h"
 
 extern "C" {
 extern module AP_MODULE_DECLARE_DATA onep_module;
@@ -31,13 +34,19 @@ inline constexpr uint64_t kDefaultMaxBodySize = 64 * 1024;
 inline constexpr uint64_t kMaxMaxBodySize = 16 * 1024 * 1024;
 inline constexpr uint64_t kMaxRateLimit = 1000000;
 
-class ConnectionPool;
-
 // What one child process needs to serve one server config: built in
 // child_init, destroyed with the child's pool.
 struct ServerRuntime {
-  std::shared_ptr<ConnectionPool> pool;  // shared by servers with the same Redis and timeout
+  ServerRuntime(std::shared_ptr<RedisClient> redis_client, const char* key_prefix)
+      : redis(std::move(redis_client)), keys(key_prefix), events(keys) {}
+
+  // Thread-safe; shared by servers with the same Redis URL and timeout.
+  std::shared_ptr<RedisClient> redis;
+  KeySpace keys;
   EventStore events;
+  // Set once the keyspace's layout was found usable (layout.h); until then
+  // each request checks it first.
+  std::atomic<bool> layout_checked{false};
 };
 
 struct ServerConfig {

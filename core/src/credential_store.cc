@@ -21,8 +21,8 @@ std::string ShellQuote(const std::string& text) {
   return out + "'";
 }
 
-Result<StoredToken> NewToken(std::string& token) {
-  auto generated = GenerateToken();
+Result<StoredToken> NewToken(const std::string& routing_tag, std::string& token) {
+  auto generated = GenerateToken(routing_tag);
   if (!generated.ok()) return generated.status();
   token = std::move(generated).value();
   return StoredToken{TokenHash(token), TokenHint(token)};
@@ -48,7 +48,8 @@ std::optional<CredentialType> ParseCredentialType(std::string_view name) {
 }
 
 const char* Credential::State(int64_t now_ms) const {
-  return expires_at_ms && *expires_at_ms <= now_ms ? "expired" : "active";
+  if (expires_at_ms && *expires_at_ms <= now_ms) return "expired";
+  return legacy_token ? "legacy" : "active";
 }
 
 Result<IssuedCredential> CredentialService::Create(const CreateRequest& request) {
@@ -68,16 +69,19 @@ Result<IssuedCredential> CredentialService::Create(const CreateRequest& request)
   }
   if (request.expires_in_ms < 0) return Status::InvalidArgument("expiry must be positive");
 
+  auto tag = store_.AssignRoutingTag(request.org);
+  if (!tag.ok()) return tag.status();
   Credential cred;
-  auto id = RandomId(kCredentialIdPrefix, kCredentialIdChars);
+  auto id = GenerateCredentialId(*tag);
   if (!id.ok()) return id.status();
   cred.id = std::move(id).value();
   cred.org = request.org;
   cred.type = *type;
   cred.name = request.name;
   cred.app = request.app;
+  cred.routing_tag = *tag;
   IssuedCredential issued;
-  auto stored_token = NewToken(issued.token);
+  auto stored_token = NewToken(*tag, issued.token);
   if (!stored_token.ok()) return stored_token.status();
   auto stored = store_.Create(cred, *stored_token, request.expires_in_ms, actor_);
   if (!stored.ok()) return stored.status();
@@ -98,8 +102,11 @@ Result<IssuedCredential> CredentialService::Rename(const std::string& id, const 
 Result<IssuedCredential> CredentialService::Reissue(const std::string& id, const std::string& name,
                                                     int64_t grace_ms) {
   if (Status s = CheckGrace(grace_ms); !s.ok()) return s;
+  auto current = store_.Get(id);
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return Status::NotFound("no credential " + id);
   IssuedCredential issued;
-  auto stored_token = NewToken(issued.token);
+  auto stored_token = NewToken((*current)->routing_tag, issued.token);
   if (!stored_token.ok()) return stored_token.status();
   auto cred = store_.ReplaceToken(id, *stored_token, name, grace_ms, actor_);
   if (!cred.ok()) return cred.status();

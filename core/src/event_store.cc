@@ -5,6 +5,7 @@
 #include <map>
 
 #include "onep/parse.h"
+#include "onep/routing.h"
 #include "scripts.h"
 
 namespace onep {
@@ -54,20 +55,42 @@ bool Matches(const StoredEvent& e, const EventQuery& q) {
 
 }  // namespace
 
-Result<RecordOutcome> EventStore::Record(RedisConnection& conn,
-                                         const RecordRequest& request) const {
+Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest& request) const {
   const ValidatedEvent& ev = request.event;
-  // The script must not write once this call has timed out; the margin covers
-  // the reply's way back and the error of the clock offset.
-  const int64_t timeout_ms = conn.timeout().count();
-  const int64_t deadline =
-      NowMs() + conn.clock_offset_ms() + timeout_ms - std::max<int64_t>(timeout_ms / 10, 5);
-  auto reply =
-      conn.Eval(scripts::Record(), {keys_.Token(request.token_hash)},
-                {keys_.prefix(), EventTypeName(ev.type), ev.app, std::to_string(ev.time_ms),
-                 std::to_string(ev.count), ev.fields_json, request.idempotency_key, ev.deploy_id,
-                 std::to_string(request.rate_limit), std::to_string(stream_max_len_),
-                 std::to_string(kStatsRetentionMs), std::to_string(deadline)});
+  std::string tag = request.routing_tag;
+  if (tag.empty()) {
+    auto legacy = TokenRoutingTagOf(redis, keys_, "", request.token_hash);
+    if (!legacy.ok()) return legacy.status();
+    if (!legacy->has_value()) return RecordOutcome{};  // unknown: invalid token
+    tag = std::move(**legacy);
+  }
+  // Keys that depend on time are named here, from this host's clock: the
+  // event's hour (its own time, or now) and the rate limit's second.
+  const int64_t now = NowMs();
+  const int64_t event_time = ev.time_ms != 0 ? ev.time_ms : now;
+  const int64_t hour = event_time / kHourMs;
+  const bool has_key = !request.idempotency_key.empty();
+  auto call = scripts::Record().Bind(
+      {{"token_key", keys_.Token(tag, request.token_hash)},
+       {"last_used_key", keys_.LastUsed(tag)},
+       {"events_key", keys_.Events(tag)},
+       {"stats_key", keys_.StatsBucket(tag, hour)},
+       {"idempotency_key", keys_.Idempotency(tag, request.idempotency_key)},
+       {"deploy_ids_key", keys_.DeployIds(tag)},
+       {"rate_key", keys_.RateWindow(tag, now / 1000)}},
+      {{"event_type", EventTypeName(ev.type)},
+       {"app", ev.app},
+       {"event_time", std::to_string(event_time)},
+       {"count", std::to_string(ev.count)},
+       {"fields", ev.fields_json},
+       {"has_idempotency_key", has_key ? "1" : ""},
+       {"deploy_id", ev.deploy_id},
+       {"rate_limit", std::to_string(request.rate_limit)},
+       {"stream_max_len", std::to_string(stream_max_len_)},
+       {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)}});
+  if (!call.ok()) return call.status();
+  const int64_t timeout_ms = redis.timeout().count();
+  auto reply = redis.Eval(KeySpace::SlotKey(tag), *call);
   if (!reply.ok()) return reply.status();
   if (reply->type == Reply::Type::kArray && !reply->elements.empty() &&
       reply->elements[0].str == "late") {
@@ -98,15 +121,19 @@ Result<RecordOutcome> EventStore::Record(RedisConnection& conn,
   return out;
 }
 
-Result<std::vector<StoredEvent>> EventStore::List(RedisConnection& conn,
+Result<std::vector<StoredEvent>> EventStore::List(RedisClient& redis,
                                                   const EventQuery& query) const {
   // Walk back from the newest entry, page by page, until `limit` match.
   std::vector<StoredEvent> out;
+  auto tag = OrgRoutingTag(redis, keys_, query.org);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return out;
+  const std::string events_key = keys_.Events(**tag);
   const std::string min = query.since_ms > 0 ? std::to_string(query.since_ms) : "-";
   std::string max = "+";
   while (out.size() < query.limit) {
-    auto page = conn.Command(
-        {"XREVRANGE", keys_.Events(query.org), max, min, "COUNT", std::to_string(kPageSize)});
+    auto page = redis.Command(
+        events_key, {"XREVRANGE", events_key, max, min, "COUNT", std::to_string(kPageSize)});
     if (!page.ok()) return page.status();
     if (page->type != Reply::Type::kArray) return Status::Internal("unexpected XREVRANGE reply");
     for (const auto& entry : page->elements) {
@@ -121,17 +148,20 @@ Result<std::vector<StoredEvent>> EventStore::List(RedisConnection& conn,
   return out;
 }
 
-Result<std::vector<StoredEvent>> EventStore::ReadAfter(RedisConnection& conn,
-                                                       const EventQuery& query,
+Result<std::vector<StoredEvent>> EventStore::ReadAfter(RedisClient& redis, const EventQuery& query,
                                                        const std::string& after_id,
                                                        int64_t block_ms,
                                                        std::string* cursor) const {
-  auto reply =
-      conn.Command({"XREAD", "COUNT", std::to_string(kPageSize), "BLOCK", std::to_string(block_ms),
-                    "STREAMS", keys_.Events(query.org), after_id});
-  if (!reply.ok()) return reply.status();
   if (cursor != nullptr) *cursor = after_id;
   std::vector<StoredEvent> out;
+  auto tag = OrgRoutingTag(redis, keys_, query.org);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return out;
+  const std::string events_key = keys_.Events(**tag);
+  auto reply =
+      redis.Command(events_key, {"XREAD", "COUNT", std::to_string(kPageSize), "BLOCK",
+                                 std::to_string(block_ms), "STREAMS", events_key, after_id});
+  if (!reply.ok()) return reply.status();
   if (reply->is_nil()) return out;  // nothing new within block_ms
   if (reply->is_error()) return Status::Internal("XREAD failed: " + reply->str);
   for (const auto& stream : reply->elements) {
@@ -146,23 +176,31 @@ Result<std::vector<StoredEvent>> EventStore::ReadAfter(RedisConnection& conn,
   return out;
 }
 
-Result<std::string> EventStore::LastId(RedisConnection& conn, const std::string& org) const {
-  auto reply = conn.Command({"XREVRANGE", keys_.Events(org), "+", "-", "COUNT", "1"});
+Result<std::string> EventStore::LastId(RedisClient& redis, const std::string& org) const {
+  auto tag = OrgRoutingTag(redis, keys_, org);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return std::string("0-0");
+  const std::string events_key = keys_.Events(**tag);
+  auto reply = redis.Command(events_key, {"XREVRANGE", events_key, "+", "-", "COUNT", "1"});
   if (!reply.ok()) return reply.status();
   if (reply->elements.empty() || !IsEntry(reply->elements[0])) return std::string("0-0");
   return reply->elements[0].elements[0].str;
 }
 
-Result<std::vector<AppStats>> EventStore::Stats(RedisConnection& conn, const std::string& org,
+Result<std::vector<AppStats>> EventStore::Stats(RedisClient& redis, const std::string& org,
                                                 const std::string& app, int64_t window_ms) const {
+  std::vector<AppStats> out;
+  auto tag = OrgRoutingTag(redis, keys_, org);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return out;
   const int64_t now = NowMs();
   const int64_t first = (now - window_ms) / kHourMs;
   const int64_t last = now / kHourMs;
   std::vector<std::vector<std::string>> reads;
   for (int64_t hour = first; hour <= last; ++hour) {
-    reads.push_back({"HGETALL", keys_.StatsBucket(org, hour)});
+    reads.push_back({"HGETALL", keys_.StatsBucket(**tag, hour)});
   }
-  auto buckets = conn.Pipeline(reads);
+  auto buckets = redis.Pipeline(KeySpace::SlotKey(**tag), reads);
   if (!buckets.ok()) return buckets.status();
   std::map<std::string, AppStats> by_app;
   for (const auto& bucket : *buckets) {
@@ -181,7 +219,6 @@ Result<std::vector<AppStats>> EventStore::Stats(RedisConnection& conn, const std
       if (counter == "deploys") s.deploys += n;
     }
   }
-  std::vector<AppStats> out;
   for (auto& [name, s] : by_app) {
     if (s.hits + s.failures > 0) {
       s.failure_rate = static_cast<double>(s.failures) / static_cast<double>(s.hits + s.failures);

@@ -1,42 +1,66 @@
 #include "onep/keys.h"
 
+#include "onep/redis.h"
+
 namespace onep {
 
-std::string KeySpace::Token(std::string_view token_hash) const {
-  return prefix_ + "tok:" + std::string(token_hash);
-}
-
-std::string KeySpace::CredentialOrg(std::string_view id) const {
-  return prefix_ + "cred:" + std::string(id);
-}
+std::string KeySpace::Layout() const { return prefix_ + "layout"; }
 
 std::string KeySpace::Orgs() const { return prefix_ + "orgs"; }
 
-std::string KeySpace::OrgKey(std::string_view org, std::string_view rest) const {
+std::string KeySpace::OrgTags() const { return prefix_ + "orgtags"; }
+
+std::string KeySpace::LegacyToken(std::string_view token_hash) const {
+  return prefix_ + "legacy:tok:" + std::string(token_hash);
+}
+
+std::string KeySpace::LegacyCredential(std::string_view id) const {
+  return prefix_ + "legacy:cred:" + std::string(id);
+}
+
+std::string KeySpace::SlotKey(std::string_view tag) { return "{" + std::string(tag) + "}"; }
+
+std::string KeySpace::OrgKey(std::string_view tag, std::string_view rest) const {
   std::string key;
-  key.reserve(prefix_.size() + org.size() + rest.size() + 3);
-  key.append(prefix_).append("{").append(org).append("}:").append(rest);
+  key.reserve(prefix_.size() + tag.size() + rest.size() + 3);
+  key.append(prefix_).append("{").append(tag).append("}:").append(rest);
   return key;
 }
 
-std::string KeySpace::Credential(std::string_view org, std::string_view id) const {
-  return OrgKey(org, "cred:" + std::string(id));
+std::string KeySpace::OrgOwner(std::string_view tag) const { return OrgKey(tag, "org"); }
+
+std::string KeySpace::Token(std::string_view tag, std::string_view token_hash) const {
+  return OrgKey(tag, "tok:" + std::string(token_hash));
 }
 
-std::string KeySpace::OrgCredentials(std::string_view org) const { return OrgKey(org, "creds"); }
-
-std::string KeySpace::DeployApp(std::string_view org, std::string_view app) const {
-  return OrgKey(org, "deployapp:" + std::string(app));
+std::string KeySpace::Credential(std::string_view tag, std::string_view id) const {
+  return OrgKey(tag, "cred:" + std::string(id));
 }
 
-std::string KeySpace::Events(std::string_view org) const { return OrgKey(org, "events"); }
+std::string KeySpace::OrgCredentials(std::string_view tag) const { return OrgKey(tag, "creds"); }
 
-std::string KeySpace::Apps(std::string_view org) const { return OrgKey(org, "apps"); }
+std::string KeySpace::LastUsed(std::string_view tag) const { return OrgKey(tag, "lastused"); }
 
-std::string KeySpace::StatsBucket(std::string_view org, long long hour) const {
-  return OrgKey(org, "stats:" + std::to_string(hour));
+std::string KeySpace::DeployApp(std::string_view tag, std::string_view app) const {
+  return OrgKey(tag, "deployapp:" + std::string(app));
 }
 
-std::string KeySpace::Audit(std::string_view org) const { return OrgKey(org, "audit"); }
+std::string KeySpace::Events(std::string_view tag) const { return OrgKey(tag, "events"); }
+
+std::string KeySpace::StatsBucket(std::string_view tag, int64_t hour) const {
+  return OrgKey(tag, "stats:" + std::to_string(hour));
+}
+
+std::string KeySpace::Idempotency(std::string_view tag, std::string_view key) const {
+  return OrgKey(tag, "idem:" + Sha1Hex(key));
+}
+
+std::string KeySpace::DeployIds(std::string_view tag) const { return OrgKey(tag, "deployids"); }
+
+std::string KeySpace::RateWindow(std::string_view tag, int64_t second) const {
+  return OrgKey(tag, "rl:" + std::to_string(second));
+}
+
+std::string KeySpace::Audit(std::string_view tag) const { return OrgKey(tag, "audit"); }
 
 }  // namespace onep

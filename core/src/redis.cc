@@ -61,11 +61,14 @@ Reply Convert(const redisReply* r) {
   return out;
 }
 
-std::string HexSha1(const std::string& data) {
+}  // namespace
+
+std::string Sha1Hex(std::string_view data) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static const char kHex[] = "0123456789abcdef";
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
+  out.reserve(2 * SHA_DIGEST_LENGTH);
   for (unsigned char c : digest) {
     out.push_back(kHex[c >> 4]);
     out.push_back(kHex[c & 15]);
@@ -73,9 +76,7 @@ std::string HexSha1(const std::string& data) {
   return out;
 }
 
-}  // namespace
-
-Script::Script(std::string source) : source_(std::move(source)), sha1_(HexSha1(source_)) {}
+Script::Script(std::string source) : source_(std::move(source)), sha1_(Sha1Hex(source_)) {}
 
 RedisConnection::RedisConnection(RedisOptions options) : options_(std::move(options)) {}
 

@@ -4,18 +4,28 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "onep/layout.h"
+#include "onep/routing.h"
+#include "onep/token.h"
 #include "scripts.h"
 
 namespace onep {
 namespace {
+
+// A change that found the credential changed since its tokens were read
+// (a concurrent rotation) reads them again; more than this many in a row is
+// reported rather than looped on.
+constexpr int kMaxRetries = 8;
 
 std::optional<int64_t> OptionalMs(const std::string& text) {
   if (text.empty()) return std::nullopt;
   return std::strtoll(text.c_str(), nullptr, 10);
 }
 
-// A credential from an HGETALL reply; nullopt when the hash is empty.
-std::optional<Credential> FromHash(const Reply& reply) {
+// A credential from an HGETALL reply and its HGET of last used; nullopt when
+// the hash is empty.
+std::optional<Credential> FromHash(const Reply& reply, const Reply& last_used,
+                                   const std::string& tag) {
   if (reply.type != Reply::Type::kArray || reply.elements.empty()) return std::nullopt;
   std::unordered_map<std::string, std::string> f;
   for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
@@ -29,9 +39,11 @@ std::optional<Credential> FromHash(const Reply& reply) {
   c.app = f["app"];
   c.created_at_ms = OptionalMs(f["created_at"]).value_or(0);
   c.rotated_at_ms = OptionalMs(f["rotated_at"]);
-  c.last_used_at_ms = OptionalMs(f["last_used_at"]);
+  c.last_used_at_ms = OptionalMs(last_used.type == Reply::Type::kString ? last_used.str : "");
   c.expires_at_ms = OptionalMs(f["expires_at"]);
   c.token_hint = f["token_hint"];
+  c.routing_tag = tag;
+  c.legacy_token = f["token_hash"].size() > 0 && f["legacy"] == f["token_hash"];
   return c;
 }
 
@@ -45,18 +57,66 @@ const std::string& Str(const Reply& reply, size_t i) {
   return i < reply.elements.size() ? reply.elements[i].str : kEmpty;
 }
 
+// What a change needs to know of a credential before its script runs: the
+// hashes of its tokens and its app, which name keys of the script.
+struct TokenState {
+  std::string current_hash;
+  std::string previous_hash;
+  std::string app;
+  std::string legacy_hash;  // the current hash, if it is a legacy token
+};
+
 }  // namespace
+
+Result<std::string> RedisCredentialStore::AssignRoutingTag(const std::string& org) {
+  auto known = OrgRoutingTag(redis_, keys_, org);
+  if (!known.ok()) return known.status();
+  if (known->has_value()) return **known;
+  if (Status stamped = StampLayout(redis_, keys_); !stamped.ok()) return stamped;
+  // Claim a fresh tag in its own slot first, so that no two orgs ever share
+  // one; then publish it in the directory. A crash in between leaves a claimed
+  // tag nobody uses (harmless); a concurrent assigner wins the HSETNX and
+  // both use its tag.
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    auto tag = GenerateRoutingTag();
+    if (!tag.ok()) return tag.status();
+    const std::string owner = keys_.OrgOwner(*tag);
+    auto claimed = redis_.Command(owner, {"SET", owner, org, "NX"});
+    if (!claimed.ok()) return claimed.status();
+    if (claimed->is_error()) return Unexpected("SET", *claimed);
+    if (claimed->is_nil()) continue;  // taken by another org: draw again
+    const std::string directory = keys_.OrgTags();
+    auto published = redis_.Command(directory, {"HSETNX", directory, org, *tag});
+    if (!published.ok()) return published.status();
+    if (published->is_error()) return Unexpected("HSETNX", *published);
+    auto now_known = OrgRoutingTag(redis_, keys_, org);
+    if (!now_known.ok()) return now_known.status();
+    if (now_known->has_value()) return **now_known;
+  }
+  return Status::Internal("cannot assign a routing tag to org \"" + org + "\"");
+}
 
 Result<Credential> RedisCredentialStore::Create(const Credential& cred, const StoredToken& token,
                                                 int64_t expires_in_ms, const std::string& actor) {
-  const std::string type = CredentialTypeName(cred.type);
-  auto reply =
-      conn_.Eval(scripts::CreateCredential(),
-                 {keys_.CredentialOrg(cred.id), keys_.Credential(cred.org, cred.id),
-                  keys_.Token(token.hash), keys_.OrgCredentials(cred.org),
-                  keys_.DeployApp(cred.org, cred.app), keys_.Orgs(), keys_.Audit(cred.org)},
-                 {cred.id, cred.org, type, cred.name, cred.app, token.hash, token.hint,
-                  std::to_string(expires_in_ms), actor});
+  const std::string& tag = cred.routing_tag;
+  auto call = scripts::CreateCredential().Bind({{"owner_key", keys_.OrgOwner(tag)},
+                                                {"credential_key", keys_.Credential(tag, cred.id)},
+                                                {"token_key", keys_.Token(tag, token.hash)},
+                                                {"credentials_key", keys_.OrgCredentials(tag)},
+                                                {"deploy_app_key", keys_.DeployApp(tag, cred.app)},
+                                                {"audit_key", keys_.Audit(tag)}},
+                                               {{"org", cred.org},
+                                                {"id", cred.id},
+                                                {"credential_type", CredentialTypeName(cred.type)},
+                                                {"name", cred.name},
+                                                {"app", cred.app},
+                                                {"token_hash", token.hash},
+                                                {"token_hint", token.hint},
+                                                {"expires_in_ms", std::to_string(expires_in_ms)},
+                                                {"actor", actor},
+                                                {"audit_max_len", std::to_string(kAuditMaxLen)}});
+  if (!call.ok()) return call.status();
+  auto reply = redis_.Eval(KeySpace::SlotKey(tag), *call);
   if (!reply.ok()) return reply.status();
   const std::string& kind = Str(*reply, 0);
   if (kind == "conflict") {
@@ -66,6 +126,9 @@ Result<Credential> RedisCredentialStore::Create(const Credential& cred, const St
     }
     return Status::Conflict("credential id or token already exists");
   }
+  if (kind == "tag_taken") {
+    return Status::Internal("routing tag " + tag + " belongs to another org");
+  }
   if (kind != "ok") return Unexpected("create", *reply);
   Credential stored = cred;
   stored.token_hint = token.hint;
@@ -74,105 +137,226 @@ Result<Credential> RedisCredentialStore::Create(const Credential& cred, const St
   return stored;
 }
 
+Result<std::optional<std::string>> RedisCredentialStore::CredentialTag(const std::string& id) {
+  return CredentialRoutingTag(redis_, keys_, id);
+}
+
 Result<std::optional<Credential>> RedisCredentialStore::Get(const std::string& id) {
-  auto org = conn_.Command({"GET", keys_.CredentialOrg(id)});
-  if (!org.ok()) return org.status();
-  if (org->is_nil()) return std::optional<Credential>();
-  if (org->type != Reply::Type::kString) return Unexpected("GET", *org);
-  auto hash = conn_.Command({"HGETALL", keys_.Credential(org->str, id)});
-  if (!hash.ok()) return hash.status();
-  return FromHash(*hash);
+  auto tag = CredentialTag(id);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return std::optional<Credential>();
+  const std::string& t = **tag;
+  auto replies = redis_.Pipeline(KeySpace::SlotKey(t), {{"HGETALL", keys_.Credential(t, id)},
+                                                        {"HGET", keys_.LastUsed(t), id}});
+  if (!replies.ok()) return replies.status();
+  return FromHash((*replies)[0], (*replies)[1], t);
 }
 
 Result<std::vector<Credential>> RedisCredentialStore::List(const std::string& org) {
-  auto ids = conn_.Command({"ZRANGE", keys_.OrgCredentials(org), "0", "-1"});
+  std::vector<Credential> out;
+  auto tag = OrgRoutingTag(redis_, keys_, org);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return out;
+  const std::string& t = **tag;
+  const std::string slot = KeySpace::SlotKey(t);
+  auto ids = redis_.Command(slot, {"ZRANGE", keys_.OrgCredentials(t), "0", "-1"});
   if (!ids.ok()) return ids.status();
   if (ids->type != Reply::Type::kArray) return Unexpected("ZRANGE", *ids);
+  if (ids->elements.empty()) return out;
   std::vector<std::vector<std::string>> reads;
-  reads.reserve(ids->elements.size());
-  for (const auto& id : ids->elements) reads.push_back({"HGETALL", keys_.Credential(org, id.str)});
-  std::vector<Credential> out;
-  if (reads.empty()) return out;
-  auto hashes = conn_.Pipeline(reads);
-  if (!hashes.ok()) return hashes.status();
-  out.reserve(hashes->size());
-  for (const auto& hash : *hashes) {
-    if (auto cred = FromHash(hash)) out.push_back(std::move(*cred));
+  reads.reserve(ids->elements.size() + 1);
+  std::vector<std::string> last_used = {"HMGET", keys_.LastUsed(t)};
+  for (const auto& id : ids->elements) {
+    reads.push_back({"HGETALL", keys_.Credential(t, id.str)});
+    last_used.push_back(id.str);
+  }
+  reads.push_back(std::move(last_used));
+  auto replies = redis_.Pipeline(slot, reads);
+  if (!replies.ok()) return replies.status();
+  const Reply& used = replies->back();
+  static const Reply kNil;
+  out.reserve(ids->elements.size());
+  for (size_t i = 0; i < ids->elements.size(); ++i) {
+    const Reply& when = i < used.elements.size() ? used.elements[i] : kNil;
+    if (auto cred = FromHash((*replies)[i], when, t)) out.push_back(std::move(*cred));
   }
   return out;
 }
 
 Result<bool> RedisCredentialStore::OrgExists(const std::string& org) {
-  auto reply = conn_.Command({"SISMEMBER", keys_.Orgs(), org});
-  if (!reply.ok()) return reply.status();
-  return reply->integer == 1;
+  auto tag = OrgRoutingTag(redis_, keys_, org);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return false;
+  const std::string& t = **tag;
+  auto replies = redis_.Pipeline(KeySpace::SlotKey(t),
+                                 {{"ZCARD", keys_.OrgCredentials(t)}, {"EXISTS", keys_.Events(t)}});
+  if (!replies.ok()) return replies.status();
+  return (*replies)[0].integer > 0 || (*replies)[1].integer > 0;
 }
+
+namespace {
+
+// The token hashes and app of credential `id`, read before a change.
+Result<std::optional<TokenState>> ReadTokenState(RedisClient& redis, const KeySpace& keys,
+                                                 const std::string& tag, const std::string& id) {
+  auto reply = redis.Command(KeySpace::SlotKey(tag), {"HMGET", keys.Credential(tag, id),
+                                                      "token_hash", "prev_hash", "app", "legacy"});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != Reply::Type::kArray || reply->elements.size() != 4) {
+    return Unexpected("HMGET", *reply);
+  }
+  if (reply->elements[0].type != Reply::Type::kString) return std::optional<TokenState>();
+  TokenState state;
+  state.current_hash = reply->elements[0].str;
+  state.previous_hash = reply->elements[1].str;
+  state.app = reply->elements[2].str;
+  if (reply->elements[3].str == state.current_hash) state.legacy_hash = state.current_hash;
+  return std::optional<TokenState>(std::move(state));
+}
+
+}  // namespace
 
 Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
                                                       const StoredToken& token,
                                                       const std::string& new_name, int64_t grace_ms,
                                                       const std::string& actor) {
-  auto reply =
-      conn_.Eval(scripts::ReplaceToken(), {keys_.CredentialOrg(id)},
-                 {keys_.prefix(), id, token.hash, token.hint, new_name, std::to_string(grace_ms),
-                  actor, new_name.empty() ? "rotate" : "rename"});
-  if (!reply.ok()) return reply.status();
-  const std::string& kind = Str(*reply, 0);
-  if (kind == "not_found") return Status::NotFound("no credential " + id);
-  if (kind == "conflict") return Status::Conflict("token already exists");
-  if (kind != "ok") return Unexpected("rotate", *reply);
-  auto cred = Get(id);
-  if (!cred.ok()) return cred.status();
-  if (!cred->has_value()) return Status::NotFound("no credential " + id);
-  return std::move(**cred);
+  auto tag = CredentialTag(id);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return Status::NotFound("no credential " + id);
+  const std::string& t = **tag;
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    auto state = ReadTokenState(redis_, keys_, t, id);
+    if (!state.ok()) return state.status();
+    if (!state->has_value()) return Status::NotFound("no credential " + id);
+    const TokenState& s = **state;
+    auto call =
+        scripts::ReplaceToken().Bind({{"credential_key", keys_.Credential(t, id)},
+                                      {"new_token_key", keys_.Token(t, token.hash)},
+                                      {"current_token_key", keys_.Token(t, s.current_hash)},
+                                      {"previous_token_key", keys_.Token(t, s.previous_hash)},
+                                      {"audit_key", keys_.Audit(t)}},
+                                     {{"id", id},
+                                      {"current_hash", s.current_hash},
+                                      {"previous_hash", s.previous_hash},
+                                      {"new_hash", token.hash},
+                                      {"new_hint", token.hint},
+                                      {"new_name", new_name},
+                                      {"grace_ms", std::to_string(grace_ms)},
+                                      {"actor", actor},
+                                      {"action", new_name.empty() ? "rotate" : "rename"},
+                                      {"audit_max_len", std::to_string(kAuditMaxLen)}});
+    if (!call.ok()) return call.status();
+    auto reply = redis_.Eval(KeySpace::SlotKey(t), *call);
+    if (!reply.ok()) return reply.status();
+    const std::string& kind = Str(*reply, 0);
+    if (kind == "retry") continue;
+    if (kind == "not_found") return Status::NotFound("no credential " + id);
+    if (kind == "conflict") return Status::Conflict("token already exists");
+    if (kind != "ok") return Unexpected("rotate", *reply);
+    if (!s.legacy_hash.empty() && grace_ms == 0) {
+      // The legacy index of the replaced token: a leftover that no reader
+      // trusts (its token key is gone), removed as soon as it is useless.
+      const std::string legacy = keys_.LegacyToken(s.legacy_hash);
+      (void)redis_.Command(legacy, {"DEL", legacy});
+    }
+    auto cred = Get(id);
+    if (!cred.ok()) return cred.status();
+    if (!cred->has_value()) return Status::NotFound("no credential " + id);
+    return std::move(**cred);
+  }
+  return Status::Unavailable("credential " + id + " kept changing under concurrent rotations");
 }
 
 Status RedisCredentialStore::Delete(const std::string& id, const std::string& actor) {
-  auto reply = conn_.Eval(scripts::DeleteCredential(), {keys_.CredentialOrg(id)},
-                          {keys_.prefix(), id, actor});
-  if (!reply.ok()) return reply.status();
-  if (Str(*reply, 0) == "not_found") return Status::NotFound("no credential " + id);
-  if (Str(*reply, 0) != "ok") return Unexpected("delete", *reply);
-  return Status::Ok();
+  auto tag = CredentialTag(id);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return Status::NotFound("no credential " + id);
+  const std::string& t = **tag;
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    auto state = ReadTokenState(redis_, keys_, t, id);
+    if (!state.ok()) return state.status();
+    if (!state->has_value()) return Status::NotFound("no credential " + id);
+    const TokenState& s = **state;
+    auto call =
+        scripts::DeleteCredential().Bind({{"credential_key", keys_.Credential(t, id)},
+                                          {"current_token_key", keys_.Token(t, s.current_hash)},
+                                          {"previous_token_key", keys_.Token(t, s.previous_hash)},
+                                          {"deploy_app_key", keys_.DeployApp(t, s.app)},
+                                          {"credentials_key", keys_.OrgCredentials(t)},
+                                          {"last_used_key", keys_.LastUsed(t)},
+                                          {"audit_key", keys_.Audit(t)}},
+                                         {{"id", id},
+                                          {"current_hash", s.current_hash},
+                                          {"previous_hash", s.previous_hash},
+                                          {"app", s.app},
+                                          {"actor", actor},
+                                          {"audit_max_len", std::to_string(kAuditMaxLen)}});
+    if (!call.ok()) return call.status();
+    auto reply = redis_.Eval(KeySpace::SlotKey(t), *call);
+    if (!reply.ok()) return reply.status();
+    const std::string& kind = Str(*reply, 0);
+    if (kind == "retry") continue;
+    if (kind == "not_found") return Status::NotFound("no credential " + id);
+    if (kind != "ok") return Unexpected("delete", *reply);
+    if (ClassifyCredentialId(id) == CredentialIdForm::kLegacy) {
+      // Legacy indexes of a deleted credential: leftovers no reader trusts
+      // (their keys are gone), removed now.
+      std::vector<std::string> legacy = {keys_.LegacyCredential(id)};
+      for (const std::string& hash : {s.current_hash, s.previous_hash}) {
+        if (!hash.empty()) legacy.push_back(keys_.LegacyToken(hash));
+      }
+      for (const std::string& key : legacy) (void)redis_.Command(key, {"DEL", key});
+    }
+    return Status::Ok();
+  }
+  return Status::Unavailable("credential " + id + " kept changing under concurrent rotations");
 }
 
 Result<std::vector<OrgSummary>> RedisCredentialStore::Orgs() {
-  auto orgs = conn_.Command({"SMEMBERS", keys_.Orgs()});
-  if (!orgs.ok()) return orgs.status();
-  std::vector<std::string> names;
-  for (const auto& e : orgs->elements) names.push_back(e.str);
-  std::sort(names.begin(), names.end());
-  std::vector<OrgSummary> out;
-  if (names.empty()) return out;
-  std::vector<std::vector<std::string>> reads;
-  for (const auto& org : names) {
-    reads.push_back({"ZCARD", keys_.OrgCredentials(org)});
-    reads.push_back({"XINFO", "STREAM", keys_.Events(org)});
+  const std::string directory = keys_.OrgTags();
+  auto tags = redis_.Command(directory, {"HGETALL", directory});
+  if (!tags.ok()) return tags.status();
+  if (tags->type != Reply::Type::kArray) return Unexpected("HGETALL", *tags);
+  std::vector<std::pair<std::string, std::string>> orgs;  // slug, tag
+  for (size_t i = 0; i + 1 < tags->elements.size(); i += 2) {
+    orgs.emplace_back(tags->elements[i].str, tags->elements[i + 1].str);
   }
-  auto replies = conn_.Pipeline(reads);
-  if (!replies.ok()) return replies.status();
-  for (size_t i = 0; i < names.size(); ++i) {
+  std::sort(orgs.begin(), orgs.end());
+  std::vector<OrgSummary> out;
+  for (const auto& [org, tag] : orgs) {
+    // Each org is in its own slot: one round trip each.
+    auto replies = redis_.Pipeline(
+        KeySpace::SlotKey(tag),
+        {{"ZCARD", keys_.OrgCredentials(tag)}, {"XINFO", "STREAM", keys_.Events(tag)}});
+    if (!replies.ok()) return replies.status();
     OrgSummary s;
-    s.org = names[i];
-    s.credentials = (*replies)[2 * i].integer;
-    const Reply& info = (*replies)[2 * i + 1];  // an error reply when the org has no events
+    s.org = org;
+    s.credentials = (*replies)[0].integer;
+    const Reply& info = (*replies)[1];  // an error reply when the org has no events
     for (size_t j = 0; j + 1 < info.elements.size(); j += 2) {
       // entries-added counts every event ever added (Redis 7); length is the fallback.
       if (info.elements[j].str == "entries-added") s.events = info.elements[j + 1].integer;
-      if (info.elements[j].str == "length" && s.events == 0)
+      if (info.elements[j].str == "length" && s.events == 0) {
         s.events = info.elements[j + 1].integer;
+      }
     }
-    out.push_back(std::move(s));
+    // An org exists while it has credentials or events; a tag left by a
+    // crash before its first credential is not an org.
+    if (s.credentials > 0 || !info.is_error()) out.push_back(std::move(s));
   }
   return out;
 }
 
 Result<std::vector<AuditEntry>> RedisCredentialStore::Audit(const std::string& org,
                                                             std::size_t limit) {
-  auto reply =
-      conn_.Command({"XREVRANGE", keys_.Audit(org), "+", "-", "COUNT", std::to_string(limit)});
-  if (!reply.ok()) return reply.status();
   std::vector<AuditEntry> out;
+  auto tag = OrgRoutingTag(redis_, keys_, org);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return out;
+  const std::string& t = **tag;
+  auto reply = redis_.Command(KeySpace::SlotKey(t), {"XREVRANGE", keys_.Audit(t), "+", "-", "COUNT",
+                                                     std::to_string(limit)});
+  if (!reply.ok()) return reply.status();
   for (const auto& entry : reply->elements) {
     if (entry.elements.size() != 2) continue;
     AuditEntry a;
@@ -190,12 +374,20 @@ Result<std::vector<AuditEntry>> RedisCredentialStore::Audit(const std::string& o
   return out;
 }
 
-Result<std::optional<std::string>> RedisCredentialStore::Authenticate(
-    const std::string& token_hash) {
-  auto reply = conn_.Eval(scripts::Authenticate(), {keys_.Token(token_hash)}, {keys_.prefix()});
+Result<std::optional<std::string>> RedisCredentialStore::Authenticate(std::string_view token) {
+  if (!CheckTokenFormat(token).ok()) return std::optional<std::string>();
+  const std::string hash = TokenHash(token);
+  auto tag = TokenRoutingTagOf(redis_, keys_, token, hash);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return std::optional<std::string>();
+  auto call = scripts::Authenticate().Bind({{"token_key", keys_.Token(**tag, hash)}}, {});
+  if (!call.ok()) return call.status();
+  auto reply = redis_.Eval(KeySpace::SlotKey(**tag), *call);
   if (!reply.ok()) return reply.status();
-  if (reply->type != Reply::Type::kString) return std::optional<std::string>();
-  return std::optional<std::string>(reply->str);
+  if (reply->type != Reply::Type::kArray || reply->elements.empty()) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(reply->elements[0].str);
 }
 
 }  // namespace onep

@@ -1,207 +1,308 @@
 #include "scripts.h"
 
+#include <algorithm>
 #include <string>
 
 namespace onep::scripts {
 namespace {
 
+#ifdef ONEP_SCRIPT_KEY_CHECK
+// Every command the scripts use, with where its keys are: "1" the first
+// argument, "*" every argument, "" none. A command missing here, or a key
+// that is not in KEYS, fails the script.
+constexpr const char* kCall = R"lua(
+local declared = {}
+for _, k in ipairs(KEYS) do declared[k] = true end
+local key_args = {
+  TIME = '', GET = '1', SET = '1', EXISTS = '*', DEL = '*', PEXPIRE = '1', PEXPIREAT = '1',
+  HGET = '1', HSET = '1', HMGET = '1', HDEL = '1', HINCRBY = '1', HGETALL = '1',
+  ZADD = '1', ZREM = '1', ZCARD = '1', XADD = '1',
+}
+local function call(command, ...)
+  local where = key_args[string.upper(command)]
+  if where == nil then error('onep key check: ' .. command .. ' is not a known command') end
+  local args = {...}
+  local n = 0
+  if where == '1' then n = 1 elseif where == '*' then n = #args end
+  for i = 1, n do
+    if not declared[args[i]] then
+      error('onep key check: ' .. command .. ' touches ' .. tostring(args[i]) .. ', not in KEYS')
+    end
+  end
+  return redis.call(command, ...)
+end
+)lua";
+#else
+constexpr const char* kCall = "local call = redis.call\n";
+#endif
+
 // Redis' clock, so every Apache child and every admin agree on "now".
 constexpr const char* kNow = R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local nows = string.format('%d', now)
+local clock = call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now_text = string.format('%d', now)
 )lua";
 
-// Which credential a token key authenticates at `now`: the token must exist,
-// be within its grace period if it has one, and its credential must exist and
-// not be expired. Returns org, id, org key prefix, type, bound app; or nil.
-constexpr const char* kLookup = R"lua(
-local function lookup(p, tkey, now)
-  local tok = redis.call('HMGET', tkey, 'org', 'cred', 'until')
-  if not tok[1] or not tok[2] then return nil end
-  if tok[3] and tonumber(tok[3]) <= now then return nil end
-  local ok = p .. '{' .. tok[1] .. '}:'
-  local c = redis.call('HMGET', ok .. 'cred:' .. tok[2], 'type', 'app', 'expires_at')
-  if not c[1] then return nil end
-  if c[3] and c[3] ~= '' and tonumber(c[3]) <= now then return nil end
-  return tok[1], tok[2], ok, c[1], c[2] or ''
+std::string Prologue(const std::vector<std::string_view>& keys,
+                     const std::vector<std::string_view>& args, bool deadline) {
+  // No flags: a script that writes, refused on a replica and when Redis is
+  // out of memory, with its keys checked for one slot on a Cluster.
+  std::string out = "#!lua\n";
+  out += kCall;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    out += "local " + std::string(keys[i]) + " = KEYS[" + std::to_string(i + 1) + "]\n";
+  }
+  std::size_t first_arg = 1;
+  if (deadline) out += "local deadline = tonumber(ARGV[" + std::to_string(first_arg++) + "])\n";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    out += "local " + std::string(args[i]) + " = ARGV[" + std::to_string(first_arg + i) + "]\n";
+  }
+  out += kNow;
+  return out;
+}
+
+// Fills `out` in the order of `names` from `given`; false on a missing,
+// unknown or repeated name.
+bool Arrange(const std::vector<std::string_view>& names, Bindings given,
+             std::vector<std::string>& out, std::string& problem) {
+  out.assign(names.size(), std::string());
+  std::vector<bool> seen(names.size(), false);
+  for (const auto& [name, value] : given) {
+    auto at = std::find(names.begin(), names.end(), name);
+    if (at == names.end()) {
+      problem = "unknown name " + std::string(name);
+      return false;
+    }
+    std::size_t i = static_cast<std::size_t>(at - names.begin());
+    if (seen[i]) {
+      problem = "name given twice: " + std::string(name);
+      return false;
+    }
+    seen[i] = true;
+    out[i] = value;
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!seen[i]) {
+      problem = "missing " + std::string(names[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+// A token key's credential, if the token is valid at `now`: within its grace
+// period if it has one, its credential not expired. Returns id, org, type,
+// bound app; or nil.
+constexpr const char* kCurrentToken = R"lua(
+local function current_token(token_key, at)
+  local token = call('HMGET', token_key, 'cred', 'org', 'type', 'app', 'expires_at', 'until')
+  if not token[1] or not token[2] then return nil end
+  if token[6] and token[6] ~= '' and tonumber(token[6]) <= at then return nil end
+  if token[5] and token[5] ~= '' and tonumber(token[5]) <= at then return nil end
+  return token[1], token[2], token[3], token[4] or ''
 end
 )lua";
 
 constexpr const char* kRecordBody = R"lua(
 -- Run after the caller gave up waiting (Redis was paused or slow)? Then write
 -- nothing: the caller has already answered that nothing was recorded.
-local deadline = tonumber(ARGV[12])
 if deadline > 0 and now > deadline then return {'late', '', '', ''} end
-local p, etype, app = ARGV[1], ARGV[2], ARGV[3]
-local org, id, ok, ctype, bound = lookup(p, KEYS[1], now)
-if not org then return {'invalid_token', '', '', ''} end
-local want = 'hits'
-if etype == 'deploy' then want = 'deploy' end
-if ctype ~= want then
-  return {'forbidden', id, org, 'a ' .. ctype .. ' token cannot post ' .. etype .. ' events'}
+local id, org, credential_type, bound_app = current_token(token_key, now)
+if not id then return {'invalid_token', '', '', ''} end
+local wanted_type = 'hits'
+if event_type == 'deploy' then wanted_type = 'deploy' end
+if credential_type ~= wanted_type then
+  return {'forbidden', id, org,
+          'a ' .. credential_type .. ' token cannot post ' .. event_type .. ' events'}
 end
-if bound ~= '' then
-  if app ~= '' and app ~= bound then
-    return {'forbidden', id, org, 'this credential is bound to app "' .. bound .. '"'}
+local event_app = app
+if bound_app ~= '' then
+  if app ~= '' and app ~= bound_app then
+    return {'forbidden', id, org, 'this credential is bound to app "' .. bound_app .. '"'}
   end
-  app = bound
+  event_app = bound_app
 elseif app == '' then
-  return {'invalid_event', id, org, 'app is required: this credential is not bound to an application'}
+  return {'invalid_event', id, org,
+          'app is required: this credential is not bound to an application'}
 end
-local ikey
-if ARGV[7] ~= '' then
-  ikey = ok .. 'idem:' .. id .. ':' .. redis.sha1hex(ARGV[7])
-  local first = redis.call('GET', ikey)
+if has_idempotency_key == '1' then
+  local first = call('HGET', idempotency_key, id)
   if first then return {'duplicate', id, org, first} end
 end
-local dkey = ok .. 'deployids:' .. id
-if ARGV[8] ~= '' then
-  local first = redis.call('HGET', dkey, ARGV[8])
+local deploy_field = id .. ':' .. deploy_id
+if deploy_id ~= '' then
+  local first = call('HGET', deploy_ids_key, deploy_field)
   if first then return {'duplicate', id, org, first} end
 end
-local rkey
-if ARGV[9] ~= '0' then
-  local limit = tonumber(ARGV[9])
-  rkey = ok .. 'rl:' .. id .. ':' .. math.floor(now / 1000)
-  local used = tonumber(redis.call('GET', rkey) or '0')
+local limit = tonumber(rate_limit)
+if limit > 0 then
+  local used = tonumber(call('HGET', rate_key, id) or '0')
   if used >= limit then return {'rate_limited', id, org, '1'} end
 end
-local times = ARGV[4]
-if times == '0' then times = nows end
-local eid = redis.call('XADD', ok .. 'events', 'MAXLEN', '~', ARGV[10], '*',
-  'type', etype, 'credential', id, 'app', app, 'time', times, 'fields', ARGV[6])
-local hour = math.floor(tonumber(times) / 3600000)
-local skey = ok .. 'stats:' .. string.format('%d', hour)
+local event_id = call('XADD', events_key, 'MAXLEN', '~', stream_max_len, '*',
+  'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
 local counter = 'deploys'
-if etype == 'hit' then counter = 'hits' elseif etype == 'failure' then counter = 'failures' end
+if event_type == 'hit' then counter = 'hits' elseif event_type == 'failure' then counter = 'failures' end
 -- Only the first count of an app in an hour creates its field: only then can
--- the bucket be new (it needs its expiry) or the app new to the org.
-if redis.call('HINCRBY', skey, counter .. ':' .. app, ARGV[5]) == tonumber(ARGV[5]) then
-  redis.call('PEXPIREAT', skey, string.format('%d', (hour + 1) * 3600000 + tonumber(ARGV[11])))
-  redis.call('SADD', ok .. 'apps', app)
+-- the bucket be new and need its expiry.
+if call('HINCRBY', stats_key, counter .. ':' .. event_app, count) == tonumber(count) then
+  call('PEXPIREAT', stats_key, stats_expire_at)
 end
-redis.call('HSET', ok .. 'cred:' .. id, 'last_used_at', nows)
-if ikey then redis.call('SET', ikey, eid, 'PX', 86400000) end
-if ARGV[8] ~= '' then redis.call('HSET', dkey, ARGV[8], eid) end
-if rkey then
-  redis.call('INCR', rkey)
-  redis.call('PEXPIRE', rkey, 2000)
+call('HSET', last_used_key, id, now_text)
+if has_idempotency_key == '1' then
+  call('HSET', idempotency_key, id, event_id)
+  call('PEXPIRE', idempotency_key, 86400000)
 end
-return {'accepted', id, org, eid}
+if deploy_id ~= '' then call('HSET', deploy_ids_key, deploy_field, event_id) end
+if limit > 0 then
+  call('HINCRBY', rate_key, id, 1)
+  call('PEXPIRE', rate_key, 2000)
+end
+return {'accepted', id, org, event_id}
 )lua";
 
 constexpr const char* kAuthenticateBody = R"lua(
-local org, id = lookup(ARGV[1], KEYS[1], now)
-if not org then return false end
-return id
+local id, org = current_token(token_key, now)
+if not id then return false end
+return {id, org}
 )lua";
 
 constexpr const char* kCreateBody = R"lua(
-local id, org, ctype, name, app = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then
+local owner = call('GET', owner_key)
+if owner and owner ~= org then return {'tag_taken'} end
+if call('EXISTS', credential_key) == 1 or call('EXISTS', token_key) == 1 then
   return {'conflict', ''}
 end
-if ctype == 'deploy' then
-  local holder = redis.call('GET', KEYS[5])
+if credential_type == 'deploy' then
+  local holder = call('GET', deploy_app_key)
   if holder then return {'conflict', holder} end
 end
-local expires = ''
-if tonumber(ARGV[8]) > 0 then expires = string.format('%d', now + tonumber(ARGV[8])) end
-redis.call('SET', KEYS[1], org)
-redis.call('HSET', KEYS[2], 'id', id, 'org', org, 'type', ctype, 'name', name, 'app', app,
-  'created_at', nows, 'token_hash', ARGV[6], 'token_hint', ARGV[7], 'expires_at', expires)
-redis.call('HSET', KEYS[3], 'org', org, 'cred', id)
-if expires ~= '' then redis.call('PEXPIREAT', KEYS[3], expires) end
+local expires_at = ''
+if tonumber(expires_in_ms) > 0 then expires_at = string.format('%d', now + tonumber(expires_in_ms)) end
+if not owner then call('SET', owner_key, org) end
+call('HSET', credential_key, 'id', id, 'org', org, 'type', credential_type, 'name', name,
+  'app', app, 'created_at', now_text, 'token_hash', token_hash, 'token_hint', token_hint,
+  'expires_at', expires_at)
+call('HSET', token_key, 'cred', id, 'org', org, 'type', credential_type, 'app', app,
+  'expires_at', expires_at)
+if expires_at ~= '' then call('PEXPIREAT', token_key, expires_at) end
 -- Microseconds keep creations within one millisecond in order.
-redis.call('ZADD', KEYS[4], string.format('%d', tonumber(t[1]) * 1000000 + tonumber(t[2])), id)
-if ctype == 'deploy' then redis.call('SET', KEYS[5], id) end
-redis.call('SADD', KEYS[6], org)
-redis.call('XADD', KEYS[7], 'MAXLEN', '~', '10000', '*',
-  'time', nows, 'action', 'create', 'credential', id, 'actor', ARGV[9])
-return {'ok', nows, expires}
+call('ZADD', credentials_key, string.format('%d', tonumber(clock[1]) * 1000000 + tonumber(clock[2])), id)
+if credential_type == 'deploy' then call('SET', deploy_app_key, id) end
+call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
+  'time', now_text, 'action', 'create', 'credential', id, 'actor', actor)
+return {'ok', now_text, expires_at}
 )lua";
 
 constexpr const char* kReplaceBody = R"lua(
-local p, id, hash, hint, name, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-local org = redis.call('GET', KEYS[1])
-if not org then return {'not_found'} end
-local ok = p .. '{' .. org .. '}:'
-local ckey = ok .. 'cred:' .. id
-local cur = redis.call('HMGET', ckey, 'token_hash', 'prev_hash', 'expires_at')
-if not cur[1] then return {'not_found'} end
-local newkey = p .. 'tok:' .. hash
-if redis.call('EXISTS', newkey) == 1 then return {'conflict'} end
+local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'expires_at', 'type',
+  'app', 'org')
+if not record[1] then return {'not_found'} end
+if record[1] ~= current_hash or (record[2] or '') ~= previous_hash then return {'retry'} end
+if call('EXISTS', new_token_key) == 1 then return {'conflict'} end
 -- A rotation ends any earlier grace period at once.
-if cur[2] and cur[2] ~= '' then redis.call('DEL', p .. 'tok:' .. cur[2]) end
-local oldkey = p .. 'tok:' .. cur[1]
-local prev = ''
-if grace > 0 and redis.call('EXISTS', oldkey) == 1 then
-  local untils = string.format('%d', now + grace)
-  redis.call('HSET', oldkey, 'until', untils)
-  redis.call('PEXPIREAT', oldkey, untils)
-  prev = cur[1]
+if previous_hash ~= '' then call('DEL', previous_token_key) end
+local kept = ''
+local grace = tonumber(grace_ms)
+if grace > 0 and call('EXISTS', current_token_key) == 1 then
+  local grace_end = string.format('%d', now + grace)
+  call('HSET', current_token_key, 'until', grace_end)
+  call('PEXPIREAT', current_token_key, grace_end)
+  kept = current_hash
 else
-  redis.call('DEL', oldkey)
+  call('DEL', current_token_key)
 end
-redis.call('HSET', newkey, 'org', org, 'cred', id)
-if cur[3] and cur[3] ~= '' then redis.call('PEXPIREAT', newkey, cur[3]) end
-redis.call('HSET', ckey, 'token_hash', hash, 'token_hint', hint, 'prev_hash', prev,
-  'rotated_at', nows)
-if name ~= '' then redis.call('HSET', ckey, 'name', name) end
-redis.call('XADD', ok .. 'audit', 'MAXLEN', '~', '10000', '*',
-  'time', nows, 'action', ARGV[8], 'credential', id, 'actor', ARGV[7])
-return {'ok', nows}
+local expires_at = record[3] or ''
+call('HSET', new_token_key, 'cred', id, 'org', record[6], 'type', record[4], 'app', record[5] or '',
+  'expires_at', expires_at)
+if expires_at ~= '' then call('PEXPIREAT', new_token_key, expires_at) end
+call('HSET', credential_key, 'token_hash', new_hash, 'token_hint', new_hint, 'prev_hash', kept,
+  'rotated_at', now_text)
+if new_name ~= '' then call('HSET', credential_key, 'name', new_name) end
+call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
+  'time', now_text, 'action', action, 'credential', id, 'actor', actor)
+return {'ok', now_text}
 )lua";
 
 constexpr const char* kDeleteBody = R"lua(
-local p, id = ARGV[1], ARGV[2]
-local org = redis.call('GET', KEYS[1])
-if not org then return {'not_found'} end
-local ok = p .. '{' .. org .. '}:'
-local ckey = ok .. 'cred:' .. id
-local cur = redis.call('HMGET', ckey, 'token_hash', 'prev_hash', 'type', 'app')
-if cur[1] and cur[1] ~= '' then redis.call('DEL', p .. 'tok:' .. cur[1]) end
-if cur[2] and cur[2] ~= '' then redis.call('DEL', p .. 'tok:' .. cur[2]) end
-if cur[3] == 'deploy' and cur[4] and cur[4] ~= '' then
-  local akey = ok .. 'deployapp:' .. cur[4]
-  if redis.call('GET', akey) == id then redis.call('DEL', akey) end
+local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'type', 'app')
+if not record[1] then return {'not_found'} end
+if record[1] ~= current_hash or (record[2] or '') ~= previous_hash or (record[4] or '') ~= app then
+  return {'retry'}
 end
-redis.call('DEL', ckey, ok .. 'deployids:' .. id, KEYS[1])
-redis.call('ZREM', ok .. 'creds', id)
--- An organization exists while it has credentials or events.
-if redis.call('ZCARD', ok .. 'creds') == 0 and redis.call('EXISTS', ok .. 'events') == 0 then
-  redis.call('SREM', p .. 'orgs', org)
+call('DEL', current_token_key)
+if previous_hash ~= '' then call('DEL', previous_token_key) end
+if record[3] == 'deploy' and app ~= '' and call('GET', deploy_app_key) == id then
+  call('DEL', deploy_app_key)
 end
-redis.call('XADD', ok .. 'audit', 'MAXLEN', '~', '10000', '*',
-  'time', nows, 'action', 'delete', 'credential', id, 'actor', ARGV[3])
+call('DEL', credential_key)
+call('ZREM', credentials_key, id)
+call('HDEL', last_used_key, id)
+call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
+  'time', now_text, 'action', 'delete', 'credential', id, 'actor', actor)
 return {'ok'}
 )lua";
 
 }  // namespace
 
-const Script& Record() {
-  static const Script script(std::string(kNow) + kLookup + kRecordBody);
+NamedScript::NamedScript(std::vector<std::string_view> keys, std::vector<std::string_view> args,
+                         bool deadline, std::string_view body)
+    : key_names_(std::move(keys)),
+      arg_names_(std::move(args)),
+      deadline_(deadline),
+      script_(Prologue(key_names_, arg_names_, deadline_) + std::string(body)) {}
+
+Result<ScriptCall> NamedScript::Bind(Bindings keys, Bindings args) const {
+  ScriptCall call;
+  call.script = &script_;
+  call.deadline = deadline_;
+  std::string problem;
+  if (!Arrange(key_names_, keys, call.keys, problem) ||
+      !Arrange(arg_names_, args, call.args, problem)) {
+    return Status::Internal("script call: " + problem);
+  }
+  return call;
+}
+
+const NamedScript& Record() {
+  static const NamedScript script(
+      {"token_key", "last_used_key", "events_key", "stats_key", "idempotency_key", "deploy_ids_key",
+       "rate_key"},
+      {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key", "deploy_id",
+       "rate_limit", "stream_max_len", "stats_expire_at"},
+      true, std::string(kCurrentToken) + kRecordBody);
   return script;
 }
 
-const Script& Authenticate() {
-  static const Script script(std::string(kNow) + kLookup + kAuthenticateBody);
+const NamedScript& Authenticate() {
+  static const NamedScript script({"token_key"}, {}, false,
+                                  std::string(kCurrentToken) + kAuthenticateBody);
   return script;
 }
 
-const Script& CreateCredential() {
-  static const Script script(std::string(kNow) + kCreateBody);
+const NamedScript& CreateCredential() {
+  static const NamedScript script({"owner_key", "credential_key", "token_key", "credentials_key",
+                                   "deploy_app_key", "audit_key"},
+                                  {"org", "id", "credential_type", "name", "app", "token_hash",
+                                   "token_hint", "expires_in_ms", "actor", "audit_max_len"},
+                                  false, kCreateBody);
   return script;
 }
 
-const Script& ReplaceToken() {
-  static const Script script(std::string(kNow) + kReplaceBody);
+const NamedScript& ReplaceToken() {
+  static const NamedScript script(
+      {"credential_key", "new_token_key", "current_token_key", "previous_token_key", "audit_key"},
+      {"id", "current_hash", "previous_hash", "new_hash", "new_hint", "new_name", "grace_ms",
+       "actor", "action", "audit_max_len"},
+      false, kReplaceBody);
   return script;
 }
 
-const Script& DeleteCredential() {
-  static const Script script(std::string(kNow) + kDeleteBody);
+const NamedScript& DeleteCredential() {
+  static const NamedScript script(
+      {"credential_key", "current_token_key", "previous_token_key", "deploy_app_key",
+       "credentials_key", "last_used_key", "audit_key"},
+      {"id", "current_hash", "previous_hash", "app", "actor", "audit_max_len"}, false, kDeleteBody);
   return script;
 }
 

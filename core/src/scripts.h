@@ -1,36 +1,74 @@
 // The Lua scripts that make every write atomic. Internal to core.
 //
-// Key names built inside the scripts follow keys.h: "<prefix>{<org>}:<rest>".
+// Each script declares its keys and arguments by name. Its source starts with
+// a prologue generated from those names ("local token_key = KEYS[1]", ...),
+// and a call is built with Bind() from the same names, so no position is
+// matched by hand between Lua and C++. Every key a script touches is one of
+// its declared KEYS, all in one org's slot (keys.h); the scripts carry the
+// "#!lua" shebang, so a Redis Cluster refuses any cross-slot access itself.
+//
+// Built with ONEP_SCRIPT_KEY_CHECK (the sanitizer build of scripts/test), the
+// prologue also wraps redis.call so that a script touching a key it did not
+// declare fails with "onep key check: ...".
 #ifndef ONEP_CORE_SRC_SCRIPTS_H_
 #define ONEP_CORE_SRC_SCRIPTS_H_
 
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "onep/redis.h"
+#include "onep/status.h"
 
 namespace onep::scripts {
 
-// KEYS[1] token key. ARGV: prefix, event type, app, time ms ("0": now),
-// count, fields json, idempotency key, deploy_id, rate limit, stream maxlen,
-// stats retention ms, deadline (Redis time in ms; "0": none).
-// Returns {kind, credential id, org, detail}: kind is accepted | duplicate |
-// invalid_token | forbidden | rate_limited | invalid_event | late (Redis ran
-// the script after the deadline: nothing was written); detail is the event
-// id, a message, or the seconds to wait.
-const Script& Record();
+using Bindings = std::initializer_list<std::pair<std::string_view, std::string>>;
 
-// KEYS[1] token key. ARGV: prefix. Returns the credential id or nil.
-const Script& Authenticate();
+class NamedScript {
+ public:
+  // With `deadline`, the call carries the caller's deadline in Redis' clock
+  // (ScriptCall::deadline) and the prologue defines `deadline` (a number).
+  // The prologue also defines `call` (redis.call, or the key check), `now`
+  // (Redis' clock in ms) and `now_text` (the same as a decimal string).
+  NamedScript(std::vector<std::string_view> keys, std::vector<std::string_view> args, bool deadline,
+              std::string_view body);
 
-// KEYS: id index, credential, token, org credentials, deploy app, orgs, audit.
-// ARGV: id, org, type, name, app, token hash, token hint, expires in ms, actor.
-// Returns {"ok", created ms, expires ms or ""} or {"conflict", holder id or ""}.
-const Script& CreateCredential();
+  const Script& script() const { return script_; }
 
-// KEYS[1] id index. ARGV: prefix, id, new hash, new hint, new name ("": keep),
-// grace ms, actor, action. Returns {"ok", now ms} | {"not_found"} | {"conflict"}.
-const Script& ReplaceToken();
+  // A call with every declared key and argument given by name, in any order.
+  // Internal when a name is missing, unknown or given twice: a bug.
+  Result<ScriptCall> Bind(Bindings keys, Bindings args) const;
 
-// KEYS[1] id index. ARGV: prefix, id, actor. Returns {"ok"} | {"not_found"}.
-const Script& DeleteCredential();
+ private:
+  std::vector<std::string_view> key_names_;
+  std::vector<std::string_view> arg_names_;
+  bool deadline_;
+  Script script_;
+};
+
+// The webhook path: token -> credential checks -> idempotency / deploy_id ->
+// rate limit -> XADD -> counters -> last used. Returns {kind, credential id,
+// org, detail}: kind is accepted | duplicate | invalid_token | forbidden |
+// rate_limited | invalid_event | late (run after the deadline: nothing was
+// written); detail is the event id, a message or the seconds to wait.
+const NamedScript& Record();
+
+// Which credential a token key authenticates now, without writing: {id, org}
+// or nil.
+const NamedScript& Authenticate();
+
+// Returns {"ok", created ms, expires ms or ""}, {"conflict", holder id or ""}
+// or {"tag_taken"} (the routing tag belongs to another org).
+const NamedScript& CreateCredential();
+
+// Rotate or rename. Returns {"ok", now ms} | {"not_found"} | {"conflict"} |
+// {"retry"} (the credential changed since the caller read its tokens).
+const NamedScript& ReplaceToken();
+
+// Returns {"ok"} | {"not_found"} | {"retry"}.
+const NamedScript& DeleteCredential();
 
 }  // namespace onep::scripts
 

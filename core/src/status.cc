@@ -21,6 +21,8 @@ const char* CodeName(Code code) {
       return "unavailable";
     case Code::kInternal:
       return "internal";
+    case Code::kFailedPrecondition:
+      return "failed_precondition";
   }
   return "unknown";  // Only reachable through a cast of an out-of-range value.
 }

@@ -70,9 +70,21 @@ unsigned long Crc32(std::string_view data) {
   return crc ^ 0xFFFFFFFFu;
 }
 
-Result<std::string> GenerateToken() {
+Result<std::string> GenerateRoutingTag() { return RandomId("", kRoutingTagChars); }
+
+bool IsValidRoutingTag(std::string_view tag) {
+  if (tag.size() != kRoutingTagChars) return false;
+  for (char c : tag) {
+    if (!IsBase62(c)) return false;
+  }
+  return true;
+}
+
+Result<std::string> GenerateToken(std::string_view tag) {
+  if (!IsValidRoutingTag(tag)) return Status::InvalidArgument("malformed routing tag");
   std::string token(kTokenPrefix);
   token.reserve(kTokenLength);
+  token.append(tag);
   Status st = AppendRandomBase62(kTokenRandomChars, token);
   if (!st.ok()) return st;
   token += EncodeChecksum(static_cast<uint32_t>(Crc32(token)));
@@ -84,7 +96,7 @@ Status CheckTokenFormat(std::string_view token) {
   if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix) {
     return Status::InvalidArgument("token does not start with \"onep_\"");
   }
-  if (token.size() != kTokenLength) {
+  if (token.size() != kTokenLength && token.size() != kLegacyTokenLength) {
     return Status::InvalidArgument("token must be " + std::to_string(kTokenLength) +
                                    " characters long (is it truncated?)");
   }
@@ -95,12 +107,44 @@ Status CheckTokenFormat(std::string_view token) {
           "token contains a character outside [0-9A-Za-z] after \"onep_\"");
     }
   }
-  std::string_view signed_part = token.substr(0, kTokenPrefix.size() + kTokenRandomChars);
+  // The checksum covers the prefix, the tag and the random part, so a token
+  // whose tag was changed is refused here, without asking Redis.
+  std::string_view signed_part = token.substr(0, token.size() - kTokenChecksumChars);
   std::string expected = EncodeChecksum(static_cast<uint32_t>(Crc32(signed_part)));
   if (!ConstantTimeEquals(expected, token.substr(signed_part.size()))) {
     return Status::InvalidArgument("token checksum does not match (is it mistyped?)");
   }
   return Status::Ok();
+}
+
+std::string_view TokenRoutingTag(std::string_view token) {
+  if (token.size() != kTokenLength) return std::string_view();
+  return token.substr(kTokenPrefix.size(), kRoutingTagChars);
+}
+
+Result<std::string> GenerateCredentialId(std::string_view tag) {
+  if (!IsValidRoutingTag(tag)) return Status::InvalidArgument("malformed routing tag");
+  std::string prefix(kCredentialIdPrefix);
+  prefix.append(tag);
+  return RandomId(prefix, kCredentialIdRandomChars);
+}
+
+CredentialIdForm ClassifyCredentialId(std::string_view id) {
+  if (id.substr(0, kCredentialIdPrefix.size()) != kCredentialIdPrefix) {
+    return CredentialIdForm::kMalformed;
+  }
+  if (id.size() != kCredentialIdLength && id.size() != kLegacyCredentialIdLength) {
+    return CredentialIdForm::kMalformed;
+  }
+  for (char c : id.substr(kCredentialIdPrefix.size())) {
+    if (!IsBase62(c)) return CredentialIdForm::kMalformed;
+  }
+  return id.size() == kCredentialIdLength ? CredentialIdForm::kCurrent : CredentialIdForm::kLegacy;
+}
+
+std::string_view CredentialIdRoutingTag(std::string_view id) {
+  if (ClassifyCredentialId(id) != CredentialIdForm::kCurrent) return std::string_view();
+  return id.substr(kCredentialIdPrefix.size(), kRoutingTagChars);
 }
 
 std::string TokenHash(std::string_view token) {

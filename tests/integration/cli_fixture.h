@@ -133,8 +133,9 @@ class CliTest : public ::testing::Test {
 
   // The id of the credential the token authenticates now, "" when none.
   std::string AuthenticatedId(const std::string& token) {
-    RedisCredentialStore store(*conn_, KeySpace("onep:"));
-    auto id = store.Authenticate(TokenHash(token));
+    auto client = redis_->Client();
+    RedisCredentialStore store(*client, KeySpace("onep:"));
+    auto id = store.Authenticate(token);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() && id->has_value() ? **id : "";
   }
@@ -146,8 +147,10 @@ class CliTest : public ::testing::Test {
     if (!event.ok()) return "";
     RecordRequest request;
     request.token_hash = TokenHash(token);
+    request.routing_tag = std::string(TokenRoutingTag(token));
     request.event = *event;
-    auto outcome = EventStore(KeySpace("onep:")).Record(*conn_, request);
+    auto client = redis_->Client();
+    auto outcome = EventStore(KeySpace("onep:")).Record(*client, request);
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
     if (!outcome.ok()) return "";
     EXPECT_EQ(outcome->kind, RecordOutcome::Kind::kAccepted) << outcome->message;

@@ -123,8 +123,8 @@ TEST(ModuleConfigTest, VirtualHostsInheritAndOverrideTheServerConfig) {
 
   // A credential stored under the vhost's prefix (the vhost inherits
   // OnepRedis from the main server).
-  auto conn = stack.redis().Connect();
-  RedisCredentialStore other_store(*conn, KeySpace("other:"));
+  auto client = stack.redis().Client();
+  RedisCredentialStore other_store(*client, KeySpace("other:"));
   CredentialService other_service(other_store, "tests");
   auto other = other_service.Create({"acme", "hits", "vhost creds", "", 0});
   ASSERT_TRUE(other.ok()) << other.status().ToString();

@@ -84,13 +84,13 @@ class ModuleHostileTest : public ::testing::Test {
     auto deleted = stack_.Create("acme", "hits");
     deleted_ = deleted.token;
     ASSERT_TRUE(stack_.service().Delete(deleted.credential.id).ok());
-    auto unknown = GenerateToken();
+    auto unknown = GenerateToken(GenerateRoutingTag().value());
     ASSERT_TRUE(unknown.ok());
     unknown_ = *unknown;
   }
 
   long long StreamLength() {
-    auto len = stack_.conn().Command({"XLEN", "onep:{acme}:events"});
+    auto len = stack_.conn().Command({"XLEN", "onep:{" + stack_.Tag("acme") + "}:events"});
     EXPECT_TRUE(len.ok());
     return len.ok() ? len->integer : -1;
   }

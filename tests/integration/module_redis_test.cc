@@ -118,6 +118,7 @@ TEST(ModuleRedisTest, SlowRedisGives503WithinTheTimeoutAndIsNotRetried) {
 TEST(ModuleRedisTest, PasswordIsUsedAndNeverLogged) {
   const std::string password = "s3cret-Pa55";
   OnepStack stack;
+  auto cred = stack.Create("acme", "hits");
   // Set at run time: the test Redis must start without one.
   auto set = stack.conn().Command({"CONFIG", "SET", "requirepass", password});
   ASSERT_TRUE(set.ok() && !set->is_error());
@@ -127,7 +128,6 @@ TEST(ModuleRedisTest, PasswordIsUsedAndNeverLogged) {
   ApacheServer apache(options);
   ASSERT_TRUE(apache.Start());
   EXPECT_EQ(Get(apache.port(), "/onep/health").status, 200);
-  auto cred = stack.Create("acme", "hits");
   EXPECT_EQ(PostJson(apache.port(), "/onep/hits", cred.token, kBody).status, 202);
 
   stack.Disconnect();

@@ -143,15 +143,11 @@ TEST(ModuleSecurityTest, ATokenOfOneOrgCanNeverRecordIntoReadOrAffectAnother) {
   const std::set<std::string> a_creds = {a_hits.credential.id, a_web.credential.id,
                                          a_deploy.credential.id};
 
-  auto b_before = Snapshot(stack.conn(), "onep:{org-b}:*");
+  const std::string b_keys = "onep:{" + stack.Tag("org-b") + "}:*";
+  auto b_before = Snapshot(stack.conn(), b_keys);
   ASSERT_FALSE(b_before.empty());
-  std::map<std::string, std::string> b_global_before;
-  for (const auto& token : {b_hits.token, b_web.token, b_deploy.token}) {
-    b_global_before.merge(Snapshot(stack.conn(), "onep:tok:" + TokenHash(token)));
-  }
-  for (const auto& id : {b_hits.credential.id, b_web.credential.id, b_deploy.credential.id}) {
-    b_global_before.merge(Snapshot(stack.conn(), "onep:cred:" + id));
-  }
+  // The only global key: the org directory (org slug -> routing tag).
+  const auto global_before = Snapshot(stack.conn(), "onep:orgtags");
 
   struct Attempt {
     std::string what, token, method, path, body;
@@ -249,15 +245,8 @@ TEST(ModuleSecurityTest, ATokenOfOneOrgCanNeverRecordIntoReadOrAffectAnother) {
   }
 
   // B is exactly as it was.
-  EXPECT_EQ(Snapshot(stack.conn(), "onep:{org-b}:*"), b_before);
-  std::map<std::string, std::string> b_global_after;
-  for (const auto& token : {b_hits.token, b_web.token, b_deploy.token}) {
-    b_global_after.merge(Snapshot(stack.conn(), "onep:tok:" + TokenHash(token)));
-  }
-  for (const auto& id : {b_hits.credential.id, b_web.credential.id, b_deploy.credential.id}) {
-    b_global_after.merge(Snapshot(stack.conn(), "onep:cred:" + id));
-  }
-  EXPECT_EQ(b_global_after, b_global_before);
+  EXPECT_EQ(Snapshot(stack.conn(), b_keys), b_before);
+  EXPECT_EQ(Snapshot(stack.conn(), "onep:orgtags"), global_before);
   // Every event A caused is in A, by A's credentials.
   auto a_events = stack.Events("org-a");
   EXPECT_EQ(a_events.size(), a_event_ids.size());
@@ -342,7 +331,7 @@ TEST(ModuleSecurityTest, NoTokenNorItsRandomPartNorItsHashInAnyLogAtTrace8) {
   send_all(renamed->token);
   ASSERT_TRUE(stack.service().Delete(hits.credential.id).ok());
   send_all(again->token);
-  auto unknown = GenerateToken();
+  auto unknown = GenerateToken(GenerateRoutingTag().value());
   ASSERT_TRUE(unknown.ok());
   tokens.push_back(*unknown);
   send_all(*unknown);
@@ -558,15 +547,16 @@ TEST(ModuleSecurityTest, OnepctlShowsATokenOnlyWhenItIssuesOneAndTakesThePasswor
   for (const auto& token : tokens) ASSERT_TRUE(CheckTokenFormat(token).ok()) << token;
 
   // Some events to read, recorded as the module would.
-  auto conn = redis.Connect();
-  ASSERT_TRUE(conn);
+  auto client = redis.Client();
+  ASSERT_TRUE(client);
   for (int i = 0; i < 3; ++i) {
     auto event = ParseEvent(EventType::kHit, R"({"app":"web","message":"hello"})", NowMs());
     ASSERT_TRUE(event.ok());
     RecordRequest request;
     request.token_hash = TokenHash(tokens[2]);
+    request.routing_tag = std::string(TokenRoutingTag(tokens[2]));
     request.event = *event;
-    auto outcome = EventStore(KeySpace("onep:")).Record(*conn, request);
+    auto outcome = EventStore(KeySpace("onep:")).Record(*client, request);
     ASSERT_TRUE(outcome.ok() && outcome->kind == RecordOutcome::Kind::kAccepted);
   }
 

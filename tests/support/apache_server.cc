@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "onep/routing.h"
+
 namespace onep::testing {
 namespace {
 
@@ -273,24 +275,28 @@ OnepStack::OnepStack(ApacheOptions options, std::vector<std::string> redis_confi
 ::testing::AssertionResult OnepStack::Start() { return apache_->Start(); }
 
 RedisConnection& OnepStack::conn() {
-  if (!conn_ || conn_->broken()) {
-    service_.reset();
-    store_.reset();
-    conn_ = redis_.Connect();
-    store_ = std::make_unique<RedisCredentialStore>(*conn_, keys_);
-    service_ = std::make_unique<CredentialService>(*store_, "module-tests");
-  }
+  if (!conn_ || conn_->broken()) conn_ = redis_.Connect();
   return *conn_;
 }
 
+RedisClient& OnepStack::client() {
+  if (!client_) {
+    client_ = redis_.Client();
+    store_ = std::make_unique<RedisCredentialStore>(*client_, keys_);
+    service_ = std::make_unique<CredentialService>(*store_, "module-tests");
+  }
+  return *client_;
+}
+
 CredentialService& OnepStack::service() {
-  conn();
+  client();
   return *service_;
 }
 
 void OnepStack::Disconnect() {
   service_.reset();
   store_.reset();
+  client_.reset();
   conn_.reset();
 }
 
@@ -310,9 +316,15 @@ std::vector<StoredEvent> OnepStack::Events(const std::string& org, std::size_t l
   EventQuery query;
   query.org = org;
   query.limit = limit;
-  auto events = EventStore(keys_).List(conn(), query);
+  auto events = EventStore(keys_).List(client(), query);
   EXPECT_TRUE(events.ok()) << events.status().ToString();
   return events.ok() ? events.value() : std::vector<StoredEvent>{};
+}
+
+std::string OnepStack::Tag(const std::string& org) {
+  auto tag = OrgRoutingTag(client(), keys_, org);
+  EXPECT_TRUE(tag.ok()) << tag.status().ToString();
+  return tag.ok() ? tag->value_or("") : "";
 }
 
 long long OnepStack::Stat(const std::string& name) {

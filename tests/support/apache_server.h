@@ -16,6 +16,7 @@
 #include "onep/credential.h"
 #include "onep/event_store.h"
 #include "onep/redis.h"
+#include "onep/redis_client.h"
 #include "onep/redis_credential_store.h"
 #include "support/process.h"
 #include "support/redis_server.h"
@@ -115,12 +116,17 @@ class OnepStack {
   // "/onep" + route
   std::string path(const std::string& route) const { return location_ + route; }
 
-  // Admin side (its own connection; reconnects after a Redis restart).
+  // A raw connection to the Redis server (reconnects after a restart).
   RedisConnection& conn();
+  // The admin side, as onepctl has it: a client and the core services on it.
+  RedisClient& client();
   CredentialService& service();
   IssuedCredential Create(const std::string& org, const std::string& type,
                           const std::string& app = "");
   std::vector<StoredEvent> Events(const std::string& org, std::size_t limit = 1000);
+  // The routing tag of an org that has one ("" otherwise): its keys are
+  // "<prefix>{<tag>}:...".
+  std::string Tag(const std::string& org);
   // Drops the admin connection (e.g. before Redis is stopped).
   void Disconnect();
 
@@ -133,6 +139,7 @@ class OnepStack {
   std::string location_;
   KeySpace keys_;
   std::unique_ptr<RedisConnection> conn_;
+  std::unique_ptr<RedisClient> client_;
   std::unique_ptr<RedisCredentialStore> store_;
   std::unique_ptr<CredentialService> service_;
 };

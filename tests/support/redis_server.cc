@@ -96,6 +96,16 @@ std::unique_ptr<RedisConnection> RedisServer::Connect() const {
   return std::move(conn).value();
 }
 
+std::unique_ptr<RedisClient> RedisServer::Client() const {
+  auto target = ParseRedisTarget(url());
+  EXPECT_TRUE(target.ok()) << target.status().ToString();
+  RedisClientOptions options;
+  options.timeout = std::chrono::milliseconds(5000);
+  auto client = ConnectRedis(*target, options);
+  EXPECT_TRUE(client.ok()) << client.status().ToString();
+  return client.ok() ? std::move(client).value() : nullptr;
+}
+
 std::string RedisServer::DumpAll() const {
   auto conn = Connect();
   std::ostringstream out;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "onep/redis.h"
+#include "onep/redis_client.h"
 
 namespace onep::testing {
 
@@ -29,6 +30,8 @@ class RedisServer {
 
   // A new client connection (fails the test if it cannot connect).
   std::unique_ptr<RedisConnection> Connect() const;
+  // A RedisClient for url(), as the module and onepctl open one.
+  std::unique_ptr<RedisClient> Client() const;
 
   // Stops the server (SIGTERM, wait) / starts it again on the same port and dir.
   void Stop();

@@ -18,9 +18,23 @@ class FakeCredentialStore : public CredentialStore {
     int64_t grace_ms;
   };
 
+  Result<std::string> AssignRoutingTag(const std::string& org) override {
+    auto& tag = tags_[org];
+    if (tag.empty()) tag = GenerateRoutingTag().value();
+    return tag;
+  }
   Result<Credential> Create(const Credential& cred, const StoredToken& token, int64_t expires_in_ms,
                             const std::string& actor) override {
     if (creds_.count(cred.id) != 0) return Status::Conflict("id exists");
+    if (cred.routing_tag != tags_[cred.org]) return Status::Internal("wrong routing tag");
+    if (cred.type == CredentialType::kDeploy) {
+      for (const auto& [id, other] : creds_) {
+        if (other.org == cred.org && other.type == CredentialType::kDeploy &&
+            other.app == cred.app) {
+          return Status::Conflict("app already has a deploy credential");
+        }
+      }
+    }
     Credential stored = cred;
     stored.created_at_ms = 1000;
     stored.token_hint = token.hint;
@@ -47,6 +61,10 @@ class FakeCredentialStore : public CredentialStore {
     replacements_.push_back({id, token.hash, new_name, actor, grace_ms});
     if (!new_name.empty()) it->second.name = new_name;
     it->second.token_hint = token.hint;
+    // Only the new token, and the old one in a grace period, stay valid.
+    for (auto h = hashes_.begin(); h != hashes_.end();) {
+      h = h->second == id && grace_ms == 0 ? hashes_.erase(h) : std::next(h);
+    }
     hashes_[token.hash] = id;
     return it->second;
   }
@@ -57,12 +75,13 @@ class FakeCredentialStore : public CredentialStore {
   Result<std::vector<AuditEntry>> Audit(const std::string&, std::size_t) override {
     return std::vector<AuditEntry>();
   }
-  Result<std::optional<std::string>> Authenticate(const std::string& hash) override {
-    auto it = hashes_.find(hash);
+  Result<std::optional<std::string>> Authenticate(std::string_view token) override {
+    auto it = hashes_.find(TokenHash(token));
     if (it == hashes_.end()) return std::optional<std::string>();
     return std::optional<std::string>(it->second);
   }
 
+  std::map<std::string, std::string> tags_;
   std::map<std::string, Credential> creds_;
   std::map<std::string, std::string> hashes_;
   std::vector<std::string> actors_;
@@ -75,7 +94,10 @@ TEST(CredentialServiceTest, CreateHandsTheStoreOnlyAHash) {
   auto issued = service.Create({"acme", "hits", "Checkout job", "", 0});
   ASSERT_TRUE(issued.ok()) << issued.status().ToString();
   EXPECT_TRUE(CheckTokenFormat(issued->token).ok());
-  EXPECT_EQ(issued->credential.id.size(), kCredentialIdPrefix.size() + kCredentialIdChars);
+  EXPECT_EQ(issued->credential.id.size(), kCredentialIdLength);
+  // The id and the token both carry the org's routing tag.
+  EXPECT_EQ(CredentialIdRoutingTag(issued->credential.id), store.tags_["acme"]);
+  EXPECT_EQ(TokenRoutingTag(issued->token), store.tags_["acme"]);
   ASSERT_EQ(store.hashes_.size(), 1u);
   EXPECT_EQ(store.hashes_.begin()->first, TokenHash(issued->token));
   EXPECT_EQ(issued->credential.token_hint, TokenHint(issued->token));
@@ -133,6 +155,17 @@ TEST(CredentialServiceTest, RotateAndRenamePassNewHashGraceAndName) {
   EXPECT_NE(rotated->token, issued.token);
 }
 
+TEST(CredentialServiceTest, RotationLeavesOnlyTheNewTokenValid) {
+  FakeCredentialStore store;
+  CredentialService service(store, "carol");
+  auto issued = service.Create({"acme", "hits", "n", "", 0}).value();
+  auto rotated = service.Rotate(issued.credential.id, 0).value();
+  EXPECT_FALSE(store.Authenticate(issued.token)->has_value());
+  EXPECT_EQ(store.Authenticate(rotated.token)->value_or(""), issued.credential.id);
+  // The new token carries the same org's tag as the old one.
+  EXPECT_EQ(TokenRoutingTag(rotated.token), TokenRoutingTag(issued.token));
+}
+
 TEST(CredentialServiceTest, GraceAndNameAreCheckedBeforeTheStore) {
   FakeCredentialStore store;
   CredentialService service(store, "carol");
@@ -149,7 +182,7 @@ TEST(CurlCommandTest, PostsAFirstEventToTheRightRoute) {
   Credential hits;
   hits.type = CredentialType::kHits;
   hits.app = "web";
-  std::string token = GenerateToken().value();
+  std::string token = GenerateToken(GenerateRoutingTag().value()).value();
   std::string curl = CurlCommand(hits, token, "http://127.0.0.1:8080/onep/");
   EXPECT_EQ(curl.rfind("curl ", 0), 0u);
   EXPECT_NE(curl.find("'http://127.0.0.1:8080/onep/hits'"), std::string::npos) << curl;

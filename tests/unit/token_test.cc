@@ -13,7 +13,15 @@ namespace {
 constexpr std::string_view kAlphabet =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-// Valid tokens computed independently (Python zlib.crc32 + base62).
+// Valid tokens computed independently (Python zlib.crc32 + base62): onep_ +
+// routing tag + random part + checksum.
+constexpr const char* kKnownTokensV2[] = {
+    "onep_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1vPDQ7",
+    "onep_k3Tq9ZbXZm4Qp8Rt2LwX7vN1cY5hB0sK9dF3gJ6e1DuxE4",
+    "onep_00000000zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz2PYHdL",
+};
+
+// Legacy tokens (layout 1, no routing tag), still accepted.
 constexpr const char* kKnownTokens[] = {
     "onep_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1hBw9I", "onep_000000000000000000000000000000001UQApy",
     "onep_abcdefghijklmnopqrstuvwxyz0123452hrwdG",
@@ -33,12 +41,78 @@ TEST(Crc32Test, KnownVectors) {
 
 TEST(TokenTest, ConstantsDescribeTheFormat) {
   EXPECT_EQ(kTokenPrefix, "onep_");
-  EXPECT_EQ(kTokenLength, 43u);
+  EXPECT_EQ(kTokenLength, 51u);
+  EXPECT_EQ(kLegacyTokenLength, 43u);
+  EXPECT_EQ(kCredentialIdLength, 23u);
+  EXPECT_EQ(kLegacyCredentialIdLength, 19u);
+}
+
+TEST(TokenTest, KnownCurrentTokensPassAndCarryTheirTag) {
+  for (const char* token : kKnownTokensV2) {
+    EXPECT_TRUE(CheckTokenFormat(token).ok())
+        << token << ": " << CheckTokenFormat(token).ToString();
+    EXPECT_EQ(TokenRoutingTag(token), std::string_view(token).substr(5, 8));
+  }
+  for (const char* token : kKnownTokens) EXPECT_EQ(TokenRoutingTag(token), "");
+}
+
+TEST(TokenTest, GeneratedTokenCarriesItsOrgsTag) {
+  EXPECT_EQ(GenerateToken("short").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(GenerateToken("AAAAAAA-").status().code(), Code::kInvalidArgument);
+  auto token = GenerateToken("k3Tq9ZbX");
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(token->substr(0, 13), "onep_k3Tq9ZbX");
+  EXPECT_EQ(TokenRoutingTag(*token), "k3Tq9ZbX");
+}
+
+// The checksum covers the tag: a token moved to another org's slot by
+// editing its tag is refused offline.
+TEST(TokenTest, ATamperedTagIsRefusedOffline) {
+  std::string token = kKnownTokensV2[1];
+  for (std::size_t i = 5; i < 13; ++i) {
+    for (char c : kAlphabet) {
+      if (c == token[i]) continue;
+      std::string tampered = token;
+      tampered[i] = c;
+      ASSERT_EQ(CheckTokenFormat(tampered).code(), Code::kInvalidArgument) << tampered;
+    }
+  }
+}
+
+TEST(RoutingTagTest, GeneratedTagsAreEightBase62) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    auto tag = GenerateRoutingTag();
+    ASSERT_TRUE(tag.ok());
+    ASSERT_TRUE(IsValidRoutingTag(*tag)) << *tag;
+    ASSERT_TRUE(seen.insert(*tag).second);
+  }
+  EXPECT_FALSE(IsValidRoutingTag(""));
+  EXPECT_FALSE(IsValidRoutingTag("AAAAAAA"));
+  EXPECT_FALSE(IsValidRoutingTag("AAAAAAAAA"));
+  EXPECT_FALSE(IsValidRoutingTag("AAAA{AAA"));
+}
+
+TEST(CredentialIdTest, CurrentIdsCarryTheTagLegacyOnesDoNot) {
+  auto id = GenerateCredentialId("k3Tq9ZbX");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->size(), kCredentialIdLength);
+  EXPECT_EQ(id->substr(0, 11), "wh_k3Tq9ZbX");
+  EXPECT_EQ(ClassifyCredentialId(*id), CredentialIdForm::kCurrent);
+  EXPECT_EQ(CredentialIdRoutingTag(*id), "k3Tq9ZbX");
+  EXPECT_EQ(ClassifyCredentialId("wh_4fQx9TbR2kLm8ZpA"), CredentialIdForm::kLegacy);
+  EXPECT_EQ(CredentialIdRoutingTag("wh_4fQx9TbR2kLm8ZpA"), "");
+  for (const char* bad : {"", "wh_", "wh_bad", "xx_4fQx9TbR2kLm8ZpA", "wh_4fQx9TbR2kLm8Zp-",
+                          "wh_k3Tq9ZbX0123456789a", "wh_k3Tq9ZbX0123456789abc"}) {
+    EXPECT_EQ(ClassifyCredentialId(bad), CredentialIdForm::kMalformed) << bad;
+    EXPECT_EQ(CredentialIdRoutingTag(bad), "") << bad;
+  }
+  EXPECT_EQ(GenerateCredentialId("bad").status().code(), Code::kInvalidArgument);
 }
 
 TEST(TokenTest, GeneratedTokenHasTheDocumentedShape) {
   for (int i = 0; i < 200; ++i) {
-    auto token = GenerateToken();
+    auto token = GenerateToken(GenerateRoutingTag().value());
     ASSERT_TRUE(token.ok()) << token.status().ToString();
     ASSERT_EQ(token->size(), kTokenLength);
     ASSERT_EQ(token->substr(0, 5), "onep_");
@@ -50,7 +124,7 @@ TEST(TokenTest, GeneratedTokenHasTheDocumentedShape) {
 TEST(TokenTest, GeneratedTokensAreUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 5000; ++i) {
-    auto token = GenerateToken();
+    auto token = GenerateToken(GenerateRoutingTag().value());
     ASSERT_TRUE(token.ok());
     ASSERT_TRUE(seen.insert(*token).second) << "duplicate token after " << i;
   }
@@ -62,9 +136,11 @@ TEST(TokenTest, RandomPartIsUniformOverBase62) {
   constexpr int kTokens = 4000;
   std::map<char, int> counts;
   for (int i = 0; i < kTokens; ++i) {
-    auto token = GenerateToken();
+    auto token = GenerateToken(GenerateRoutingTag().value());
     ASSERT_TRUE(token.ok());
-    for (char c : token->substr(kTokenPrefix.size(), kTokenRandomChars)) ++counts[c];
+    for (char c : token->substr(kTokenPrefix.size() + kRoutingTagChars, kTokenRandomChars)) {
+      ++counts[c];
+    }
   }
   ASSERT_EQ(counts.size(), 62u);
   const double expected = kTokens * kTokenRandomChars / 62.0;
@@ -82,14 +158,14 @@ TEST(TokenTest, KnownTokensPassTheFormatCheck) {
 }
 
 std::string ValidToken() {
-  auto token = GenerateToken();
+  auto token = GenerateToken(GenerateRoutingTag().value());
   EXPECT_TRUE(token.ok());
   return token.ok() ? *token : std::string(kKnownTokens[0]);
 }
 
 TEST(TokenTest, EverySingleCharacterChangeIsRejected) {
-  for (const std::string& token :
-       {std::string(kKnownTokens[0]), std::string(kKnownTokens[3]), ValidToken(), ValidToken()}) {
+  for (const std::string& token : {std::string(kKnownTokens[0]), std::string(kKnownTokens[3]),
+                                   std::string(kKnownTokensV2[2]), ValidToken(), ValidToken()}) {
     for (std::size_t i = 0; i < token.size(); ++i) {
       for (int c = 0; c < 256; ++c) {
         if (static_cast<char>(c) == token[i]) continue;
@@ -146,19 +222,21 @@ struct FormatCase {
 };
 
 TEST(TokenTest, MessagesNameTheFirstProblemAndNeverTheToken) {
-  const std::string valid = kKnownTokens[2];
-  const std::string random_part = valid.substr(5, 32);
+  const std::string valid = kKnownTokensV2[1];  // onep_ + tag (8) + random (32) + crc (6)
+  const std::string tag = valid.substr(5, 8);
+  const std::string random_part = valid.substr(13, 32);
+  const std::string crc = valid.substr(45);
   const std::vector<FormatCase> cases = {
       {"", "onep_"},
       {"Bearer " + valid, "onep_"},
       {"ONEP_" + valid.substr(5), "onep_"},
       {"onep-" + valid.substr(5), "onep_"},
-      {valid.substr(0, 42), "43"},
-      {valid + "x", "43"},
-      {"onep_" + random_part.substr(0, 31) + "-" + valid.substr(37), "[0-9A-Za-z]"},
-      {"onep_" + random_part + "_" + valid.substr(38), "[0-9A-Za-z]"},
-      {"onep_" + random_part.substr(1) + "Q" + valid.substr(37), "checksum"},
-      {valid.substr(0, 42) + (valid[42] == 'A' ? "B" : "A"), "checksum"},
+      {valid.substr(0, 50), "51"},
+      {valid + "x", "51"},
+      {"onep_" + tag + random_part.substr(0, 31) + "-" + crc, "[0-9A-Za-z]"},
+      {"onep_" + tag + random_part + "_" + crc.substr(1), "[0-9A-Za-z]"},
+      {"onep_" + tag + random_part.substr(1) + "Q" + crc, "checksum"},
+      {valid.substr(0, 50) + (valid[50] == 'A' ? "B" : "A"), "checksum"},
   };
   for (const FormatCase& c : cases) {
     Status st = CheckTokenFormat(c.token);
@@ -166,7 +244,8 @@ TEST(TokenTest, MessagesNameTheFirstProblemAndNeverTheToken) {
     EXPECT_NE(st.message().find(c.expected_in_message), std::string::npos)
         << c.token << " -> " << st.message();
     EXPECT_EQ(st.message().find(random_part.substr(0, 8)), std::string::npos) << st.message();
-    EXPECT_EQ(st.message().find(valid.substr(37)), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find(tag), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find(crc), std::string::npos) << st.message();
   }
 }
 

@@ -22,8 +22,8 @@ const char* CredentialTypeName(CredentialType type);  // "hits", "deploy"
 std::optional<CredentialType> ParseCredentialType(std::string_view name);
 
 inline constexpr int64_t kMaxGraceMs = 7LL * 24 * 3600 * 1000;
-inline constexpr std::string_view kCredentialIdPrefix = "wh_";
-inline constexpr std::size_t kCredentialIdChars = 16;
+// Entries kept in an org's audit stream (MAXLEN ~).
+inline constexpr int64_t kAuditMaxLen = 10000;
 
 struct Credential {
   std::string id;
@@ -35,9 +35,14 @@ struct Credential {
   std::optional<int64_t> rotated_at_ms;
   std::optional<int64_t> last_used_at_ms;
   std::optional<int64_t> expires_at_ms;
-  std::string token_hint;  // "…WXYZ"
+  std::string token_hint;   // "…WXYZ"
+  std::string routing_tag;  // the org's (token.h); set by the store
+  // The current token was issued before routing tags (layout 1): it works
+  // until the credential is rotated, which gives it a current token.
+  bool legacy_token = false;
 
-  // "active", or "expired" once expires_at has passed.
+  // "expired" once expires_at has passed, else "legacy" while the current
+  // token is a legacy one, else "active".
   const char* State(int64_t now_ms) const;
 };
 
@@ -66,9 +71,14 @@ class CredentialStore {
  public:
   virtual ~CredentialStore() = default;
 
-  // Stores a new credential; the store sets created_at_ms (its clock) and, when
-  // expires_in_ms > 0, expires_at_ms. Conflict when the id exists or, for a
-  // deploy credential, the app already has one.
+  // The org's routing tag, assigned now (at random, once and for all) when
+  // the org has none yet.
+  virtual Result<std::string> AssignRoutingTag(const std::string& org) = 0;
+
+  // Stores a new credential of the org whose routing tag is cred.routing_tag;
+  // the store sets created_at_ms (its clock) and, when expires_in_ms > 0,
+  // expires_at_ms. Conflict when the id exists or, for a deploy credential,
+  // the app already has one.
   virtual Result<Credential> Create(const Credential& cred, const StoredToken& token,
                                     int64_t expires_in_ms, const std::string& actor) = 0;
 
@@ -92,15 +102,16 @@ class CredentialStore {
   // NotFound when there is no such credential.
   virtual Status Delete(const std::string& id, const std::string& actor) = 0;
 
+  // The orgs that have credentials or events, by slug.
   virtual Result<std::vector<OrgSummary>> Orgs() = 0;
 
   // Newest first, at most `limit`.
   virtual Result<std::vector<AuditEntry>> Audit(const std::string& org, std::size_t limit) = 0;
 
-  // The id of the credential `token_hash` authenticates right now (current
-  // token, or previous token within its grace period, not expired); nullopt
-  // otherwise. What the module's record script checks, for tools and tests.
-  virtual Result<std::optional<std::string>> Authenticate(const std::string& token_hash) = 0;
+  // The id of the credential `token` authenticates right now (current token,
+  // or previous token within its grace period, not expired); nullopt
+  // otherwise, a malformed token included. Writes nothing.
+  virtual Result<std::optional<std::string>> Authenticate(std::string_view token) = 0;
 };
 
 struct CreateRequest {

@@ -14,12 +14,13 @@
 
 #include "onep/event.h"
 #include "onep/keys.h"
-#include "onep/redis.h"
+#include "onep/redis_client.h"
 
 namespace onep {
 
 struct RecordRequest {
-  std::string token_hash;  // TokenHash() of a well-formed token
+  std::string token_hash;   // TokenHash() of a well-formed token
+  std::string routing_tag;  // TokenRoutingTag() of it; empty for a legacy token (looked up)
   ValidatedEvent event;
   std::string idempotency_key;  // empty: none
   uint32_t rate_limit = 0;      // accepted events per second per credential; 0: off
@@ -76,30 +77,32 @@ class EventStore {
   explicit EventStore(KeySpace keys, uint64_t stream_max_len = kDefaultStreamMaxLen)
       : keys_(std::move(keys)), stream_max_len_(stream_max_len) {}
 
-  // One round trip (two only if Redis lost its script cache). Unavailable when
+  // One round trip to the server of the token's slot (two only if Redis lost
+  // its script cache; one more, a GET, for a legacy token). Unavailable when
   // Redis is unreachable or timed out: the caller must not report acceptance.
   // The script carries a deadline in Redis' clock (the connection's timeout,
   // less a margin): a command that a paused or slow Redis runs after the
   // caller gave up writes nothing, so there is no write without acceptance.
-  Result<RecordOutcome> Record(RedisConnection& conn, const RecordRequest& request) const;
+  Result<RecordOutcome> Record(RedisClient& redis, const RecordRequest& request) const;
 
-  // Matching events, oldest first (the newest `limit` of them).
-  Result<std::vector<StoredEvent>> List(RedisConnection& conn, const EventQuery& query) const;
+  // Matching events, oldest first (the newest `limit` of them). Empty for an
+  // org without a routing tag.
+  Result<std::vector<StoredEvent>> List(RedisClient& redis, const EventQuery& query) const;
 
   // Matching events recorded after stream id `after_id` ("$" style ids are not
   // accepted: pass the last id seen, or "0-0"), waiting up to block_ms for one.
   // When `cursor` is given it is set to the last id read, matching or not:
   // pass it as the next after_id so filtered-out events are not read again.
-  Result<std::vector<StoredEvent>> ReadAfter(RedisConnection& conn, const EventQuery& query,
+  Result<std::vector<StoredEvent>> ReadAfter(RedisClient& redis, const EventQuery& query,
                                              const std::string& after_id, int64_t block_ms,
                                              std::string* cursor = nullptr) const;
 
   // The id of the newest event of the org, "0-0" when there is none.
-  Result<std::string> LastId(RedisConnection& conn, const std::string& org) const;
+  Result<std::string> LastId(RedisClient& redis, const std::string& org) const;
 
   // Per-app totals over [now - window_ms, now], in whole hours (the current
   // hour included). Apps sorted by name; `app` non-empty restricts to one.
-  Result<std::vector<AppStats>> Stats(RedisConnection& conn, const std::string& org,
+  Result<std::vector<AppStats>> Stats(RedisClient& redis, const std::string& org,
                                       const std::string& app, int64_t window_ms) const;
 
  private:

@@ -1,35 +1,59 @@
-// The Redis key layout (docs/redis-layout.md). Every key of an organization
-// carries the org as a hash tag, "{org}". The Lua scripts in scripts.cc build
-// the same names from the prefix: keep the two in step.
+// The Redis key layout, version 2 (docs/redis-layout.md lists every key).
+//
+// Every key of an organization carries the org's routing tag as its Redis
+// Cluster hash tag, "<prefix>{<tag>}:<rest>", so all of them share one slot
+// and every script touches that slot only. The scripts never build a key
+// name: the caller builds every key here and passes it in KEYS.
+//
+// The few global keys (the layout version, the org directory, the legacy
+// indexes of tokens and ids issued before routing tags) are read and written
+// by plain commands, never by a script that also touches an org's keys.
+//
+// Thread-safety: values; safe to share between threads.
 #ifndef ONEP_KEYS_H_
 #define ONEP_KEYS_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace onep {
+
+// The layout this version reads and writes; stored in Redis at Layout().
+inline constexpr std::string_view kLayoutVersion = "2";
 
 class KeySpace {
  public:
   explicit KeySpace(std::string prefix) : prefix_(std::move(prefix)) {}
   const std::string& prefix() const { return prefix_; }
 
-  // Global keys: a request starts with nothing but a token, a CLI call with an id.
-  std::string Token(std::string_view token_hash) const;  // hash: org, cred, until
-  std::string CredentialOrg(std::string_view id) const;  // string: org of a credential id
-  std::string Orgs() const;                              // set of org slugs
+  // Global keys.
+  std::string Layout() const;   // string: the layout version
+  std::string Orgs() const;     // set: slugs of the orgs that have credentials or events
+  std::string OrgTags() const;  // hash: slug -> routing tag (never changes once set)
+  std::string LegacyToken(std::string_view token_hash) const;  // string: routing tag
+  std::string LegacyCredential(std::string_view id) const;     // string: routing tag
 
-  // Keys of one organization.
-  std::string Credential(std::string_view org, std::string_view id) const;  // hash
-  std::string OrgCredentials(std::string_view org) const;                   // zset id -> created ms
-  std::string DeployApp(std::string_view org, std::string_view app) const;  // string: cred id
-  std::string Events(std::string_view org) const;                           // stream
-  std::string Apps(std::string_view org) const;                             // set of app slugs seen
-  std::string StatsBucket(std::string_view org, long long hour) const;      // hash
-  std::string Audit(std::string_view org) const;                            // stream
+  // "{tag}": the slot key of an org, for RedisClient calls.
+  static std::string SlotKey(std::string_view tag);
+
+  // Keys of one organization, by its routing tag.
+  std::string OrgOwner(std::string_view tag) const;  // string: the slug that owns the tag
+  std::string Token(std::string_view tag, std::string_view token_hash) const;  // hash
+  std::string Credential(std::string_view tag, std::string_view id) const;     // hash
+  std::string OrgCredentials(std::string_view tag) const;  // zset: id -> created µs
+  std::string LastUsed(std::string_view tag) const;        // hash: id -> ms
+  std::string DeployApp(std::string_view tag, std::string_view app) const;  // string: id
+  std::string Events(std::string_view tag) const;                           // stream
+  std::string StatsBucket(std::string_view tag, int64_t hour) const;        // hash
+  // hash: credential id -> event id, for one Idempotency-Key (by its SHA-1).
+  std::string Idempotency(std::string_view tag, std::string_view key) const;
+  std::string DeployIds(std::string_view tag) const;  // hash: "<id>:<deploy_id>" -> event id
+  std::string RateWindow(std::string_view tag, int64_t second) const;  // hash: id -> count
+  std::string Audit(std::string_view tag) const;                       // stream
 
  private:
-  std::string OrgKey(std::string_view org, std::string_view rest) const;
+  std::string OrgKey(std::string_view tag, std::string_view rest) const;
   std::string prefix_;
 };
 

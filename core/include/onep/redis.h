@@ -33,6 +33,9 @@ struct Reply {
   bool is_error() const { return type == Type::kError; }
 };
 
+// Lowercase hex SHA-1 of `data` (script ids, idempotency key names).
+std::string Sha1Hex(std::string_view data);
+
 // A Lua script with its SHA1, computed once.
 class Script {
  public:

@@ -1,19 +1,25 @@
-// CredentialStore on Redis. Each change is one Lua script, hence atomic.
+// CredentialStore on Redis (layout 2, keys.h). Each change of a credential
+// is one script on the org's slot, hence atomic; the global org directory is
+// written by its own commands first (docs/redis-layout.md says in which
+// order, and what a crash between them can leave).
 #ifndef ONEP_REDIS_CREDENTIAL_STORE_H_
 #define ONEP_REDIS_CREDENTIAL_STORE_H_
 
+#include <optional>
+#include <string>
+
 #include "onep/credential.h"
 #include "onep/keys.h"
-#include "onep/redis.h"
+#include "onep/redis_client.h"
 
 namespace onep {
 
-// Borrows `conn`, which must outlive the store. Unavailable when Redis fails.
+// Borrows `redis`, which must outlive the store. Unavailable when Redis fails.
 class RedisCredentialStore : public CredentialStore {
  public:
-  RedisCredentialStore(RedisConnection& conn, KeySpace keys)
-      : conn_(conn), keys_(std::move(keys)) {}
+  RedisCredentialStore(RedisClient& redis, KeySpace keys) : redis_(redis), keys_(std::move(keys)) {}
 
+  Result<std::string> AssignRoutingTag(const std::string& org) override;
   Result<Credential> Create(const Credential& cred, const StoredToken& token, int64_t expires_in_ms,
                             const std::string& actor) override;
   Result<std::optional<Credential>> Get(const std::string& id) override;
@@ -25,10 +31,14 @@ class RedisCredentialStore : public CredentialStore {
   Status Delete(const std::string& id, const std::string& actor) override;
   Result<std::vector<OrgSummary>> Orgs() override;
   Result<std::vector<AuditEntry>> Audit(const std::string& org, std::size_t limit) override;
-  Result<std::optional<std::string>> Authenticate(const std::string& token_hash) override;
+  Result<std::optional<std::string>> Authenticate(std::string_view token) override;
 
  private:
-  RedisConnection& conn_;
+  // The routing tag of credential `id`: inside a current id, looked up for a
+  // legacy one; nullopt when there is none.
+  Result<std::optional<std::string>> CredentialTag(const std::string& id);
+
+  RedisClient& redis_;
   KeySpace keys_;
 };
 

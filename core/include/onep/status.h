@@ -17,13 +17,14 @@ namespace onep {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,  // the caller's input is wrong (bad slug, bad duration, ...)
-  kInvalidJson,      // a body is not valid UTF-8 JSON or not an object
-  kInvalidEvent,     // valid JSON, but a field is missing, mistyped or out of range
-  kNotFound,         // a named thing does not exist (used where a miss must fail)
-  kConflict,         // the change would break a rule (e.g. app already has a deploy credential)
-  kUnavailable,      // Redis unreachable, timed out, or the connection broke
-  kInternal,         // a bug or an unexpected reply; never the caller's fault
+  kInvalidArgument,     // the caller's input is wrong (bad slug, bad duration, ...)
+  kInvalidJson,         // a body is not valid UTF-8 JSON or not an object
+  kInvalidEvent,        // valid JSON, but a field is missing, mistyped or out of range
+  kNotFound,            // a named thing does not exist (used where a miss must fail)
+  kConflict,            // the change would break a rule (e.g. app already has a deploy credential)
+  kUnavailable,         // Redis unreachable, timed out, or the connection broke
+  kFailedPrecondition,  // Redis holds a key layout this version cannot use (run migrate)
+  kInternal,            // a bug or an unexpected reply; never the caller's fault
 };
 
 const char* CodeName(Code code);
@@ -41,6 +42,9 @@ class Status {
   static Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) {
+    return {Code::kFailedPrecondition, std::move(m)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

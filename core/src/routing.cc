@@ -1,0 +1,52 @@
+#include "onep/routing.h"
+
+#include "onep/token.h"
+
+namespace onep {
+namespace {
+
+// GET of a global string key holding a routing tag.
+Result<std::optional<std::string>> ReadTag(RedisClient& redis, const std::string& key,
+                                           const std::vector<std::string>& command) {
+  auto reply = redis.Command(key, command);
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return Status::Unavailable(command[0] + " " + key + ": " + reply->str);
+  if (reply->type != Reply::Type::kString || !IsValidRoutingTag(reply->str)) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(reply->str);
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> OrgRoutingTag(RedisClient& redis, const KeySpace& keys,
+                                                 const std::string& org) {
+  const std::string key = keys.OrgTags();
+  return ReadTag(redis, key, {"HGET", key, org});
+}
+
+Result<std::optional<std::string>> CredentialRoutingTag(RedisClient& redis, const KeySpace& keys,
+                                                        std::string_view id) {
+  switch (ClassifyCredentialId(id)) {
+    case CredentialIdForm::kCurrent:
+      return std::optional<std::string>(std::string(CredentialIdRoutingTag(id)));
+    case CredentialIdForm::kLegacy: {
+      const std::string key = keys.LegacyCredential(id);
+      return ReadTag(redis, key, {"GET", key});
+    }
+    case CredentialIdForm::kMalformed:
+      break;
+  }
+  return std::optional<std::string>();
+}
+
+Result<std::optional<std::string>> TokenRoutingTagOf(RedisClient& redis, const KeySpace& keys,
+                                                     std::string_view token,
+                                                     const std::string& token_hash) {
+  std::string_view tag = TokenRoutingTag(token);
+  if (!tag.empty()) return std::optional<std::string>(std::string(tag));
+  const std::string key = keys.LegacyToken(token_hash);
+  return ReadTag(redis, key, {"GET", key});
+}
+
+}  // namespace onep
