@@ -103,6 +103,17 @@ std::vector<CommandSpec> BuildCommands() {
        "--json --follow, one compact object per line.",
        {"onepctl events --org acme --since 1h", "onepctl events --org acme --type deploy --follow"},
        EventsCommand},
+      {"migrate",
+       "upgrade the Redis keyspace to the layout this version uses",
+       {},
+       {{"--dry-run", "", "only say what would be done"}},
+       "Moves every key of a keyspace written by an earlier onep (layout 1) to this version's "
+       "layout (2), in place, keeping every credential, event, counter and audit entry. Safe to "
+       "run again, and an interrupted run is finished by running it again. Until it is done, "
+       "mod_onep answers 503 and other onepctl commands refuse the keyspace. Lists the "
+       "credentials whose tokens should be rotated.",
+       {"onepctl migrate --dry-run", "onepctl migrate"},
+       MigrateCommand},
       {"stats",
        "hits, failures, failure rate and deploys per application",
        {},
@@ -157,7 +168,8 @@ const CommandSpec* FindCommand(std::string_view name) {
 const std::vector<OptionSpec>& GlobalOptions() {
   static const std::vector<OptionSpec> options = {
       {"--redis", "URL",
-       "Redis server: redis://[:password@]host:port[/db] or unix:///path[?db=N] "
+       "Redis: redis://[[user]:password@]host:port[/db], unix:///path[?db=N] or "
+       "redis-cluster://[[user]:password@]host:port[,host:port...] "
        "(default: $ONEP_REDIS_URL, else redis://127.0.0.1:6379/0)"},
       {"--prefix", "STRING", "prefix of every Redis key (default: $ONEP_KEY_PREFIX, else onep:)"},
       {"--json", "", "machine-readable output on stdout"},

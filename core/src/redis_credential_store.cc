@@ -72,28 +72,9 @@ Result<std::string> RedisCredentialStore::AssignRoutingTag(const std::string& or
   auto known = OrgRoutingTag(redis_, keys_, org);
   if (!known.ok()) return known.status();
   if (known->has_value()) return **known;
+  // The first write to a keyspace marks it as layout 2 (layout.h).
   if (Status stamped = StampLayout(redis_, keys_); !stamped.ok()) return stamped;
-  // Claim a fresh tag in its own slot first, so that no two orgs ever share
-  // one; then publish it in the directory. A crash in between leaves a claimed
-  // tag nobody uses (harmless); a concurrent assigner wins the HSETNX and
-  // both use its tag.
-  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
-    auto tag = GenerateRoutingTag();
-    if (!tag.ok()) return tag.status();
-    const std::string owner = keys_.OrgOwner(*tag);
-    auto claimed = redis_.Command(owner, {"SET", owner, org, "NX"});
-    if (!claimed.ok()) return claimed.status();
-    if (claimed->is_error()) return Unexpected("SET", *claimed);
-    if (claimed->is_nil()) continue;  // taken by another org: draw again
-    const std::string directory = keys_.OrgTags();
-    auto published = redis_.Command(directory, {"HSETNX", directory, org, *tag});
-    if (!published.ok()) return published.status();
-    if (published->is_error()) return Unexpected("HSETNX", *published);
-    auto now_known = OrgRoutingTag(redis_, keys_, org);
-    if (!now_known.ok()) return now_known.status();
-    if (now_known->has_value()) return **now_known;
-  }
-  return Status::Internal("cannot assign a routing tag to org \"" + org + "\"");
+  return ClaimRoutingTag(redis_, keys_, org);
 }
 
 Result<Credential> RedisCredentialStore::Create(const Credential& cred, const StoredToken& token,

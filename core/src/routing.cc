@@ -1,5 +1,7 @@
 #include "onep/routing.h"
 
+#include <algorithm>
+
 #include "onep/token.h"
 
 namespace onep {
@@ -23,6 +25,34 @@ Result<std::optional<std::string>> OrgRoutingTag(RedisClient& redis, const KeySp
                                                  const std::string& org) {
   const std::string key = keys.OrgTags();
   return ReadTag(redis, key, {"HGET", key, org});
+}
+
+Result<std::string> ClaimRoutingTag(RedisClient& redis, const KeySpace& keys,
+                                    const std::string& org, const std::vector<std::string>& avoid) {
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto known = OrgRoutingTag(redis, keys, org);
+    if (!known.ok()) return known.status();
+    if (known->has_value()) return **known;
+    auto tag = GenerateRoutingTag();
+    if (!tag.ok()) return tag.status();
+    if (std::find(avoid.begin(), avoid.end(), *tag) != avoid.end()) continue;
+    const std::string owner = keys.OrgOwner(*tag);
+    auto claimed = redis.Command(owner, {"SET", owner, org, "NX"});
+    if (!claimed.ok()) return claimed.status();
+    if (claimed->is_error()) return Status::Unavailable("SET " + owner + ": " + claimed->str);
+    if (claimed->is_nil()) continue;  // another org's tag: draw again
+    const std::string directory = keys.OrgTags();
+    auto published = redis.Command(directory, {"HSETNX", directory, org, *tag});
+    if (!published.ok()) return published.status();
+    if (published->is_error()) {
+      return Status::Unavailable("HSETNX " + directory + ": " + published->str);
+    }
+  }
+  auto known = OrgRoutingTag(redis, keys, org);
+  if (!known.ok()) return known.status();
+  if (known->has_value()) return **known;
+  return Status::Internal("cannot assign a routing tag to org \"" + org + "\"");
 }
 
 Result<std::optional<std::string>> CredentialRoutingTag(RedisClient& redis, const KeySpace& keys,

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "onep/keys.h"
 #include "onep/redis_client.h"
@@ -18,6 +19,17 @@ namespace onep {
 // The routing tag of org `org`; nullopt when it has none. One HGET.
 Result<std::optional<std::string>> OrgRoutingTag(RedisClient& redis, const KeySpace& keys,
                                                  const std::string& org);
+
+// The routing tag of org `org`, assigned now when it has none: a fresh
+// random tag is first claimed in its own slot (SET NX of its owner key), so
+// no two orgs ever share one, then published in the org directory (HSETNX:
+// of two concurrent assigners, both end up with the first one's tag). A
+// crash in between leaves a claimed tag that no org uses: harmless.
+// `avoid` names tags that must not be drawn (e.g. version-1 org slugs that
+// look like tags, during a migration).
+Result<std::string> ClaimRoutingTag(RedisClient& redis, const KeySpace& keys,
+                                    const std::string& org,
+                                    const std::vector<std::string>& avoid = {});
 
 // The routing tag of a credential id; nullopt for a malformed id or an
 // unknown legacy one. No round trip for a current id.
