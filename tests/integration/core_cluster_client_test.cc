@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -30,16 +31,18 @@ class LogLines {
  public:
   RedisLog Sink() {
     RedisLog log;
-    log.write = [this](int, const std::string& line) {
+    log.write = [this](int level, const std::string& line) {
       std::lock_guard<std::mutex> lock(mu_);
-      lines_.push_back(line);
+      lines_.push_back(std::to_string(level) + " " + line);
     };
     return log;
   }
-  bool Has(const std::string& needle) {
+  // A line at `level` with both `id` and `detail` in it.
+  bool Has(int level, const std::string& id, const std::string& detail) {
     std::lock_guard<std::mutex> lock(mu_);
+    const std::string prefix = std::to_string(level) + " " + id;
     for (const auto& line : lines_) {
-      if (line.find(needle) != std::string::npos) return true;
+      if (line.rfind(prefix, 0) == 0 && line.find(detail) != std::string::npos) return true;
     }
     return false;
   }
@@ -200,15 +203,21 @@ TEST_F(ClusterClientTest, MovedAfterAMigrationIsFollowedWithOneResend) {
   cluster_->MigrateSlot(HashSlot(key), to);
   ASSERT_FALSE(HasFatalFailure());
   const auto before = Stats("get");
+  const auto shards_before = Stats("cluster|shards");
   auto got = client->Command(key, {"GET", key});
   const auto after = Stats("get");
+  const auto shards_after = Stats("cluster|shards");
   EXPECT_EQ(Str(got), "v");
   // Refused once by the old owner (MOVED), run once by the new one.
   EXPECT_EQ(RejectedDelta(before, after, from), 1);
   EXPECT_EQ(CallsDelta(before, after, from), 0);
   EXPECT_EQ(CallsDelta(before, after, to), 1);
   EXPECT_EQ(RejectedDelta(before, after, to), 0);
-  EXPECT_TRUE(log.Has("ONEP0303")) << log.All();
+  // And the whole map was read again, once.
+  long long map_reads = 0;
+  for (int port : cluster_->Ports()) map_reads += CallsDelta(shards_before, shards_after, port);
+  EXPECT_EQ(map_reads, 1);
+  EXPECT_TRUE(log.Has(RedisLog::kInfo, "ONEP0303", "after MOVED")) << log.All();
 
   // The map learnt it: straight to the new owner now.
   auto again = client->Command(key, {"GET", key});
@@ -240,6 +249,7 @@ TEST_F(ClusterClientTest, AskDuringAMigrationIsFollowedWithAsking) {
     // ASK does not change the map: every round asks the old owner first.
     EXPECT_EQ(RejectedDelta(get_before, get_after, from), 1) << round;
     EXPECT_EQ(CallsDelta(get_before, get_after, to), 1) << round;
+    EXPECT_EQ(RejectedDelta(get_before, get_after, to), 0) << round;
     EXPECT_EQ(CallsDelta(asking_before, asking_after, to), 1) << round;
   }
   // A key that does not exist yet is created on the importing node; so is a
@@ -361,7 +371,7 @@ TEST_F(ClusterClientTest, ARedirectionLoopIsCutAtTheBound) {
   auto reply = client->Command(key, {"GET", key});
   const auto after = Stats("get");
   EXPECT_EQ(reply.status().code(), Code::kUnavailable) << Str(reply);
-  EXPECT_TRUE(log.Has("ONEP0304")) << log.All();
+  EXPECT_TRUE(log.Has(RedisLog::kInfo, "ONEP0304", "redirections")) << log.All();
   const long long sent = RejectedDelta(before, after, from) + RejectedDelta(before, after, to);
   EXPECT_GE(sent, 2);
   EXPECT_LE(sent, 6);  // the first send and at most 5 redirections
@@ -445,6 +455,49 @@ TEST_F(ClusterClientTest, CommandsSentCountsEveryCommandWritten) {
   cluster_->FinishMigration(HashSlot(tag), to);
 }
 
+TEST_F(ClusterClientTest, ConcurrentCallsDuringAMigrationRunEachCommandOnce) {
+  auto client = cluster_->Client();
+  const int from = cluster_->Masters()[0];
+  const int to = OtherMaster(from);
+  const std::string tag = TagOn(from, "concurrent");
+  constexpr int kThreads = 4;
+  constexpr int kKeys = 20;
+  for (int k = 0; k < kKeys; ++k) {
+    ASSERT_EQ(Str(client->Command(tag, {"SET", tag + ":" + std::to_string(k), "0"})), "OK");
+  }
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<long long>> done(kThreads, std::vector<long long>(kKeys, 0));
+  std::atomic<int> unavailable{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        const std::string key = tag + ":" + std::to_string((i + t) % kKeys);
+        auto reply = client->Command(tag, {"INCR", key});
+        if (!reply.ok()) {
+          unavailable.fetch_add(1);
+        } else if (reply->type == Reply::Type::kInteger) {
+          ++done[t][(i + t) % kKeys];
+        }
+      }
+    });
+  }
+  // Keys move one by one while the threads write.
+  cluster_->BeginMigration(HashSlot(tag), to);
+  for (int k = 0; k < kKeys && !HasFatalFailure(); ++k) cluster_->MoveKeys(HashSlot(tag), to, 1);
+  cluster_->FinishMigration(HashSlot(tag), to);
+  stop.store(true);
+  for (auto& thread : threads) thread.join();
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(unavailable.load(), 0);
+  for (int k = 0; k < kKeys; ++k) {
+    long long expected = 0;
+    for (int t = 0; t < kThreads; ++t) expected += done[t][k];
+    const std::string key = tag + ":" + std::to_string(k);
+    EXPECT_EQ(Str(cluster_->Connect(to)->Command({"GET", key})), std::to_string(expected)) << key;
+  }
+}
+
 TEST_F(ClusterClientTest, AFailedOverSlotIsServedAfterARefresh) {
   LogLines log;
   auto client = cluster_->Client(std::chrono::seconds(2), log.Sink());
@@ -460,7 +513,7 @@ TEST_F(ClusterClientTest, AFailedOverSlotIsServedAfterARefresh) {
   EXPECT_EQ(Str(client->Command(key, {"GET", key})), "before");  // MOVED by the old master
   EXPECT_EQ(Str(client->Command(key, {"SET", key, "after"})), "OK");
   EXPECT_EQ(Str(cluster_->Connect(replica)->Command({"GET", key})), "after");
-  EXPECT_TRUE(log.Has("ONEP0303")) << log.All();
+  EXPECT_TRUE(log.Has(RedisLog::kInfo, "ONEP0303", "after MOVED")) << log.All();
   EXPECT_TRUE(client->Ping().ok());
 }
 
@@ -483,7 +536,7 @@ TEST_F(ClusterClientTest, ZzAKilledMasterIsReplacedAfterARefresh) {
   // The pooled connection is closed, a new one is refused (nothing sent):
   // the map is read again and the command goes to the new master.
   EXPECT_EQ(Str(client->Command(key, {"GET", key})), "kept");
-  EXPECT_TRUE(log.Has("ONEP0303")) << log.All();
+  EXPECT_TRUE(log.Has(RedisLog::kInfo, "ONEP0303", "unreachable")) << log.All();
   EXPECT_TRUE(client->Ping().ok());
   auto masters = client->OnEveryMaster({"CLUSTER", "MYID"});
   ASSERT_TRUE(masters.ok()) << masters.status().ToString();
