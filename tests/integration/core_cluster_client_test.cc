@@ -468,6 +468,7 @@ TEST_F(ClusterClientTest, ConcurrentCallsDuringAMigrationRunEachCommandOnce) {
   std::atomic<bool> stop{false};
   std::vector<std::vector<long long>> done(kThreads, std::vector<long long>(kKeys, 0));
   std::atomic<int> unavailable{0};
+  std::atomic<long long> ops{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -478,11 +479,14 @@ TEST_F(ClusterClientTest, ConcurrentCallsDuringAMigrationRunEachCommandOnce) {
           unavailable.fetch_add(1);
         } else if (reply->type == Reply::Type::kInteger) {
           ++done[t][(i + t) % kKeys];
+          ops.fetch_add(1);
         }
       }
     });
   }
   // Keys move one by one while the threads write.
+  while (ops.load() < 100) std::this_thread::sleep_for(milliseconds(1));
+  const long long ops_before_migration = ops.load();
   cluster_->BeginMigration(HashSlot(tag), to);
   for (int k = 0; k < kKeys && !HasFatalFailure(); ++k) cluster_->MoveKeys(HashSlot(tag), to, 1);
   cluster_->FinishMigration(HashSlot(tag), to);
@@ -490,6 +494,7 @@ TEST_F(ClusterClientTest, ConcurrentCallsDuringAMigrationRunEachCommandOnce) {
   for (auto& thread : threads) thread.join();
   ASSERT_FALSE(HasFatalFailure());
   EXPECT_EQ(unavailable.load(), 0);
+  EXPECT_GT(ops.load(), ops_before_migration);  // the migration ran under load
   for (int k = 0; k < kKeys; ++k) {
     long long expected = 0;
     for (int t = 0; t < kThreads; ++t) expected += done[t][k];
