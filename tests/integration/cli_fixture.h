@@ -22,6 +22,7 @@
 #include "onep/token.h"
 #include "support/process.h"
 #include "support/redis_server.h"
+#include "support/test_redis.h"
 
 namespace onep::testing {
 
@@ -85,16 +86,12 @@ struct Issued {
 
 class CliTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { redis_ = new RedisServer(); }
+  static void SetUpTestSuite() { redis_ = new TestRedis(); }
   static void TearDownTestSuite() {
     delete redis_;
     redis_ = nullptr;
   }
-  void SetUp() override {
-    conn_ = redis_->Connect();
-    ASSERT_NE(conn_, nullptr);
-    ASSERT_TRUE(conn_->Command({"FLUSHALL"}).ok());
-  }
+  void SetUp() override { redis_->FlushAll(); }
 
   // testing::Test has a Run() of its own.
   static RunResult Exec(const std::vector<std::string>& argv,
@@ -157,11 +154,10 @@ class CliTest : public ::testing::Test {
     return outcome->event_id;
   }
 
-  static RedisServer* redis_;
-  std::unique_ptr<RedisConnection> conn_;
+  static TestRedis* redis_;
 };
 
-inline RedisServer* CliTest::redis_ = nullptr;
+inline TestRedis* CliTest::redis_ = nullptr;
 
 }  // namespace onep::testing
 

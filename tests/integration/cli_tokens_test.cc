@@ -164,7 +164,8 @@ TEST_F(CliTokensTest, NoPlaintextTokenEverReachesRedis) {
   for (const auto& token : tokens) {
     ASSERT_TRUE(CheckTokenFormat(token).ok()) << token;
     EXPECT_EQ(dump.find(token), std::string::npos);
-    EXPECT_EQ(dump.find(token.substr(kTokenPrefix.size(), kTokenRandomChars)), std::string::npos);
+    EXPECT_EQ(dump.find(token.substr(kTokenPrefix.size() + kRoutingTagChars, kTokenRandomChars)),
+              std::string::npos);
   }
 }
 

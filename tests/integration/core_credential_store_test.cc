@@ -234,7 +234,8 @@ TEST_F(CredentialStoreTest, NoPlaintextTokenIsEverStored) {
   for (const auto& token : tokens) {
     EXPECT_EQ(dump.find(token), std::string::npos);
     // Not even the secret part without its prefix.
-    EXPECT_EQ(dump.find(token.substr(kTokenPrefix.size(), kTokenRandomChars)), std::string::npos);
+    EXPECT_EQ(dump.find(token.substr(kTokenPrefix.size() + kRoutingTagChars, kTokenRandomChars)),
+              std::string::npos);
   }
 }
 

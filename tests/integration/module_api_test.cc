@@ -228,6 +228,8 @@ TEST_F(ModuleApiTest, BearerSchemeIsCaseInsensitive) {
 }
 
 TEST_F(ModuleApiTest, MalformedTokenIs401WithoutAskingRedis) {
+  ONEP_SINGLE_REDIS_ONLY(
+      "it watches the server with MONITOR (module_cluster_test.cc counts per node)");
   auto hits = stack_.Create("acme", "hits");
   std::string bad_checksum = hits.token;
   bad_checksum.back() = bad_checksum.back() == 'A' ? 'B' : 'A';
@@ -237,7 +239,7 @@ TEST_F(ModuleApiTest, MalformedTokenIs401WithoutAskingRedis) {
   const long long evalsha_before = stack_.redis().CommandCalls("evalsha");
   const long long commands_before = stack_.Stat("total_commands_processed");
   {
-    RedisMonitor monitor(stack_.redis().port());
+    RedisMonitor monitor(stack_.redis().server().port());
     for (const std::string& token :
          {bad_checksum, truncated, wrong_prefix, std::string("onep_"), std::string("nonsense")}) {
       auto r = Post("/hits", token, R"({"app":"web"})");
@@ -483,11 +485,13 @@ TEST_F(ModuleApiTest, OrganizationsAreIsolated) {
 // --- cost model, connections, logs ----------------------------------------------------------
 
 TEST_F(ModuleApiTest, OneRedisRoundTripPerAcceptedRequest) {
+  ONEP_SINGLE_REDIS_ONLY(
+      "it watches the server with MONITOR (module_cluster_test.cc counts per node)");
   auto hits = stack_.Create("acme", "hits");
   ExpectAccepted(Post("/hits", hits.token, R"({"app":"web"})"), hits);  // loads the script
   for (int i = 0; i < 5; ++i) {
     const long long evalsha_before = stack_.redis().CommandCalls("evalsha");
-    RedisMonitor monitor(stack_.redis().port());
+    RedisMonitor monitor(stack_.redis().server().port());
     ExpectAccepted(Post("/hits", hits.token, R"({"app":"web"})"), hits);
     auto commands = monitor.ClientCommands();
     ASSERT_EQ(commands.size(), 1u) << ::testing::PrintToString(commands);
@@ -498,12 +502,13 @@ TEST_F(ModuleApiTest, OneRedisRoundTripPerAcceptedRequest) {
   // A rejected token costs the same single round trip.
   auto unknown = GenerateToken(GenerateRoutingTag().value());
   ASSERT_TRUE(unknown.ok());
-  RedisMonitor monitor(stack_.redis().port());
+  RedisMonitor monitor(stack_.redis().server().port());
   ExpectError(Post("/hits", *unknown, R"({"app":"web"})"), 401, "invalid_token");
   EXPECT_EQ(monitor.ClientCommands().size(), 1u);
 }
 
 TEST_F(ModuleApiTest, RedisConnectionsAreReused) {
+  ONEP_SINGLE_REDIS_ONLY("it reads one server's connection count");
   auto hits = stack_.Create("acme", "hits");
   for (int i = 0; i < 10; ++i) ExpectAccepted(Post("/hits", hits.token, R"({"app":"web"})"), hits);
   EXPECT_EQ(Request("GET", "/onep/health").status, 200);

@@ -292,6 +292,8 @@ class ModuleFaultsTest : public ::testing::Test {
 // --- Redis stopped mid-load ----------------------------------------------------
 
 TEST_F(ModuleFaultsTest, RedisStoppedMidLoadGives503RecoversAndRetriesRecordEachEventOnce) {
+  ONEP_SINGLE_REDIS_ONLY(
+      "it stops and restarts the server (module_cluster_test.cc kills cluster masters)");
   OnepStack stack(FaultOptions(), kAof);
   ASSERT_TRUE(stack.Start());
   auto cred = stack.Create("acme", "hits");
@@ -303,9 +305,9 @@ TEST_F(ModuleFaultsTest, RedisStoppedMidLoadGives503RecoversAndRetriesRecordEach
   load.Start();
   load.WaitForRequests(150);
   stack.Disconnect();
-  stack.redis().Stop();  // SIGTERM: Redis exits with requests in flight
+  stack.redis().server().Stop();  // SIGTERM: Redis exits with requests in flight
   std::this_thread::sleep_for(milliseconds(500));
-  stack.redis().Start();  // same dir: the AOF brings the credential back
+  stack.redis().server().Start();  // same dir: the AOF brings the credential back
   const auto restarted = Clock::now();
   std::this_thread::sleep_for(milliseconds(1000));
   load.Stop();
@@ -349,14 +351,14 @@ TEST_F(ModuleFaultsTest, RedisStoppedMidLoadGives503RecoversAndRetriesRecordEach
 // Stall Redis from an admin connection for about a second while a load runs.
 // Each returns when the stall is over.
 void DebugSleep(OnepStack& stack) {
-  auto conn = stack.redis().Connect();
+  auto conn = stack.redis().server().Connect();
   ASSERT_TRUE(conn);
   auto r = conn->Command({"DEBUG", "SLEEP", "1"});
   ASSERT_TRUE(r.ok() && !r->is_error()) << (r.ok() ? r->str : r.status().ToString());
 }
 
 void ClientPause(OnepStack& stack) {
-  auto conn = stack.redis().Connect();
+  auto conn = stack.redis().server().Connect();
   ASSERT_TRUE(conn);
   auto r = conn->Command({"CLIENT", "PAUSE", "1000", "ALL"});
   ASSERT_TRUE(r.ok() && !r->is_error()) << (r.ok() ? r->str : r.status().ToString());
@@ -367,6 +369,7 @@ class ModuleSlowRedisTest : public ModuleFaultsTest,
                             public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(ModuleSlowRedisTest, StallGives503WithinTheTimeoutRecoversAndRetriesRecordEachEventOnce) {
+  ONEP_SINGLE_REDIS_ONLY("it stalls the server with DEBUG SLEEP / CLIENT PAUSE");
   OnepStack stack(FaultOptions(), {"enable-debug-command yes"});
   ASSERT_TRUE(stack.Start());
   auto cred = stack.Create("acme", "hits");
@@ -586,6 +589,8 @@ TEST_F(ModuleFaultsTest, GracefulStopUnderLoadCompletesEveryRequestInFlight) {
 // --- Redis loses its script cache ---------------------------------------------------
 
 TEST_F(ModuleFaultsTest, FlushedScriptCacheCostsOneEvalOnTheNextRequestOnly) {
+  ONEP_SINGLE_REDIS_ONLY(
+      "it flushes and restarts one server (core_cluster_client_test.cc covers NOSCRIPT per node)");
   OnepStack stack(FaultOptions(), kAof);
   ASSERT_TRUE(stack.Start());
   auto cred = stack.Create("acme", "hits");
@@ -613,8 +618,8 @@ TEST_F(ModuleFaultsTest, FlushedScriptCacheCostsOneEvalOnTheNextRequestOnly) {
   // every pooled connection is dead. The first request is retried on a fresh
   // connection, where it costs one EVALSHA (NOSCRIPT) and one EVAL.
   stack.Disconnect();
-  stack.redis().Stop();
-  stack.redis().Start();
+  stack.redis().server().Stop();
+  stack.redis().server().Start();
   EXPECT_EQ(PostJson(stack.port(), stack.path("/hits"), cred.token, R"({"app":"web"})").status,
             202);
   EXPECT_EQ(calls("evalsha"), 1);

@@ -90,7 +90,8 @@ class ModuleHostileTest : public ::testing::Test {
   }
 
   long long StreamLength() {
-    auto len = stack_.conn().Command({"XLEN", "onep:{" + stack_.Tag("acme") + "}:events"});
+    const std::string events = "onep:{" + stack_.Tag("acme") + "}:events";
+    auto len = stack_.redis().Command(events, {"XLEN", events});
     EXPECT_TRUE(len.ok());
     return len.ok() ? len->integer : -1;
   }

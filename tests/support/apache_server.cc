@@ -275,7 +275,7 @@ OnepStack::OnepStack(ApacheOptions options, std::vector<std::string> redis_confi
 ::testing::AssertionResult OnepStack::Start() { return apache_->Start(); }
 
 RedisConnection& OnepStack::conn() {
-  if (!conn_ || conn_->broken()) conn_ = redis_.Connect();
+  if (!conn_ || conn_->broken()) conn_ = redis_.server().Connect();
   return *conn_;
 }
 

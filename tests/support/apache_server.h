@@ -20,6 +20,7 @@
 #include "onep/redis_credential_store.h"
 #include "support/process.h"
 #include "support/redis_server.h"
+#include "support/test_redis.h"
 
 namespace onep::testing {
 
@@ -110,13 +111,14 @@ class OnepStack {
   // "OnepRedis <redis url>" and "OnepKeyPrefix <key_prefix>".
   ::testing::AssertionResult Start();
 
-  RedisServer& redis() { return redis_; }
+  TestRedis& redis() { return redis_; }
   ApacheServer& apache() { return *apache_; }
   int port() const { return apache_->port(); }
   // "/onep" + route
   std::string path(const std::string& route) const { return location_ + route; }
 
-  // A raw connection to the Redis server (reconnects after a restart).
+  // A raw connection to the single Redis server (reconnects after a
+  // restart). Single-Redis tests only.
   RedisConnection& conn();
   // The admin side, as onepctl has it: a client and the core services on it.
   RedisClient& client();
@@ -134,7 +136,7 @@ class OnepStack {
   long long Stat(const std::string& name);
 
  private:
-  RedisServer redis_;
+  TestRedis redis_;
   std::unique_ptr<ApacheServer> apache_;
   std::string location_;
   KeySpace keys_;

@@ -108,6 +108,11 @@ std::unique_ptr<RedisClient> RedisServer::Client() const {
 
 std::string RedisServer::DumpAll() const {
   auto conn = Connect();
+  return conn ? DumpKeys(*conn) : std::string();
+}
+
+std::string DumpKeys(RedisConnection& connection) {
+  RedisConnection* conn = &connection;
   std::ostringstream out;
   std::string cursor = "0";
   do {

@@ -54,6 +54,9 @@ class RedisServer {
   pid_t pid_ = -1;
 };
 
+// Every key and value of the server `conn` is connected to, as DumpAll does.
+std::string DumpKeys(RedisConnection& conn);
+
 }  // namespace onep::testing
 
 #endif  // ONEP_TESTS_SUPPORT_REDIS_SERVER_H_

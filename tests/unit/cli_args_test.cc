@@ -85,8 +85,9 @@ TEST(CliArgsTest, QuoteInputWithholdsTokensAndControls) {
 }
 
 TEST(CliArgsTest, EveryCommandHasAHandlerHelpAndAnExample) {
-  const std::vector<std::string> expected = {"create", "list", "show",   "rotate", "rename",
-                                             "delete", "orgs", "events", "stats",  "audit"};
+  const std::vector<std::string> expected = {"create",  "list",   "show", "rotate",
+                                             "rename",  "delete", "orgs", "events",
+                                             "migrate", "stats",  "audit"};
   ASSERT_EQ(Commands().size(), expected.size());
   const std::string global = GlobalHelp();
   for (std::size_t i = 0; i < expected.size(); ++i) {
