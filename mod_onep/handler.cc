@@ -272,6 +272,9 @@ int HandleEvent(request_rec* r, const Route& route) {
   request.event = std::move(event).value();
   request.idempotency_key = idempotency_key != nullptr ? idempotency_key : "";
   request.rate_limit = EffectiveRateLimit(dconf);
+  const ServerConfig* sconf = GetServerConfig(r->server);
+  request.wait_replicas = EffectiveWaitReplicas(sconf);
+  request.wait_timeout_ms = EffectiveWaitTimeoutMs(sconf);
 
   // Exactly one Redis round trip (EventStore::Record is one script).
   Result<RecordOutcome> outcome = runtime->events.Record(*runtime->redis, request);

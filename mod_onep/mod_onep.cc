@@ -12,6 +12,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <exception>
 #include <map>
 #include <string>
@@ -49,6 +50,15 @@ int64_t EffectiveTimeoutMs(const ServerConfig* conf) {
 
 const char* EffectiveKeyPrefix(const ServerConfig* conf) {
   return conf->key_prefix_set ? conf->key_prefix : kDefaultKeyPrefix.data();
+}
+
+int EffectiveWaitReplicas(const ServerConfig* conf) {
+  return conf->wait_set ? conf->wait_replicas : 0;
+}
+
+int64_t EffectiveWaitTimeoutMs(const ServerConfig* conf) {
+  if (conf->wait_set && conf->wait_timeout_ms > 0) return conf->wait_timeout_ms;
+  return std::max<int64_t>(EffectiveTimeoutMs(conf) / 2, 1);
 }
 
 uint64_t EffectiveMaxBodySize(const DirConfig* conf) {
@@ -96,6 +106,9 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->timeout_ms = add->timeout_set ? add->timeout_ms : base->timeout_ms;
   conf->key_prefix_set = add->key_prefix_set || base->key_prefix_set;
   conf->key_prefix = add->key_prefix_set ? add->key_prefix : base->key_prefix;
+  conf->wait_set = add->wait_set || base->wait_set;
+  conf->wait_replicas = add->wait_set ? add->wait_replicas : base->wait_replicas;
+  conf->wait_timeout_ms = add->wait_set ? add->wait_timeout_ms : base->wait_timeout_ms;
   return conf;
 }
 
@@ -173,6 +186,28 @@ const char* SetKeyPrefix(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
+const char* SetRedisWait(cmd_parms* cmd, void*, const char* replicas, const char* timeout) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto n = ParseUint(replicas, kMaxWaitReplicas);
+    if (!n.ok()) {
+      return DirectiveError(cmd, "the number of replicas " + n.status().message());
+    }
+    auto* conf = GetServerConfig(cmd->server);
+    conf->wait_replicas = static_cast<int>(*n);
+    conf->wait_timeout_ms = 0;
+    if (timeout != nullptr) {
+      auto ms = ParseDurationMs(timeout);
+      if (!ms.ok()) return DirectiveError(cmd, "the timeout: " + ms.status().message());
+      if (*ms <= 0 || *ms > kMaxTimeoutMs) {
+        return DirectiveError(cmd, "the timeout must be more than 0 and at most 60s");
+      }
+      conf->wait_timeout_ms = *ms;
+    }
+    conf->wait_set = true;
+    return nullptr;
+  });
+}
+
 const char* SetMaxBodySize(cmd_parms* cmd, void* dconf, const char* arg) {
   return Guarded(cmd, [&]() -> const char* {
     auto bytes = ParseByteSize(arg);
@@ -208,7 +243,11 @@ cmd_func Directive(Fn* fn) {
 // conf/onep.conf and docs/configuration.md.
 const command_rec kCommands[] = {
     AP_INIT_TAKE1("OnepRedis", Directive(SetRedis), nullptr, RSRC_CONF,
-                  "Redis URL: redis://[:password@]host:port[/db] or unix:///path[?db=N]"),
+                  "Redis URL: redis://[[user]:password@]host:port[/db], unix:///path[?db=N] or "
+                  "redis-cluster://[[user]:password@]host:port[,host:port...]"),
+    AP_INIT_TAKE12("OnepRedisWait", Directive(SetRedisWait), nullptr, RSRC_CONF,
+                   "Replicas that must acknowledge an event before 202, and for how long to "
+                   "wait (default: half of OnepRedisTimeout)"),
     AP_INIT_TAKE1("OnepRedisTimeout", Directive(SetRedisTimeout), nullptr, RSRC_CONF,
                   "Redis connect and command timeout, e.g. 500ms or 2s"),
     AP_INIT_TAKE1("OnepKeyPrefix", Directive(SetKeyPrefix), nullptr, RSRC_CONF,

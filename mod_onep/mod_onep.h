@@ -33,6 +33,7 @@ inline constexpr int64_t kMaxTimeoutMs = 60 * 1000;
 inline constexpr uint64_t kDefaultMaxBodySize = 64 * 1024;
 inline constexpr uint64_t kMaxMaxBodySize = 16 * 1024 * 1024;
 inline constexpr uint64_t kMaxRateLimit = 1000000;
+inline constexpr uint64_t kMaxWaitReplicas = 64;
 
 // What one child process needs to serve one server config: built in
 // child_init, destroyed with the child's pool.
@@ -56,6 +57,9 @@ struct ServerConfig {
   bool timeout_set;
   const char* key_prefix;
   bool key_prefix_set;
+  int wait_replicas;        // OnepRedisWait N
+  int64_t wait_timeout_ms;  // OnepRedisWait N TIMEOUT; 0: half of the Redis timeout
+  bool wait_set;
   ServerRuntime* runtime;  // set in each child by child_init; null in the parent
 };
 
@@ -90,6 +94,10 @@ const char* RequestAuthorization(const request_rec* r);
 const char* EffectiveRedisUrl(const ServerConfig* conf);
 int64_t EffectiveTimeoutMs(const ServerConfig* conf);
 const char* EffectiveKeyPrefix(const ServerConfig* conf);
+// Replicas that must acknowledge an accepted event (0: none) and for how long
+// to wait for them.
+int EffectiveWaitReplicas(const ServerConfig* conf);
+int64_t EffectiveWaitTimeoutMs(const ServerConfig* conf);
 uint64_t EffectiveMaxBodySize(const DirConfig* conf);
 uint32_t EffectiveRateLimit(const DirConfig* conf);
 

@@ -89,6 +89,8 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
        {"stream_max_len", std::to_string(stream_max_len_)},
        {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)}});
   if (!call.ok()) return call.status();
+  call->wait_replicas = request.wait_replicas;
+  call->wait_timeout_ms = request.wait_timeout_ms;
   const int64_t timeout_ms = redis.timeout().count();
   auto reply = redis.Eval(KeySpace::SlotKey(tag), *call);
   if (!reply.ok()) return reply.status();

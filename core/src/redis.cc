@@ -254,13 +254,34 @@ Result<Reply> RedisConnection::EvalRaw(const ScriptCall& call, bool asking) {
   if (call.deadline) argv.push_back(deadline);
   argv.insert(argv.end(), call.args.begin(), call.args.end());
   static constexpr std::string_view kAsking[] = {"ASKING"};
+  const std::string wait_replicas = std::to_string(call.wait_replicas);
+  const std::string wait_timeout = std::to_string(call.wait_timeout_ms);
+  const std::string_view wait[] = {"WAIT", wait_replicas, wait_timeout};
+  // ASKING, the script and WAIT go out in one write: one round trip.
   auto send = [&]() -> Result<Reply> {
-    if (!asking) return RoundTrip(argv.data(), argv.size());
-    if (Status sent = Append(kAsking, 1); !sent.ok()) return sent;
+    if (asking) {
+      if (Status sent = Append(kAsking, 1); !sent.ok()) return sent;
+    }
     if (Status sent = Append(argv.data(), argv.size()); !sent.ok()) return sent;
-    auto ok = ReadReply();
-    if (!ok.ok()) return ok;
-    return ReadReply();
+    if (call.wait_replicas > 0) {
+      if (Status sent = Append(wait, 3); !sent.ok()) return sent;
+    }
+    if (asking) {
+      auto ok = ReadReply();
+      if (!ok.ok()) return ok;
+    }
+    auto reply = ReadReply();
+    if (!reply.ok() || call.wait_replicas == 0) return reply;
+    auto acked = ReadReply();
+    if (!acked.ok()) return acked.status();
+    if (!reply->is_error() &&
+        (acked->type != Reply::Type::kInteger || acked->integer < call.wait_replicas)) {
+      return Status::Unavailable(
+          options_.endpoint.Redacted() + ": " +
+          std::to_string(acked->type == Reply::Type::kInteger ? acked->integer : 0) + " of " +
+          wait_replicas + " replica(s) acknowledged the write within " + wait_timeout + "ms");
+    }
+    return reply;
   };
   auto reply = send();
   if (reply.ok() && reply->is_error() && reply->str.rfind("NOSCRIPT", 0) == 0) {

@@ -272,6 +272,13 @@ OnepStack::OnepStack(ApacheOptions options, std::vector<std::string> redis_confi
   apache_ = std::make_unique<ApacheServer>(std::move(options));
 }
 
+OnepStack::OnepStack(ApacheOptions options, RedisCluster& own_cluster)
+    : redis_(own_cluster), location_(options.location), keys_("onep:") {
+  options.server_directives.insert(options.server_directives.begin(),
+                                   {"OnepRedis " + redis_.url(), "OnepKeyPrefix onep:"});
+  apache_ = std::make_unique<ApacheServer>(std::move(options));
+}
+
 ::testing::AssertionResult OnepStack::Start() { return apache_->Start(); }
 
 RedisConnection& OnepStack::conn() {

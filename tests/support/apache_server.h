@@ -106,6 +106,8 @@ class OnepStack {
   // With a `redis_password`, Redis requires it and OnepRedis carries it.
   explicit OnepStack(ApacheOptions options = {}, std::vector<std::string> redis_config = {},
                      std::string key_prefix = "onep:", std::string redis_password = "");
+  // On a Redis Cluster of the test's own.
+  OnepStack(ApacheOptions options, RedisCluster& own_cluster);
 
   // Starts Apache (Redis is already up); the server config starts with
   // "OnepRedis <redis url>" and "OnepKeyPrefix <key_prefix>".

@@ -427,6 +427,18 @@ void RedisCluster::KillMaster(int port) {
   WaitHealthy();
 }
 
+void RedisCluster::Restart(int port) {
+  Node* node = nullptr;
+  for (Node& n : nodes_) {
+    if (n.port == port) node = &n;
+  }
+  ASSERT_NE(node, nullptr) << "no node on port " << port;
+  ASSERT_LE(node->pid, 0) << port << " is running";
+  node->pid = Spawn({"/usr/bin/redis-server", node->dir + "/redis.conf"}, node->dir + "/redis.log");
+  ASSERT_GT(node->pid, 0) << "cannot start redis-server";
+  WaitHealthy();
+}
+
 bool RedisCluster::Healthy(std::string* why) const {
   std::string reference;
   int masters = 0;

@@ -99,6 +99,11 @@ class RedisCluster {
   // is healthy. The node stays down.
   void KillMaster(int port);
 
+  // Starts a node stopped by KillMaster again, with its configuration and
+  // nodes.conf: it rejoins as a replica of the master that replaced it.
+  // Waits until the cluster is healthy (its replica link up).
+  void Restart(int port);
+
   // Waits (with a bound) until the cluster is healthy (see above).
   void WaitHealthy(std::chrono::milliseconds bound = std::chrono::seconds(30));
 

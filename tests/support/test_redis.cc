@@ -42,6 +42,8 @@ TestRedis::TestRedis(std::vector<std::string> extra_config, std::string password
   }
 }
 
+TestRedis::TestRedis(RedisCluster& own) : cluster_(&own) { cluster_->FlushAll(); }
+
 TestRedis::~TestRedis() = default;
 
 std::string TestRedis::url() const { return cluster_ ? cluster_->url() : server_->url(); }

@@ -34,6 +34,8 @@ class TestRedis {
   // the shared cluster, which takes neither (a test that needs them is a
   // single-Redis test).
   explicit TestRedis(std::vector<std::string> extra_config = {}, std::string password = "");
+  // A cluster of the test's own (for tests that break one), emptied.
+  explicit TestRedis(RedisCluster& own);
   ~TestRedis();
   TestRedis(const TestRedis&) = delete;
   TestRedis& operator=(const TestRedis&) = delete;

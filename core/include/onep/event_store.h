@@ -24,6 +24,11 @@ struct RecordRequest {
   ValidatedEvent event;
   std::string idempotency_key;  // empty: none
   uint32_t rate_limit = 0;      // accepted events per second per credential; 0: off
+  // With wait_replicas > 0, an outcome counts only once that many replicas
+  // acknowledged the write (Redis WAIT, in the same round trip); else the
+  // record is Unavailable and the event may exist (ScriptCall).
+  int wait_replicas = 0;
+  int64_t wait_timeout_ms = 0;
 };
 
 struct RecordOutcome {

@@ -52,11 +52,18 @@ class Script {
 // deadline in the server's clock (ServerDeadlineMs) in front of `args`, as
 // ARGV[1]: a script run after the caller gave up can see that it is late and
 // write nothing.
+//
+// With wait_replicas > 0, "WAIT wait_replicas wait_timeout_ms" follows the
+// script in the same write, and a reply that is not an error counts only
+// once that many replicas acknowledged it: otherwise the call is Unavailable
+// (the script may have run on this server; its write may not survive it).
 struct ScriptCall {
   const Script* script = nullptr;
   std::vector<std::string> keys;
   std::vector<std::string> args;
   bool deadline = false;
+  int wait_replicas = 0;
+  int64_t wait_timeout_ms = 0;
 };
 
 struct RedisOptions {

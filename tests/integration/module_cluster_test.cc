@@ -1,0 +1,320 @@
+// mod_onep on a real Redis Cluster (the cluster run of this binary,
+// ONEP_TEST_REDIS=cluster; skipped otherwise): every org on the master of its
+// routing tag's slot, one round trip to that master per accepted webhook,
+// scripts refused by Redis itself if they ever crossed slots, and no lost 202
+// while a busy org's slot moves to another master or its master fails over
+// (coordinated, and killed).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../../core/src/scripts.h"
+#include "onep/keys.h"
+#include "onep/redis_client.h"
+#include "onep/token.h"
+#include "support/apache_server.h"
+#include "support/http_client.h"
+#include "support/load.h"
+#include "support/redis_cluster.h"
+#include "support/redis_monitor.h"
+#include "support/test_redis.h"
+
+namespace onep::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+#define ONEP_CLUSTER_ONLY()          \
+  if (!::onep::testing::OnCluster()) \
+  GTEST_SKIP() << "runs in the cluster run of this binary (ctest -R on_cluster)"
+
+constexpr int kTimeoutMs = 1000;
+
+ApacheOptions ClusterOptions(int children = 2) {
+  ApacheOptions options;
+  options.start_servers = children;
+  options.server_limit = children;
+  options.threads_per_child = 4;
+  options.server_directives = {"OnepRedisTimeout " + std::to_string(kTimeoutMs) + "ms"};
+  return options;
+}
+
+int SlotOfOrg(OnepStack& stack, const std::string& org) {
+  return HashSlot(KeySpace::SlotKey(stack.Tag(org)));
+}
+
+// How long new requests went unserved after `since`: from the start of the
+// first request after it that did not get a 202 to the start of the first
+// later one that did. 0 when none failed; -1 when none succeeded again.
+long long RecoveryMs(const std::vector<Outcome>& outcomes, Clock::time_point since) {
+  Clock::time_point down = Clock::time_point::max();
+  for (const auto& o : outcomes) {
+    if (o.status != 202 && o.start >= since && o.start < down) down = o.start;
+  }
+  if (down == Clock::time_point::max()) return 0;
+  Clock::time_point up = Clock::time_point::max();
+  for (const auto& o : outcomes) {
+    if (o.status == 202 && o.start > down && o.start < up) up = o.start;
+  }
+  if (up == Clock::time_point::max()) return -1;
+  return std::chrono::duration_cast<milliseconds>(up - down).count();
+}
+
+void ExpectOnly202Or503(const std::vector<Outcome>& outcomes) {
+  for (const auto& o : outcomes) {
+    EXPECT_TRUE(o.status == 202 || o.status == 503)
+        << o.message << " got " << o.status << " " << o.error;
+  }
+}
+
+TEST(ModuleClusterTest, OrgsSpreadOverEveryMasterAndEachRecordsOnIt) {
+  ONEP_CLUSTER_ONLY();
+  OnepStack stack(ClusterOptions());
+  ASSERT_TRUE(stack.Start());
+  RedisCluster& cluster = stack.redis().cluster();
+  std::map<int, std::vector<std::string>> orgs_by_master;
+  // Tags are random: enough orgs land on every master (60 orgs all missing
+  // one of 3 masters: (2/3)^60 < 1e-10).
+  for (int i = 0; i < 60 && orgs_by_master.size() < 3; ++i) {
+    const std::string org = "org-" + std::to_string(i);
+    auto cred = stack.Create(org, "hits", "web");
+    ASSERT_EQ(PostJson(stack.port(), stack.path("/hits"), cred.token, "{}").status, 202) << org;
+    orgs_by_master[cluster.MasterOfSlot(SlotOfOrg(stack, org))].push_back(org);
+  }
+  ASSERT_EQ(orgs_by_master.size(), 3u);
+  for (const auto& [master, orgs] : orgs_by_master) {
+    auto conn = cluster.Connect(master);
+    ASSERT_TRUE(conn);
+    for (const std::string& org : orgs) {
+      // The org's events live on the master of its slot, and only there.
+      const std::string events = "onep:{" + stack.Tag(org) + "}:events";
+      auto len = conn->Command({"XLEN", events});
+      ASSERT_TRUE(len.ok());
+      EXPECT_EQ(len->integer, 1) << org << " on " << master << ": " << len->str;
+      EXPECT_EQ(stack.Events(org).size(), 1u) << org;
+    }
+  }
+}
+
+TEST(ModuleClusterTest, AnAcceptedWebhookIsOneRoundTripToTheOwningMasterOnly) {
+  ONEP_CLUSTER_ONLY();
+  OnepStack stack(ClusterOptions(1));  // one child: its connections are warm after one request
+  ASSERT_TRUE(stack.Start());
+  RedisCluster& cluster = stack.redis().cluster();
+  auto cred = stack.Create("acme", "hits", "web");
+  const int owner = cluster.MasterOfSlot(SlotOfOrg(stack, "acme"));
+  // Warm up: the slot map, the layout check, the script cache.
+  ASSERT_EQ(PostJson(stack.port(), stack.path("/hits"), cred.token, "{}").status, 202);
+
+  constexpr int kRequests = 20;
+  const long long evalsha_before = cluster.CommandCalls(owner, "evalsha");
+  std::map<int, std::unique_ptr<RedisMonitor>> monitors;
+  for (int port : cluster.Masters()) monitors[port] = std::make_unique<RedisMonitor>(port);
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_EQ(PostJson(stack.port(), stack.path("/hits"), cred.token, "{}").status, 202);
+  }
+  for (auto& [port, monitor] : monitors) {
+    const auto commands = monitor->ClientCommands();
+    if (port != owner) {
+      EXPECT_TRUE(commands.empty()) << "node " << port << " (owner " << owner << ") got "
+                                    << ::testing::PrintToString(commands);
+      continue;
+    }
+    ASSERT_EQ(commands.size(), static_cast<std::size_t>(kRequests))
+        << ::testing::PrintToString(commands);
+    for (const auto& line : commands) {
+      EXPECT_NE(line.find("\"EVALSHA\""), std::string::npos) << line;
+    }
+  }
+  monitors.clear();  // before INFO, which they would see
+  EXPECT_EQ(cluster.CommandCalls(owner, "evalsha") - evalsha_before, kRequests);
+  for (int port : cluster.Masters()) monitors[port] = std::make_unique<RedisMonitor>(port);
+
+  // A malformed token costs no command on any node.
+  std::string bad = cred.token;
+  bad.back() = bad.back() == 'A' ? 'B' : 'A';
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(PostJson(stack.port(), stack.path("/hits"), bad, "{}").status, 401);
+  }
+  for (auto& [port, monitor] : monitors) {
+    EXPECT_TRUE(monitor->ClientCommands().empty()) << "node " << port;
+  }
+}
+
+// The scripts carry "#!lua": Redis itself refuses one whose keys are in two
+// slots, declared or not, so a layout mistake could never pass silently.
+TEST(ModuleClusterTest, RedisRefusesAScriptThatCrossesSlots) {
+  ONEP_CLUSTER_ONLY();
+  TestRedis redis;
+  auto client = redis.Client();
+  // Two tags that the cluster serves from different slots.
+  const std::string a = "{aaaaaaaa}:x", b = "{bbbbbbbb}:x";
+  ASSERT_NE(HashSlot(a), HashSlot(b));
+  const scripts::NamedScript declared({"first_key", "second_key"}, {}, false,
+                                      "return call('EXISTS', first_key, second_key)");
+  auto both = client->Eval(a, declared.Bind({{"first_key", a}, {"second_key", b}}, {}).value());
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("CROSSSLOT"), std::string::npos)
+      << both.status().ToString();
+  // An undeclared key of another slot, reached from inside the script.
+  const scripts::NamedScript sneaky({"first_key"}, {"other"}, false,
+                                    "return redis.call('GET', other)");
+  auto hidden = client->Eval(a, sneaky.Bind({{"first_key", a}}, {{"other", b}}).value());
+  ASSERT_FALSE(hidden.ok());
+  EXPECT_NE(hidden.status().message().find("slot"), std::string::npos)
+      << hidden.status().ToString();
+}
+
+// A busy org's slot moves to another master in the specification's steps
+// (IMPORTING/MIGRATING, keys moved a few at a time, SETSLOT NODE) while
+// clients post: every answer is 202 or 503, every 202 is an event, and the
+// 503s retried with their Idempotency-Keys leave exactly one event each.
+TEST(ModuleClusterTest, ReshardingABusyOrgUnderLoadLosesNo202) {
+  ONEP_CLUSTER_ONLY();
+  OnepStack stack(ClusterOptions());
+  ASSERT_TRUE(stack.Start());
+  RedisCluster& cluster = stack.redis().cluster();
+  auto cred = stack.Create("acme", "hits", "web");
+  const int slot = SlotOfOrg(stack, "acme");
+  const int from = cluster.MasterOfSlot(slot);
+  int to = 0;
+  for (int master : cluster.Masters()) {
+    if (master != from) to = master;
+  }
+  ASSERT_NE(to, 0);
+
+  Load load(stack.port(), stack.path("/hits"), cred.token, "reshard", 4);
+  load.Start();
+  load.WaitForRequests(100);
+  const auto moving = Clock::now();
+  cluster.BeginMigration(slot, to);
+  load.WaitForRequests(40);
+  cluster.MoveKeys(slot, to, 3);
+  load.WaitForRequests(40);
+  cluster.MoveKeys(slot, to, 50);
+  load.WaitForRequests(40);
+  cluster.FinishMigration(slot, to);
+  const auto moved = Clock::now();
+  load.WaitForRequests(150);
+  load.Stop();
+  ASSERT_EQ(cluster.MasterOfSlot(slot), to);
+
+  const auto outcomes = load.Outcomes();
+  ExpectOnly202Or503(outcomes);
+  ExpectExactlyOnceAfterRetries(stack, load, "reshard", "resharding a busy org's slot");
+  std::printf(
+      "[ cluster  ] resharding took %lld ms; new requests unserved for %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<milliseconds>(moved - moving).count()),
+      RecoveryMs(outcomes, moving));
+  ExpectNoChildCrash(stack.apache());
+}
+
+// CLUSTER FAILOVER on the replica of the org's master, under load.
+TEST(ModuleClusterTest, ACoordinatedFailoverUnderLoadLosesNo202) {
+  ONEP_CLUSTER_ONLY();
+  OnepStack stack(ClusterOptions());
+  ASSERT_TRUE(stack.Start());
+  RedisCluster& cluster = stack.redis().cluster();
+  auto cred = stack.Create("acme", "hits", "web");
+  const int slot = SlotOfOrg(stack, "acme");
+  const int master = cluster.MasterOfSlot(slot);
+  const int replica = cluster.ReplicaOf(master);
+  ASSERT_NE(replica, 0);
+
+  Load load(stack.port(), stack.path("/hits"), cred.token, "failover", 4);
+  load.Start();
+  load.WaitForRequests(100);
+  const auto failing = Clock::now();
+  cluster.Failover(replica);
+  load.WaitForRequests(200);
+  load.Stop();
+  ASSERT_EQ(cluster.MasterOfSlot(slot), replica);
+
+  const auto outcomes = load.Outcomes();
+  ExpectOnly202Or503(outcomes);
+  ExpectExactlyOnceAfterRetries(stack, load, "failover", "coordinated failover");
+  std::printf("[ cluster  ] coordinated failover: new requests unserved for %lld ms\n",
+              RecoveryMs(outcomes, failing));
+  ExpectNoChildCrash(stack.apache());
+}
+
+// SIGKILL of the org's master under load, on a cluster of the test's own.
+// With OnepRedisWait 1 a 202 means a replica has the event too, so none is
+// lost when the master dies; service comes back once the replica took over
+// and has a replica of its own again (the killed node, restarted). Without
+// it, a 202 means "on the master": what the kill took is counted and shown.
+void KillTheOrgsMasterUnderLoad(bool wait_for_a_replica) {
+  RedisCluster own;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  ApacheOptions options = ClusterOptions();
+  if (wait_for_a_replica) options.server_directives.push_back("OnepRedisWait 1 300ms");
+  OnepStack stack(options, own);
+  ASSERT_TRUE(stack.Start());
+  auto cred = stack.Create("acme", "hits", "web");
+  const int slot = SlotOfOrg(stack, "acme");
+  const int master = own.MasterOfSlot(slot);
+  const int replica = own.ReplicaOf(master);
+  ASSERT_NE(replica, 0);
+
+  // Bounded by time, not count: 503s come fast while no master is known.
+  Load load(stack.port(), stack.path("/hits"), cred.token, "kill", 4, 100000);
+  load.Start();
+  load.WaitForRequests(100);
+  const auto killed = Clock::now();
+  own.KillMaster(master);
+  const auto promoted = Clock::now();
+  if (wait_for_a_replica) own.Restart(master);
+  const auto replicated = Clock::now();
+  load.WaitForRequests(200);
+  load.Stop();
+  ASSERT_EQ(own.MasterOfSlot(slot), replica);
+
+  const auto outcomes = load.Outcomes();
+  ExpectOnly202Or503(outcomes);
+  stack.Disconnect();  // the admin client reconnects to the new master
+  auto ms = [&](Clock::time_point t) {
+    return static_cast<long long>(std::chrono::duration_cast<milliseconds>(t - killed).count());
+  };
+  if (wait_for_a_replica) {
+    ExpectExactlyOnceAfterRetries(stack, load, "kill", "killed master with OnepRedisWait 1");
+    std::printf(
+        "[ cluster  ] killed master, OnepRedisWait 1: replica promoted after %lld ms, "
+        "replicated again after %lld ms; new requests unserved for %lld ms\n",
+        ms(promoted), ms(replicated), RecoveryMs(outcomes, killed));
+  } else {
+    const auto events = LoadEvents(stack, "acme", "kill");
+    std::set<std::string> recorded;
+    for (const auto& [id, message] : events) recorded.insert(id);
+    int accepted = 0, lost = 0;
+    for (const auto& o : outcomes) {
+      if (o.status != 202) continue;
+      ++accepted;
+      if (recorded.count(o.id) == 0) ++lost;
+    }
+    std::printf(
+        "[ cluster  ] killed master, OnepRedisWait 0: %zu requests, %d got 202, %d of those "
+        "lost with the master; replica promoted after %lld ms; new requests unserved for "
+        "%lld ms\n",
+        outcomes.size(), accepted, lost, ms(promoted), RecoveryMs(outcomes, killed));
+  }
+  if (::testing::Test::HasFailure()) std::printf("%s\n", own.Logs().c_str());
+  ExpectNoChildCrash(stack.apache());
+}
+
+TEST(ModuleClusterTest, AKilledMasterUnderLoadLosesNo202WithOnepRedisWait) {
+  ONEP_CLUSTER_ONLY();
+  KillTheOrgsMasterUnderLoad(true);
+}
+
+TEST(ModuleClusterTest, AKilledMasterUnderLoadWithoutOnepRedisWaitGives202Or503) {
+  ONEP_CLUSTER_ONLY();
+  KillTheOrgsMasterUnderLoad(false);
+}
+
+}  // namespace
+}  // namespace onep::testing
