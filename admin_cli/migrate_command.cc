@@ -65,8 +65,9 @@ int MigrateCommand(Context& ctx, const Invocation& inv) {
             << " derived or transient key(s) dropped.\n";
   if (!report->rotate.empty()) {
     ctx.out() << "These credentials still have tokens from before routing tags. They keep "
-                 "working on a single Redis; rotate each to give it a token that carries its "
-                 "organization's routing tag (required before moving to a Redis Cluster):\n";
+                 "working, at the cost of a second Redis round trip per webhook; rotate each to "
+                 "give it a token that carries its organization's routing tag (do it before "
+                 "moving to a Redis Cluster):\n";
     for (const std::string& id : report->rotate) {
       ctx.out() << "  onepctl rotate " << id << "\n";
     }

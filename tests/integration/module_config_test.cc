@@ -29,6 +29,15 @@ TEST(ModuleConfigTest, ConfigTestRefusesEveryBadValueNamingTheDirective) {
       {"OnepRedis", "redis://127.0.0.1:99999/0", false},
       {"OnepRedis", "redis://127.0.0.1:6379/notanumber", false},
       {"OnepRedis", "unix://relative/path", false},
+      {"OnepRedis", "redis-cluster://", false},
+      {"OnepRedis", "redis-cluster://127.0.0.1:7000,:7001", false},
+      {"OnepRedis", "redis-cluster://127.0.0.1:7000/3", false},
+      {"OnepRedis", "redis-sentinel://127.0.0.1:26379", false},
+      {"OnepRedisWait", "-1", false},
+      {"OnepRedisWait", "one", false},
+      {"OnepRedisWait", "1 forever", false},
+      {"OnepRedisWait", "1 0", false},
+      {"OnepRedisWait", "100", false},
       {"OnepRedisTimeout", "soon", false},
       {"OnepRedisTimeout", "0", false},
       {"OnepRedisTimeout", "-5ms", false},
@@ -188,7 +197,7 @@ TEST(ModuleConfigTest, EveryDirectiveIsInConfAndDocsAndViceVersa) {
   // docs/configuration.md: one "## OnepX" section per directive.
   const auto in_docs = Matches(docs, R"re((?:^|\n)## (Onep[A-Za-z]+))re");
 
-  EXPECT_EQ(in_code.size(), 5u);
+  EXPECT_EQ(in_code.size(), 6u);
   EXPECT_EQ(in_conf, in_code);
   EXPECT_EQ(in_docs, in_code);
   // Every documented directive states its syntax, default and context.
