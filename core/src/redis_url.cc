@@ -2,6 +2,8 @@
 
 #include <sys/un.h>
 
+#include <cctype>
+
 #include "onep/parse.h"
 
 namespace onep {
@@ -245,9 +247,26 @@ Result<RedisTarget> ParseSentinel(std::string_view rest) {
   return target;
 }
 
+// The user name as a URL writes it: %XX for anything but unreserved
+// characters, so that the redacted URL parses back to the same user.
+std::string EncodedUser(const std::string& user) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : user) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 std::string RedactedUserinfo(const RedisEndpoint& ep) {
   if (ep.user.empty()) return ep.password.empty() ? "" : ":***@";
-  return ep.user + (ep.password.empty() ? "@" : ":***@");
+  return EncodedUser(ep.user) + (ep.password.empty() ? ":@" : ":***@");
 }
 
 std::string HostPort(const RedisEndpoint& ep) {

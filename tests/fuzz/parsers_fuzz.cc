@@ -36,6 +36,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       abort();
     }
     if (again->password != (url->password.empty() ? "" : "***")) abort();
+    if (again->user != url->user) abort();
+  }
+
+  auto target = onep::ParseRedisTarget(text);
+  if (target.ok()) {
+    // Every form: the redacted URL names the same topology and servers.
+    auto again = onep::ParseRedisTarget(target->Redacted());
+    if (!again.ok() || again->topology != target->topology ||
+        again->nodes.size() != target->nodes.size() || again->master_name != target->master_name) {
+      abort();
+    }
+    for (std::size_t i = 0; i < target->nodes.size(); ++i) {
+      const auto& a = target->nodes[i];
+      const auto& b = again->nodes[i];
+      if (a.host != b.host || a.port != b.port || a.path != b.path || a.db != b.db ||
+          a.user != b.user || b.password != (a.password.empty() ? "" : "***")) {
+        abort();
+      }
+    }
   }
   return 0;
 }

@@ -151,6 +151,78 @@ TEST(RedisUrlTest, ErrorsNeverEchoThePassword) {
   }
 }
 
+TEST(RedisUrlTest, AclUsersAndTheirRedaction) {
+  auto ep = ParseRedisUrl("redis://onep-module:s%3Acret@cache:6380/1");
+  ASSERT_TRUE(ep.ok()) << ep.status().ToString();
+  EXPECT_EQ(ep->user, "onep-module");
+  EXPECT_EQ(ep->password, "s:cret");
+  EXPECT_EQ(ep->Redacted(), "redis://onep-module:***@cache:6380/1");
+  // ":password@" and "password@" stay the default user's password.
+  EXPECT_EQ(ParseRedisUrl("redis://:a:b@h")->user, "");
+  EXPECT_EQ(ParseRedisUrl("redis://:a:b@h")->password, "a:b");
+  EXPECT_EQ(ParseRedisUrl("redis://pw@h")->user, "");
+  EXPECT_EQ(ParseRedisUrl("redis://pw@h")->password, "pw");
+  // A user without a password, and one with characters a URL must escape,
+  // survive the redaction.
+  auto bare = ParseRedisUrl("redis://u:@h");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->user, "u");
+  EXPECT_EQ(ParseRedisUrl(bare->Redacted())->user, "u");
+  EXPECT_EQ(ParseRedisUrl(bare->Redacted())->password, "");
+  auto odd = ParseRedisUrl("redis://a%40b%3Ac:pw@h");
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(odd->user, "a@b:c");
+  EXPECT_EQ(ParseRedisUrl(odd->Redacted())->user, "a@b:c");
+  EXPECT_EQ(ParseRedisUrl("redis://a%zz:pw@h").status().code(), Code::kInvalidArgument);
+}
+
+TEST(RedisTargetTest, EveryTopology) {
+  auto single = ParseRedisTarget("redis://:pw@cache:6380/2");
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->topology, RedisTopology::kSingle);
+  ASSERT_EQ(single->nodes.size(), 1u);
+  EXPECT_EQ(single->Redacted(), "redis://:***@cache:6380/2");
+
+  auto cluster = ParseRedisTarget("REDIS-CLUSTER://u:pw@a:7000,b:7001,[::1]:7002");
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  EXPECT_EQ(cluster->topology, RedisTopology::kCluster);
+  ASSERT_EQ(cluster->nodes.size(), 3u);
+  EXPECT_EQ(cluster->nodes[1].host, "b");
+  EXPECT_EQ(cluster->nodes[1].port, 7001);
+  EXPECT_EQ(cluster->nodes[2].host, "::1");
+  for (const auto& node : cluster->nodes) {
+    EXPECT_EQ(node.user, "u");
+    EXPECT_EQ(node.password, "pw");
+    EXPECT_EQ(node.db, 0);
+  }
+  EXPECT_EQ(cluster->Redacted(), "redis-cluster://u:***@a:7000,b:7001,[::1]:7002");
+  EXPECT_EQ(ParseRedisTarget("redis-cluster://a").value().nodes[0].port, 6379);
+
+  auto sentinel = ParseRedisTarget("redis-sentinel://:pw@s1:26379,s2:26380/mymaster/3");
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status().ToString();
+  EXPECT_EQ(sentinel->topology, RedisTopology::kSentinel);
+  EXPECT_EQ(sentinel->master_name, "mymaster");
+  EXPECT_EQ(sentinel->nodes.size(), 2u);
+  EXPECT_EQ(sentinel->nodes[0].db, 3);
+  EXPECT_EQ(sentinel->Redacted(), "redis-sentinel://:***@s1:26379,s2:26380/mymaster/3");
+
+  for (const char* bad :
+       {"redis-cluster://", "redis-cluster://a:7000,", "redis-cluster://a:7000,:7001",
+        "redis-cluster://a:7000/1", "redis-cluster://a:0", "redis-sentinel://s1:26379",
+        "redis-sentinel://s1:26379/", "redis-sentinel://s1/m a", "redis-sentinel://s1/m/x",
+        "http://a", "rediss://a"}) {
+    auto target = ParseRedisTarget(bad);
+    EXPECT_FALSE(target.ok()) << bad;
+    if (!target.ok()) {
+      EXPECT_EQ(target.status().code(), Code::kInvalidArgument) << bad;
+    }
+  }
+  // The password never shows in an error.
+  auto refused = ParseRedisTarget("redis-cluster://u:topsecret@a:99999");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message().find("topsecret"), std::string::npos);
+}
+
 TEST(KeyPrefixTest, Validation) {
   for (const std::string& ok : {std::string("onep:"), std::string("a"), std::string("x:y:z/"),
                                 std::string(64, 'p'), std::string("~!@#$%^&*()_+-=[]|;'\",.<>?")}) {
