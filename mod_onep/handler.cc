@@ -15,6 +15,7 @@
 #include "mod_onep.h"
 #include "onep/event.h"
 #include "onep/event_store.h"
+#include "onep/health.h"
 #include "onep/json.h"
 #include "onep/layout.h"
 #include "onep/parse.h"
@@ -110,13 +111,15 @@ int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outc
   r->ap_auth_type = const_cast<char*>("Bearer");
   apr_table_setn(r->notes, "onep-org", apr_pstrdup(r->pool, outcome.org.c_str()));
 
-  // {"ok":true,"id":...,"credential":...}, written directly: the hot path.
+  // {"ok":true,"id":...,"credential":...[,"duplicate":true]}, written
+  // directly: the hot path.
   std::string body;
-  body.reserve(40 + outcome.event_id.size() + outcome.credential_id.size());
+  body.reserve(60 + outcome.event_id.size() + outcome.credential_id.size());
   body.append("{\"ok\":true,\"id\":");
   AppendJsonString(outcome.event_id, body);
   body.append(",\"credential\":");
   AppendJsonString(outcome.credential_id, body);
+  if (duplicate) body.append(",\"duplicate\":true");
   body.push_back('}');
   return SendJson(r, HTTP_ACCEPTED, body);
 }
@@ -163,6 +166,11 @@ int RespondOutcome(request_rec* r, const char* route, const RecordOutcome& outco
     case Kind::kInvalidEvent:
       return Respond(r, route, HTTP_UNPROCESSABLE_ENTITY, "invalid_event",
                      outcome.message.empty() ? "invalid event" : outcome.message, &outcome);
+    case Kind::kIdempotencyKeyReused:
+      return Respond(r, route, HTTP_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
+                     "this Idempotency-Key was first used with another request (route or "
+                     "body); nothing was recorded: use a new key for a new event",
+                     &outcome);
   }
   return RespondInternal(r, route, "unknown record outcome");
 }
@@ -172,16 +180,37 @@ int RespondOutcome(request_rec* r, const char* route, const RecordOutcome& outco
 
 ServerRuntime* Runtime(const request_rec* r) { return GetServerConfig(r->server)->runtime; }
 
+// Redis answers (one PING, every probe) and would take a write, judged from
+// INFO (health.h) at most once a second per child and server; the cached
+// verdict is never held locked across the network call.
+Status RedisHealth(ServerRuntime& runtime) {
+  if (Status alive = runtime.redis->Ping(); !alive.ok()) return alive;
+  const int64_t now = NowMs();
+  {
+    std::lock_guard<std::mutex> lock(runtime.health_mu);
+    if (runtime.health_checked_ms != 0 && now - runtime.health_checked_ms < 1000) {
+      return runtime.health;
+    }
+  }
+  Status writable = CheckWritable(*runtime.redis);
+  std::lock_guard<std::mutex> lock(runtime.health_mu);
+  runtime.health_checked_ms = now;
+  runtime.health = writable;
+  return writable;
+}
+
 int HandleHealth(request_rec* r, const Route& route) {
   ServerRuntime* runtime = Runtime(r);
   if (runtime == nullptr) return RespondInternal(r, route.path, "no Redis pool in this process");
-  Status alive = runtime->redis->Ping();
+  Status alive = RedisHealth(*runtime);
   if (!alive.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "ONEP0104: health check failed: %s",
                   alive.message().c_str());
     SetRetryAfter(r, 1);
     return Respond(r, route.path, HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-                   "Redis is unreachable");
+                   alive.message().find("refuses writes") != std::string::npos
+                       ? "Redis refuses writes"
+                       : "Redis is unreachable");
   }
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0105: %s %s -> 200 ok", r->method, route.path);
   return SendJson(r, HTTP_OK, "{\"status\":\"ok\"}");
@@ -231,7 +260,7 @@ int HandleEvent(request_rec* r, const Route& route) {
                      "the request body could not be read");
   }
 
-  Result<ValidatedEvent> event = ParseEvent(route.type, body, NowMs());
+  Result<ValidatedEvent> event = ParseEvent(route.type, body, NowMs(), EffectiveEventLimits(dconf));
   if (!event.ok()) {
     const Status& bad = event.status();
     if (bad.code() == Code::kInvalidJson) {
@@ -271,6 +300,10 @@ int HandleEvent(request_rec* r, const Route& route) {
   request.routing_tag = std::string(TokenRoutingTag(*token));
   request.event = std::move(event).value();
   request.idempotency_key = idempotency_key != nullptr ? idempotency_key : "";
+  if (idempotency_key != nullptr) {
+    // A retry must be the same request: same route, same bytes.
+    request.request_fingerprint = Sha1Hex(std::string(path) + "\n" + body);
+  }
   request.rate_limit = EffectiveRateLimit(dconf);
   const ServerConfig* sconf = GetServerConfig(r->server);
   request.wait_replicas = EffectiveWaitReplicas(sconf);

@@ -52,6 +52,13 @@ const char* EffectiveKeyPrefix(const ServerConfig* conf) {
   return conf->key_prefix_set ? conf->key_prefix : kDefaultKeyPrefix.data();
 }
 
+EventRetention EffectiveRetention(const ServerConfig* conf) {
+  EventRetention retention;
+  if (conf->retention_set) retention.max_age_ms = conf->retention_ms;
+  if (conf->max_events_set) retention.max_events = conf->max_events;
+  return retention;
+}
+
 int EffectiveWaitReplicas(const ServerConfig* conf) {
   return conf->wait_set ? conf->wait_replicas : 0;
 }
@@ -63,6 +70,13 @@ int64_t EffectiveWaitTimeoutMs(const ServerConfig* conf) {
 
 uint64_t EffectiveMaxBodySize(const DirConfig* conf) {
   return conf->max_body_size_set ? conf->max_body_size : kDefaultMaxBodySize;
+}
+
+EventLimits EffectiveEventLimits(const DirConfig* conf) {
+  EventLimits limits;
+  if (conf->max_field_length_set) limits.max_field_bytes = conf->max_field_length;
+  if (conf->max_event_size_set) limits.max_event_bytes = conf->max_event_size;
+  return limits;
 }
 
 uint32_t EffectiveRateLimit(const DirConfig* conf) {
@@ -106,6 +120,10 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->timeout_ms = add->timeout_set ? add->timeout_ms : base->timeout_ms;
   conf->key_prefix_set = add->key_prefix_set || base->key_prefix_set;
   conf->key_prefix = add->key_prefix_set ? add->key_prefix : base->key_prefix;
+  conf->retention_set = add->retention_set || base->retention_set;
+  conf->retention_ms = add->retention_set ? add->retention_ms : base->retention_ms;
+  conf->max_events_set = add->max_events_set || base->max_events_set;
+  conf->max_events = add->max_events_set ? add->max_events : base->max_events;
   conf->wait_set = add->wait_set || base->wait_set;
   conf->wait_replicas = add->wait_set ? add->wait_replicas : base->wait_replicas;
   conf->wait_timeout_ms = add->wait_set ? add->wait_timeout_ms : base->wait_timeout_ms;
@@ -126,6 +144,11 @@ void* MergeDirConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->max_body_size = add->max_body_size_set ? add->max_body_size : base->max_body_size;
   conf->rate_limit_set = add->rate_limit_set || base->rate_limit_set;
   conf->rate_limit = add->rate_limit_set ? add->rate_limit : base->rate_limit;
+  conf->max_field_length_set = add->max_field_length_set || base->max_field_length_set;
+  conf->max_field_length =
+      add->max_field_length_set ? add->max_field_length : base->max_field_length;
+  conf->max_event_size_set = add->max_event_size_set || base->max_event_size_set;
+  conf->max_event_size = add->max_event_size_set ? add->max_event_size : base->max_event_size;
   return conf;
 }
 
@@ -186,6 +209,34 @@ const char* SetKeyPrefix(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
+const char* SetRetention(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto ms = ParseDurationMs(arg);
+    if (!ms.ok()) return DirectiveError(cmd, ms.status().message());
+    if (*ms < 3600LL * 1000 || *ms > kMaxRetentionAgeMs) {
+      return DirectiveError(cmd, "must be from 1h to 3650d");
+    }
+    auto* conf = GetServerConfig(cmd->server);
+    conf->retention_ms = *ms;
+    conf->retention_set = true;
+    return nullptr;
+  });
+}
+
+const char* SetMaxEvents(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto n = ParseUint(arg, kMaxRetentionEvents);
+    if (!n.ok() || *n < 1000) {
+      return DirectiveError(
+          cmd, "must be a whole number from 1000 to " + std::to_string(kMaxRetentionEvents));
+    }
+    auto* conf = GetServerConfig(cmd->server);
+    conf->max_events = *n;
+    conf->max_events_set = true;
+    return nullptr;
+  });
+}
+
 const char* SetRedisWait(cmd_parms* cmd, void*, const char* replicas, const char* timeout) {
   return Guarded(cmd, [&]() -> const char* {
     auto n = ParseUint(replicas, kMaxWaitReplicas);
@@ -216,6 +267,23 @@ const char* SetMaxBodySize(cmd_parms* cmd, void* dconf, const char* arg) {
     auto* conf = static_cast<DirConfig*>(dconf);
     conf->max_body_size = *bytes;
     conf->max_body_size_set = true;
+    return nullptr;
+  });
+}
+
+// OnepMaxFieldLength and OnepMaxEventSize: a size from 1 byte to `max`.
+const char* SetEventBudget(cmd_parms* cmd, void* dconf, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    const bool field = std::string_view(cmd->cmd->name) == "OnepMaxFieldLength";
+    const uint64_t max = field ? kMaxFieldBytesLimit : kMaxEventBytesLimit;
+    auto bytes = ParseByteSize(arg);
+    if (!bytes.ok()) return DirectiveError(cmd, bytes.status().message());
+    if (*bytes > max) {
+      return DirectiveError(cmd, "must be at most " + std::to_string(max / 1024) + "k");
+    }
+    auto* conf = static_cast<DirConfig*>(dconf);
+    (field ? conf->max_field_length : conf->max_event_size) = *bytes;
+    (field ? conf->max_field_length_set : conf->max_event_size_set) = true;
     return nullptr;
   });
 }
@@ -252,10 +320,18 @@ const command_rec kCommands[] = {
                   "Redis connect and command timeout, e.g. 500ms or 2s"),
     AP_INIT_TAKE1("OnepKeyPrefix", Directive(SetKeyPrefix), nullptr, RSRC_CONF,
                   "Prefix of every Redis key, e.g. onep:"),
+    AP_INIT_TAKE1("OnepRetention", Directive(SetRetention), nullptr, RSRC_CONF,
+                  "How long an organization's events are kept, e.g. 30d"),
+    AP_INIT_TAKE1("OnepMaxEvents", Directive(SetMaxEvents), nullptr, RSRC_CONF,
+                  "How many events an organization keeps at most, e.g. 1000000"),
     AP_INIT_TAKE1("OnepMaxBodySize", Directive(SetMaxBodySize), nullptr, ACCESS_CONF,
                   "Largest accepted request body, e.g. 64k"),
     AP_INIT_TAKE1("OnepRateLimit", Directive(SetRateLimit), nullptr, ACCESS_CONF,
                   "Accepted requests per second per credential; 0 turns the limit off"),
+    AP_INIT_TAKE1("OnepMaxFieldLength", Directive(SetEventBudget), nullptr, ACCESS_CONF,
+                  "Largest free-text field (message, error, description) as stored, e.g. 4k"),
+    AP_INIT_TAKE1("OnepMaxEventSize", Directive(SetEventBudget), nullptr, ACCESS_CONF,
+                  "Largest event (all its fields) as stored in Redis, e.g. 6k"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 
@@ -464,7 +540,8 @@ void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
       }
       client = std::move(opened).value();
     }
-    state->runtimes.push_back(std::make_unique<ServerRuntime>(client, EffectiveKeyPrefix(conf)));
+    state->runtimes.push_back(std::make_unique<ServerRuntime>(client, EffectiveKeyPrefix(conf),
+                                                              EffectiveRetention(conf)));
     conf->runtime = state->runtimes.back().get();
     state->configs.push_back(conf);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 // httpd.h first: the other Apache headers depend on it.
 // clang-format off
@@ -38,8 +39,9 @@ inline constexpr uint64_t kMaxWaitReplicas = 64;
 // What one child process needs to serve one server config: built in
 // child_init, destroyed with the child's pool.
 struct ServerRuntime {
-  ServerRuntime(std::shared_ptr<RedisClient> redis_client, const char* key_prefix)
-      : redis(std::move(redis_client)), keys(key_prefix), events(keys) {}
+  ServerRuntime(std::shared_ptr<RedisClient> redis_client, const char* key_prefix,
+                EventRetention retention)
+      : redis(std::move(redis_client)), keys(key_prefix), events(keys, retention) {}
 
   // Thread-safe; shared by servers with the same Redis URL and timeout.
   std::shared_ptr<RedisClient> redis;
@@ -48,6 +50,11 @@ struct ServerRuntime {
   // Set once the keyspace's layout was found usable (layout.h); until then
   // each request checks it first.
   std::atomic<bool> layout_checked{false};
+  // /health's last judgement of Redis (health.h), reused for a second so
+  // that probes cost Redis one INFO per second and child at most.
+  std::mutex health_mu;
+  int64_t health_checked_ms = 0;  // guarded by health_mu; 0: never
+  Status health;                  // guarded by health_mu
 };
 
 struct ServerConfig {
@@ -57,6 +64,10 @@ struct ServerConfig {
   bool timeout_set;
   const char* key_prefix;
   bool key_prefix_set;
+  int64_t retention_ms;  // OnepRetention
+  bool retention_set;
+  uint64_t max_events;  // OnepMaxEvents
+  bool max_events_set;
   int wait_replicas;        // OnepRedisWait N
   int64_t wait_timeout_ms;  // OnepRedisWait N TIMEOUT; 0: half of the Redis timeout
   bool wait_set;
@@ -68,6 +79,10 @@ struct DirConfig {
   bool max_body_size_set;
   uint32_t rate_limit;
   bool rate_limit_set;
+  uint64_t max_field_length;  // OnepMaxFieldLength
+  bool max_field_length_set;
+  uint64_t max_event_size;  // OnepMaxEventSize
+  bool max_event_size_set;
 };
 
 inline ServerConfig* GetServerConfig(const server_rec* s) {
@@ -97,9 +112,11 @@ const char* EffectiveKeyPrefix(const ServerConfig* conf);
 // Replicas that must acknowledge an accepted event (0: none) and for how long
 // to wait for them.
 int EffectiveWaitReplicas(const ServerConfig* conf);
+EventRetention EffectiveRetention(const ServerConfig* conf);
 int64_t EffectiveWaitTimeoutMs(const ServerConfig* conf);
 uint64_t EffectiveMaxBodySize(const DirConfig* conf);
 uint32_t EffectiveRateLimit(const DirConfig* conf);
+EventLimits EffectiveEventLimits(const DirConfig* conf);
 
 }  // namespace onep::module
 

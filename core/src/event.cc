@@ -42,8 +42,8 @@ enum class Kind {
 struct FieldSpec {
   const char* name;
   Kind kind;
-  std::size_t min_bytes = 0;  // kText and kLine
-  std::size_t max_bytes = 0;
+  std::size_t min_bytes = 0;  // kLine
+  std::size_t max_bytes = 0;  // kLine, as received; kText: EventLimits::max_field_bytes, as stored
   const char* default_value = nullptr;  // kLine and kStatus: added when absent
   bool required = false;
 };
@@ -53,18 +53,15 @@ const std::vector<FieldSpec>& HitFields() {
       {"app", Kind::kApp},
       {"timestamp", Kind::kTimestamp},
       {"count", Kind::kCount},
-      {"message", Kind::kText, 0, 4096},
+      {"message", Kind::kText},
   };
   return kFields;
 }
 
 const std::vector<FieldSpec>& FailureFields() {
   static const std::vector<FieldSpec> kFields = {
-      {"app", Kind::kApp},
-      {"timestamp", Kind::kTimestamp},
-      {"count", Kind::kCount},
-      {"message", Kind::kText, 0, 4096},
-      {"error", Kind::kText, 0, 4096},
+      {"app", Kind::kApp},      {"timestamp", Kind::kTimestamp}, {"count", Kind::kCount},
+      {"message", Kind::kText}, {"error", Kind::kText},
   };
   return kFields;
 }
@@ -79,7 +76,7 @@ const std::vector<FieldSpec>& DeployFields() {
       {"commit", Kind::kLine, 0, 200},
       {"repository", Kind::kLine, 0, 2048},
       {"author", Kind::kLine, 0, 200},
-      {"description", Kind::kText, 0, 4096},
+      {"description", Kind::kText},
       {"url", Kind::kLine, 0, 2048},
       {"started_at", Kind::kTime},
       {"finished_at", Kind::kTime},
@@ -186,9 +183,17 @@ Status NotATime(const std::string& name) {
                               " must be an RFC 3339 date-time such as \"2026-11-27T10:00:00Z\"");
 }
 
+// The bytes `text` takes as a JSON string, quotes included: what it costs in
+// the stored fields.
+std::size_t StoredBytes(std::string_view text) {
+  std::string out;
+  AppendJsonString(text, out);
+  return out.size();
+}
+
 // Checks one present field and stores it in `event` or `fields`.
-Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, ValidatedEvent& event,
-                  json_t* fields) {
+Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const EventLimits& limits,
+                  ValidatedEvent& event, json_t* fields) {
   const std::string name = spec.name;
   if (spec.kind == Kind::kCount) {
     if (!json_is_integer(value) || json_integer_value(value) < 1 ||
@@ -257,6 +262,17 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, Validate
     }
 
     case Kind::kText:
+      if (StoredBytes(text) > limits.max_field_bytes + 2) {
+        return Status::InvalidEvent(
+            name + " must be at most " + std::to_string(limits.max_field_bytes) +
+            " bytes as stored (a control character takes 6, '\"' and '\\' take 2)");
+      }
+      if (text.find('\0') != std::string_view::npos) {
+        return Status::InvalidEvent(name + " must not contain NUL (\\u0000)");
+      }
+      json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
+      return Status::Ok();
+
     case Kind::kLine:
       if (text.size() < spec.min_bytes || text.size() > spec.max_bytes) {
         if (spec.min_bytes == 0) {
@@ -266,7 +282,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, Validate
         return Status::InvalidEvent(name + " must be " + std::to_string(spec.min_bytes) + " to " +
                                     std::to_string(spec.max_bytes) + " bytes long");
       }
-      if (spec.kind == Kind::kLine && HasControlCharacter(text)) {
+      if (HasControlCharacter(text)) {
         return Status::InvalidEvent(name + " must not contain control characters");
       }
       if (text.find('\0') != std::string_view::npos) {
@@ -302,7 +318,8 @@ std::optional<EventType> ParseEventType(std::string_view name) {
   return std::nullopt;
 }
 
-Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t now_ms) {
+Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t now_ms,
+                                  const EventLimits& limits) {
   if (MaxDepth(body) > kMaxJsonDepth) {
     return Status::InvalidJson("body is nested deeper than " + std::to_string(kMaxJsonDepth) +
                                " levels");
@@ -347,10 +364,25 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
       }
       continue;
     }
-    Status st = ApplyField(spec, value, now_ms, event, fields.get());
+    Status st = ApplyField(spec, value, now_ms, limits, event, fields.get());
     if (!st.ok()) return st;
   }
   event.fields_json = JsonDump(fields.get());
+  if (event.fields_json.size() > limits.max_event_bytes) {
+    // Named by the largest field, the one to shorten.
+    std::string largest;
+    std::size_t largest_bytes = 0;
+    const char* key;
+    json_t* value;
+    json_object_foreach(fields.get(), key, value) {
+      std::size_t bytes = json_is_string(value) ? StoredBytes(json_string_value(value)) : 0;
+      if (bytes > largest_bytes) largest = key, largest_bytes = bytes;
+    }
+    return Status::InvalidEvent(
+        "the event's fields take " + std::to_string(event.fields_json.size()) +
+        " bytes as stored, more than " + std::to_string(limits.max_event_bytes) +
+        (largest.empty() ? std::string() : "; shorten " + largest));
+  }
   return event;
 }
 

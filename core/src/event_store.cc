@@ -22,6 +22,7 @@ RecordOutcome::Kind KindFromName(const std::string& name, bool* known) {
   if (name == "forbidden") return RecordOutcome::Kind::kForbidden;
   if (name == "rate_limited") return RecordOutcome::Kind::kRateLimited;
   if (name == "invalid_event") return RecordOutcome::Kind::kInvalidEvent;
+  if (name == "idempotency_key_reused") return RecordOutcome::Kind::kIdempotencyKeyReused;
   *known = false;
   return RecordOutcome::Kind::kInvalidToken;
 }
@@ -76,7 +77,7 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
        {"events_key", keys_.Events(tag)},
        {"stats_key", keys_.StatsBucket(tag, hour)},
        {"idempotency_key", keys_.Idempotency(tag, request.idempotency_key)},
-       {"deploy_ids_key", keys_.DeployIds(tag)},
+       {"deploy_key", keys_.DeployId(tag, ev.deploy_id)},
        {"rate_key", keys_.RateWindow(tag, now / 1000)}},
       {{"event_type", EventTypeName(ev.type)},
        {"app", ev.app},
@@ -84,10 +85,16 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
        {"count", std::to_string(ev.count)},
        {"fields", ev.fields_json},
        {"has_idempotency_key", has_key ? "1" : ""},
+       {"request_fingerprint", request.request_fingerprint},
        {"deploy_id", ev.deploy_id},
        {"rate_limit", std::to_string(request.rate_limit)},
-       {"stream_max_len", std::to_string(stream_max_len_)},
-       {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)}});
+       {"stream_max_len", std::to_string(retention_.max_events)},
+       // Stream ids are Unix ms: "<ms>-0" is the oldest an entry may be.
+       {"oldest_event_id",
+        std::to_string(std::max<int64_t>(now - retention_.max_age_ms, 0)) + "-0"},
+       {"retention_ms", std::to_string(retention_.max_age_ms)},
+       {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)},
+       {"max_stats_fields", std::to_string(kMaxStatsFieldsPerHour)}});
   if (!call.ok()) return call.status();
   call->wait_replicas = request.wait_replicas;
   call->wait_timeout_ms = request.wait_timeout_ms;
@@ -112,6 +119,7 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
   switch (out.kind) {
     case RecordOutcome::Kind::kAccepted:
     case RecordOutcome::Kind::kDuplicate:
+    case RecordOutcome::Kind::kIdempotencyKeyReused:
       out.event_id = detail;
       break;
     case RecordOutcome::Kind::kRateLimited:

@@ -55,7 +55,9 @@ std::string KeySpace::Idempotency(std::string_view tag, std::string_view key) co
   return OrgKey(tag, "idem:" + Sha1Hex(key));
 }
 
-std::string KeySpace::DeployIds(std::string_view tag) const { return OrgKey(tag, "deployids"); }
+std::string KeySpace::DeployId(std::string_view tag, std::string_view deploy_id) const {
+  return OrgKey(tag, "deploy:" + Sha1Hex(deploy_id));
+}
 
 std::string KeySpace::RateWindow(std::string_view tag, int64_t second) const {
   return OrgKey(tag, "rl:" + std::to_string(second));

@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "onep/event_store.h"
 #include "onep/layout.h"
 #include "onep/routing.h"
 
@@ -223,19 +224,19 @@ class Migrator {
     return Del(from);
   }
 
+  // Each deploy_id becomes a key of its own that expires with the retention.
   Status MoveDeployIds(const std::string& from, const std::string& tag, const std::string& id) {
     ++report_.keys_moved;
     if (dry_run_) return Status::Ok();
     auto ids = Command({"HGETALL", from});
     if (!ids.ok()) return ids.status();
-    std::vector<std::string> set = {"HSET", keys_.DeployIds(tag)};
     for (const auto& [deploy_id, event] : AsMap(*ids)) {
-      set.push_back(id + ":" + deploy_id);
-      set.push_back(event);
-    }
-    if (set.size() > 2) {
-      auto written = Command(set);
-      if (!written.ok()) return written.status();
+      const std::string to = keys_.DeployId(tag, deploy_id);
+      for (const auto& command : {std::vector<std::string>{"HSET", to, id, event},
+                                  {"PEXPIRE", to, std::to_string(EventRetention().max_age_ms)}}) {
+        auto written = Command(command);
+        if (!written.ok()) return written.status();
+      }
     }
     return Del(from);
   }

@@ -16,7 +16,8 @@ for _, k in ipairs(KEYS) do declared[k] = true end
 local key_args = {
   TIME = '', GET = '1', SET = '1', EXISTS = '*', DEL = '*', PEXPIRE = '1', PEXPIREAT = '1',
   HGET = '1', HSET = '1', HMGET = '1', HDEL = '1', HINCRBY = '1', HGETALL = '1',
-  ZADD = '1', ZREM = '1', ZCARD = '1', XADD = '1',
+  HEXISTS = '1', HLEN = '1', ZADD = '1', ZREM = '1', ZCARD = '1', XADD = '1', XLEN = '1',
+  XTRIM = '1',
 }
 local function call(command, ...)
   local where = key_args[string.upper(command)]
@@ -125,13 +126,21 @@ elseif app == '' then
   return {'invalid_event', id, org,
           'app is required: this credential is not bound to an application'}
 end
+-- An Idempotency-Key is tied to the request it first came with (route and
+-- body): the same key with another request is refused, not answered with
+-- the first request's event.
+local fingerprint_field = id .. ':request'
 if has_idempotency_key == '1' then
-  local first = call('HGET', idempotency_key, id)
-  if first then return {'duplicate', id, org, first} end
+  local first = call('HMGET', idempotency_key, id, fingerprint_field)
+  if first[1] then
+    if first[2] and first[2] ~= request_fingerprint then
+      return {'idempotency_key_reused', id, org, first[1]}
+    end
+    return {'duplicate', id, org, first[1]}
+  end
 end
-local deploy_field = id .. ':' .. deploy_id
 if deploy_id ~= '' then
-  local first = call('HGET', deploy_ids_key, deploy_field)
+  local first = call('HGET', deploy_key, id)
   if first then return {'duplicate', id, org, first} end
 end
 local limit = tonumber(rate_limit)
@@ -139,21 +148,35 @@ if limit > 0 then
   local used = tonumber(call('HGET', rate_key, id) or '0')
   if used >= limit then return {'rate_limited', id, org, '1'} end
 end
-local event_id = call('XADD', events_key, 'MAXLEN', '~', stream_max_len, '*',
-  'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
 local counter = 'deploys'
 if event_type == 'hit' then counter = 'hits' elseif event_type == 'failure' then counter = 'failures' end
+local counter_field = counter .. ':' .. event_app
+-- The hour's bucket holds at most max_stats_fields counters: a token holder
+-- cannot grow it without bound by inventing applications.
+if call('HEXISTS', stats_key, counter_field) == 0 and
+    call('HLEN', stats_key) >= tonumber(max_stats_fields) then
+  return {'invalid_event', id, org,
+          'app: too many distinct applications this hour for this organization'}
+end
+local event_id = call('XADD', events_key, 'MINID', '~', oldest_event_id, '*',
+  'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
+if call('XLEN', events_key) > tonumber(stream_max_len) then
+  call('XTRIM', events_key, 'MAXLEN', '~', stream_max_len)
+end
 -- Only the first count of an app in an hour creates its field: only then can
 -- the bucket be new and need its expiry.
-if call('HINCRBY', stats_key, counter .. ':' .. event_app, count) == tonumber(count) then
+if call('HINCRBY', stats_key, counter_field, count) == tonumber(count) then
   call('PEXPIREAT', stats_key, stats_expire_at)
 end
 call('HSET', last_used_key, id, now_text)
 if has_idempotency_key == '1' then
-  call('HSET', idempotency_key, id, event_id)
+  call('HSET', idempotency_key, id, event_id, fingerprint_field, request_fingerprint)
   call('PEXPIRE', idempotency_key, 86400000)
 end
-if deploy_id ~= '' then call('HSET', deploy_ids_key, deploy_field, event_id) end
+if deploy_id ~= '' then
+  call('HSET', deploy_key, id, event_id)
+  call('PEXPIRE', deploy_key, retention_ms)
+end
 if limit > 0 then
   call('HINCRBY', rate_key, id, 1)
   call('PEXPIRE', rate_key, 2000)
@@ -266,10 +289,11 @@ Result<ScriptCall> NamedScript::Bind(Bindings keys, Bindings args) const {
 
 const NamedScript& Record() {
   static const NamedScript script(
-      {"token_key", "last_used_key", "events_key", "stats_key", "idempotency_key", "deploy_ids_key",
+      {"token_key", "last_used_key", "events_key", "stats_key", "idempotency_key", "deploy_key",
        "rate_key"},
-      {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key", "deploy_id",
-       "rate_limit", "stream_max_len", "stats_expire_at"},
+      {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
+       "request_fingerprint", "deploy_id", "rate_limit", "stream_max_len", "oldest_event_id",
+       "retention_ms", "stats_expire_at", "max_stats_fields"},
       true, std::string(kCurrentToken) + kRecordBody);
   return script;
 }

@@ -49,8 +49,14 @@ class EventStoreTest : public ::testing::Test {
 
   static RecordRequest Request(const std::string& token, const ValidatedEvent& event,
                                const std::string& idempotency_key = "", uint32_t rate_limit = 0) {
-    return {TokenHash(token), std::string(TokenRoutingTag(token)), event, idempotency_key,
-            rate_limit};
+    RecordRequest request;
+    request.token_hash = TokenHash(token);
+    request.routing_tag = std::string(TokenRoutingTag(token));
+    request.event = event;
+    request.idempotency_key = idempotency_key;
+    request.request_fingerprint = event.fields_json;
+    request.rate_limit = rate_limit;
+    return request;
   }
 
   // The routing tag of an org created by the test.

@@ -85,8 +85,11 @@ class MigrateTest : public ::testing::Test {
     auto event = ParseEvent(type, body, NowMs());
     EXPECT_TRUE(event.ok());
     // A legacy token carries no tag: the module passes none, as here.
-    RecordRequest request{TokenHash(token), std::string(TokenRoutingTag(token)), *event,
-                          idempotency_key, 0};
+    RecordRequest request;
+    request.token_hash = TokenHash(token);
+    request.routing_tag = std::string(TokenRoutingTag(token));
+    request.event = *event;
+    request.idempotency_key = idempotency_key;
     EXPECT_EQ(request.routing_tag, "");
     auto out = events_.Record(*client_, request);
     EXPECT_TRUE(out.ok()) << out.status().ToString();

@@ -398,13 +398,38 @@ TEST_F(ModuleApiTest, IdempotencyKeyReturnsTheFirstResponseAndRecordsOnce) {
   ExpectAccepted(first, hits);
   auto again = Post("/hits", hits.token, R"({"app":"web"})", {{"Idempotency-Key", "job-42"}});
   ExpectAccepted(again, hits);
-  EXPECT_EQ(again.body, first.body);
+  // The first answer again, saying that it is one.
+  EXPECT_EQ(again.body, first.body.substr(0, first.body.size() - 1) + ",\"duplicate\":true}");
+  EXPECT_EQ(first.body.find("duplicate"), std::string::npos) << first.body;
   EXPECT_EQ(stack_.Events("acme").size(), 1u);
 
   auto other = Post("/hits", hits.token, R"({"app":"web"})", {{"Idempotency-Key", "job-43"}});
   ExpectAccepted(other, hits);
   EXPECT_NE(other.JsonString("id"), first.JsonString("id"));
   EXPECT_EQ(stack_.Events("acme").size(), 2u);
+}
+
+// As Stripe's keys: a key is tied to the request it came with. The same key
+// with another body or on another route records nothing and says so.
+TEST_F(ModuleApiTest, AnIdempotencyKeyReusedForAnotherRequestIsRefused) {
+  auto hits = stack_.Create("acme", "hits");
+  const std::vector<std::pair<std::string, std::string>> key = {{"Idempotency-Key", "job-7"}};
+  auto first = Post("/hits", hits.token, R"({"app":"web","count":2})", key);
+  ExpectAccepted(first, hits);
+  ExpectError(Post("/failures", hits.token, R"({"app":"web","count":2})", key), 422,
+              "idempotency_key_reused");
+  ExpectError(Post("/hits", hits.token, R"({"app":"web","count":3})", key), 422,
+              "idempotency_key_reused");
+  // Even a body that means the same but is written differently: a retry
+  // sends the same bytes.
+  ExpectError(Post("/hits", hits.token, R"({"count":2,"app":"web"})", key), 422,
+              "idempotency_key_reused");
+  EXPECT_EQ(stack_.Events("acme").size(), 1u);
+  // The real retry still gets its first answer.
+  auto retry = Post("/hits", hits.token, R"({"app":"web","count":2})", key);
+  ExpectAccepted(retry, hits);
+  EXPECT_EQ(retry.JsonString("id"), first.JsonString("id"));
+  EXPECT_EQ(stack_.Events("acme").size(), 1u);
 }
 
 TEST_F(ModuleApiTest, RepeatedDeployIdIsNotRecordedTwice) {

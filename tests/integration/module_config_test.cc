@@ -49,6 +49,15 @@ TEST(ModuleConfigTest, ConfigTestRefusesEveryBadValueNamingTheDirective) {
       {"OnepMaxBodySize", "0", true},
       {"OnepMaxBodySize", "1g", true},
       {"OnepMaxBodySize", "-1", true},
+      {"OnepRetention", "10m", false},
+      {"OnepRetention", "3651d", false},
+      {"OnepRetention", "forever", false},
+      {"OnepMaxEvents", "999", false},
+      {"OnepMaxEvents", "many", false},
+      {"OnepMaxFieldLength", "65k", true},
+      {"OnepMaxFieldLength", "0", true},
+      {"OnepMaxEventSize", "257k", true},
+      {"OnepMaxEventSize", "x", true},
       {"OnepRateLimit", "-1", true},
       {"OnepRateLimit", "ten", true},
       {"OnepRateLimit", "1.5", true},
@@ -85,12 +94,17 @@ TEST(ModuleConfigTest, ConfigTestRefusesADirectiveOutOfItsContext) {
 
 TEST(ModuleConfigTest, ConfigTestAcceptsGoodValuesEverywhere) {
   ApacheOptions options;
-  options.server_directives = {"OnepRedis redis://:pw@127.0.0.1:6380/2", "OnepRedisTimeout 2s",
-                               "OnepKeyPrefix myapp:onep:"};
-  options.location_directives = {"OnepMaxBodySize 1m", "OnepRateLimit 100"};
+  options.server_directives = {"OnepRedis redis://:pw@127.0.0.1:6380/2",
+                               "OnepRedisTimeout 2s",
+                               "OnepKeyPrefix myapp:onep:",
+                               "OnepRetention 7d",
+                               "OnepMaxEvents 50000",
+                               "OnepRedisWait 1 250ms"};
+  options.location_directives = {"OnepMaxBodySize 1m", "OnepRateLimit 100", "OnepMaxFieldLength 1k",
+                                 "OnepMaxEventSize 2k"};
   options.extra_config =
       "<VirtualHost 127.0.0.1:8999>\n"
-      "  OnepRedis unix:///run/redis/redis.sock?db=3\n"
+      "  OnepRedis redis-cluster://onep:pw@127.0.0.1:7000,127.0.0.1:7001\n"
       "  OnepRedisTimeout 750ms\n"
       "  OnepKeyPrefix other:\n"
       "  <Location /hooks>\n"
@@ -197,7 +211,7 @@ TEST(ModuleConfigTest, EveryDirectiveIsInConfAndDocsAndViceVersa) {
   // docs/configuration.md: one "## OnepX" section per directive.
   const auto in_docs = Matches(docs, R"re((?:^|\n)## (Onep[A-Za-z]+))re");
 
-  EXPECT_EQ(in_code.size(), 6u);
+  EXPECT_EQ(in_code.size(), 10u);
   EXPECT_EQ(in_conf, in_code);
   EXPECT_EQ(in_docs, in_code);
   // Every documented directive states its syntax, default and context.

@@ -2,6 +2,7 @@
 #ifndef ONEP_EVENT_H_
 #define ONEP_EVENT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +24,18 @@ inline constexpr int64_t kMaxEventAgeMs = 30LL * 24 * 3600 * 1000;  // timestamp
 inline constexpr int64_t kMaxEventSkewMs = 3600LL * 1000;           // and 1 hour in the future
 inline constexpr int kMaxJsonDepth = 16;
 
+// The byte budget of an event as stored in Redis, where its fields are kept
+// as JSON: a control character costs 6 bytes there (\u001F), '"' and '\' 2,
+// so limits count the bytes stored, not the bytes received.
+struct EventLimits {
+  // Each free-text field (message, error, description), as stored.
+  std::size_t max_field_bytes = 4096;
+  // All the event's own fields together (the JSON object), as stored.
+  std::size_t max_event_bytes = 6144;
+};
+inline constexpr std::size_t kMaxFieldBytesLimit = 64 * 1024;
+inline constexpr std::size_t kMaxEventBytesLimit = 256 * 1024;
+
 // A request body that passed validation, ready to record.
 struct ValidatedEvent {
   EventType type = EventType::kHit;
@@ -39,8 +52,12 @@ struct ValidatedEvent {
 // InvalidJson: not UTF-8 JSON, not an object, duplicate keys, nested deeper than kMaxJsonDepth.
 // InvalidEvent: a field is missing, unknown, of the wrong type or out of range;
 //   the message names the field ("count must be an integer from 1 to 10000").
+//   A free-text field larger than limits.max_field_bytes as stored, or an event
+//   whose fields take more than limits.max_event_bytes as stored, is refused
+//   naming the field.
 // `now_ms` bounds `timestamp`.
-Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t now_ms);
+Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t now_ms,
+                                  const EventLimits& limits = EventLimits());
 
 // Idempotency-Key header values: 1-200 printable ASCII characters.
 bool IsValidIdempotencyKey(std::string_view key);

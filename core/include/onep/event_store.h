@@ -23,7 +23,10 @@ struct RecordRequest {
   std::string routing_tag;  // TokenRoutingTag() of it; empty for a legacy token (looked up)
   ValidatedEvent event;
   std::string idempotency_key;  // empty: none
-  uint32_t rate_limit = 0;      // accepted events per second per credential; 0: off
+  // What the key is tied to (the route and the body, e.g. their SHA-1): the
+  // same key with another fingerprint is refused (kIdempotencyKeyReused).
+  std::string request_fingerprint;
+  uint32_t rate_limit = 0;  // accepted events per second per credential; 0: off
   // With wait_replicas > 0, an outcome counts only once that many replicas
   // acknowledged the write (Redis WAIT, in the same round trip); else the
   // record is Unavailable and the event may exist (ScriptCall).
@@ -39,6 +42,9 @@ struct RecordOutcome {
     kForbidden,     // right token, wrong route for its type, or app differs
     kRateLimited,   // retry_after_s says when to try again
     kInvalidEvent,  // e.g. no app and the credential is not bound to one
+    // The Idempotency-Key was first used with another request; event_id is
+    // the first one's, nothing was recorded.
+    kIdempotencyKeyReused,
   };
   Kind kind = Kind::kInvalidToken;
   std::string event_id;       // accepted, duplicate
@@ -73,14 +79,26 @@ struct AppStats {
   std::optional<double> failure_rate;  // failures / (hits + failures); nullopt when both 0
 };
 
-inline constexpr uint64_t kDefaultStreamMaxLen = 1000000;
 inline constexpr int64_t kStatsRetentionMs = 32LL * 24 * 3600 * 1000;
+// Counters an org's hour bucket may hold (3 per application: hits, failures,
+// deploys): at most 1000 applications per organization and hour.
+inline constexpr int64_t kMaxStatsFieldsPerHour = 3000;
+
+// How long an org's events are kept, and how many at most (the stream is
+// trimmed by both, approximately: whole stream nodes at a time). A deploy_id
+// is remembered as long as events are (after that it can be recorded again).
+struct EventRetention {
+  uint64_t max_events = 1000000;
+  int64_t max_age_ms = 30LL * 24 * 3600 * 1000;
+};
+inline constexpr uint64_t kMaxRetentionEvents = 100000000;
+inline constexpr int64_t kMaxRetentionAgeMs = 3650LL * 24 * 3600 * 1000;
 
 // Stateless apart from its configuration; thread-safe.
 class EventStore {
  public:
-  explicit EventStore(KeySpace keys, uint64_t stream_max_len = kDefaultStreamMaxLen)
-      : keys_(std::move(keys)), stream_max_len_(stream_max_len) {}
+  explicit EventStore(KeySpace keys, EventRetention retention = EventRetention())
+      : keys_(std::move(keys)), retention_(retention) {}
 
   // One round trip to the server of the token's slot (two only if Redis lost
   // its script cache; one more, a GET, for a legacy token). Unavailable when
@@ -112,7 +130,7 @@ class EventStore {
 
  private:
   KeySpace keys_;
-  uint64_t stream_max_len_;
+  EventRetention retention_;
 };
 
 }  // namespace onep

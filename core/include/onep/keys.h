@@ -48,7 +48,8 @@ class KeySpace {
   std::string StatsBucket(std::string_view tag, int64_t hour) const;        // hash
   // hash: credential id -> event id, for one Idempotency-Key (by its SHA-1).
   std::string Idempotency(std::string_view tag, std::string_view key) const;
-  std::string DeployIds(std::string_view tag) const;  // hash: "<id>:<deploy_id>" -> event id
+  // hash: credential id -> event id, for one deploy_id (by its SHA-1).
+  std::string DeployId(std::string_view tag, std::string_view deploy_id) const;
   std::string RateWindow(std::string_view tag, int64_t second) const;  // hash: id -> count
   std::string Audit(std::string_view tag) const;                       // stream
 
