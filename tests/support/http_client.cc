@@ -102,6 +102,13 @@ std::string HttpResponse::Header(const std::string& name) const {
   return it == headers.end() ? "" : it->second;
 }
 
+std::string HttpResponse::ErrorMessage() const {
+  JsonPtr root(json_loads(body.c_str(), 0, nullptr));
+  if (!root) return "";
+  json_t* message = json_object_get(json_object_get(root.get(), "error"), "message");
+  return json_is_string(message) ? json_string_value(message) : "";
+}
+
 std::string HttpResponse::ErrorCode() const {
   JsonPtr root(json_loads(body.c_str(), 0, nullptr));
   if (!root) return "";

@@ -33,6 +33,8 @@ struct HttpResponse {
   std::string Header(const std::string& name) const;
   // body["error"]["code"] when the body is an onep error, else "".
   std::string ErrorCode() const;
+  // error.message of an error body ("" for another body).
+  std::string ErrorMessage() const;
   // A top-level string member of a JSON object body, else "".
   std::string JsonString(const std::string& key) const;
 };

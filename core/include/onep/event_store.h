@@ -80,8 +80,9 @@ struct AppStats {
 };
 
 inline constexpr int64_t kStatsRetentionMs = 32LL * 24 * 3600 * 1000;
-// Counters an org's hour bucket may hold (3 per application: hits, failures,
-// deploys): at most 1000 applications per organization and hour.
+// Counters an org's hour bucket may hold (one per application and kind:
+// hits, failures, deploys): 1000 to 3000 applications per organization and
+// hour; an event that would add one more is refused (invalid_event).
 inline constexpr int64_t kMaxStatsFieldsPerHour = 3000;
 
 // How long an org's events are kept, and how many at most (the stream is
