@@ -96,7 +96,7 @@ void PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& 
           JsonStringOrNull(old_until ? FormatRfc3339Ms(*old_until) : "", old_until.has_value())
               .release());
     }
-    ctx.out() << JsonDump(object.get(), true) << "\n" << std::flush;
+    ctx.out() << JsonOut(object.get(), true) << "\n" << std::flush;
     // stderr, so that stdout stays one JSON document.
     ctx.err() << kTokenWarning << "\n";
     return;
@@ -188,7 +188,7 @@ int ListCommand(Context& ctx, const Invocation& inv) {
   if (ctx.json()) {
     JsonPtr array =
         JsonArrayOf(creds, [now](const Credential& c) { return CredentialJson(c, now); });
-    ctx.out() << JsonDump(array.get(), true) << "\n";
+    ctx.out() << JsonOut(array.get(), true) << "\n";
     return kExitOk;
   }
   if (creds.empty()) {
@@ -211,7 +211,7 @@ int ShowCommand(Context& ctx, const Invocation& inv) {
   if (!cred) return exit_code;
   const int64_t now = NowMs();
   if (ctx.json()) {
-    ctx.out() << JsonDump(CredentialJson(*cred, now).get(), true) << "\n";
+    ctx.out() << JsonOut(CredentialJson(*cred, now).get(), true) << "\n";
   } else {
     ctx.out() << KeyValueBlock(CredentialRows(*cred, now));
   }
@@ -283,7 +283,7 @@ int DeleteCommand(Context& ctx, const Invocation& inv) {
     json_object_set_new(object.get(), "org", JsonStringOrNull(c.org, true).release());
     json_object_set_new(object.get(), "name", JsonStringOrNull(c.name, true).release());
     json_object_set_new(object.get(), "deleted", json_true());
-    ctx.out() << JsonDump(object.get(), true) << "\n";
+    ctx.out() << JsonOut(object.get(), true) << "\n";
   } else {
     ctx.out() << SanitizeForTerminal("Deleted credential " + c.id + " (" + c.name + ") of org " +
                                      c.org + ". Its token stopped working; its events remain.")

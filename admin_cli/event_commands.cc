@@ -106,7 +106,7 @@ int Follow(Context& ctx, RedisClient& conn, const EventStore& store, const Event
            const std::vector<StoredEvent>& initial, const std::string& last_id_before) {
   std::vector<std::size_t> widths;
   if (ctx.json()) {
-    for (const auto& e : initial) ctx.out() << JsonDump(EventJson(e).get()) << "\n";
+    for (const auto& e : initial) ctx.out() << JsonOut(EventJson(e).get()) << "\n";
   } else {
     Table table = EventTable();
     for (const auto& e : initial) table.AddRow(EventCells(e));
@@ -138,7 +138,7 @@ int Follow(Context& ctx, RedisClient& conn, const EventStore& store, const Event
     cursor = next;
     for (const auto& e : *batch) {
       if (ctx.json()) {
-        ctx.out() << JsonDump(EventJson(e).get()) << "\n";
+        ctx.out() << JsonOut(EventJson(e).get()) << "\n";
       } else {
         ctx.out() << Table::RenderRow(SafeEventCells(e), widths);
       }
@@ -157,7 +157,7 @@ int OrgsCommand(Context& ctx, const Invocation&) {
   auto orgs = store->Orgs();
   if (!orgs.ok()) return ctx.Fail(orgs.status());
   if (ctx.json()) {
-    ctx.out() << JsonDump(JsonArrayOf(*orgs, OrgJson).get(), true) << "\n";
+    ctx.out() << JsonOut(JsonArrayOf(*orgs, OrgJson).get(), true) << "\n";
     return kExitOk;
   }
   if (orgs->empty()) {
@@ -213,7 +213,7 @@ int EventsCommand(Context& ctx, const Invocation& inv) {
   if (follow) return Follow(ctx, *conn, store, query, *events, last_id_before);
 
   if (ctx.json()) {
-    ctx.out() << JsonDump(JsonArrayOf(*events, EventJson).get(), true) << "\n";
+    ctx.out() << JsonOut(JsonArrayOf(*events, EventJson).get(), true) << "\n";
     return kExitOk;
   }
   if (events->empty()) {
@@ -250,7 +250,7 @@ int StatsCommand(Context& ctx, const Invocation& inv) {
   if (!stats.ok()) return ctx.Fail(stats.status());
 
   if (ctx.json()) {
-    ctx.out() << JsonDump(JsonArrayOf(*stats, StatsJson).get(), true) << "\n";
+    ctx.out() << JsonOut(JsonArrayOf(*stats, StatsJson).get(), true) << "\n";
     return kExitOk;
   }
   if (stats->empty()) {
@@ -284,7 +284,7 @@ int AuditCommand(Context& ctx, const Invocation& inv) {
   std::vector<AuditEntry> ordered(entries->rbegin(), entries->rend());
 
   if (ctx.json()) {
-    ctx.out() << JsonDump(JsonArrayOf(ordered, AuditJson).get(), true) << "\n";
+    ctx.out() << JsonOut(JsonArrayOf(ordered, AuditJson).get(), true) << "\n";
     return kExitOk;
   }
   if (ordered.empty()) {

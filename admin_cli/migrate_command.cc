@@ -44,7 +44,7 @@ int MigrateCommand(Context& ctx, const Invocation& inv) {
                                          : "");
   }
   if (ctx.json()) {
-    ctx.out() << JsonDump(ReportJson(*report).get(), true) << "\n";
+    ctx.out() << JsonOut(ReportJson(*report).get(), true) << "\n";
     return kExitOk;
   }
   const std::string layout(kLayoutVersion);

@@ -4,42 +4,12 @@
 #include <cstdio>
 
 #include "onep/parse.h"
+#include "onep/text.h"
 
 namespace onep::cli {
 namespace {
 
 constexpr std::size_t kMaxDetailValue = 60;  // code points of one value in a table
-
-std::size_t SequenceLength(unsigned char lead) {
-  if (lead >= 0xF0) return 4;
-  if (lead >= 0xE0) return 3;
-  if (lead >= 0xC0) return 2;
-  return 1;
-}
-
-// The code point of a valid UTF-8 sequence.
-uint32_t Decode(std::string_view seq) {
-  auto b = [&seq](std::size_t i) {
-    return static_cast<uint32_t>(static_cast<unsigned char>(seq[i]));
-  };
-  switch (seq.size()) {
-    case 1:
-      return b(0);
-    case 2:
-      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3:
-      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default:
-      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-  }
-}
-
-// Controls, and the bidirectional overrides that make text display in an
-// order other than the one it is stored in.
-bool IsUnsafeCodePoint(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069);
-}
 
 std::string CutToWidth(const std::string& text, std::size_t max) {
   if (DisplayWidth(text) <= max) return text;
@@ -76,27 +46,8 @@ void Set(json_t* object, const char* key, JsonPtr value) {
 
 }  // namespace
 
-std::string SanitizeForTerminal(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t len = SequenceLength(static_cast<unsigned char>(text[i]));
-    std::string_view seq = text.substr(i, len);
-    if (seq.size() == len && IsValidUtf8(seq)) {
-      // One '?' for a whole unsafe character, so columns stay aligned.
-      if (IsUnsafeCodePoint(Decode(seq))) {
-        out += '?';
-      } else {
-        out.append(seq);
-      }
-      i += len;
-    } else {
-      out += '?';
-      ++i;
-    }
-  }
-  return out;
+std::string JsonOut(const json_t* value, bool pretty) {
+  return EscapeTerminalUnsafe(JsonDump(value, pretty));
 }
 
 std::size_t DisplayWidth(std::string_view text) {

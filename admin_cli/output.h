@@ -13,13 +13,15 @@
 #include "onep/credential.h"
 #include "onep/event_store.h"
 #include "onep/json.h"
+#include "onep/text.h"
 
 namespace onep::cli {
 
-// Text safe to print on a terminal: control characters (C0, DEL, C1) and
-// invalid UTF-8 bytes become '?', so no stored value can move the cursor or
-// change the terminal's state.
-std::string SanitizeForTerminal(std::string_view text);
+using ::onep::SanitizeForTerminal;  // text.h
+
+// JsonDump for stdout: every terminal-unsafe character (text.h) escaped as
+// \uXXXX, so `--json` output is the same JSON and safe on a terminal too.
+std::string JsonOut(const json_t* value, bool pretty = false);
 
 // Columns `text` takes on a terminal, counted as UTF-8 code points.
 std::size_t DisplayWidth(std::string_view text);

@@ -68,6 +68,9 @@ Result<IssuedCredential> CredentialService::Create(const CreateRequest& request)
     return Status::InvalidArgument("a deploy credential needs an app (one per application)");
   }
   if (request.expires_in_ms < 0) return Status::InvalidArgument("expiry must be positive");
+  if (request.expires_in_ms > kMaxDurationMs) {
+    return Status::InvalidArgument("expiry must be at most 36500d");
+  }
 
   auto tag = store_.AssignRoutingTag(request.org);
   if (!tag.ok()) return tag.status();

@@ -169,6 +169,9 @@ Result<int64_t> ParseDurationMs(std::string_view text, bool allow_zero) {
   if (number > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / factor_ms)) {
     return Status::InvalidArgument("duration " + Quote(text) + " is too large");
   }
+  if (number > static_cast<uint64_t>(kMaxDurationMs / factor_ms)) {
+    return Status::InvalidArgument("duration " + Quote(text) + " is too large (at most 36500d)");
+  }
   int64_t ms = static_cast<int64_t>(number) * factor_ms;
   if (ms == 0 && !allow_zero) {
     return Status::InvalidArgument("duration " + Quote(text) + " must be greater than zero");
@@ -341,7 +344,12 @@ Result<int64_t> ParseRfc3339Ms(std::string_view text) {
 
   int64_t seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
                     int64_t{offset_minutes} * 60;
-  return seconds * 1000 + millis;
+  const int64_t ms = seconds * 1000 + millis;
+  // In UTC, years 0001 to 9999 only: what FormatRfc3339Ms can write back.
+  if (ms < kMinRfc3339Ms || ms > kMaxRfc3339Ms) {
+    return invalid("the time must be within the years 0001 to 9999 in UTC");
+  }
+  return ms;
 }
 
 std::string FormatRfc3339Ms(int64_t unix_ms) {

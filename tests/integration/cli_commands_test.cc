@@ -270,6 +270,40 @@ TEST_F(CliCommandsTest, EventsListsNewestLastWithTheEventsOwnFields) {
   EXPECT_LT(human.out.find(hit_id), human.out.find(deploy_id));
 }
 
+// Event text is the sender's: what could act on a terminal or hide text
+// (U+009B CSI, U+202E override, U+2028 line separator, U+200B, U+200F)
+// never reaches stdout raw: '?' in tables, \uXXXX in JSON.
+TEST_F(CliCommandsTest, EventTextCannotDriveTheTerminalInAnyOutputMode) {
+  Issued hits = Create("acme", "hits", "jobs", "web");
+  const std::string message =
+      R"(a\u009Bb\u202Ec\u2028d\u200Be\u200Ff\u001Bg)";  // as the sender writes it in JSON
+  ASSERT_FALSE(Record(hits.token, EventType::kHit, R"({"message":")" + message + R"("})").empty());
+  const char* const raw[] = {"\xC2\x9B",     "\xE2\x80\xAE", "\xE2\x80\xA8",
+                             "\xE2\x80\x8B", "\xE2\x80\x8F", "\x1B"};
+  RunResult table = Ctl({"events", "--org", "acme"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  RunResult json = Ctl({"events", "--org", "acme", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  for (const char* bytes : raw) {
+    EXPECT_EQ(table.out.find(bytes), std::string::npos) << table.out;
+    EXPECT_EQ(json.out.find(bytes), std::string::npos) << json.out;
+  }
+  EXPECT_NE(table.out.find("a?b?c?d?e?f?g"), std::string::npos) << table.out;
+  for (const char* escaped : {"\\u009B", "\\u202E", "\\u2028", "\\u200B", "\\u200F"}) {
+    EXPECT_NE(json.out.find(escaped), std::string::npos) << escaped << " in " << json.out;
+  }
+  // Still the same text for a program reading the JSON.
+  JsonPtr events = ParseJson(json.out);
+  ASSERT_EQ(json_array_size(events.get()), 1u);
+  EXPECT_EQ(Str(json_array_get(events.get(), 0), "message"),
+            "a\xC2\x9B"
+            "b\xE2\x80\xAE"
+            "c\xE2\x80\xA8"
+            "d\xE2\x80\x8B"
+            "e\xE2\x80\x8F"
+            "f\x1Bg");
+}
+
 TEST_F(CliCommandsTest, EventsFollowPrintsNewEventsUntilSigint) {
   Issued hits = Create("acme", "hits", "jobs");
   Record(hits.token, EventType::kHit, R"({"app":"api","message":"before"})");

@@ -83,6 +83,12 @@ TEST_F(CliExitCodesTest, UsageErrorsAndInvalidInputAreTwo) {
       {{"create", "--org", "acme", "--type", "deploy", "--name", "x"}, "needs --app"},
       {{"create", "--org", "acme", "--type", "hits", "--name", "x", "--expires", "soon"},
        "invalid --expires"},
+      // Bounded before any arithmetic: this used to overflow into a credential
+      // that was expired when created.
+      {{"create", "--org", "acme", "--type", "hits", "--name", "x", "--expires", "106751991167d"},
+       "too large"},
+      {{"create", "--org", "acme", "--type", "hits", "--name", "x", "--expires", "36501d"},
+       "too large"},
       {{"create", "--org", "acme", "--type", "hits", "--name", "x", "--url", "ftp://x"},
        "not an http"},
       {{"create", "--org", "acme", "--type", "deploy", "--name", "again", "--app", "api"},

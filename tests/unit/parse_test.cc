@@ -50,20 +50,13 @@ struct DurationCase {
 
 TEST(ParseDurationTest, AcceptsEveryUnit) {
   const std::vector<DurationCase> cases = {
-      {"500ms", 500},
-      {"1ms", 1},
-      {"2s", 2 * kSecond},
-      {"90s", 90 * kSecond},
-      {"5m", 5 * kMinute},
-      {"24h", 24 * kHour},
-      {"7d", 7 * kDay},
-      {"30", 30 * kSecond},
-      {"1", kSecond},
-      {"007s", 7000},
-      {"1000ms", kSecond},
-      {"365d", 365 * kDay},
-      {"9223372036854775807ms", std::numeric_limits<int64_t>::max()},
-      {"106751991167d", 106751991167 * kDay},
+      {"500ms", 500},           {"1ms", 1},
+      {"2s", 2 * kSecond},      {"90s", 90 * kSecond},
+      {"5m", 5 * kMinute},      {"24h", 24 * kHour},
+      {"7d", 7 * kDay},         {"30", 30 * kSecond},
+      {"1", kSecond},           {"007s", 7000},
+      {"1000ms", kSecond},      {"365d", 365 * kDay},
+      {"36500d", 36500 * kDay}, {"3153600000000ms", 36500 * kDay},
   };
   for (const DurationCase& c : cases) {
     auto ms = ParseDurationMs(c.text);
@@ -342,7 +335,10 @@ TEST(Rfc3339Test, ParsesValidTimes) {
       {"2000-02-29T23:59:59.999+01:00", 951865199999},
       {"2024-02-29T12:30:00-05:30", 1709229600000},
       {"9999-12-31T23:59:59.999Z", 253402300799999},
-      {"0000-01-01T00:00:00Z", -62167219200000},
+      {"0001-01-01T00:00:00Z", -62135596800000},
+      {"0001-01-01T23:59:00+23:59", -62135596800000},
+      {"9999-12-31T23:59:59.999-00:00", 253402300799999},
+      {"0000-12-31T23:00:00-01:00", -62135596800000},  // year 0001 once in UTC
       {"2026-01-01T00:30:00+23:59", 1767141060000},
   };
   for (const TimeCase& c : cases) {
@@ -448,12 +444,35 @@ TEST(FormatRfc3339Test, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(FormatRfc3339Ms(-86400000), "1969-12-31T00:00:00.000Z");
   EXPECT_EQ(FormatRfc3339Ms(951782400000), "2000-02-29T00:00:00.000Z");
   EXPECT_EQ(FormatRfc3339Ms(253402300799999), "9999-12-31T23:59:59.999Z");
-  EXPECT_EQ(FormatRfc3339Ms(-62167219200000), "0000-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339Ms(-62135596800000), "0001-01-01T00:00:00.000Z");
+}
+
+// Times that would leave the years 0001-9999 once normalised to UTC, and
+// durations whose sum with a time could overflow, are refused before any
+// arithmetic is done with them.
+TEST(Rfc3339Test, OnlyYearsOneToNineThousandNineHundredNinetyNineInUtc) {
+  for (const char* text :
+       {"0000-01-01T00:00:00Z", "0000-12-31T23:30:00+00:00", "0001-01-01T00:30:00+01:00",
+        "9999-12-31T23:59:59-00:01", "9999-12-31T23:00:00-01:00"}) {
+    auto ms = ParseRfc3339Ms(text);
+    ASSERT_FALSE(ms.ok()) << text << " -> " << FormatRfc3339Ms(*ms);
+    EXPECT_NE(ms.status().message().find("0001 to 9999"), std::string::npos)
+        << ms.status().message();
+  }
+}
+
+TEST(ParseDurationTest, AtMostOneHundredYears) {
+  for (const char* text :
+       {"36501d", "3153600000001ms", "876001h", "106751991167d", "9223372036854775807ms"}) {
+    auto ms = ParseDurationMs(text);
+    ASSERT_FALSE(ms.ok()) << text;
+    EXPECT_NE(ms.status().message().find("too large"), std::string::npos) << ms.status().message();
+  }
 }
 
 TEST(FormatRfc3339Test, RoundTripsRandomTimes) {
   std::mt19937_64 rng(42);
-  std::uniform_int_distribution<int64_t> dist(-62167219200000, 253402300799999);
+  std::uniform_int_distribution<int64_t> dist(kMinRfc3339Ms, kMaxRfc3339Ms);
   for (int i = 0; i < 100000; ++i) {
     int64_t ms = dist(rng);
     std::string text = FormatRfc3339Ms(ms);

@@ -11,8 +11,13 @@
 
 namespace onep {
 
+// Durations are at most 100 years (36500d), so that adding one to a time
+// can never overflow.
+inline constexpr int64_t kMaxDurationMs = 36500LL * 24 * 3600 * 1000;
+
 // "500ms", "2s", "90s", "5m", "24h", "7d"; a bare number means seconds.
-// Returns milliseconds (> 0 unless allow_zero). InvalidArgument otherwise.
+// Returns milliseconds (> 0 unless allow_zero, at most kMaxDurationMs).
+// InvalidArgument otherwise.
 Result<int64_t> ParseDurationMs(std::string_view text, bool allow_zero = false);
 
 // "64k", "1m", "1g" (powers of 1024, case-insensitive, optional trailing b),
@@ -31,8 +36,13 @@ Status ValidateName(std::string_view name);
 // True when `text` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view text);
 
+// 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z in Unix ms.
+inline constexpr int64_t kMinRfc3339Ms = -62135596800000;
+inline constexpr int64_t kMaxRfc3339Ms = 253402300799999;
+
 // RFC 3339 date-time ("2026-11-27T10:00:00Z", "...+02:00", fractions allowed)
-// to Unix milliseconds. InvalidArgument for anything else.
+// to Unix milliseconds, within [kMinRfc3339Ms, kMaxRfc3339Ms] once in UTC
+// (so "0001-01-01T00:30:00+01:00" is refused). InvalidArgument otherwise.
 Result<int64_t> ParseRfc3339Ms(std::string_view text);
 
 // Unix milliseconds to RFC 3339 UTC with millisecond precision:

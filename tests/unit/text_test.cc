@@ -1,0 +1,58 @@
+#include "onep/text.h"
+
+#include <gtest/gtest.h>
+
+#include "onep/json.h"
+
+namespace onep {
+namespace {
+
+// Each character that could act on a terminal or fool its reader, in UTF-8.
+constexpr const char* kUnsafe[] = {
+    "\x1B",          // ESC
+    "\x7F",          // DEL
+    "\xC2\x9B",      // U+009B CSI, a one-character escape sequence
+    "\xD8\x9C",      // U+061C arabic letter mark
+    "\xE2\x80\x8B",  // U+200B zero width space
+    "\xE2\x80\x8F",  // U+200F right-to-left mark
+    "\xE2\x80\xA8",  // U+2028 line separator
+    "\xE2\x80\xA9",  // U+2029 paragraph separator
+    "\xE2\x80\xAE",  // U+202E right-to-left override
+    "\xE2\x81\xA7",  // U+2067 right-to-left isolate
+    "\xEF\xBB\xBF",  // U+FEFF zero width no-break space
+};
+
+TEST(TextTest, EveryUnsafeCharacterBecomesOneQuestionMark) {
+  for (const char* unsafe : kUnsafe) {
+    EXPECT_EQ(SanitizeForTerminal(std::string("a") + unsafe + "b"), "a?b")
+        << static_cast<unsigned>(static_cast<unsigned char>(unsafe[0]));
+  }
+  // Ordinary text, accents, CJK and emoji (with their joiners) pass.
+  const std::string fine =
+      "Caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB";
+  EXPECT_EQ(SanitizeForTerminal(fine), fine);
+  EXPECT_EQ(SanitizeForTerminal("\xFF\xC3"), "??");  // malformed bytes
+}
+
+TEST(TextTest, JsonKeepsItsValueAndLosesItsUnsafeBytes) {
+  JsonPtr value(json_object());
+  std::string text = "x";
+  for (const char* unsafe : kUnsafe) text += unsafe;
+  json_object_set_new(value.get(), "message", json_stringn(text.data(), text.size()));
+  const std::string out = EscapeTerminalUnsafe(JsonDump(value.get(), true));
+  EXPECT_EQ(out.find("\xC2\x9B"), std::string::npos);
+  EXPECT_EQ(out.find("\xE2\x80\xAE"), std::string::npos);
+  EXPECT_EQ(out.find("\xE2\x80\xA8"), std::string::npos);
+  EXPECT_NE(out.find("\\u009B"), std::string::npos) << out;
+  EXPECT_NE(out.find("\\u202E"), std::string::npos) << out;
+  EXPECT_NE(out.find("\\u2028"), std::string::npos) << out;
+  for (unsigned char c : out) EXPECT_TRUE(c >= 0x20 || c == '\n') << out;
+  // The same JSON value.
+  json_error_t error;
+  JsonPtr back(json_loadb(out.data(), out.size(), 0, &error));
+  ASSERT_TRUE(back) << error.text;
+  EXPECT_EQ(json_string_value(json_object_get(back.get(), "message")), text);
+}
+
+}  // namespace
+}  // namespace onep
