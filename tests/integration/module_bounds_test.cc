@@ -2,10 +2,16 @@
 // module: events budgeted in bytes as stored, streams trimmed by count and
 // age, /health that turns 503 when Redis refuses writes.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "onep/parse.h"
@@ -16,6 +22,7 @@ namespace onep::testing {
 namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+using Clock = std::chrono::steady_clock;
 
 // `n` control characters (U+0001) as a JSON string's contents: each is 6
 // bytes in the body and 6 bytes as stored.
@@ -186,6 +193,70 @@ TEST(ModuleBoundsTest, HealthTurns503WhenRedisIsOutOfMemory) {
   EXPECT_NE(health.body.find("refuses writes"), std::string::npos) << health.body;
   EXPECT_EQ(stack.conn().Command({"PING"})->str, "PONG");
   EXPECT_NE(stack.apache().ErrorLog().find("out of memory"), std::string::npos);
+}
+
+// A body sent a byte at a time would hold an Apache worker for as long as
+// the client likes (Timeout is per read). With the mod_reqtimeout limits of
+// conf/onep.conf, such clients are cut off, and /health keeps answering.
+TEST(ModuleBoundsTest, ClientsTricklingTheirBodyAreCutOffAndHealthKeepsAnswering) {
+  ApacheOptions options;
+  options.extra_config =
+      "LoadModule reqtimeout_module /usr/lib/apache2/modules/mod_reqtimeout.so\n"
+      // conf/onep.conf's values, with a shorter first wait to keep the test short.
+      "RequestReadTimeout handshake=5 header=10-20,MinRate=500 body=2,MinRate=500\n";
+  OnepStack stack(options);
+  ASSERT_TRUE(stack.Start());
+  auto hits = stack.Create("acme", "hits", "web");
+  constexpr int kTricklers = 5;  // fewer than the 8 workers: health must still get one
+  std::vector<int> fds;
+  const auto start = Clock::now();
+  for (int i = 0; i < kTricklers; ++i) {
+    std::string error;
+    int fd = ConnectLoopback(stack.port(), &error);
+    ASSERT_GE(fd, 0) << error;
+    const std::string head =
+        "POST /onep/hits HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + hits.token +
+        "\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n{";
+    ASSERT_EQ(send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+    fds.push_back(fd);
+  }
+  // Trickle a byte every 200 ms (the whole body would take 400 s) and probe
+  // /health meanwhile, until every trickler has been cut off.
+  std::vector<bool> cut(kTricklers, false);
+  std::vector<std::string> answers(kTricklers);
+  int health_ok = 0, health_other = 0;
+  const auto give_up = start + std::chrono::seconds(60);
+  while (std::count(cut.begin(), cut.end(), true) < kTricklers && Clock::now() < give_up) {
+    for (int i = 0; i < kTricklers; ++i) {
+      if (cut[i]) continue;
+      char buf[4096];
+      ssize_t n = recv(fds[i], buf, sizeof(buf), MSG_DONTWAIT);
+      if (n > 0) answers[i].append(buf, static_cast<std::size_t>(n));
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ||
+          send(fds[i], " ", 1, MSG_NOSIGNAL) != 1) {
+        cut[i] = true;
+      }
+    }
+    (Get(stack.port(), "/onep/health").status == 200 ? health_ok : health_other)++;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const long long cut_after_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  for (int fd : fds) close(fd);
+  EXPECT_EQ(std::count(cut.begin(), cut.end(), true), kTricklers)
+      << "a trickling client was never cut off";
+  for (const auto& answer : answers) {
+    if (!answer.empty()) {
+      EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+    }
+  }
+  EXPECT_GT(health_ok, 0);
+  EXPECT_EQ(health_other, 0) << "/health stopped answering while clients trickled";
+  EXPECT_TRUE(stack.Events("acme").empty());
+  std::printf(
+      "[ bounds   ] %d trickling clients cut off after %lld ms; /health answered 200 %d "
+      "times meanwhile\n",
+      kTricklers, cut_after_ms, health_ok);
 }
 
 }  // namespace
