@@ -122,6 +122,19 @@ TEST(ModuleBoundsTest, WorstCaseEventsCostAtMostTheDocumentedBytes) {
       body.size(), per_event, static_cast<double>(stream) / (kEvents + 1));
   EXPECT_LE(per_event, 8192.0);
   EXPECT_GT(per_event, 6144.0);  // the fields really are stored, escaped
+
+  // And a typical hit, without an Idempotency-Key, for the sizing table.
+  const long long typical_before = InfoNumber(conn, "memory", "used_memory");
+  for (int i = 0; i < kEvents; ++i) {
+    ASSERT_EQ(PostJson(stack.port(), "/onep/hits", hits.token,
+                       R"({"count":1,"message":"nightly backup ok"})")
+                  .status,
+              202);
+  }
+  const double typical =
+      static_cast<double>(InfoNumber(conn, "memory", "used_memory") - typical_before) / kEvents;
+  std::printf("[ bounds   ] typical hit: Redis used_memory +%.0f bytes per event\n", typical);
+  EXPECT_LE(typical, 400.0);
 }
 
 TEST(ModuleBoundsTest, TheStreamIsTrimmedByCountAndByAge) {
