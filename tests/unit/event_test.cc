@@ -313,6 +313,18 @@ TEST(ParseEventTest, RefusesInvalidEvents) {
        "url must not contain control characters"},
       {kDeploy, R"({"version":"1","commit":["abc"]})", E, "commit must be a string"},
       {kDeploy, R"({"version":"1","started_at":"now"})", E, "started_at must be an RFC 3339"},
+      // Would be stored as "10000-01-01T00:59:59.000Z" or "-001-12-31...".
+      {kDeploy, R"({"version":"1","started_at":"9999-12-31T23:59:59-01:00"})", E,
+       "started_at must be an RFC 3339"},
+      {kDeploy, R"({"version":"1","finished_at":"0000-01-01T00:00:00+01:00"})", E,
+       "finished_at must be an RFC 3339"},
+      // A control character costs 6 bytes as stored: 683 of them are too many.
+      {kHit, R"({"message":")" + [] {
+         std::string s;
+         for (int i = 0; i < 683; ++i) s += "\\u0001";
+         return s;
+       }() + R"("})",
+       E, "message must be at most 4096 bytes as stored"},
       {kDeploy, R"({"version":"1","finished_at":1})", E, "finished_at must be a string"},
       {kDeploy, R"({"version":"1","deploy_id":""})", E, "deploy_id must be 1 to 128 characters"},
       {kDeploy, R"({"version":"1","deploy_id":")" + std::string(129, 'd') + R"("})", E,
