@@ -108,6 +108,10 @@ class Context {
   ~Context();
 
   std::ostream& out() { return io_.out; }
+  // Flushes stdout: true when everything printed so far was written.
+  bool OutputOk();
+  // Why the output failed ("No space left on device"), once !OutputOk().
+  std::string OutputError() const;
   std::ostream& err() { return io_.err; }
   std::istream& in() { return io_.in; }
   bool stdin_is_tty() const { return io_.stdin_is_tty; }
@@ -137,6 +141,7 @@ class Context {
   Io io_;
   const Invocation& invocation_;
   std::unique_ptr<RedisClient> redis_;
+  int output_errno_ = 0;
   std::optional<KeySpace> keys_;
   std::unique_ptr<RedisCredentialStore> store_;
   std::string actor_;

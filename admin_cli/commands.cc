@@ -260,7 +260,13 @@ int Run(const std::vector<std::string>& argv, Io io) {
     }
   }
   Context ctx(std::move(io), inv);
-  return command.handler(ctx, inv);
+  const int exit_code = command.handler(ctx, inv);
+  // Nothing is lost silently: output that could not be written is a failure.
+  if (exit_code == kExitOk && !ctx.OutputOk()) {
+    return ctx.Fail(kExitFailure, "cannot write the output: " + ctx.OutputError(),
+                    "check where stdout goes (a full disk, a closed pipe)");
+  }
+  return exit_code;
 }
 
 }  // namespace onep::cli

@@ -2,6 +2,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ostream>
 #include <vector>
 
@@ -42,6 +44,18 @@ Context::Context(Io io, const Invocation& invocation)
     : io_(std::move(io)), invocation_(invocation) {}
 
 Context::~Context() = default;
+
+bool Context::OutputOk() {
+  errno = 0;
+  io_.out.flush();
+  if (io_.out.good()) return true;
+  if (output_errno_ == 0) output_errno_ = errno != 0 ? errno : EIO;
+  return false;
+}
+
+std::string Context::OutputError() const {
+  return std::strerror(output_errno_ ? output_errno_ : EIO);
+}
 
 std::optional<std::string> Context::Env(const std::string& name) const {
   if (!io_.getenv) return std::nullopt;
@@ -113,9 +127,20 @@ RedisClient* Context::Redis(int* exit_code) {
   auto layout = ReadLayout(**client, keys);
   if (!layout.ok()) {
     std::string redacted = target->Redacted();
+    const std::string reason = ConnectReason(layout.status().message(), redacted);
+    // Reached, but refused: a password or a right is missing, not the server.
+    for (const char* refusal : {"NOAUTH", "WRONGPASS", "NOPERM"}) {
+      if (reason.find(refusal) != std::string::npos) {
+        *exit_code = Fail(kExitFailure, "Redis at " + redacted + " refused onepctl: " + reason,
+                          std::string(refusal) == "NOPERM"
+                              ? "give onepctl's ACL user the rights docs/operations.md lists"
+                              : "give the user and password in --redis or ONEP_REDIS_URL "
+                                "(redis://user:password@host:port/db)");
+        return nullptr;
+      }
+    }
     *exit_code = Fail(ExitCodeFor(layout.status().code()),
-                      "cannot reach Redis at " + redacted + ": " +
-                          ConnectReason(layout.status().message(), redacted),
+                      "cannot reach Redis at " + redacted + ": " + reason,
                       "check --redis or ONEP_REDIS_URL");
     return nullptr;
   }

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "onep/parse.h"
+#include "onep/token.h"
 #include "output.h"
 
 namespace onep::cli {
@@ -30,6 +31,14 @@ std::optional<std::string> BaseUrl(Context& ctx, const Invocation& inv, int* exi
   return url;
 }
 
+// A credential id is checked offline: a malformed one is a usage error, not
+// an unknown credential.
+int MalformedId(Context& ctx, const std::string& id) {
+  return ctx.UsageError("invalid ID " + QuoteInput(id) +
+                        ": a credential id is wh_ and 20 letters and digits (16 for an id from "
+                        "onep 0.1)");
+}
+
 int NoSuchCredential(Context& ctx, const std::string& id) {
   return ctx.Fail(kExitNotFound, "no credential " + QuoteInput(id),
                   "run 'onepctl list --org ORG' to see the credential ids");
@@ -38,6 +47,10 @@ int NoSuchCredential(Context& ctx, const std::string& id) {
 // The credential `id`; nullopt after printing why, with the exit code in
 // *exit_code (1: Redis failed, 3: no such credential).
 std::optional<Credential> ExistingCredential(Context& ctx, const std::string& id, int* exit_code) {
+  if (ClassifyCredentialId(id) == CredentialIdForm::kMalformed) {
+    *exit_code = MalformedId(ctx, id);
+    return std::nullopt;
+  }
   CredentialStore* store = ctx.Credentials(exit_code);
   if (store == nullptr) return std::nullopt;
   auto cred = store->Get(id);
@@ -79,9 +92,21 @@ int64_t GraceMs(Context& ctx, const Invocation& inv, int* exit_code) {
   return *ms;
 }
 
+// What to tell when the only copy of a token could not be written: the
+// change happened; the way back is a new token.
+int TokenLost(Context& ctx, const std::string& done, const Credential& cred, int64_t grace_ms) {
+  std::string what = done + " credential " + cred.id + ", but its new token could not be written " +
+                     "to the output (" + ctx.OutputError() + "), so it is lost";
+  if (grace_ms > 0) what += "; the previous token still works during the grace period";
+  if (grace_ms == 0) what += "; the previous token has stopped working";
+  return ctx.Fail(kExitFailure, what,
+                  "run 'onepctl rotate " + cred.id + "' with stdout going somewhere writable");
+}
+
 // The token, once, with its curl command. `grace_ms` < 0: a new credential.
-void PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& issued,
-                 const std::string& base_url, int64_t grace_ms) {
+// kExitFailure, having said so, when the output could not be written.
+int PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& issued,
+                const std::string& base_url, int64_t grace_ms) {
   const Credential& cred = issued.credential;
   const int64_t now = NowMs();
   const std::string curl = CurlCommand(cred, issued.token, base_url);
@@ -97,9 +122,10 @@ void PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& 
               .release());
     }
     ctx.out() << JsonOut(object.get(), true) << "\n" << std::flush;
+    if (!ctx.OutputOk()) return TokenLost(ctx, done, cred, grace_ms);
     // stderr, so that stdout stays one JSON document.
     ctx.err() << kTokenWarning << "\n";
-    return;
+    return kExitOk;
   }
   KeyValues rows = CredentialRows(cred, now);
   rows.emplace_back("token", issued.token);
@@ -110,8 +136,9 @@ void PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& 
   ctx.out() << SanitizeForTerminal(summary) << "\n\n"
             << KeyValueBlock(rows) << "\n"
             << kTokenWarning << "\n\n"
-            << "Send a first event:\n  " << curl << "\n"
+            << "Send a test event:\n  " << curl << "\n"
             << std::flush;
+  return ctx.OutputOk() ? kExitOk : TokenLost(ctx, done, cred, grace_ms);
 }
 
 }  // namespace
@@ -156,8 +183,7 @@ int CreateCommand(Context& ctx, const Invocation& inv) {
   CredentialService service(*store, ctx.actor());
   auto issued = service.Create(request);
   if (!issued.ok()) return FailChange(ctx, issued.status(), "");
-  PrintIssued(ctx, "Created", *issued, *base_url, -1);
-  return kExitOk;
+  return PrintIssued(ctx, "Created", *issued, *base_url, -1);
 }
 
 int ListCommand(Context& ctx, const Invocation& inv) {
@@ -224,6 +250,7 @@ namespace {
 // `name` empty: keep the name.
 int Reissue(Context& ctx, const Invocation& inv, const std::string& name, const char* done) {
   const std::string& id = inv.args[0];
+  if (ClassifyCredentialId(id) == CredentialIdForm::kMalformed) return MalformedId(ctx, id);
   int exit_code = kExitOk;
   int64_t grace_ms = GraceMs(ctx, inv, &exit_code);
   if (grace_ms < 0) return exit_code;
@@ -234,8 +261,7 @@ int Reissue(Context& ctx, const Invocation& inv, const std::string& name, const 
   CredentialService service(*store, ctx.actor());
   auto issued = name.empty() ? service.Rotate(id, grace_ms) : service.Rename(id, name, grace_ms);
   if (!issued.ok()) return FailChange(ctx, issued.status(), id);
-  PrintIssued(ctx, done, *issued, *base_url, grace_ms);
-  return kExitOk;
+  return PrintIssued(ctx, done, *issued, *base_url, grace_ms);
 }
 
 }  // namespace

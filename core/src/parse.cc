@@ -182,7 +182,7 @@ Result<int64_t> ParseDurationMs(std::string_view text, bool allow_zero) {
 Result<uint64_t> ParseByteSize(std::string_view text) {
   auto invalid = [&] {
     return Status::InvalidArgument("invalid size " + Quote(text) +
-                                   ": expected bytes or a number with k, m or g (e.g. 65536, 64k, "
+                                   ": expected bytes or a number with k or m (e.g. 65536, 64k, "
                                    "1m)");
   };
   uint64_t number;
@@ -203,9 +203,6 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
         break;
       case 'm':
         shift = 20;
-        break;
-      case 'g':
-        shift = 30;
         break;
       default:
         return invalid();

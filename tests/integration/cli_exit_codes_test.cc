@@ -96,6 +96,12 @@ TEST_F(CliExitCodesTest, UsageErrorsAndInvalidInputAreTwo) {
       {{"rotate", cred.id, "--grace", "8d"}, "longer than 7 days"},
       {{"rotate", cred.id, "--grace", "-1s"}, "invalid --grace"},
       {{"rename", cred.id, "bad\x01name"}, "invalid NAME"},
+      // A malformed id is a usage error, not an unknown credential.
+      {{"show", "wh_bad"}, "invalid ID"},
+      {{"show", "not-an-id"}, "invalid ID"},
+      {{"rotate", "wh_" + std::string(21, 'A')}, "invalid ID"},
+      {{"rename", "wh_bad", "x"}, "invalid ID"},
+      {{"delete", "wh_b-d", "--yes"}, "invalid ID"},
       {{"delete", cred.id}, "pass --yes"},
       {{"events", "--org", "acme", "--limit", "0"}, "invalid --limit"},
       {{"events", "--org", "acme", "--limit", "10001"}, "invalid --limit"},
@@ -120,6 +126,62 @@ TEST_F(CliExitCodesTest, UsageErrorsAndInvalidInputAreTwo) {
   EXPECT_EQ(AuthenticatedId(cred.token), cred.id);
 }
 
+// Nothing is lost silently: when stdout cannot take the output (a full disk:
+// /dev/full), the command fails, and a credential change says that it
+// happened and what to do about the token nobody saw.
+TEST_F(CliExitCodesTest, OutputThatCannotBeWrittenIsAFailureThatSaysWhatHappened) {
+  auto to_full = [&](std::vector<std::string> args) {
+    std::string command = "exec";
+    for (const std::string& arg : Argv(args)) command += " '" + arg + "'";
+    return Exec({"/bin/sh", "-c", command + " >/dev/full"});
+  };
+  RunResult created =
+      to_full({"create", "--org", "acme", "--type", "hits", "--name", "x", "--json"});
+  EXPECT_EQ(created.exit_code, 1) << created.err;
+  ExpectOneErrorLine(created);
+  EXPECT_NE(created.err.find("Created credential wh_"), std::string::npos) << created.err;
+  EXPECT_NE(created.err.find("is lost"), std::string::npos) << created.err;
+  EXPECT_NE(created.err.find("onepctl rotate wh_"), std::string::npos) << created.err;
+  // It was created: the id in the message is listed.
+  const std::size_t at = created.err.find("wh_");
+  const std::string id = created.err.substr(at, kCredentialIdLength);
+  JsonPtr listed = CtlJson({"list", "--org", "acme"});
+  ASSERT_EQ(json_array_size(listed.get()), 1u);
+  EXPECT_EQ(Str(json_array_get(listed.get(), 0), "id"), id);
+
+  RunResult rotated = to_full({"rotate", id, "--grace", "1h"});
+  EXPECT_EQ(rotated.exit_code, 1);
+  ExpectOneErrorLine(rotated);
+  EXPECT_NE(rotated.err.find("Rotated credential " + id), std::string::npos) << rotated.err;
+  EXPECT_NE(rotated.err.find("grace period"), std::string::npos) << rotated.err;
+
+  for (const std::vector<std::string>& read : {std::vector<std::string>{"list", "--org", "acme"},
+                                               {"show", id},
+                                               {"orgs", "--json"},
+                                               {"audit", "--org", "acme"}}) {
+    RunResult r = to_full(read);
+    EXPECT_EQ(r.exit_code, 1) << read[0] << ": " << r.err;
+    ExpectOneErrorLine(r);
+    EXPECT_NE(r.err.find("cannot write the output"), std::string::npos) << r.err;
+  }
+}
+
+// A Redis that answers but wants a password is not "unreachable".
+TEST_F(CliExitCodesTest, AMissingPasswordIsSaidAsSuch) {
+  ONEP_SINGLE_REDIS_ONLY("it sets a password on the server");
+  auto conn = redis_->server().Connect();
+  ASSERT_TRUE(conn->Command({"CONFIG", "SET", "requirepass", "pw-7"}).ok());
+  RunResult r = Ctl({"orgs"});
+  ASSERT_TRUE(conn->Command({"AUTH", "pw-7"}).ok());
+  ASSERT_TRUE(conn->Command({"CONFIG", "SET", "requirepass", ""}).ok());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ExpectOneErrorLine(r);
+  EXPECT_NE(r.err.find("refused onepctl"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("NOAUTH"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("password"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("cannot reach"), std::string::npos) << r.err;
+}
+
 TEST_F(CliExitCodesTest, UsageErrorsWinOverAnUnreachableRedis) {
   const std::string url = "redis://127.0.0.1:" + std::to_string(FreePort()) + "/0";
   RunResult r = Exec({ONEPCTL_PATH, "--redis", url, "list", "--org", "NOT A SLUG"});
@@ -130,13 +192,14 @@ TEST_F(CliExitCodesTest, UsageErrorsWinOverAnUnreachableRedis) {
 
 TEST_F(CliExitCodesTest, NoSuchCredentialOrOrganizationIsThree) {
   Create("acme", "hits", "jobs");
-  const std::string missing = "wh_AAAAAAAAAAAAAAAA";
+  const std::string missing = "wh_AAAAAAAAAAAAAAAAAAAA";
+  const std::string missing_legacy = "wh_AAAAAAAAAAAAAAAA";
   const std::vector<Case> cases = {
-      {{"show", missing}, "no credential \"wh_AAAAAAAAAAAAAAAA\""},
+      {{"show", missing}, "no credential \"wh_AAAAAAAAAAAAAAAAAAAA\""},
+      {{"show", missing_legacy}, "no credential"},
       {{"rotate", missing}, "no credential"},
       {{"rename", missing, "new name"}, "no credential"},
       {{"delete", missing, "--yes"}, "no credential"},
-      {{"show", "not-an-id"}, "no credential"},
       {{"list", "--org", "nope"}, "no organization \"nope\""},
       {{"events", "--org", "nope"}, "no organization"},
       {{"events", "--org", "nope", "--follow"}, "no organization"},

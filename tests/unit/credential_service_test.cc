@@ -190,8 +190,14 @@ TEST(CurlCommandTest, PostsAFirstEventToTheRightRoute) {
   EXPECT_NE(curl.find("'Content-Type: application/json'"), std::string::npos);
   EXPECT_EQ(curl.find("\"app\""), std::string::npos);  // bound: no app needed
 
+  EXPECT_NE(curl.find("\"message\":\"onepctl test event\""), std::string::npos) << curl;
+
   hits.app.clear();
-  EXPECT_NE(CurlCommand(hits, token, "http://x/onep").find("\"app\":\"example\""),
+  EXPECT_NE(CurlCommand(hits, token, "http://x/onep").find("\"app\":\"onepctl-test\""),
+            std::string::npos);
+  // A base URL with a query keeps it after the route.
+  EXPECT_NE(CurlCommand(hits, token, "https://example.com/onep/?x=1")
+                .find("'https://example.com/onep/hits?x=1'"),
             std::string::npos);
 
   Credential deploy;
@@ -199,7 +205,10 @@ TEST(CurlCommandTest, PostsAFirstEventToTheRightRoute) {
   deploy.app = "web";
   std::string d = CurlCommand(deploy, token, "http://x/onep");
   EXPECT_NE(d.find("'http://x/onep/deploys'"), std::string::npos);
-  EXPECT_NE(d.find("\"version\""), std::string::npos);
+  // A test event, not a made-up production deploy.
+  EXPECT_NE(d.find("\"version\":\"onepctl-test\""), std::string::npos) << d;
+  EXPECT_NE(d.find("\"environment\":\"onepctl-test\""), std::string::npos) << d;
+  EXPECT_EQ(d.find("production"), std::string::npos) << d;
 }
 
 TEST(CurlCommandTest, QuotesSingleQuotesForTheShell) {

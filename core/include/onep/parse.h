@@ -20,7 +20,7 @@ inline constexpr int64_t kMaxDurationMs = 36500LL * 24 * 3600 * 1000;
 // InvalidArgument otherwise.
 Result<int64_t> ParseDurationMs(std::string_view text, bool allow_zero = false);
 
-// "64k", "1m", "1g" (powers of 1024, case-insensitive, optional trailing b),
+// "64k", "1m" (powers of 1024, case-insensitive, optional trailing b),
 // or plain bytes "65536". InvalidArgument for anything else or zero.
 Result<uint64_t> ParseByteSize(std::string_view text);
 
