@@ -58,10 +58,29 @@ const std::vector<CommandSpec>& Commands();
 const CommandSpec* FindCommand(std::string_view name);
 const std::vector<OptionSpec>& GlobalOptions();
 
+// Texts that --help and the man page share.
+inline constexpr std::string_view kSummary =
+    "manage onep webhook credentials and read the events they record";
+inline constexpr std::string_view kDurationHelp =
+    "500ms, 30s, 15m, 24h, 7d; a bare number means seconds";
+inline constexpr std::string_view kEnvironmentHelp =
+    "ONEP_REDIS_URL, ONEP_KEY_PREFIX, ONEP_URL (base URL in curl commands)";
+inline constexpr std::string_view kExitStatusHelp =
+    "0 success; 1 Redis unreachable or runtime failure; 2 usage error or invalid input; 3 no "
+    "such credential or organization";
+
+// "--org ORG"
+std::string OptionLabel(const OptionSpec& option);
 // "onepctl create --org ORG ... [--app APP]"
 std::string Synopsis(const CommandSpec& command);
 std::string GlobalHelp();
 std::string CommandHelp(const CommandSpec& command);
+
+// onepctl(1) in roff (man(7) macros) and a bash completion script, both
+// generated from the command table above (manual.cc), so that neither can
+// drift from --help. `version` goes into the man page's footer.
+std::string ManPage(std::string_view version);
+std::string BashCompletion();
 
 // A command line after parsing, before anything is checked against Redis.
 struct Invocation {

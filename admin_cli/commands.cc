@@ -12,8 +12,6 @@
 namespace onep::cli {
 namespace {
 
-constexpr std::string_view kDurationHelp = "500ms, 30s, 15m, 24h, 7d; a bare number means seconds";
-
 const OptionSpec kOrg{"--org", "ORG", "the organization's slug", true};
 const OptionSpec kAppFilter{"--app", "APP", "only this application"};
 const OptionSpec kGrace{"--grace", "DURATION",
@@ -135,11 +133,15 @@ std::vector<CommandSpec> BuildCommands() {
   };
 }
 
+}  // namespace
+
 std::string OptionLabel(const OptionSpec& option) {
   std::string label(option.name);
   if (!option.value_name.empty()) label += " " + std::string(option.value_name);
   return label;
 }
+
+namespace {
 
 void AppendOptions(std::string& out, const std::vector<OptionSpec>& options) {
   std::size_t width = 0;
@@ -189,9 +191,9 @@ std::string Synopsis(const CommandSpec& command) {
 }
 
 std::string GlobalHelp() {
-  std::string out =
-      "onepctl: manage onep webhook credentials and read the events they record.\n\n"
-      "Usage: onepctl [GLOBAL OPTIONS] COMMAND [ARGS] [OPTIONS]\n\nCommands:\n";
+  std::string out = "onepctl: " + std::string(kSummary) +
+                    ".\n\n"
+                    "Usage: onepctl [GLOBAL OPTIONS] COMMAND [ARGS] [OPTIONS]\n\nCommands:\n";
   std::size_t width = 0;
   for (const auto& command : Commands()) width = std::max(width, command.name.size());
   for (const auto& command : Commands()) {
@@ -201,11 +203,9 @@ std::string GlobalHelp() {
   out += "\nGlobal options (before or after the command):\n";
   AppendOptions(out, GlobalOptions());
   out += "\nDurations: " + std::string(kDurationHelp) +
-         ".\n"
-         "Environment: ONEP_REDIS_URL, ONEP_KEY_PREFIX, ONEP_URL (base URL in curl commands).\n"
-         "Exit status: 0 success; 1 Redis unreachable or runtime failure; 2 usage error or\n"
-         "invalid input; 3 no such credential or organization.\n\n"
-         "Run 'onepctl COMMAND --help' for a command's options and examples.\n";
+         ".\nEnvironment: " + std::string(kEnvironmentHelp) +
+         ".\nExit status: " + std::string(kExitStatusHelp) +
+         ".\n\nRun 'onepctl COMMAND --help' for a command's options and examples.\n";
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "handler.h"
 
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "http_io.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "metrics.h"
 #include "mod_onep.h"
 #include "onep/event.h"
 #include "onep/event_store.h"
@@ -97,6 +99,7 @@ int Respond(request_rec* r, const char* route, int status, const char* code,
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0100: %s %s -> %d %s credential=%s org=%s",
                 r->method, route, status, code, outcome ? Or(outcome->credential_id, "-") : "-",
                 outcome ? Or(outcome->org, "-") : "-");
+  CountRequest(r, MetricRouteOf(route), code);
   return SendError(r, status, code, message);
 }
 
@@ -106,6 +109,7 @@ int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outc
                 "ONEP0101: %s %s -> 202 %s credential=%s org=%s event=%s", r->method, route,
                 duplicate ? "duplicate" : "accepted", outcome.credential_id.c_str(),
                 outcome.org.c_str(), outcome.event_id.c_str());
+  CountRequest(r, MetricRouteOf(route), duplicate ? "duplicate" : "accepted");
   // The credential id is public: the access log can show it with %u.
   r->user = apr_pstrdup(r->pool, outcome.credential_id.c_str());
   r->ap_auth_type = const_cast<char*>("Bearer");
@@ -178,6 +182,21 @@ int RespondOutcome(request_rec* r, const char* route, const RecordOutcome& outco
 // ---------------------------------------------------------------------------
 // The routes
 
+// Runs one Redis round trip (a callable returning a Status or a Result) and
+// counts its latency and outcome in the metrics.
+Status StatusOf(const Status& status) { return status; }
+template <typename T>
+Status StatusOf(const Result<T>& result) {
+  return result.status();
+}
+template <typename Call>
+auto Timed(const request_rec* r, Call&& call) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = call();
+  CountRedisCall(r, std::chrono::steady_clock::now() - start, StatusOf(result));
+  return result;
+}
+
 ServerRuntime* Runtime(const request_rec* r) { return GetServerConfig(r->server)->runtime; }
 
 // Redis answers (one PING, every probe) and would take a write, judged from
@@ -202,7 +221,7 @@ Status RedisHealth(ServerRuntime& runtime) {
 int HandleHealth(request_rec* r, const Route& route) {
   ServerRuntime* runtime = Runtime(r);
   if (runtime == nullptr) return RespondInternal(r, route.path, "no Redis pool in this process");
-  Status alive = RedisHealth(*runtime);
+  Status alive = Timed(r, [&] { return RedisHealth(*runtime); });
   if (!alive.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "ONEP0104: health check failed: %s",
                   alive.message().c_str());
@@ -213,6 +232,7 @@ int HandleHealth(request_rec* r, const Route& route) {
                        : "Redis is unreachable");
   }
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0105: %s %s -> 200 ok", r->method, route.path);
+  CountRequest(r, MetricRoute::kHealth, "ok");
   return SendJson(r, HTTP_OK, "{\"status\":\"ok\"}");
 }
 
@@ -251,6 +271,7 @@ int HandleEvent(request_rec* r, const Route& route) {
     case AP_FILTER_ERROR:  // Apache has answered already (malformed framing)
       ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                     "ONEP0106: %s %s: the request body could not be read", r->method, path);
+      CountRequest(r, MetricRouteOf(path), "unreadable_body");
       return AP_FILTER_ERROR;
     default:
       ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -283,7 +304,7 @@ int HandleEvent(request_rec* r, const Route& route) {
   if (!runtime->layout_checked.load(std::memory_order_acquire)) {
     // Once per child and server: a keyspace of another layout is refused
     // before anything is written to it.
-    Status usable = CheckLayout(*runtime->redis, runtime->keys);
+    Status usable = Timed(r, [&] { return CheckLayout(*runtime->redis, runtime->keys); });
     if (!usable.ok()) {
       if (usable.code() == Code::kFailedPrecondition) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0107: %s", usable.message().c_str());
@@ -310,7 +331,8 @@ int HandleEvent(request_rec* r, const Route& route) {
   request.wait_timeout_ms = EffectiveWaitTimeoutMs(sconf);
 
   // Exactly one Redis round trip (EventStore::Record is one script).
-  Result<RecordOutcome> outcome = runtime->events.Record(*runtime->redis, request);
+  Result<RecordOutcome> outcome =
+      Timed(r, [&] { return runtime->events.Record(*runtime->redis, request); });
   if (!outcome.ok()) {
     if (outcome.status().code() == Code::kUnavailable) {
       return RespondUnavailable(r, path, outcome.status());

@@ -4,10 +4,11 @@
 // This file reads top to bottom like an httpd module: configuration records
 // and their merging, directive handlers, the command table, the hooks, hook
 // registration and the module record. The request handler is in handler.cc,
-// the per-child Redis connection pool in connection_pool.cc.
+// the metrics in metrics.cc, the Redis connection pools in core.
 //
 // Log ids: ONEP00xx configuration and process life, ONEP01xx requests,
-// ONEP03xx the connection pool (docs/operations.md lists them all).
+// ONEP02xx metrics, ONEP03xx the connection pool (docs/operations.md lists
+// them all).
 #include "mod_onep.h"
 
 #include <strings.h>
@@ -28,6 +29,8 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "metrics.h"
+#include "mod_status.h"
 #include "onep/keys.h"
 #include "onep/parse.h"
 #include "onep/redis_url.h"
@@ -382,6 +385,12 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
       ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "ONEP0004: handler mounted at <Location %s>",
                    APR_ARRAY_IDX(mounts, i, const char*));
     }
+    // Before any child is forked, so that every child shares the counters.
+    Status metrics = CreateMetrics(pconf, s);
+    if (!metrics.ok()) {
+      ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "ONEP0006: %s; requests are served, not counted",
+                   metrics.message().c_str());
+    }
     return OK;
   } catch (const std::exception& e) {
     ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0005: cannot read the configuration: %s",
@@ -531,6 +540,7 @@ void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
       options.log.write = [main_server](int level, const std::string& line) {
         ap_log_error(APLOG_MARK, AprLevel(level), 0, main_server, "%s", line.c_str());
       };
+      options.log.pool = CountPoolEvent;
       auto opened = target.ok() ? ConnectRedis(*target, std::move(options))
                                 : Result<std::unique_ptr<RedisClient>>(target.status());
       if (!opened.ok()) {  // validated when read; cannot happen
@@ -572,6 +582,9 @@ void RegisterHooks(apr_pool_t*) {
   ap_hook_map_to_storage(MapToStorage, nullptr, nullptr, APR_HOOK_FIRST);
   ap_hook_post_read_request(PostReadRequest, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
   ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_handler(MetricsHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // Called only when mod_status is loaded (an optional hook).
+  APR_OPTIONAL_HOOK(ap, status_hook, StatusHook, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace

@@ -72,6 +72,7 @@ struct ServerConfig {
   int64_t wait_timeout_ms;  // OnepRedisWait N TIMEOUT; 0: half of the Redis timeout
   bool wait_set;
   ServerRuntime* runtime;  // set in each child by child_init; null in the parent
+  int metrics_slot;        // this server's counters in metrics.cc (1-based; 0: none)
 };
 
 struct DirConfig {

@@ -386,7 +386,10 @@ TEST_F(EventStoreTest, ACommandRunAfterTheTimeoutRecordsNothing) {
   auto late = events_.Record(*client, Request(cred.token, event));
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.status().code(), Code::kUnavailable);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  // A write of our own is held by the same pause and runs after the script
+  // Redis queued first: once it answers, Redis has run what it held
+  // (bounded by the admin connection's 5 s timeout).
+  ASSERT_TRUE(conn_->Command({"INCR", "test:after-pause"}).ok());
   EXPECT_EQ(StreamLength("acme"), 1u);  // only the warm-up event
 
   // A fresh connection right after the pause records again.
@@ -407,7 +410,11 @@ TEST_F(EventStoreTest, PeerClosedSeesAServerSideCloseWithoutARoundTrip) {
   EXPECT_FALSE(other->PeerClosed());
   uint64_t sent = other->commands_sent();
   ASSERT_TRUE(conn_->Command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The close reaches our socket asynchronously: wait for it, bounded.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!other->PeerClosed() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   EXPECT_TRUE(other->PeerClosed());
   EXPECT_EQ(other->commands_sent(), sent);
   EXPECT_FALSE(conn_->PeerClosed());

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -53,10 +54,21 @@ std::set<pid_t> AsSet(const std::vector<pid_t>& pids) { return {pids.begin(), pi
 
 class ModuleFaultsTest : public ::testing::Test {
  protected:
+  // Every child serves before a fault is injected. A child's first request
+  // opens its Redis connection and checks the keyspace's layout, which on a
+  // loaded 2-core machine (the sanitizer build) can exceed the 300 ms timeout
+  // once: so this waits, bounded, for `n` 202s in a row rather than failing
+  // on the first 503, and says what it last got.
   static void WarmUp(OnepStack& stack, const std::string& token, int n = 20) {
-    for (int i = 0; i < n; ++i) {
+    const auto deadline = Clock::now() + std::chrono::seconds(15);
+    int in_a_row = 0;
+    while (in_a_row < n) {
       auto r = PostJson(stack.port(), stack.path("/hits"), token, R"({"app":"web"})");
-      ASSERT_EQ(r.status, 202) << r.body << r.error;
+      in_a_row = r.status == 202 ? in_a_row + 1 : 0;
+      ASSERT_TRUE(r.status == 202 || r.status == 503) << r.status << " " << r.body << r.error;
+      ASSERT_LT(Clock::now(), deadline)
+          << "warm-up: no " << n << " 202s in a row within 15 s; last: " << r.status << " "
+          << r.body << r.error;
     }
   }
 };
@@ -69,7 +81,7 @@ TEST_F(ModuleFaultsTest, RedisStoppedMidLoadGives503RecoversAndRetriesRecordEach
   OnepStack stack(FaultOptions(), kAof);
   ASSERT_TRUE(stack.Start());
   auto cred = stack.Create("acme", "hits");
-  WarmUp(stack, cred.token);
+  ASSERT_NO_FATAL_FAILURE(WarmUp(stack, cred.token));
   const auto children = AsSet(stack.apache().ChildPids());
   ASSERT_EQ(children.size(), 2u);
 
@@ -78,10 +90,15 @@ TEST_F(ModuleFaultsTest, RedisStoppedMidLoadGives503RecoversAndRetriesRecordEach
   load.WaitForRequests(150);
   stack.Disconnect();
   stack.redis().server().Stop();  // SIGTERM: Redis exits with requests in flight
-  std::this_thread::sleep_for(milliseconds(500));
-  stack.redis().server().Start();  // same dir: the AOF brings the credential back
+  // Down until the load has seen it (no fixed sleep: a loaded machine may
+  // take longer to send its next requests).
+  ASSERT_TRUE(load.WaitForStatus(503, 20)) << "no 503 while Redis was down";
+  ASSERT_NO_FATAL_FAILURE(stack.redis().server().Start());  // the AOF brings the credential back
   const auto restarted = Clock::now();
-  std::this_thread::sleep_for(milliseconds(1000));
+  ASSERT_TRUE(load.WaitForStatus(202, 200)) << "no recovery within 10 s of the restart";
+  // Recovered: the load runs on for a while to show that it stays so.
+  const auto until = Clock::now() + milliseconds(2 * kTimeoutMs + 500);
+  while (Clock::now() < until) load.WaitForRequests(20);
   load.Stop();
 
   const auto outcomes = load.Outcomes();
@@ -93,11 +110,18 @@ TEST_F(ModuleFaultsTest, RedisStoppedMidLoadGives503RecoversAndRetriesRecordEach
     EXPECT_LT(o.elapsed, kNoHang) << o.message;
   }
   EXPECT_GT(counts.count(503) ? counts.at(503) : 0, 0) << "Redis was down: some 503 expected";
-  // Recovery without restarting Apache: once Redis is back (and has had a
-  // moment to be reached), every request is accepted again.
+  // Recovery without restarting Apache: once a request was accepted after
+  // the restart, every request sent after it (and after the timeout that may
+  // still run out on a connection opened while Redis started) is accepted.
+  auto recovered = Clock::time_point::max();
+  for (const auto& o : outcomes) {
+    if (o.status == 202 && o.start > restarted)
+      recovered = std::min(recovered, o.start + o.elapsed);
+  }
+  ASSERT_NE(recovered, Clock::time_point::max()) << "no 202 after the restart";
   int late = 0;
   for (const auto& o : outcomes) {
-    if (o.start > restarted + milliseconds(kTimeoutMs + 200)) {
+    if (o.start > recovered + milliseconds(kTimeoutMs)) {
       ++late;
       EXPECT_EQ(o.status, 202) << o.message << " " << o.error;
     }
@@ -145,7 +169,7 @@ TEST_P(ModuleSlowRedisTest, StallGives503WithinTheTimeoutRecoversAndRetriesRecor
   OnepStack stack(FaultOptions(), {"enable-debug-command yes"});
   ASSERT_TRUE(stack.Start());
   auto cred = stack.Create("acme", "hits");
-  WarmUp(stack, cred.token);
+  ASSERT_NO_FATAL_FAILURE(WarmUp(stack, cred.token));
   const auto children = AsSet(stack.apache().ChildPids());
 
   Load load(stack.port(), stack.path("/hits"), cred.token, "slow", 4);
@@ -153,9 +177,9 @@ TEST_P(ModuleSlowRedisTest, StallGives503WithinTheTimeoutRecoversAndRetriesRecor
   load.WaitForRequests(100);
   const auto stall_start = Clock::now();
   if (GetParam() == "debug-sleep") {
-    DebugSleep(stack);
+    ASSERT_NO_FATAL_FAILURE(DebugSleep(stack));
   } else {
-    ClientPause(stack);
+    ASSERT_NO_FATAL_FAILURE(ClientPause(stack));
   }
   const auto stall_end = Clock::now();
   load.WaitForRequests(300);
@@ -204,7 +228,7 @@ TEST_F(ModuleFaultsTest, GracefulRestartUnderLoadFailsNoRequest) {
   OnepStack stack(FaultOptions());
   ASSERT_TRUE(stack.Start());
   auto cred = stack.Create("acme", "hits");
-  WarmUp(stack, cred.token);
+  ASSERT_NO_FATAL_FAILURE(WarmUp(stack, cred.token));
   const auto old_children = AsSet(stack.apache().ChildPids());
   const pid_t parent = stack.apache().ParentPid();
 
@@ -294,7 +318,7 @@ TEST_F(ModuleFaultsTest, GracefulStopUnderLoadCompletesEveryRequestInFlight) {
   OnepStack stack(FaultOptions());
   ASSERT_TRUE(stack.Start());
   auto cred = stack.Create("acme", "hits");
-  WarmUp(stack, cred.token);
+  ASSERT_NO_FATAL_FAILURE(WarmUp(stack, cred.token));
 
   Load load(stack.port(), stack.path("/hits"), cred.token, "gstop", 3);
   load.Start();
@@ -308,9 +332,12 @@ TEST_F(ModuleFaultsTest, GracefulStopUnderLoadCompletesEveryRequestInFlight) {
     ASSERT_TRUE(held.back()->WaitForContinue()) << "request " << i << " not in flight";
   }
   ASSERT_TRUE(stack.apache().SignalGracefulStop());
-  // Give the children time to notice and the listeners time to close; the
-  // held requests must still be served in full.
-  std::this_thread::sleep_for(milliseconds(500));
+  // Wait (bounded) until the listener has closed, so the held requests are
+  // finished by children that are stopping; they must still be served in full.
+  const auto closing = Clock::now() + std::chrono::seconds(10);
+  while (PortAcceptsConnections(stack.port()) && Clock::now() < closing) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
   for (std::size_t i = 0; i < held.size(); ++i) {
     auto r = held[i]->Finish();
     EXPECT_EQ(r.status, 202) << "held request " << i << ": " << r.body << r.error;
@@ -366,7 +393,7 @@ TEST_F(ModuleFaultsTest, FlushedScriptCacheCostsOneEvalOnTheNextRequestOnly) {
   OnepStack stack(FaultOptions(), kAof);
   ASSERT_TRUE(stack.Start());
   auto cred = stack.Create("acme", "hits");
-  WarmUp(stack, cred.token);
+  ASSERT_NO_FATAL_FAILURE(WarmUp(stack, cred.token));
   auto calls = [&](const char* command) { return stack.redis().CommandCalls(command); };
 
   // SCRIPT FLUSH on a live server: pooled connections stay good.

@@ -103,7 +103,19 @@ TEST(ModuleRedisTest, SlowRedisGives503WithinTheTimeoutAndIsNotRetried) {
     ASSERT_TRUE(conn);
     conn->Command({"DEBUG", "SLEEP", "3"});
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it start
+  // Wait (bounded) until Redis is asleep: a PING then times out.
+  const auto asleep_by = Clock::now() + std::chrono::seconds(3);
+  for (;;) {
+    auto probe =
+        RedisConnection::Connect(stack.redis().server().Options(std::chrono::milliseconds(100)));
+    // Connecting measures the clock offset (a TIME round trip): it fails too.
+    if (!probe.ok() || !(*probe)->Command({"PING"}).ok()) break;
+    if (Clock::now() > asleep_by) {
+      ADD_FAILURE() << "DEBUG SLEEP did not start";  // no ASSERT: `sleeper` must be joined
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   auto start = Clock::now();
   auto r = PostJson(stack.port(), "/onep/hits", cred.token, kBody);
   auto elapsed = Clock::now() - start;

@@ -84,6 +84,7 @@ ApacheServer::ApacheServer(ApacheOptions options) : options_(std::move(options))
 
 ApacheServer::~ApacheServer() {
   Stop();
+  PrintLogIfTestFailed("apache2 error log", dir_ + "/error.log");
   RemoveTree(dir_);
 }
 

@@ -68,6 +68,8 @@ class Load {
           o.status = r.status;
           o.error = r.error;
           if (r.status == 202) o.id = r.JsonString("id");
+          if (r.status == 202) accepted_++;
+          if (r.status == 503) unavailable_++;
           results_[t].push_back(std::move(o));
           sent_++;
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -88,6 +90,20 @@ class Load {
     auto deadline = Clock::now() + std::chrono::seconds(5);
     while (sent_ < target && Clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
+  // Blocks until `n` more requests have been answered with `status` (202 or
+  // 503), at most `limit`. False when the bound was reached first.
+  bool WaitForStatus(int status, int n,
+                     std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    std::atomic<int>& counter = status == 202 ? accepted_ : unavailable_;
+    const int target = counter + n;
+    auto deadline = Clock::now() + limit;
+    while (counter < target) {
+      if (Clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
   }
 
   // What a correct client does after a 503: the same request again, with
@@ -121,7 +137,8 @@ class Load {
   const int threads_, max_per_thread_;
   std::atomic<bool> stop_{false};
   std::atomic<int> sent_{0};
-  std::vector<std::vector<Outcome>> results_;  // one vector per thread
+  std::atomic<int> accepted_{0}, unavailable_{0};  // answers with 202, with 503
+  std::vector<std::vector<Outcome>> results_;      // one vector per thread
   std::vector<std::thread> workers_;
 };
 

@@ -2,18 +2,24 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -150,21 +156,63 @@ std::string SanitizerReports(const std::string& report_dir) {
   return reports;
 }
 
-int FreePort() {
+namespace {
+
+// Ports handed out by FreePort in this process, each reserved by an flock
+// held until the process exits.
+std::mutex g_ports_mu;
+std::vector<int> g_reserved_fds;
+
+// True when a listener could bind 127.0.0.1:port now (as the servers do,
+// with SO_REUSEADDR, so that TIME_WAIT leftovers do not count).
+bool CanBind(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    throw std::runtime_error("bind failed");
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   close(fd);
-  return port;
+  return ok;
+}
+
+}  // namespace
+
+// The kernel's choice (bind to port 0) left a window: the port was free when
+// chosen and closed at once, so another test process, or any outgoing
+// connection (an ephemeral port), could take it before the server bound it.
+// Instead: a port below the ephemeral range (32768-60999 on Linux), so no
+// outgoing connection ever takes it, reserved across processes by an flock
+// on /tmp/onep-test-ports/<port> held until this process exits, and bindable
+// right now.
+int FreePort() {
+  constexpr int kFirst = 20000, kCount = 12000;  // 20000-31999
+  const std::string dir = "/tmp/onep-test-ports";
+  mkdir(dir.c_str(), 01777);
+  chmod(dir.c_str(), 01777);
+  std::lock_guard<std::mutex> lock(g_ports_mu);
+  thread_local unsigned seed =
+      static_cast<unsigned>(getpid()) * 2654435761u ^ static_cast<unsigned>(time(nullptr));
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    const int port = kFirst + static_cast<int>(rand_r(&seed) % kCount);
+    const std::string path = dir + "/" + std::to_string(port);
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {  // another test process holds it
+      close(fd);
+      continue;
+    }
+    if (!CanBind(port)) {
+      close(fd);
+      continue;
+    }
+    g_reserved_fds.push_back(fd);  // kept: the reservation lasts as long as we do
+    return port;
+  }
+  throw std::runtime_error("FreePort: no free loopback port in 20000-31999");
 }
 
 bool PortAcceptsConnections(int port) {
@@ -197,6 +245,18 @@ std::string ReadFile(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void PrintLogIfTestFailed(const std::string& what, const std::string& path, std::size_t max_lines) {
+  if (!::testing::Test::HasFailure()) return;
+  std::istringstream in(ReadFile(path));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+  const std::size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
+  std::fprintf(stderr, "---- %s (%s), last %zu of %zu lines, printed because the test failed\n",
+               what.c_str(), path.c_str(), lines.size() - from, lines.size());
+  for (std::size_t i = from; i < lines.size(); ++i) std::fprintf(stderr, "%s\n", lines[i].c_str());
+  std::fprintf(stderr, "---- end of %s\n", what.c_str());
 }
 
 void WriteFile(const std::string& path, const std::string& content) {

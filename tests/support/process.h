@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,7 +36,9 @@ std::map<std::string, std::string> SanitizerEnv(const std::string& report_dir);
 // The sanitizer reports found in `report_dir` (empty when none).
 std::string SanitizerReports(const std::string& report_dir);
 
-// A loopback TCP port that was free a moment ago.
+// A loopback TCP port that is free now and reserved for this process until
+// it exits: no other test process using FreePort gets it, and it lies below
+// the kernel's ephemeral range, so no outgoing connection takes it either.
 int FreePort();
 
 // A fresh directory under $TMPDIR (or /tmp), removed by RemoveTree.
@@ -47,6 +50,12 @@ bool PortAcceptsConnections(int port);
 
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
+
+// When the running test has failed, prints the last `max_lines` lines of a
+// server's log to stderr: called before a server's folder is removed, so the
+// line that says why (a module's ONEPnnnn, a Redis warning) is not lost.
+void PrintLogIfTestFailed(const std::string& what, const std::string& path,
+                          std::size_t max_lines = 200);
 
 }  // namespace onep::testing
 

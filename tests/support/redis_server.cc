@@ -42,6 +42,7 @@ RedisServer::RedisServer(std::vector<std::string> extra_config, std::string pass
 
 RedisServer::~RedisServer() {
   Stop();
+  PrintLogIfTestFailed("redis-server log", dir_ + "/redis.log", 60);
   RemoveTree(dir_);
 }
 

@@ -30,6 +30,8 @@ class RedisServer {
 
   // A new client connection (fails the test if it cannot connect).
   std::unique_ptr<RedisConnection> Connect() const;
+  // Connection options for this server with `timeout`.
+  RedisOptions Options(std::chrono::milliseconds timeout) const;
   // A RedisClient for url(), as the module and onepctl open one.
   std::unique_ptr<RedisClient> Client() const;
 
@@ -45,8 +47,6 @@ class RedisServer {
   long long CommandCalls(const std::string& command) const;
 
  private:
-  RedisOptions Options(std::chrono::milliseconds timeout) const;
-
   std::vector<std::string> extra_config_;
   std::string password_;
   std::string dir_;

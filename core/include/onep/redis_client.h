@@ -35,15 +35,29 @@
 
 namespace onep {
 
+// What a connection pool did, for an operator's counters (mod_onep's
+// metrics): the number of open connections is opened - closed.
+enum class RedisPoolEvent {
+  kOpened,         // a new connection is up
+  kClosed,         // a connection was closed: broken, dead when lent, surplus, or the pool went
+  kConnectFailed,  // a connect was refused or timed out
+};
+
 // Where the client reports what an operator should know (a node that closed
 // its connections, a slot map refresh). `level` is one of the constants below.
+// Both callbacks may be called from any thread, never under a pool's lock;
+// they must not block.
 struct RedisLog {
   static constexpr int kWarning = 4;
   static constexpr int kInfo = 6;
   static constexpr int kDebug = 7;
   std::function<void(int level, const std::string& line)> write;  // may be empty
+  std::function<void(RedisPoolEvent event, int n)> pool;          // may be empty
   void operator()(int level, const std::string& line) const {
     if (write) write(level, line);
+  }
+  void Pool(RedisPoolEvent event, int n = 1) const {
+    if (pool && n > 0) pool(event, n);
   }
 };
 

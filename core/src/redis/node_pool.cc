@@ -10,6 +10,9 @@ NodePool::NodePool(RedisOptions options, std::size_t max_idle, RedisLog log)
       log_(std::move(log)),
       redacted_(options_.endpoint.Redacted()) {}
 
+// No other thread uses a pool that is being destroyed: no lock needed.
+NodePool::~NodePool() { log_.Pool(RedisPoolEvent::kClosed, static_cast<int>(idle_.size())); }
+
 Result<std::unique_ptr<RedisConnection>> NodePool::Acquire() {
   std::vector<std::unique_ptr<RedisConnection>> closed;
   std::unique_ptr<RedisConnection> conn;
@@ -23,6 +26,7 @@ Result<std::unique_ptr<RedisConnection>> NodePool::Acquire() {
     }
   }
   if (!closed.empty()) {
+    log_.Pool(RedisPoolEvent::kClosed, static_cast<int>(closed.size()));
     log_(RedisLog::kInfo, "ONEP0302: Redis at " + redacted_ + " had closed " +
                               std::to_string(closed.size()) +
                               " pooled connection(s) (restarted?); opening a new one");
@@ -32,8 +36,11 @@ Result<std::unique_ptr<RedisConnection>> NodePool::Acquire() {
   auto opened = RedisConnection::Connect(options_);
   if (opened.ok()) {
     commands_sent_.fetch_add((*opened)->commands_sent(), std::memory_order_relaxed);
+    log_.Pool(RedisPoolEvent::kOpened);
     log_(RedisLog::kDebug, "ONEP0301: opened a Redis connection to " + redacted_ + " (pid " +
                                std::to_string(static_cast<long>(getpid())) + ")");
+  } else {
+    log_.Pool(RedisPoolEvent::kConnectFailed);
   }
   return opened;
 }
@@ -41,15 +48,16 @@ Result<std::unique_ptr<RedisConnection>> NodePool::Acquire() {
 void NodePool::Release(std::unique_ptr<RedisConnection> conn, uint64_t sent_before) {
   if (!conn) return;
   commands_sent_.fetch_add(conn->commands_sent() - sent_before, std::memory_order_relaxed);
-  if (conn->broken()) return;  // a broken connection is closed here, never reused
-  {
+  if (!conn->broken()) {
     std::lock_guard<std::mutex> lock(mu_);
     if (idle_.size() < max_idle_) {
       idle_.push_back(std::move(conn));
       return;
     }
   }
-  // More connections than callers: `conn` closes here, outside the lock.
+  // Broken (never reused), or more connections than callers: `conn` closes
+  // here, outside the lock.
+  log_.Pool(RedisPoolEvent::kClosed);
 }
 
 }  // namespace onep

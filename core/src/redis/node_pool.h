@@ -32,6 +32,7 @@ namespace onep {
 class NodePool {
  public:
   NodePool(RedisOptions options, std::size_t max_idle, RedisLog log);
+  ~NodePool();  // closes the idle connections
   NodePool(const NodePool&) = delete;
   NodePool& operator=(const NodePool&) = delete;
 
