@@ -244,6 +244,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
       for (const char* status : kStatuses) {
         if (text == status) {
           json_object_set_new(fields, spec.name, json_string(status));
+          event.deploy_status = status;
           return Status::Ok();
         }
       }
@@ -361,6 +362,7 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
         json_object_set_new(fields.get(), spec.name, json_integer(event.count));
       } else if (spec.default_value != nullptr) {
         json_object_set_new(fields.get(), spec.name, json_string(spec.default_value));
+        if (spec.kind == Kind::kStatus) event.deploy_status = spec.default_value;
       }
       continue;
     }

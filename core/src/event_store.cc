@@ -87,6 +87,7 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
        {"has_idempotency_key", has_key ? "1" : ""},
        {"request_fingerprint", request.request_fingerprint},
        {"deploy_id", ev.deploy_id},
+       {"deploy_status", ev.deploy_status},
        {"rate_limit", std::to_string(request.rate_limit)},
        {"stream_max_len", std::to_string(retention_.max_events)},
        // Stream ids are Unix ms: "<ms>-0" is the oldest an entry may be.

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "onep/event_store.h"
+#include "onep/json.h"
 #include "onep/layout.h"
 #include "onep/routing.h"
 
@@ -173,7 +174,7 @@ class Migrator {
       } else if (rest.rfind("idem:", 0) == 0) {
         s = MoveIdempotencyKey(key, tag, rest.substr(5));
       } else if (rest.rfind("deployids:", 0) == 0) {
-        s = MoveDeployIds(key, tag, rest.substr(10));
+        s = MoveDeployIds(key, org, tag, rest.substr(10));
       } else if (rest == "apps" || rest.rfind("rl:", 0) == 0) {
         // Derived (the apps are in the stats) or transient (rate windows).
         ++report_.keys_dropped;
@@ -224,15 +225,38 @@ class Migrator {
     return Del(from);
   }
 
-  // Each deploy_id becomes a key of its own that expires with the retention.
-  Status MoveDeployIds(const std::string& from, const std::string& tag, const std::string& id) {
+  // The status of event `event_id` of the org, from its stream (moved or
+  // not yet): the state a deploy_id reported first.
+  std::string DeployStatus(const std::string& org, const std::string& tag,
+                           const std::string& event_id) {
+    for (const std::string& stream : {keys_.Events(tag), V1Key(org, "events")}) {
+      auto entry = Command({"XRANGE", stream, event_id, event_id});
+      if (!entry.ok() || entry->elements.empty()) continue;
+      const auto& fields = entry->elements[0].elements.size() == 2
+                               ? entry->elements[0].elements[1].elements
+                               : std::vector<Reply>();
+      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i].str != "fields") continue;
+        JsonPtr json(json_loads(fields[i + 1].str.c_str(), 0, nullptr));
+        const char* status = json_string_value(json_object_get(json.get(), "status"));
+        if (status != nullptr) return status;
+      }
+    }
+    return "succeeded";
+  }
+
+  // Each deploy_id becomes a key of its own that expires with the retention,
+  // holding the deployment's first event and the state it reported.
+  Status MoveDeployIds(const std::string& from, const std::string& org, const std::string& tag,
+                       const std::string& id) {
     ++report_.keys_moved;
     if (dry_run_) return Status::Ok();
     auto ids = Command({"HGETALL", from});
     if (!ids.ok()) return ids.status();
     for (const auto& [deploy_id, event] : AsMap(*ids)) {
       const std::string to = keys_.DeployId(tag, deploy_id);
-      for (const auto& command : {std::vector<std::string>{"HSET", to, id, event},
+      const std::string state = id + ":" + DeployStatus(org, tag, event);
+      for (const auto& command : {std::vector<std::string>{"HSET", to, id, event, state, event},
                                   {"PEXPIRE", to, std::to_string(EventRetention().max_age_ms)}}) {
         auto written = Command(command);
         if (!written.ok()) return written.status();

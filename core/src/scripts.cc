@@ -16,7 +16,7 @@ for _, k in ipairs(KEYS) do declared[k] = true end
 local key_args = {
   TIME = '', GET = '1', SET = '1', EXISTS = '*', DEL = '*', PEXPIRE = '1', PEXPIREAT = '1',
   HGET = '1', HSET = '1', HMGET = '1', HDEL = '1', HINCRBY = '1', HGETALL = '1',
-  HEXISTS = '1', HLEN = '1', ZADD = '1', ZREM = '1', ZCARD = '1', XADD = '1', XLEN = '1',
+  HEXISTS = '1', HLEN = '1', HSETNX = '1', ZADD = '1', ZREM = '1', ZCARD = '1', XADD = '1', XLEN = '1',
   XTRIM = '1',
 }
 local function call(command, ...)
@@ -139,9 +139,15 @@ if has_idempotency_key == '1' then
     return {'duplicate', id, org, first[1]}
   end
 end
+-- A deploy_id names one deployment; its reports are its states. The same
+-- state reported again is a duplicate; a new state is recorded, and the
+-- deployment is counted once, with its first report.
+local deploy_state_field = id .. ':' .. deploy_status
+local deployment_seen = false
 if deploy_id ~= '' then
-  local first = call('HGET', deploy_key, id)
-  if first then return {'duplicate', id, org, first} end
+  local seen = call('HMGET', deploy_key, id, deploy_state_field)
+  if seen[2] then return {'duplicate', id, org, seen[2]} end
+  deployment_seen = seen[1] ~= false and seen[1] ~= nil
 end
 local limit = tonumber(rate_limit)
 if limit > 0 then
@@ -165,7 +171,7 @@ if call('XLEN', events_key) > tonumber(stream_max_len) then
 end
 -- Only the first count of an app in an hour creates its field: only then can
 -- the bucket be new and need its expiry.
-if call('HINCRBY', stats_key, counter_field, count) == tonumber(count) then
+if not deployment_seen and call('HINCRBY', stats_key, counter_field, count) == tonumber(count) then
   call('PEXPIREAT', stats_key, stats_expire_at)
 end
 call('HSET', last_used_key, id, now_text)
@@ -174,7 +180,8 @@ if has_idempotency_key == '1' then
   call('PEXPIRE', idempotency_key, 86400000)
 end
 if deploy_id ~= '' then
-  call('HSET', deploy_key, id, event_id)
+  call('HSETNX', deploy_key, id, event_id)
+  call('HSET', deploy_key, deploy_state_field, event_id)
   call('PEXPIRE', deploy_key, retention_ms)
 end
 if limit > 0 then
@@ -292,8 +299,8 @@ const NamedScript& Record() {
       {"token_key", "last_used_key", "events_key", "stats_key", "idempotency_key", "deploy_key",
        "rate_key"},
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
-       "request_fingerprint", "deploy_id", "rate_limit", "stream_max_len", "oldest_event_id",
-       "retention_ms", "stats_expire_at", "max_stats_fields"},
+       "request_fingerprint", "deploy_id", "deploy_status", "rate_limit", "stream_max_len",
+       "oldest_event_id", "retention_ms", "stats_expire_at", "max_stats_fields"},
       true, std::string(kCurrentToken) + kRecordBody);
   return script;
 }

@@ -441,9 +441,43 @@ TEST_F(ModuleApiTest, RepeatedDeployIdIsNotRecordedTwice) {
   ExpectAccepted(again, deploy);
   EXPECT_EQ(again.JsonString("id"), first.JsonString("id"));
   EXPECT_EQ(stack_.Events("acme").size(), 1u);
+  EXPECT_NE(again.body.find("\"duplicate\":true"), std::string::npos) << again.body;
   ExpectAccepted(Post("/deploys", deploy.token, R"({"version":"3.1.1","deploy_id":"other"})"),
                  deploy);
   EXPECT_EQ(stack_.Events("acme").size(), 2u);
+}
+
+// A pipeline reports a deployment's start and its end with one deploy_id:
+// each new state is recorded, a repeated state is a duplicate of its first
+// report, and the deployment counts once in the stats.
+TEST_F(ModuleApiTest, ADeploymentsStatesAreRecordedOnceEach) {
+  auto deploy = stack_.Create("acme", "deploy", "shop");
+  auto report = [&](const std::string& status) {
+    return Post("/deploys", deploy.token,
+                R"({"version":"4.0","deploy_id":"run-9","status":")" + status + R"("})");
+  };
+  auto started = report("started");
+  ExpectAccepted(started, deploy);
+  EXPECT_EQ(started.body.find("duplicate"), std::string::npos);
+  auto started_again = report("started");
+  ExpectAccepted(started_again, deploy);
+  EXPECT_EQ(started_again.JsonString("id"), started.JsonString("id"));
+  EXPECT_NE(started_again.body.find("\"duplicate\":true"), std::string::npos);
+  auto succeeded = report("succeeded");
+  ExpectAccepted(succeeded, deploy);
+  EXPECT_NE(succeeded.JsonString("id"), started.JsonString("id"));
+  EXPECT_EQ(succeeded.body.find("duplicate"), std::string::npos) << succeeded.body;
+  auto succeeded_again = report("succeeded");
+  EXPECT_EQ(succeeded_again.JsonString("id"), succeeded.JsonString("id"));
+  const auto events = stack_.Events("acme");
+  ASSERT_EQ(events.size(), 2u);  // started, succeeded
+  EXPECT_NE(events[0].fields_json.find("\"status\":\"started\""), std::string::npos);
+  EXPECT_NE(events[1].fields_json.find("\"status\":\"succeeded\""), std::string::npos);
+  // Counted once.
+  auto stats = EventStore(KeySpace("onep:")).Stats(stack_.client(), "acme", "", 3600 * 1000);
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ((*stats)[0].deploys, 1);
 }
 
 TEST_F(ModuleApiTest, OrganizationsAreIsolated) {

@@ -39,10 +39,11 @@ inline constexpr std::size_t kMaxEventBytesLimit = 256 * 1024;
 // A request body that passed validation, ready to record.
 struct ValidatedEvent {
   EventType type = EventType::kHit;
-  std::string app;        // empty: the credential's app applies
-  int64_t time_ms = 0;    // 0: "now" as Redis records it
-  int64_t count = 1;      // hits and failures; 1 for deploys
-  std::string deploy_id;  // deploys only; empty: none
+  std::string app;            // empty: the credential's app applies
+  int64_t time_ms = 0;        // 0: "now" as Redis records it
+  int64_t count = 1;          // hits and failures; 1 for deploys
+  std::string deploy_id;      // deploys only; empty: none
+  std::string deploy_status;  // deploys only: succeeded (default), failed, rolled_back, started
   // The event's own fields as a compact JSON object, defaults applied:
   // {"count":3,"message":"..."} or {"version":"1.2.0","environment":"production",...}.
   std::string fields_json;
