@@ -181,6 +181,8 @@ int EventsCommand(Context& ctx, const Invocation& inv);
 int StatsCommand(Context& ctx, const Invocation& inv);
 int AuditCommand(Context& ctx, const Invocation& inv);
 int MigrateCommand(Context& ctx, const Invocation& inv);
+int ExpireCommand(Context& ctx, const Invocation& inv);
+int VerifyCommand(Context& ctx, const Invocation& inv);
 
 // Shared by handlers: the org named by --org, checked to be a valid slug and
 // to exist. Returns kExitOk and sets *org, or prints the error and returns

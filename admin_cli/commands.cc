@@ -17,6 +17,9 @@ const OptionSpec kAppFilter{"--app", "APP", "only this application"};
 const OptionSpec kGrace{"--grace", "DURATION",
                         "the old token keeps working this long, at most 7d (default: stops now)"};
 const OptionSpec kLimit{"--limit", "N", "at most N entries, the newest (default 100, max 10000)"};
+const OptionSpec kNewExpiry{"--expires", "DURATION",
+                            "a new expiry, from now (needed to reissue an expired credential)"};
+const OptionSpec kNoExpiry{"--no-expiry", "", "remove the expiry"};
 
 std::vector<CommandSpec> BuildCommands() {
   return {
@@ -58,18 +61,21 @@ std::vector<CommandSpec> BuildCommands() {
       {"rotate",
        "issue a new token; the old one stops working",
        {"ID"},
-       {kGrace},
+       {kGrace, kNewExpiry, kNoExpiry},
        "Issues a new token for the credential and prints it once with its curl command. The "
        "old token stops working at once, or after the grace period. Rotating again ends any "
-       "earlier grace period, so at most two tokens are ever valid.",
+       "earlier grace period, so at most two tokens are ever valid. An expired credential is "
+       "rotated only with a new expiry (--expires or --no-expiry): a token that is refused from "
+       "its first use helps nobody.",
        {"onepctl rotate wh_4fQx9TbR2kLm8ZpA", "onepctl rotate wh_4fQx9TbR2kLm8ZpA --grace 1h"},
        RotateCommand},
       {"rename",
        "rename a credential; this issues a new token too",
        {"ID", "NAME"},
-       {kGrace},
+       {kGrace, kNewExpiry, kNoExpiry},
        "Gives the credential a new name and, as a rotation does, a new token, printed once. "
-       "The old token stops working at once, or after the grace period.",
+       "The old token stops working at once, or after the grace period. As for rotate, an "
+       "expired credential needs --expires or --no-expiry.",
        {"onepctl rename wh_4fQx9TbR2kLm8ZpA 'CI deploys (GitLab)'"},
        RenameCommand},
       {"delete",
@@ -101,6 +107,27 @@ std::vector<CommandSpec> BuildCommands() {
        "--json --follow, one compact object per line.",
        {"onepctl events --org acme --since 1h", "onepctl events --org acme --type deploy --follow"},
        EventsCommand},
+      {"expire",
+       "give a credential a new expiry, or none; its token stays",
+       {"ID", "DURATION|never"},
+       {},
+       "Sets when the credential stops working: DURATION from now, or never. The token does not "
+       "change, so the systems that hold it need nothing new. Also revives an expired "
+       "credential.",
+       {"onepctl expire wh_C9u8L8vcFE3sxQxQrEcb 90d",
+        "onepctl expire wh_C9u8L8vcFE3sxQxQrEcb never"},
+       ExpireCommand},
+      {"verify",
+       "say which credential a token belongs to (the token is read from stdin)",
+       {},
+       {},
+       "Reads one token from standard input (never from the command line, where other users "
+       "and the shell history would see it) and says which credential it authenticates now and "
+       "its state, or that it authenticates none. Records nothing. Exit 0 for a token that "
+       "works, 3 for one that does not (unknown, rotated away, deleted, expired), 2 for "
+       "something that is not a token.",
+       {"onepctl verify < token.txt", "onepctl verify --json < token.txt"},
+       VerifyCommand},
       {"migrate",
        "upgrade the Redis keyspace to the layout this version uses",
        {},

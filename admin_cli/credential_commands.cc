@@ -68,6 +68,11 @@ std::optional<Credential> ExistingCredential(Context& ctx, const std::string& id
 // A failed change: NotFound names the id, a conflict says what to do.
 int FailChange(Context& ctx, const Status& status, const std::string& id) {
   if (status.code() == Code::kNotFound) return NoSuchCredential(ctx, id);
+  if (status.code() == Code::kInvalidArgument &&
+      status.message().find("expired at") != std::string::npos) {
+    return ctx.Fail(kExitUsage, status.message(),
+                    "add --expires DURATION or --no-expiry, or see 'onepctl expire --help'");
+  }
   if (status.code() == Code::kConflict) {
     return ctx.Fail(status,
                     "an application has one deploy credential: rotate, rename or delete that one");
@@ -111,7 +116,7 @@ int PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& i
   const int64_t now = NowMs();
   const std::string curl = CurlCommand(cred, issued.token, base_url);
   std::optional<int64_t> old_until;
-  if (grace_ms > 0) old_until = cred.rotated_at_ms.value_or(now) + grace_ms;
+  if (grace_ms > 0) old_until = cred.previous_token_valid_until_ms;
 
   if (ctx.json()) {
     JsonPtr object = IssuedJson(issued, curl, now);
@@ -256,10 +261,23 @@ int Reissue(Context& ctx, const Invocation& inv, const std::string& name, const 
   if (grace_ms < 0) return exit_code;
   auto base_url = BaseUrl(ctx, inv, &exit_code);
   if (!base_url) return exit_code;
+  std::optional<int64_t> expires_in_ms;
+  if (inv.Has("--no-expiry")) {
+    if (inv.Has("--expires")) return ctx.UsageError("give --expires or --no-expiry, not both");
+    expires_in_ms = 0;
+  } else if (const std::string* expires = inv.Get("--expires")) {
+    auto ms = ParseDurationMs(*expires);
+    if (!ms.ok()) {
+      return ctx.UsageError("invalid --expires " + QuoteInput(*expires) + ": " +
+                            ms.status().message());
+    }
+    expires_in_ms = *ms;
+  }
   CredentialStore* store = ctx.Credentials(&exit_code);
   if (store == nullptr) return exit_code;
   CredentialService service(*store, ctx.actor());
-  auto issued = name.empty() ? service.Rotate(id, grace_ms) : service.Rename(id, name, grace_ms);
+  auto issued = name.empty() ? service.Rotate(id, grace_ms, expires_in_ms)
+                             : service.Rename(id, name, grace_ms, expires_in_ms);
   if (!issued.ok()) return FailChange(ctx, issued.status(), id);
   return PrintIssued(ctx, done, *issued, *base_url, grace_ms);
 }

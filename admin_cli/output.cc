@@ -141,7 +141,7 @@ std::string EventDetails(const std::string& fields_json) {
 }
 
 KeyValues CredentialRows(const Credential& cred, int64_t now_ms) {
-  return {
+  KeyValues rows = {
       {"id", cred.id},
       {"org", cred.org},
       {"type", CredentialTypeName(cred.type)},
@@ -154,6 +154,11 @@ KeyValues CredentialRows(const Credential& cred, int64_t now_ms) {
       {"expires_at", HumanTime(cred.expires_at_ms, "never")},
       {"state", cred.State(now_ms)},
   };
+  // Only during a grace period: until when the previous token still works.
+  if (cred.previous_token_valid_until_ms) {
+    rows.emplace_back("old token until", HumanTime(cred.previous_token_valid_until_ms));
+  }
+  return rows;
 }
 
 JsonPtr CredentialJson(const Credential& cred, int64_t now_ms) {
@@ -169,6 +174,8 @@ JsonPtr CredentialJson(const Credential& cred, int64_t now_ms) {
   Set(object.get(), "last_used_at", JsonTime(cred.last_used_at_ms));
   Set(object.get(), "expires_at", JsonTime(cred.expires_at_ms));
   Set(object.get(), "state", JsonString(cred.State(now_ms)));
+  // After the contract's keys: new in 0.2 (docs/CHANGELOG.md).
+  Set(object.get(), "previous_token_valid_until", JsonTime(cred.previous_token_valid_until_ms));
   return object;
 }
 

@@ -28,6 +28,14 @@ Result<StoredToken> NewToken(const std::string& routing_tag, std::string& token)
   return StoredToken{TokenHash(token), TokenHint(token)};
 }
 
+Status CheckExpiry(int64_t expires_in_ms) {
+  if (expires_in_ms < 0) return Status::InvalidArgument("expiry must be positive");
+  if (expires_in_ms > kMaxDurationMs) {
+    return Status::InvalidArgument("expiry must be at most 36500d");
+  }
+  return Status::Ok();
+}
+
 Status CheckGrace(int64_t grace_ms) {
   if (grace_ms < 0 || grace_ms > kMaxGraceMs) {
     return Status::InvalidArgument("grace period must be between 0 and 7 days");
@@ -67,10 +75,7 @@ Result<IssuedCredential> CredentialService::Create(const CreateRequest& request)
   if (*type == CredentialType::kDeploy && request.app.empty()) {
     return Status::InvalidArgument("a deploy credential needs an app (one per application)");
   }
-  if (request.expires_in_ms < 0) return Status::InvalidArgument("expiry must be positive");
-  if (request.expires_in_ms > kMaxDurationMs) {
-    return Status::InvalidArgument("expiry must be at most 36500d");
-  }
+  if (Status s = CheckExpiry(request.expires_in_ms); !s.ok()) return s;
 
   auto tag = store_.AssignRoutingTag(request.org);
   if (!tag.ok()) return tag.status();
@@ -92,28 +97,43 @@ Result<IssuedCredential> CredentialService::Create(const CreateRequest& request)
   return issued;
 }
 
-Result<IssuedCredential> CredentialService::Rotate(const std::string& id, int64_t grace_ms) {
-  return Reissue(id, "", grace_ms);
+Result<IssuedCredential> CredentialService::Rotate(const std::string& id, int64_t grace_ms,
+                                                   std::optional<int64_t> expires_in_ms) {
+  return Reissue(id, TokenChange{"", grace_ms, expires_in_ms});
 }
 
 Result<IssuedCredential> CredentialService::Rename(const std::string& id, const std::string& name,
-                                                   int64_t grace_ms) {
+                                                   int64_t grace_ms,
+                                                   std::optional<int64_t> expires_in_ms) {
   if (Status s = ValidateName(name); !s.ok()) return s;
-  return Reissue(id, name, grace_ms);
+  return Reissue(id, TokenChange{name, grace_ms, expires_in_ms});
 }
 
-Result<IssuedCredential> CredentialService::Reissue(const std::string& id, const std::string& name,
-                                                    int64_t grace_ms) {
-  if (Status s = CheckGrace(grace_ms); !s.ok()) return s;
+Result<Credential> CredentialService::SetExpiry(const std::string& id, int64_t expires_in_ms) {
+  if (Status s = CheckExpiry(expires_in_ms); !s.ok()) return s;
+  return store_.SetExpiry(id, expires_in_ms, actor_);
+}
+
+Result<IssuedCredential> CredentialService::Reissue(const std::string& id, TokenChange change) {
+  if (Status s = CheckGrace(change.grace_ms); !s.ok()) return s;
+  if (change.expires_in_ms) {
+    if (Status s = CheckExpiry(*change.expires_in_ms); !s.ok()) return s;
+  }
   auto current = store_.Get(id);
   if (!current.ok()) return current.status();
   if (!current->has_value()) return Status::NotFound("no credential " + id);
+  const Credential& cred = **current;
+  if (!change.expires_in_ms && std::string_view(cred.State(NowMs())) == "expired") {
+    return Status::InvalidArgument("credential " + id + " expired at " +
+                                   FormatRfc3339Ms(*cred.expires_at_ms) +
+                                   ": a new token would not work; give it a new expiry or none");
+  }
   IssuedCredential issued;
-  auto stored_token = NewToken((*current)->routing_tag, issued.token);
+  auto stored_token = NewToken(cred.routing_tag, issued.token);
   if (!stored_token.ok()) return stored_token.status();
-  auto cred = store_.ReplaceToken(id, *stored_token, name, grace_ms, actor_);
-  if (!cred.ok()) return cred.status();
-  issued.credential = std::move(cred).value();
+  auto replaced = store_.ReplaceToken(id, *stored_token, change, actor_);
+  if (!replaced.ok()) return replaced.status();
+  issued.credential = std::move(replaced).value();
   return issued;
 }
 

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "onep/layout.h"
+#include "onep/parse.h"
 #include "onep/routing.h"
 #include "onep/token.h"
 #include "scripts.h"
@@ -42,6 +43,11 @@ std::optional<Credential> FromHash(const Reply& reply, const Reply& last_used,
   c.last_used_at_ms = OptionalMs(last_used.type == Reply::Type::kString ? last_used.str : "");
   c.expires_at_ms = OptionalMs(f["expires_at"]);
   c.token_hint = f["token_hint"];
+  // A grace period that has ended is not shown.
+  if (auto until = OptionalMs(f["prev_until"]);
+      until && !f["prev_hash"].empty() && *until > NowMs()) {
+    c.previous_token_valid_until_ms = until;
+  }
   c.routing_tag = tag;
   c.legacy_token = f["token_hash"].size() > 0 && f["legacy"] == f["token_hash"];
   return c;
@@ -199,8 +205,10 @@ Result<std::optional<TokenState>> ReadTokenState(RedisClient& redis, const KeySp
 
 Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
                                                       const StoredToken& token,
-                                                      const std::string& new_name, int64_t grace_ms,
+                                                      const TokenChange& change,
                                                       const std::string& actor) {
+  const std::string& new_name = change.new_name;
+  const int64_t grace_ms = change.grace_ms;
   auto tag = CredentialTag(id);
   if (!tag.ok()) return tag.status();
   if (!tag->has_value()) return Status::NotFound("no credential " + id);
@@ -210,22 +218,24 @@ Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
     if (!state.ok()) return state.status();
     if (!state->has_value()) return Status::NotFound("no credential " + id);
     const TokenState& s = **state;
-    auto call =
-        scripts::ReplaceToken().Bind({{"credential_key", keys_.Credential(t, id)},
-                                      {"new_token_key", keys_.Token(t, token.hash)},
-                                      {"current_token_key", keys_.Token(t, s.current_hash)},
-                                      {"previous_token_key", keys_.Token(t, s.previous_hash)},
-                                      {"audit_key", keys_.Audit(t)}},
-                                     {{"id", id},
-                                      {"current_hash", s.current_hash},
-                                      {"previous_hash", s.previous_hash},
-                                      {"new_hash", token.hash},
-                                      {"new_hint", token.hint},
-                                      {"new_name", new_name},
-                                      {"grace_ms", std::to_string(grace_ms)},
-                                      {"actor", actor},
-                                      {"action", new_name.empty() ? "rotate" : "rename"},
-                                      {"audit_max_len", std::to_string(kAuditMaxLen)}});
+    auto call = scripts::ReplaceToken().Bind(
+        {{"credential_key", keys_.Credential(t, id)},
+         {"new_token_key", keys_.Token(t, token.hash)},
+         {"current_token_key", keys_.Token(t, s.current_hash)},
+         {"previous_token_key", keys_.Token(t, s.previous_hash)},
+         {"audit_key", keys_.Audit(t)}},
+        {{"id", id},
+         {"current_hash", s.current_hash},
+         {"previous_hash", s.previous_hash},
+         {"new_hash", token.hash},
+         {"new_hint", token.hint},
+         {"new_name", new_name},
+         {"grace_ms", std::to_string(grace_ms)},
+         {"new_expires_in_ms",
+          change.expires_in_ms ? std::to_string(*change.expires_in_ms) : std::string()},
+         {"actor", actor},
+         {"action", new_name.empty() ? "rotate" : "rename"},
+         {"audit_max_len", std::to_string(kAuditMaxLen)}});
     if (!call.ok()) return call.status();
     auto reply = redis_.Eval(KeySpace::SlotKey(t), *call);
     if (!reply.ok()) return reply.status();
@@ -240,6 +250,42 @@ Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
       const std::string legacy = keys_.LegacyToken(s.legacy_hash);
       (void)redis_.Command(legacy, {"DEL", legacy});
     }
+    auto cred = Get(id);
+    if (!cred.ok()) return cred.status();
+    if (!cred->has_value()) return Status::NotFound("no credential " + id);
+    return std::move(**cred);
+  }
+  return Status::Unavailable("credential " + id + " kept changing under concurrent rotations");
+}
+
+Result<Credential> RedisCredentialStore::SetExpiry(const std::string& id, int64_t expires_in_ms,
+                                                   const std::string& actor) {
+  auto tag = CredentialTag(id);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return Status::NotFound("no credential " + id);
+  const std::string& t = **tag;
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    auto state = ReadTokenState(redis_, keys_, t, id);
+    if (!state.ok()) return state.status();
+    if (!state->has_value()) return Status::NotFound("no credential " + id);
+    const TokenState& s = **state;
+    auto call = scripts::SetExpiry().Bind({{"credential_key", keys_.Credential(t, id)},
+                                           {"current_token_key", keys_.Token(t, s.current_hash)},
+                                           {"previous_token_key", keys_.Token(t, s.previous_hash)},
+                                           {"audit_key", keys_.Audit(t)}},
+                                          {{"id", id},
+                                           {"current_hash", s.current_hash},
+                                           {"previous_hash", s.previous_hash},
+                                           {"expires_in_ms", std::to_string(expires_in_ms)},
+                                           {"actor", actor},
+                                           {"audit_max_len", std::to_string(kAuditMaxLen)}});
+    if (!call.ok()) return call.status();
+    auto reply = redis_.Eval(KeySpace::SlotKey(t), *call);
+    if (!reply.ok()) return reply.status();
+    const std::string& kind = Str(*reply, 0);
+    if (kind == "retry") continue;
+    if (kind == "not_found") return Status::NotFound("no credential " + id);
+    if (kind != "ok") return Unexpected("expire", *reply);
     auto cred = Get(id);
     if (!cred.ok()) return cred.status();
     if (!cred->has_value()) return Status::NotFound("no credential " + id);

@@ -15,6 +15,7 @@ local declared = {}
 for _, k in ipairs(KEYS) do declared[k] = true end
 local key_args = {
   TIME = '', GET = '1', SET = '1', EXISTS = '*', DEL = '*', PEXPIRE = '1', PEXPIREAT = '1',
+  PERSIST = '1',
   HGET = '1', HSET = '1', HMGET = '1', HDEL = '1', HINCRBY = '1', HGETALL = '1',
   HEXISTS = '1', HLEN = '1', HSETNX = '1', ZADD = '1', ZREM = '1', ZCARD = '1', XADD = '1', XLEN = '1',
   XTRIM = '1',
@@ -233,25 +234,61 @@ if call('EXISTS', new_token_key) == 1 then return {'conflict'} end
 -- A rotation ends any earlier grace period at once.
 if previous_hash ~= '' then call('DEL', previous_token_key) end
 local kept = ''
+local grace_end = ''
 local grace = tonumber(grace_ms)
 if grace > 0 and call('EXISTS', current_token_key) == 1 then
-  local grace_end = string.format('%d', now + grace)
+  grace_end = string.format('%d', now + grace)
   call('HSET', current_token_key, 'until', grace_end)
   call('PEXPIREAT', current_token_key, grace_end)
   kept = current_hash
 else
   call('DEL', current_token_key)
 end
+-- new_expires_in_ms: '' keeps the expiry, '0' removes it.
 local expires_at = record[3] or ''
+if new_expires_in_ms ~= '' then
+  expires_at = ''
+  if tonumber(new_expires_in_ms) > 0 then
+    expires_at = string.format('%d', now + tonumber(new_expires_in_ms))
+  end
+end
 call('HSET', new_token_key, 'cred', id, 'org', record[6], 'type', record[4], 'app', record[5] or '',
   'expires_at', expires_at)
 if expires_at ~= '' then call('PEXPIREAT', new_token_key, expires_at) end
 call('HSET', credential_key, 'token_hash', new_hash, 'token_hint', new_hint, 'prev_hash', kept,
-  'rotated_at', now_text)
+  'prev_until', grace_end, 'rotated_at', now_text, 'expires_at', expires_at)
 if new_name ~= '' then call('HSET', credential_key, 'name', new_name) end
 call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
   'time', now_text, 'action', action, 'credential', id, 'actor', actor)
 return {'ok', now_text}
+)lua";
+
+constexpr const char* kSetExpiryBody = R"lua(
+local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'prev_until')
+if not record[1] then return {'not_found'} end
+if record[1] ~= current_hash or (record[2] or '') ~= previous_hash then return {'retry'} end
+local expires_at = ''
+if tonumber(expires_in_ms) > 0 then
+  expires_at = string.format('%d', now + tonumber(expires_in_ms))
+end
+call('HSET', credential_key, 'expires_at', expires_at)
+-- The tokens check expires_at themselves, and expire with it.
+call('HSET', current_token_key, 'expires_at', expires_at)
+if expires_at ~= '' then
+  call('PEXPIREAT', current_token_key, expires_at)
+else
+  call('PERSIST', current_token_key)
+end
+if previous_hash ~= '' and call('EXISTS', previous_token_key) == 1 then
+  call('HSET', previous_token_key, 'expires_at', expires_at)
+  local grace_end = record[3] or ''
+  if expires_at ~= '' and (grace_end == '' or tonumber(expires_at) < tonumber(grace_end)) then
+    call('PEXPIREAT', previous_token_key, expires_at)
+  end
+end
+call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
+  'time', now_text, 'action', 'expire', 'credential', id, 'actor', actor)
+return {'ok', expires_at}
 )lua";
 
 constexpr const char* kDeleteBody = R"lua(
@@ -324,8 +361,16 @@ const NamedScript& ReplaceToken() {
   static const NamedScript script(
       {"credential_key", "new_token_key", "current_token_key", "previous_token_key", "audit_key"},
       {"id", "current_hash", "previous_hash", "new_hash", "new_hint", "new_name", "grace_ms",
-       "actor", "action", "audit_max_len"},
+       "new_expires_in_ms", "actor", "action", "audit_max_len"},
       false, kReplaceBody);
+  return script;
+}
+
+const NamedScript& SetExpiry() {
+  static const NamedScript script(
+      {"credential_key", "current_token_key", "previous_token_key", "audit_key"},
+      {"id", "current_hash", "previous_hash", "expires_in_ms", "actor", "audit_max_len"}, false,
+      kSetExpiryBody);
   return script;
 }
 

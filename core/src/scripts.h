@@ -70,6 +70,10 @@ const NamedScript& ReplaceToken();
 // Returns {"ok"} | {"not_found"} | {"retry"}.
 const NamedScript& DeleteCredential();
 
+// A new expiry for the credential and its tokens. Returns {"ok", expires ms
+// or ""} | {"not_found"} | {"retry"}.
+const NamedScript& SetExpiry();
+
 }  // namespace onep::scripts
 
 #endif  // ONEP_CORE_SRC_SCRIPTS_H_

@@ -14,8 +14,9 @@ namespace {
 
 using CliCommandsTest = CliTest;
 
-const char* const kCommands[] = {"create", "list",   "show",    "rotate", "rename", "delete",
-                                 "orgs",   "events", "migrate", "stats",  "audit"};
+const char* const kCommands[] = {"create",  "list",  "show",   "rotate", "rename",
+                                 "delete",  "orgs",  "events", "expire", "verify",
+                                 "migrate", "stats", "audit"};
 
 TEST_F(CliCommandsTest, GlobalHelpListsEveryCommand) {
   for (const char* flag : {"--help", "-h"}) {

@@ -27,8 +27,9 @@
 namespace onep::testing {
 
 inline const std::vector<std::string> kCredentialKeys = {
-    "id",         "org",        "type",         "name",       "app",  "token_hint",
-    "created_at", "rotated_at", "last_used_at", "expires_at", "state"};
+    "id",           "org",        "type",       "name",
+    "app",          "token_hint", "created_at", "rotated_at",
+    "last_used_at", "expires_at", "state",      "previous_token_valid_until"};
 
 // The keys of a JSON object, in order.
 inline std::vector<std::string> Keys(const json_t* object) {

@@ -111,6 +111,79 @@ TEST_F(CliTokensTest, ExpiresEndsTheCredential) {
   EXPECT_EQ(Str(show.get(), "state"), "expired");
 }
 
+// An expired credential is not rotated into a token that is refused at
+// once; its expiry can be changed with or without a new token.
+TEST_F(CliTokensTest, ExpiryCanBeManagedAndAnExpiredCredentialIsNotRotatedBlindly) {
+  auto created =
+      CtlJson({"create", "--org", "acme", "--type", "hits", "--name", "temp", "--expires", "1s"});
+  const std::string id = Str(created.get(), "id");
+  const std::string token = Str(created.get(), "token");
+  // Wait, with a bound, until it has expired.
+  for (int i = 0; i < 100 && AuthenticatedId(token) == id; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(AuthenticatedId(token), "");
+  RunResult refused = Ctl({"rotate", id});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  ExpectOneErrorLine(refused);
+  EXPECT_NE(refused.err.find("expired at"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--no-expiry"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.out, "");
+  EXPECT_EQ(Ctl({"rotate", id, "--expires", "1h", "--no-expiry"}).exit_code, 2);
+
+  // Rotated with a new expiry: the new token works.
+  JsonPtr rotated = CtlJson({"rotate", id, "--expires", "2h"});
+  const std::string fresh = Str(rotated.get(), "token");
+  EXPECT_EQ(AuthenticatedId(fresh), id);
+  EXPECT_EQ(Str(rotated.get(), "state"), "active");
+  EXPECT_NE(Str(rotated.get(), "expires_at"), "");
+
+  // expire: never, then a duration; the token stays the same.
+  JsonPtr never = CtlJson({"expire", id, "never"});
+  EXPECT_TRUE(json_is_null(json_object_get(never.get(), "expires_at")));
+  EXPECT_EQ(AuthenticatedId(fresh), id);
+  JsonPtr soon = CtlJson({"expire", id, "30d"});
+  EXPECT_NE(Str(soon.get(), "expires_at"), "");
+  EXPECT_EQ(Str(soon.get(), "token_hint"), TokenHint(fresh));
+  EXPECT_EQ(AuthenticatedId(fresh), id);
+  EXPECT_EQ(Ctl({"expire", id, "soon"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"expire", "wh_AAAAAAAAAAAAAAAAAAAA", "1d"}).exit_code, 3);
+
+  // During a grace period, show says until when the previous token works.
+  JsonPtr graced = CtlJson({"rotate", id, "--grace", "1h"});
+  JsonPtr shown = CtlJson({"show", id});
+  EXPECT_NE(Str(shown.get(), "previous_token_valid_until"), "");
+  EXPECT_EQ(Str(shown.get(), "previous_token_valid_until"),
+            Str(graced.get(), "old_token_valid_until"));
+  EXPECT_EQ(AuthenticatedId(fresh), id);  // the previous token, in its grace period
+}
+
+// verify reads the token from stdin, never argv, and records nothing.
+TEST_F(CliTokensTest, VerifySaysWhichCredentialATokenBelongsTo) {
+  Issued cred = Create("acme", "hits", "jobs", "web");
+  RunResult ok = Ctl({"verify"}, {}, cred.token + "\n");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find(cred.id), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("state active"), std::string::npos) << ok.out;
+  EXPECT_EQ(ok.out.find(cred.token), std::string::npos);
+  RunResult json = Ctl({"verify", "--json"}, {}, cred.token);
+  JsonPtr out = ParseJson(json.out);
+  EXPECT_TRUE(json_is_true(json_object_get(out.get(), "valid")));
+  EXPECT_EQ(Str(json_object_get(out.get(), "credential"), "id"), cred.id);
+
+  Ctl({"rotate", cred.id});
+  RunResult gone = Ctl({"verify"}, {}, cred.token);
+  EXPECT_EQ(gone.exit_code, 3) << gone.err;
+  ExpectOneErrorLine(gone);
+  EXPECT_EQ(gone.err.find(cred.token), std::string::npos);
+  RunResult garbage = Ctl({"verify"}, {}, "not-a-token\n");
+  EXPECT_EQ(garbage.exit_code, 2);
+  EXPECT_EQ(Ctl({"verify"}, {}, "").exit_code, 2);
+  // Nothing recorded, nothing used.
+  JsonPtr listed = CtlJson({"list", "--org", "acme"});
+  EXPECT_TRUE(json_is_null(json_object_get(json_array_get(listed.get(), 0), "last_used_at")));
+}
+
 TEST_F(CliTokensTest, ConcurrentRotationsLeaveExactlyOneValidToken) {
   Issued cred = Create("acme", "hits", "jobs");
   std::vector<std::string> tokens = {cred.token};

@@ -85,9 +85,9 @@ TEST(CliArgsTest, QuoteInputWithholdsTokensAndControls) {
 }
 
 TEST(CliArgsTest, EveryCommandHasAHandlerHelpAndAnExample) {
-  const std::vector<std::string> expected = {"create",  "list",   "show", "rotate",
-                                             "rename",  "delete", "orgs", "events",
-                                             "migrate", "stats",  "audit"};
+  const std::vector<std::string> expected = {"create",  "list",  "show",   "rotate", "rename",
+                                             "delete",  "orgs",  "events", "expire", "verify",
+                                             "migrate", "stats", "audit"};
   ASSERT_EQ(Commands().size(), expected.size());
   const std::string global = GlobalHelp();
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -112,8 +112,10 @@ TEST(CliArgsTest, SynopsisMatchesTheContract) {
   EXPECT_EQ(Synopsis(*FindCommand("list")),
             "onepctl list --org ORG [--app APP] [--type hits|deploy]");
   EXPECT_EQ(Synopsis(*FindCommand("show")), "onepctl show ID");
-  EXPECT_EQ(Synopsis(*FindCommand("rotate")), "onepctl rotate ID [--grace DURATION]");
-  EXPECT_EQ(Synopsis(*FindCommand("rename")), "onepctl rename ID NAME [--grace DURATION]");
+  EXPECT_EQ(Synopsis(*FindCommand("rotate")),
+            "onepctl rotate ID [--grace DURATION] [--expires DURATION] [--no-expiry]");
+  EXPECT_EQ(Synopsis(*FindCommand("rename")),
+            "onepctl rename ID NAME [--grace DURATION] [--expires DURATION] [--no-expiry]");
   EXPECT_EQ(Synopsis(*FindCommand("delete")), "onepctl delete ID [--yes]");
   EXPECT_EQ(Synopsis(*FindCommand("orgs")), "onepctl orgs");
   EXPECT_EQ(Synopsis(*FindCommand("events")),

@@ -104,14 +104,16 @@ TEST(CliOutputTest, EventDetailsQuotesOnlyWhenNeededAndCutsLongValues) {
 TEST(CliOutputTest, CredentialJsonHasTheContractKeysWithNulls) {
   Credential c = SampleCredential();
   JsonPtr json = CredentialJson(c, c.created_at_ms + 1);
-  EXPECT_EQ(Keys(json.get()), (std::vector<std::string>{"id", "org", "type", "name", "app",
-                                                        "token_hint", "created_at", "rotated_at",
-                                                        "last_used_at", "expires_at", "state"}));
+  EXPECT_EQ(Keys(json.get()),
+            (std::vector<std::string>{"id", "org", "type", "name", "app", "token_hint",
+                                      "created_at", "rotated_at", "last_used_at", "expires_at",
+                                      "state", "previous_token_valid_until"}));
   EXPECT_EQ(JsonDump(json.get()),
             "{\"id\":\"wh_4fQx9TbR2kLm8ZpA\",\"org\":\"acme\",\"type\":\"deploy\","
             "\"name\":\"CI deploys\",\"app\":\"api\",\"token_hint\":\"\xE2\x80\xA6WXYZ\","
             "\"created_at\":\"2026-11-27T10:00:00.000Z\",\"rotated_at\":null,"
-            "\"last_used_at\":null,\"expires_at\":null,\"state\":\"active\"}");
+            "\"last_used_at\":null,\"expires_at\":null,\"state\":\"active\","
+            "\"previous_token_valid_until\":null}");
   c.app.clear();
   c.expires_at_ms = c.created_at_ms;
   json = CredentialJson(c, c.created_at_ms + 1);
@@ -125,9 +127,9 @@ TEST(CliOutputTest, IssuedJsonAddsTokenAndCurl) {
   IssuedCredential issued{SampleCredential(), "onep_secret"};
   JsonPtr json = IssuedJson(issued, "curl ...", 0);
   std::vector<std::string> keys = Keys(json.get());
-  ASSERT_EQ(keys.size(), 13u);
-  EXPECT_EQ(keys[11], "token");
-  EXPECT_EQ(keys[12], "curl");
+  ASSERT_EQ(keys.size(), 14u);
+  EXPECT_EQ(keys[12], "token");
+  EXPECT_EQ(keys[13], "curl");
 }
 
 TEST(CliOutputTest, CredentialRowsFollowTheJsonKeys) {

@@ -53,9 +53,18 @@ class FakeCredentialStore : public CredentialStore {
     return std::vector<Credential>();
   }
   Result<bool> OrgExists(const std::string&) override { return false; }
+  Result<Credential> SetExpiry(const std::string& id, int64_t expires_in_ms,
+                               const std::string&) override {
+    auto it = creds_.find(id);
+    if (it == creds_.end()) return Status::NotFound("no credential " + id);
+    it->second.expires_at_ms =
+        expires_in_ms > 0 ? std::optional<int64_t>(1000 + expires_in_ms) : std::nullopt;
+    return it->second;
+  }
   Result<Credential> ReplaceToken(const std::string& id, const StoredToken& token,
-                                  const std::string& new_name, int64_t grace_ms,
-                                  const std::string& actor) override {
+                                  const TokenChange& change, const std::string& actor) override {
+    const std::string& new_name = change.new_name;
+    const int64_t grace_ms = change.grace_ms;
     auto it = creds_.find(id);
     if (it == creds_.end()) return Status::NotFound("no credential " + id);
     replacements_.push_back({id, token.hash, new_name, actor, grace_ms});

@@ -35,7 +35,9 @@ struct Credential {
   std::optional<int64_t> rotated_at_ms;
   std::optional<int64_t> last_used_at_ms;
   std::optional<int64_t> expires_at_ms;
-  std::string token_hint;   // "…WXYZ"
+  std::string token_hint;  // "…WXYZ"
+  // While the previous token is in its grace period: when it ends.
+  std::optional<int64_t> previous_token_valid_until_ms;
   std::string routing_tag;  // the org's (token.h); set by the store
   // The current token was issued before routing tags (layout 1): it works
   // until the credential is rotated, which gives it a current token.
@@ -65,6 +67,13 @@ struct OrgSummary {
   int64_t events = 0;  // events ever recorded for the org
 };
 
+// What a rotation or a rename changes besides the token.
+struct TokenChange {
+  std::string new_name;                  // empty: keep the name
+  int64_t grace_ms = 0;                  // the previous token's grace period
+  std::optional<int64_t> expires_in_ms;  // nullopt: keep the expiry; 0: none
+};
+
 // Thread-safety: implementations are used by one thread at a time.
 // Every mutating call is atomic: it happens whole or not at all.
 class CredentialStore {
@@ -92,11 +101,17 @@ class CredentialStore {
   virtual Result<bool> OrgExists(const std::string& org) = 0;
 
   // Makes `token` the only current token; the previous one stays valid for
-  // grace_ms (0: stops now). Any earlier grace period ends now. Renames too
-  // when new_name is non-empty. NotFound when there is no such credential.
+  // change.grace_ms (0: stops now). Any earlier grace period ends now.
+  // Renames too when change.new_name is non-empty; sets a new expiry when
+  // change.expires_in_ms is given (0: none). NotFound when there is no such
+  // credential.
   virtual Result<Credential> ReplaceToken(const std::string& id, const StoredToken& token,
-                                          const std::string& new_name, int64_t grace_ms,
-                                          const std::string& actor) = 0;
+                                          const TokenChange& change, const std::string& actor) = 0;
+
+  // A new expiry without a new token: expires_in_ms from now, or none (0).
+  // NotFound when there is no such credential.
+  virtual Result<Credential> SetExpiry(const std::string& id, int64_t expires_in_ms,
+                                       const std::string& actor) = 0;
 
   // Removes the credential and every token of it; its events stay.
   // NotFound when there is no such credential.
@@ -137,13 +152,19 @@ class CredentialService {
       : store_(store), actor_(std::move(actor)) {}
 
   Result<IssuedCredential> Create(const CreateRequest& request);
-  Result<IssuedCredential> Rotate(const std::string& id, int64_t grace_ms);
-  Result<IssuedCredential> Rename(const std::string& id, const std::string& name, int64_t grace_ms);
+  // A rotation or rename of an expired credential needs a new expiry
+  // (`expires_in_ms`, 0: none): InvalidArgument otherwise, so that no token
+  // is issued that is refused from its first use.
+  Result<IssuedCredential> Rotate(const std::string& id, int64_t grace_ms,
+                                  std::optional<int64_t> expires_in_ms = std::nullopt);
+  Result<IssuedCredential> Rename(const std::string& id, const std::string& name, int64_t grace_ms,
+                                  std::optional<int64_t> expires_in_ms = std::nullopt);
+  // A new expiry (0: none), the same token.
+  Result<Credential> SetExpiry(const std::string& id, int64_t expires_in_ms);
   Status Delete(const std::string& id);
 
  private:
-  Result<IssuedCredential> Reissue(const std::string& id, const std::string& name,
-                                   int64_t grace_ms);
+  Result<IssuedCredential> Reissue(const std::string& id, TokenChange change);
   CredentialStore& store_;
   std::string actor_;
 };

@@ -26,8 +26,9 @@ class RedisCredentialStore : public CredentialStore {
   Result<std::vector<Credential>> List(const std::string& org) override;
   Result<bool> OrgExists(const std::string& org) override;
   Result<Credential> ReplaceToken(const std::string& id, const StoredToken& token,
-                                  const std::string& new_name, int64_t grace_ms,
-                                  const std::string& actor) override;
+                                  const TokenChange& change, const std::string& actor) override;
+  Result<Credential> SetExpiry(const std::string& id, int64_t expires_in_ms,
+                               const std::string& actor) override;
   Status Delete(const std::string& id, const std::string& actor) override;
   Result<std::vector<OrgSummary>> Orgs() override;
   Result<std::vector<AuditEntry>> Audit(const std::string& org, std::size_t limit) override;
