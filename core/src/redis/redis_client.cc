@@ -67,6 +67,13 @@ uint16_t HashSlot(std::string_view key) {
 
 Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server) {
   if (!reply.ok() || !reply->is_error()) return reply;
+  if (reply->str.find("user executing the script can't run this command") != std::string::npos) {
+    // Redis 7's NOPERM for a command the script calls: the ACL user lacks a
+    // right (ACL LOG on the server names it; docs/operations.md lists them).
+    return Status::Unavailable(
+        "NOPERM: the Redis user of " + server +
+        " may not run a command the script calls (see ACL LOG): " + reply->str);
+  }
   if (IsTransientError(reply->str)) {
     return Status::Unavailable(server + " cannot run the script now: " + reply->str);
   }
