@@ -312,10 +312,16 @@ int RedisSentinelGroup::Failover() {
   if (!conn) return 0;
   auto reply = conn->Command({"SENTINEL", "FAILOVER", kMasterName});
   EXPECT_TRUE(reply.ok() && !reply->is_error()) << (reply.ok() ? reply->str : "") << Logs();
-  const auto deadline = steady_clock::now() + std::chrono::seconds(60);
+  const auto start = steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(60);
   std::string why;
+  bool named = false;
   while (true) {
     const int primary = AgreedPrimary(&why);
+    if (primary != 0 && primary != old_primary && !named) {
+      named = true;
+      last_switch_ = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
+    }
     if (primary != 0 && primary != old_primary && Healthy(&why)) return primary;
     if (steady_clock::now() > deadline) {
       ADD_FAILURE() << "no failover away from " << old_primary << ": " << why << "\n" << Logs();
@@ -330,11 +336,13 @@ int RedisSentinelGroup::KillPrimary() {
   for (Process& p : nodes_) {
     if (p.port == old_primary) Stop(p, SIGKILL);
   }
-  const auto deadline = steady_clock::now() + std::chrono::seconds(60);
+  const auto start = steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(60);
   std::string why;
   while (true) {
     const int primary = AgreedPrimary(&why);
     if (primary != 0 && primary != old_primary) {
+      last_switch_ = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
       auto conn = RedisConnection::Connect(ConnectOptions(primary, milliseconds(1000)));
       auto role = conn.ok() ? (*conn)->Command({"ROLE"}) : Result<Reply>(conn.status());
       if (role.ok() && !role->elements.empty() && role->elements[0].str == "master") {

@@ -88,6 +88,9 @@ class RedisSentinelGroup {
   std::string Logs() const;
 
   double startup_seconds() const { return startup_seconds_; }
+  // How long the last Failover or KillPrimary took until every sentinel
+  // named the new primary (the rest of the call waits for health).
+  std::chrono::milliseconds last_switch() const { return last_switch_; }
 
  private:
   struct Process {
@@ -109,6 +112,7 @@ class RedisSentinelGroup {
   std::vector<Process> nodes_;  // data nodes; nodes_[0] was the first primary
   std::vector<Process> sentinels_;
   double startup_seconds_ = 0;
+  std::chrono::milliseconds last_switch_{0};
 };
 
 }  // namespace onep::testing
