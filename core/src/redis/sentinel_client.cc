@@ -4,6 +4,11 @@
 // it fails: a connection error, or a READONLY reply (it was demoted to a
 // replica). Then the next call asks the sentinels again.
 //
+// A master can also be replaced while it stays up and writable (SENTINEL
+// FAILOVER: the sentinels demote the old one only seconds later). So, every
+// kReconfirmEvery, one caller asks the sentinels again before its command
+// (the others go on meanwhile), and follows the master they now name.
+//
 // Bounds: finding the master takes at most the timeout, whatever the
 // sentinels do (each is asked with a share of what is left of it). After a
 // discovery that found no master, calls fail at once (Unavailable) for
@@ -94,6 +99,8 @@ using std::chrono::milliseconds;
 
 // How long calls fail at once after the sentinels named no usable master.
 constexpr milliseconds kRetryAfterFailure{100};
+// How often a known master is checked with the sentinels.
+constexpr milliseconds kReconfirmEvery{1000};
 
 class SentinelClient : public RedisClient {
  public:
@@ -162,9 +169,10 @@ class SentinelClient : public RedisClient {
 
   // The current master, asking the sentinels if there is none.
   Result<NodePool*> Master(Clock::time_point deadline);
-  // Asks the sentinels in `order`, confirms with ROLE: the master's pool.
+  // Asks the sentinels in `order`, confirms with ROLE (unless they name
+  // `current`, confirmed before): the master's pool.
   Result<NodePool*> Discover(const std::vector<std::size_t>& order, Clock::time_point deadline,
-                             std::size_t* answered);
+                             const NodePool* current, std::size_t* answered);
   // Asks one sentinel, within `budget`: the master's address, if it knows one.
   Result<std::optional<sentinel::MasterAddr>> AskSentinel(const RedisEndpoint& sentinel,
                                                           milliseconds budget);
@@ -191,6 +199,7 @@ class SentinelClient : public RedisClient {
   bool failing_ = false;                                    // guarded by mu_; last discovery failed
   Status last_failure_;                                     // guarded by mu_
   Clock::time_point retry_at_{};                            // guarded by mu_
+  Clock::time_point reconfirm_at_{};                        // guarded by mu_
 };
 
 template <typename T, typename Op>
@@ -223,7 +232,8 @@ Result<T> SentinelClient::OnMaster(Op op, std::string* server) {
 Result<NodePool*> SentinelClient::Master(Clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    if (master_ != nullptr) return master_;
+    const bool reconfirm = master_ != nullptr && !discovering_ && Clock::now() >= reconfirm_at_;
+    if (master_ != nullptr && !reconfirm) return master_;
     if (discovering_) {
       // Another caller is asking the sentinels: its answer, within our bound.
       if (!discovered_.wait_until(lock, deadline, [&] { return !discovering_; })) {
@@ -232,16 +242,27 @@ Result<NodePool*> SentinelClient::Master(Clock::time_point deadline) {
       }
       continue;
     }
-    if (failing_ && Clock::now() < retry_at_) return last_failure_;
+    if (!reconfirm && failing_ && Clock::now() < retry_at_) return last_failure_;
     discovering_ = true;
     const std::vector<std::size_t> order = order_;
     NodePool* previous = last_master_;
+    NodePool* current = master_;
     lock.unlock();
     std::size_t answered = 0;
-    auto found = Discover(order, deadline, &answered);
+    auto found = Discover(order, deadline, current, &answered);
     lock.lock();
     discovering_ = false;
+    reconfirm_at_ = Clock::now() + kReconfirmEvery;
     discovered_.notify_all();
+    if (!found.ok() && reconfirm && master_ != nullptr) {
+      // The sentinels cannot say now; the master we have still serves.
+      NodePool* master = master_;
+      lock.unlock();
+      options_.log(RedisLog::kDebug,
+                   "ONEP0307: " + found.status().message() + "; keeping " + master->redacted());
+      return master;
+    }
+    if (found.ok() && *found == current) return current;
     if (!found.ok()) {
       const bool first_failure = !failing_;
       failing_ = true;
@@ -269,7 +290,8 @@ Result<NodePool*> SentinelClient::Master(Clock::time_point deadline) {
 }
 
 Result<NodePool*> SentinelClient::Discover(const std::vector<std::size_t>& order,
-                                           Clock::time_point deadline, std::size_t* answered) {
+                                           Clock::time_point deadline, const NodePool* current,
+                                           std::size_t* answered) {
   std::string errors;
   auto note = [&](const std::string& error) { errors += (errors.empty() ? "" : "; ") + error; };
   for (std::size_t n = 0; n < order.size(); ++n) {
@@ -296,6 +318,12 @@ Result<NodePool*> SentinelClient::Discover(const std::vector<std::size_t>& order
     RedisEndpoint master = data_node_;
     master.host = (*addr)->host;
     master.port = (*addr)->port;
+    if (current != nullptr && current->endpoint().host == master.host &&
+        current->endpoint().port == master.port) {
+      *answered = order[n];
+      std::lock_guard<std::mutex> lock(mu_);
+      return Pool(master.host, master.port);  // confirmed by ROLE when found
+    }
     left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       note("out of time before confirming " + master.Redacted());
