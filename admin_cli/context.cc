@@ -101,9 +101,10 @@ RedisClient* Context::Redis(int* exit_code) {
   auto target = ParseRedisTarget(url);
   if (!target.ok()) {
     *exit_code = Fail(kExitUsage, target.status().message(),
-                      "use redis://[[user]:password@]host:port[/db], unix:///path[?db=N] or "
-                      "redis-cluster://[[user]:password@]host:port[,host:port...] in --redis or "
-                      "ONEP_REDIS_URL");
+                      "use redis://[[user]:password@]host:port[/db], unix:///path[?db=N], "
+                      "redis-cluster://[[user]:password@]host:port[,host:port...] or "
+                      "redis-sentinel://[[user]:password@]host:port[,host:port...]/MASTER[/db] "
+                      "in --redis or ONEP_REDIS_URL");
     return nullptr;
   }
   std::string prefix =

@@ -179,9 +179,6 @@ const char* SetRedis(cmd_parms* cmd, void*, const char* arg) {
   return Guarded(cmd, [&]() -> const char* {
     auto target = ParseRedisTarget(arg);  // its errors never echo the password
     if (!target.ok()) return DirectiveError(cmd, target.status().message());
-    if (target->topology == RedisTopology::kSentinel) {
-      return DirectiveError(cmd, "redis-sentinel:// is not supported by this version");
-    }
     auto* conf = GetServerConfig(cmd->server);
     conf->redis_url = apr_pstrdup(cmd->pool, arg);
     conf->redis_url_set = true;

@@ -119,6 +119,7 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
     Status s = check(conn->Command({"SELECT", std::to_string(ep.db)}), "SELECT");
     if (!s.ok()) return s;
   }
+  if (!options.read_clock) return conn;
   const int64_t sent = NowMs();
   auto time = conn->Command({"TIME"});
   if (Status s = check(time, "TIME"); !s.ok()) return s;

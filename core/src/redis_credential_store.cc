@@ -53,6 +53,15 @@ std::optional<Credential> FromHash(const Reply& reply, const Reply& last_used,
   return c;
 }
 
+// The first error reply of a pipeline of reads (e.g. NOPERM for an ACL user
+// without a right) as Unavailable quoting it: never mistaken for a miss.
+Status FirstError(const char* what, const std::vector<Reply>& replies) {
+  for (const Reply& reply : replies) {
+    if (reply.is_error()) return Status::Unavailable(std::string(what) + ": " + reply.str);
+  }
+  return Status::Ok();
+}
+
 Status Unexpected(const char* what, const Reply& reply) {
   return Status::Internal(std::string("unexpected reply to ") + what +
                           (reply.is_error() ? ": " + reply.str : ""));
@@ -136,6 +145,7 @@ Result<std::optional<Credential>> RedisCredentialStore::Get(const std::string& i
   auto replies = redis_.Pipeline(KeySpace::SlotKey(t), {{"HGETALL", keys_.Credential(t, id)},
                                                         {"HGET", keys_.LastUsed(t), id}});
   if (!replies.ok()) return replies.status();
+  if (Status bad = FirstError("reading a credential", *replies); !bad.ok()) return bad;
   return FromHash((*replies)[0], (*replies)[1], t);
 }
 
@@ -160,6 +170,7 @@ Result<std::vector<Credential>> RedisCredentialStore::List(const std::string& or
   reads.push_back(std::move(last_used));
   auto replies = redis_.Pipeline(slot, reads);
   if (!replies.ok()) return replies.status();
+  if (Status bad = FirstError("reading credentials", *replies); !bad.ok()) return bad;
   const Reply& used = replies->back();
   static const Reply kNil;
   out.reserve(ids->elements.size());

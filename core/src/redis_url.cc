@@ -61,7 +61,7 @@ Status Invalid(const std::string& why) {
                                  "unix:///path/to/socket[?db=N], "
                                  "redis-cluster://[[user]:password@]host:port[,host:port...] or "
                                  "redis-sentinel://[[user]:password@]host:port[,host:port...]/"
-                                 "MASTER_NAME[/db])");
+                                 "MASTER_NAME[/db][?sentinel_user=U&sentinel_password=P])");
 }
 
 Result<int> ParseDb(std::string_view text) {
@@ -217,8 +217,54 @@ Result<RedisTarget> ParseCluster(std::string_view rest) {
 
 bool IsMasterNameChar(char c) { return IsHostChar(c) || c == ':'; }
 
+// "sentinel_user=U&sentinel_password=P" (either, in any order) into the
+// target's sentinel credentials; values %-decoded.
+Status ParseSentinelQuery(std::string_view query, RedisTarget& target) {
+  bool user_seen = false, password_seen = false;
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    std::size_t eq = param.find('=');
+    std::string_view name = param.substr(0, eq);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
+    std::string* out = nullptr;
+    if (name == "sentinel_user" && !user_seen) {
+      user_seen = true;
+      out = &target.sentinel_user;
+    } else if (name == "sentinel_password" && !password_seen) {
+      password_seen = true;
+      out = &target.sentinel_password;
+    } else {
+      return Invalid(
+          "a Sentinel URL takes only the query parameters sentinel_user= and "
+          "sentinel_password=, each once");
+    }
+    if (eq == std::string_view::npos || !PercentDecode(value, *out)) {
+      return Invalid("the " + std::string(name) + " parameter needs a %-escaped value");
+    }
+  }
+  if (target.sentinel_user.find_first_of(" \r\n") != std::string::npos) {
+    return Invalid("the sentinel user name contains a space or a line break");
+  }
+  if (!target.sentinel_user.empty() && target.sentinel_password.empty()) {
+    return Invalid("sentinel_user= needs a sentinel_password=");
+  }
+  return Status::Ok();
+}
+
 Result<RedisTarget> ParseSentinel(std::string_view rest) {
   RedisEndpoint base;
+  RedisTarget target;
+  // The query starts at the first '?' after the userinfo's '@' (a password
+  // may hold '?'; a query value holds '@' only %-escaped).
+  const std::size_t at = rest.rfind('@');
+  const std::size_t q = rest.find('?', at == std::string_view::npos ? 0 : at);
+  if (q != std::string_view::npos) {
+    if (Status s = ParseSentinelQuery(rest.substr(q + 1), target); !s.ok()) return s;
+    rest = rest.substr(0, q);
+  }
   if (Status s = ParseUserinfo(rest, base); !s.ok()) return s;
   std::size_t slash = rest.find('/');
   if (slash == std::string_view::npos || slash + 1 == rest.size()) {
@@ -240,7 +286,6 @@ Result<RedisTarget> ParseSentinel(std::string_view rest) {
   }
   auto nodes = ParseNodeList(rest.substr(0, slash), base);
   if (!nodes.ok()) return nodes.status();
-  RedisTarget target;
   target.topology = RedisTopology::kSentinel;
   target.nodes = std::move(nodes).value();
   target.master_name = std::string(master);
@@ -292,6 +337,11 @@ std::string RedisTarget::Redacted() const {
   for (std::size_t i = 0; i < nodes.size(); ++i) out += (i ? "," : "") + HostPort(nodes[i]);
   if (topology == RedisTopology::kSentinel) {
     out += "/" + master_name + "/" + std::to_string(nodes.empty() ? 0 : nodes[0].db);
+    if (!sentinel_password.empty()) {
+      out += "?" +
+             (sentinel_user.empty() ? "" : "sentinel_user=" + EncodedUser(sentinel_user) + "&") +
+             "sentinel_password=***";
+    }
   }
   return out;
 }

@@ -44,7 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Every form: the redacted URL names the same topology and servers.
     auto again = onep::ParseRedisTarget(target->Redacted());
     if (!again.ok() || again->topology != target->topology ||
-        again->nodes.size() != target->nodes.size() || again->master_name != target->master_name) {
+        again->nodes.size() != target->nodes.size() || again->master_name != target->master_name ||
+        again->sentinel_user != target->sentinel_user ||
+        again->sentinel_password != (target->sentinel_password.empty() ? "" : "***")) {
       abort();
     }
     for (std::size_t i = 0; i < target->nodes.size(); ++i) {

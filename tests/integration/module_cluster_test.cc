@@ -48,23 +48,6 @@ int SlotOfOrg(OnepStack& stack, const std::string& org) {
   return HashSlot(KeySpace::SlotKey(stack.Tag(org)));
 }
 
-// How long new requests went unserved after `since`: from the start of the
-// first request after it that did not get a 202 to the start of the first
-// later one that did. 0 when none failed; -1 when none succeeded again.
-long long RecoveryMs(const std::vector<Outcome>& outcomes, Clock::time_point since) {
-  Clock::time_point down = Clock::time_point::max();
-  for (const auto& o : outcomes) {
-    if (o.status != 202 && o.start >= since && o.start < down) down = o.start;
-  }
-  if (down == Clock::time_point::max()) return 0;
-  Clock::time_point up = Clock::time_point::max();
-  for (const auto& o : outcomes) {
-    if (o.status == 202 && o.start > down && o.start < up) up = o.start;
-  }
-  if (up == Clock::time_point::max()) return -1;
-  return std::chrono::duration_cast<milliseconds>(up - down).count();
-}
-
 void ExpectOnly202Or503(const std::vector<Outcome>& outcomes) {
   for (const auto& o : outcomes) {
     EXPECT_TRUE(o.status == 202 || o.status == 503)

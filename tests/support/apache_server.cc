@@ -280,6 +280,13 @@ OnepStack::OnepStack(ApacheOptions options, RedisCluster& own_cluster)
   apache_ = std::make_unique<ApacheServer>(std::move(options));
 }
 
+OnepStack::OnepStack(ApacheOptions options, RedisSentinelGroup& own_group)
+    : redis_(own_group), location_(options.location), keys_("onep:") {
+  options.server_directives.insert(options.server_directives.begin(),
+                                   {"OnepRedis " + redis_.url(), "OnepKeyPrefix onep:"});
+  apache_ = std::make_unique<ApacheServer>(std::move(options));
+}
+
 ::testing::AssertionResult OnepStack::Start() { return apache_->Start(); }
 
 RedisConnection& OnepStack::conn() {

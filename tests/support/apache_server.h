@@ -108,6 +108,8 @@ class OnepStack {
                      std::string key_prefix = "onep:", std::string redis_password = "");
   // On a Redis Cluster of the test's own.
   OnepStack(ApacheOptions options, RedisCluster& own_cluster);
+  // On a Redis Sentinel group of the test's own.
+  OnepStack(ApacheOptions options, RedisSentinelGroup& own_group);
 
   // Starts Apache (Redis is already up); the server config starts with
   // "OnepRedis <redis url>" and "OnepKeyPrefix <key_prefix>".

@@ -263,6 +263,24 @@ inline void ExpectExactlyOnceAfterRetries(OnepStack& stack, const Load& load,
       retries.size(), events.size());
 }
 
+// How long new requests went unserved after `since`: from the start of the
+// first request in [since, until) that did not get a 202 to the start of the
+// first later one that did. 0 when none failed; -1 when none succeeded again.
+inline long long RecoveryMs(const std::vector<Outcome>& outcomes, Clock::time_point since,
+                            Clock::time_point until = Clock::time_point::max()) {
+  Clock::time_point down = Clock::time_point::max();
+  for (const auto& o : outcomes) {
+    if (o.status != 202 && o.start >= since && o.start < until && o.start < down) down = o.start;
+  }
+  if (down == Clock::time_point::max()) return 0;
+  Clock::time_point up = Clock::time_point::max();
+  for (const auto& o : outcomes) {
+    if (o.status == 202 && o.start > down && o.start < up) up = o.start;
+  }
+  if (up == Clock::time_point::max()) return -1;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(up - down).count();
+}
+
 inline void ExpectNoChildCrash(ApacheServer& apache) {
   std::istringstream log(apache.ErrorLog());
   std::string line;

@@ -44,11 +44,17 @@ TestRedis::TestRedis(std::vector<std::string> extra_config, std::string password
 
 TestRedis::TestRedis(RedisCluster& own) : cluster_(&own) { cluster_->FlushAll(); }
 
+TestRedis::TestRedis(RedisSentinelGroup& own) : sentinel_(&own) { FlushAll(); }
+
 TestRedis::~TestRedis() = default;
 
-std::string TestRedis::url() const { return cluster_ ? cluster_->url() : server_->url(); }
+std::string TestRedis::url() const {
+  if (sentinel_) return sentinel_->url();
+  return cluster_ ? cluster_->url() : server_->url();
+}
 
 std::unique_ptr<RedisClient> TestRedis::Client() const {
+  if (sentinel_) return sentinel_->Client(std::chrono::milliseconds(5000));
   return cluster_ ? cluster_->Client(std::chrono::milliseconds(5000)) : server_->Client();
 }
 
@@ -60,6 +66,12 @@ Result<Reply> TestRedis::Command(const std::string& key,
 }
 
 void TestRedis::FlushAll() {
+  if (sentinel_) {
+    auto conn = sentinel_->Connect(sentinel_->Primary());
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(conn->Command({"FLUSHALL"}).ok());
+    return;
+  }
   if (cluster_) {
     cluster_->FlushAll();
     return;
@@ -70,6 +82,10 @@ void TestRedis::FlushAll() {
 }
 
 long long TestRedis::CommandCalls(const std::string& command) const {
+  if (sentinel_) {
+    ADD_FAILURE() << "CommandCalls is not counted on a Sentinel group";
+    return -1;
+  }
   if (!cluster_) return server_->CommandCalls(command);
   long long calls = 0;
   for (int port : cluster_->Masters()) calls += cluster_->CommandCalls(port, command);
@@ -78,7 +94,9 @@ long long TestRedis::CommandCalls(const std::string& command) const {
 
 std::vector<std::unique_ptr<RedisConnection>> TestRedis::MasterConnections() const {
   std::vector<std::unique_ptr<RedisConnection>> out;
-  if (!cluster_) {
+  if (sentinel_) {
+    out.push_back(sentinel_->Connect(sentinel_->Primary()));
+  } else if (!cluster_) {
     out.push_back(server_->Connect());
   } else {
     for (int port : cluster_->Masters()) out.push_back(cluster_->Connect(port));
@@ -88,6 +106,10 @@ std::vector<std::unique_ptr<RedisConnection>> TestRedis::MasterConnections() con
 }
 
 std::string TestRedis::DumpAll() const {
+  if (sentinel_) {
+    auto conn = sentinel_->Connect(sentinel_->Primary());
+    return conn ? DumpKeys(*conn) : std::string();
+  }
   if (!cluster_) return server_->DumpAll();
   std::string out;
   for (int port : cluster_->Masters()) {

@@ -17,6 +17,7 @@
 #include "onep/redis.h"
 #include "onep/redis_client.h"
 #include "support/redis_cluster.h"
+#include "support/redis_sentinel.h"
 #include "support/redis_server.h"
 
 namespace onep::testing {
@@ -36,6 +37,9 @@ class TestRedis {
   explicit TestRedis(std::vector<std::string> extra_config = {}, std::string password = "");
   // A cluster of the test's own (for tests that break one), emptied.
   explicit TestRedis(RedisCluster& own);
+  // A Sentinel group of the test's own, emptied: every call goes to its
+  // current primary.
+  explicit TestRedis(RedisSentinelGroup& own);
   ~TestRedis();
   TestRedis(const TestRedis&) = delete;
   TestRedis& operator=(const TestRedis&) = delete;
@@ -63,6 +67,7 @@ class TestRedis {
  private:
   std::unique_ptr<RedisServer> server_;
   RedisCluster* cluster_ = nullptr;  // the process's shared one
+  RedisSentinelGroup* sentinel_ = nullptr;
   std::unique_ptr<RedisClient> client_;
 };
 

@@ -223,6 +223,56 @@ TEST(RedisTargetTest, EveryTopology) {
   EXPECT_EQ(refused.status().message().find("topsecret"), std::string::npos);
 }
 
+// The userinfo is the master's; the sentinels' own credentials are query
+// parameters, and the sentinels get no AUTH without them.
+TEST(RedisTargetTest, SentinelCredentialsAreQueryParameters) {
+  auto plain = ParseRedisTarget("redis-sentinel://u:pw@s1:26379/mymaster");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->nodes[0].user, "u");
+  EXPECT_EQ(plain->nodes[0].password, "pw");
+  EXPECT_EQ(plain->sentinel_user, "");
+  EXPECT_EQ(plain->sentinel_password, "");
+
+  auto both = ParseRedisTarget(
+      "redis-sentinel://u:p%3Fw@s1:26379,s2:26380/mymaster/2"
+      "?sentinel_user=watch%2Der&sentinel_password=s%40c%26ret");
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->nodes.size(), 2u);
+  EXPECT_EQ(both->nodes[1].password, "p?w");
+  EXPECT_EQ(both->nodes[1].db, 2);
+  EXPECT_EQ(both->master_name, "mymaster");
+  EXPECT_EQ(both->sentinel_password, "s@c&ret");
+  EXPECT_EQ(both->sentinel_user, "watch-er");
+
+  auto only_password = ParseRedisTarget("redis-sentinel://s1:26379/m?sentinel_password=sp");
+  ASSERT_TRUE(only_password.ok()) << only_password.status().ToString();
+  EXPECT_EQ(only_password->sentinel_password, "sp");
+  EXPECT_EQ(only_password->nodes[0].password, "");
+  EXPECT_EQ(only_password->Redacted(), "redis-sentinel://s1:26379/m/0?sentinel_password=***");
+
+  auto named =
+      ParseRedisTarget("redis-sentinel://:pw@s1:26379/m?sentinel_user=w&sentinel_password=sp");
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->Redacted(),
+            "redis-sentinel://:***@s1:26379/m/0?sentinel_user=w&sentinel_password=***");
+  // The redacted form parses back to the same sentinels and user.
+  auto again = ParseRedisTarget(named->Redacted());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->sentinel_user, "w");
+  EXPECT_EQ(again->sentinel_password, "***");
+
+  for (const char* bad :
+       {"redis-sentinel://s1/m?db=1", "redis-sentinel://s1/m?sentinel_password",
+        "redis-sentinel://s1/m?sentinel_password=a&sentinel_password=b",
+        "redis-sentinel://s1/m?sentinel_user=w", "redis-sentinel://s1/m?sentinel_password=%zz"}) {
+    auto target = ParseRedisTarget(bad);
+    EXPECT_FALSE(target.ok()) << bad;
+  }
+  auto refused = ParseRedisTarget("redis-sentinel://s1/m?sentinel_password=topsecret&x=1");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message().find("topsecret"), std::string::npos);
+}
+
 TEST(KeyPrefixTest, Validation) {
   for (const std::string& ok : {std::string("onep:"), std::string("a"), std::string("x:y:z/"),
                                 std::string(64, 'p'), std::string("~!@#$%^&*()_+-=[]|;'\",.<>?")}) {

@@ -69,6 +69,9 @@ struct ScriptCall {
 struct RedisOptions {
   RedisEndpoint endpoint;
   std::chrono::milliseconds timeout{500};  // bounds connect and every command
+  // TIME once when connecting, for clock_offset_ms(). Off for a sentinel,
+  // which serves only its own command set.
+  bool read_clock = true;
 };
 
 class RedisConnection {

@@ -8,11 +8,13 @@
 // a call touches must hash to the slot key's slot (docs/redis-layout.md).
 //
 // Never send twice: a command is resent only after a reply that proves Redis
-// did not run it (MOVED, ASK; NOSCRIPT for a script). A connection error
+// did not run it (MOVED, ASK; READONLY from a demoted Sentinel master;
+// NOSCRIPT for a script), or to another server after a connect failure. A connection error
 // after a command was sent is reported as Unavailable, never retried.
 //
 // Implementations (core/src/redis/): SingleClient (one server), ClusterClient
-// (Redis Cluster). Open one with ConnectRedis().
+// (Redis Cluster), SentinelClient (a master found through Redis Sentinel).
+// Open one with ConnectRedis().
 //
 // Thread-safety: every method of every implementation is thread-safe; each
 // keeps its own pool of connections, lent to one caller at a time, and holds
@@ -84,7 +86,7 @@ class RedisClient {
 
   // EVALSHA (EVAL once after NOSCRIPT). Error replies by which Redis says it
   // cannot serve now (LOADING, BUSY, READONLY, MISCONF, OOM, TRYAGAIN,
-  // CLUSTERDOWN, ...) become Unavailable; other error replies Internal.
+  // CLUSTERDOWN, NOPERM, ...) become Unavailable; other error replies Internal.
   virtual Result<Reply> Eval(std::string_view slot_key, const ScriptCall& call) = 0;
 
   // Every master answers PING (one, on a single Redis). Unavailable naming
@@ -103,8 +105,9 @@ class RedisClient {
 };
 
 // A client for the topology `target` names. Connects lazily: the first call
-// opens the first connection (a Cluster client reads its slot map then).
-// InvalidArgument for a topology this build cannot serve.
+// opens the first connection (a Cluster client reads its slot map then,
+// a Sentinel client asks the sentinels then). InvalidArgument for a
+// topology this build cannot serve.
 Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisTarget& target,
                                                   RedisClientOptions options);
 

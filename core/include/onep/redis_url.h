@@ -1,7 +1,10 @@
 // Where Redis is. One server: redis://[[user]:password@]host:port[/db] or
 // unix:///path[?db=N]; a Redis Cluster:
 // redis-cluster://[[user]:password@]host:port[,host:port...] (seed nodes);
-// Sentinel: redis-sentinel://[[user]:password@]host:port[,...]/MASTER[/db].
+// Sentinel: redis-sentinel://[[user]:password@]host:port[,...]/MASTER[/db]
+// [?sentinel_user=USER&sentinel_password=PASSWORD]: the userinfo is for the
+// master (the data node), the query parameters for the sentinels, which are
+// asked without AUTH when the URL has none (docs/configuration.md).
 #ifndef ONEP_REDIS_URL_H_
 #define ONEP_REDIS_URL_H_
 
@@ -41,6 +44,10 @@ struct RedisTarget {
   // Every node carries the URL's user, password and db.
   std::vector<RedisEndpoint> nodes;
   std::string master_name;  // kSentinel only
+  // kSentinel only: how to AUTH to the sentinels themselves (empty password:
+  // no AUTH), from the URL's sentinel_user= and sentinel_password=.
+  std::string sentinel_user;
+  std::string sentinel_password;
 
   // The URL with the password replaced by "***": safe to log and print.
   std::string Redacted() const;

@@ -15,6 +15,10 @@ std::unique_ptr<RedisClient> NewSingleClient(const RedisTarget& target, RedisCli
 std::unique_ptr<RedisClient> NewClusterClient(const RedisTarget& target,
                                               RedisClientOptions options);
 
+// A master behind Redis Sentinel, from its sentinels: sentinel_client.cc.
+std::unique_ptr<RedisClient> NewSentinelClient(const RedisTarget& target,
+                                               RedisClientOptions options);
+
 }  // namespace onep
 
 #endif  // ONEP_CORE_SRC_REDIS_CLIENTS_H_

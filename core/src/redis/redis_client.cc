@@ -37,12 +37,15 @@ uint16_t Crc16(std::string_view data) {
 // Error replies by which Redis says it cannot serve the command right now,
 // not that the command is wrong: still loading its data after a restart, busy
 // with a script, a replica or a server refusing writes, out of memory, a
-// cluster slot in migration or without a master. Redis refuses these before
-// a script's first write, so nothing was written.
+// cluster slot in migration or without a master, an ACL user without the
+// right to a command (NOPERM: an operator's fix, not the request's fault).
+// Redis refuses these before a script's first write, so nothing was written
+// (NOPERM for a command the script calls: at that call).
 bool IsTransientError(const std::string& error) {
   static constexpr std::string_view kPrefixes[] = {
-      "LOADING ",    "BUSY ",        "MASTERDOWN ", "TRYAGAIN ", "READONLY ", "MISCONF ",  "OOM ",
-      "NOREPLICAS ", "CLUSTERDOWN ", "MOVED ",      "ASK ",      "NOAUTH ",   "WRONGPASS "};
+      "LOADING ", "BUSY ",   "MASTERDOWN ", "TRYAGAIN ",    "READONLY ",
+      "MISCONF ", "OOM ",    "NOREPLICAS ", "CLUSTERDOWN ", "MOVED ",
+      "ASK ",     "NOAUTH ", "WRONGPASS ",  "NOPERM "};
   for (std::string_view prefix : kPrefixes) {
     if (error.compare(0, prefix.size(), prefix) == 0) return true;
   }
@@ -64,6 +67,13 @@ uint16_t HashSlot(std::string_view key) {
 
 Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server) {
   if (!reply.ok() || !reply->is_error()) return reply;
+  if (reply->str.find("user executing the script can't run this command") != std::string::npos) {
+    // Redis 7's NOPERM for a command the script calls: the ACL user lacks a
+    // right (ACL LOG on the server names it; docs/operations.md lists them).
+    return Status::Unavailable(
+        "NOPERM: the Redis user of " + server +
+        " may not run a command the script calls (see ACL LOG): " + reply->str);
+  }
   if (IsTransientError(reply->str)) {
     return Status::Unavailable(server + " cannot run the script now: " + reply->str);
   }
@@ -79,9 +89,12 @@ Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisTarget& target,
     case RedisTopology::kCluster:
       return NewClusterClient(target, std::move(options));
     case RedisTopology::kSentinel:
-      break;
+      if (target.master_name.empty()) {
+        return Status::InvalidArgument("the Sentinel URL names no master");
+      }
+      return NewSentinelClient(target, std::move(options));
   }
-  return Status::InvalidArgument("redis-sentinel:// is not supported by this version");
+  return Status::InvalidArgument("unknown Redis topology");
 }
 
 }  // namespace onep

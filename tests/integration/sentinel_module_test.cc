@@ -1,0 +1,164 @@
+// mod_onep and onepctl on a real Redis Sentinel group (a primary, two
+// replicas, three sentinels): SENTINEL FAILOVER and SIGKILL of the primary
+// under steady load, Apache never restarted. Every answer is 202 or 503; with
+// OnepRedisWait no 202 is lost; without it, what was lost is counted and
+// shown. Recovery times are printed (docs/testing.md has them), not asserted.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support/apache_server.h"
+#include "support/http_client.h"
+#include "support/load.h"
+#include "support/process.h"
+#include "support/redis_sentinel.h"
+
+namespace onep::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr int kTimeoutMs = 1000;
+
+enum class Kind { kFailover, kKill };
+
+ApacheOptions SentinelOptions(const std::string& wait) {
+  ApacheOptions options;
+  options.start_servers = 2;
+  options.server_limit = 2;
+  options.threads_per_child = 4;
+  options.server_directives = {"OnepRedisTimeout " + std::to_string(kTimeoutMs) + "ms"};
+  if (!wait.empty()) options.server_directives.push_back(wait);
+  return options;
+}
+
+// Runs the failovers of `sequence` under a load of 4 clients, each after the
+// group is healthy again (a killed primary restarted as a replica first).
+// With `expect_none_lost`, every 202 must be an event; otherwise the lost
+// ones are counted. Either way onepctl then works against the new primary.
+void FailoversUnderLoad(const std::vector<Kind>& sequence, const std::string& wait,
+                        bool expect_none_lost, const char* what) {
+  RedisSentinelGroup group;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  OnepStack stack(SentinelOptions(wait), group);
+  ASSERT_TRUE(stack.Start());
+  const pid_t apache = stack.apache().ParentPid();
+  auto cred = stack.Create("acme", "hits", "web");
+  ASSERT_EQ(PostJson(stack.port(), stack.path("/hits"), cred.token, R"({"app":"web"})").status,
+            202);
+
+  // Bounded by time, not count: 503s come fast while no master is known.
+  Load load(stack.port(), stack.path("/hits"), cred.token, "sentinel", 4, 1000000);
+  load.Start();
+  load.WaitForRequests(100);
+  std::vector<Clock::time_point> started;
+  std::vector<long long> named;
+  for (Kind kind : sequence) {
+    const int old_primary = group.Primary();
+    started.push_back(Clock::now());
+    const int primary = kind == Kind::kKill ? group.KillPrimary() : group.Failover();
+    named.push_back(group.last_switch().count());
+    ASSERT_NE(primary, 0);
+    ASSERT_NE(primary, old_primary);
+    if (kind == Kind::kKill) group.Restart(old_primary);
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
+    load.WaitForRequests(100);
+  }
+  load.Stop();
+  EXPECT_EQ(stack.apache().ParentPid(), apache) << "Apache was restarted";
+
+  const auto outcomes = load.Outcomes();
+  for (const auto& o : outcomes) {
+    EXPECT_TRUE(o.status == 202 || o.status == 503)
+        << o.message << " got " << o.status << " " << o.error;
+  }
+  stack.Disconnect();  // the admin client finds the new primary
+  for (std::size_t i = 0; i < sequence.size(); ++i) {
+    const auto until = i + 1 < started.size() ? started[i + 1] : Clock::time_point::max();
+    std::printf(
+        "[ sentinel ] %s #%zu (%s): new primary named after %lld ms; new requests "
+        "unserved for %lld ms\n",
+        what, i + 1, sequence[i] == Kind::kKill ? "SIGKILL" : "SENTINEL FAILOVER", named[i],
+        RecoveryMs(outcomes, started[i], until));
+  }
+  if (expect_none_lost) {
+    ExpectExactlyOnceAfterRetries(stack, load, "sentinel", what);
+  } else {
+    const auto events = LoadEvents(stack, "acme", "sentinel");
+    std::set<std::string> recorded;
+    for (const auto& [id, message] : events) recorded.insert(id);
+    int accepted = 0, lost = 0;
+    for (const auto& o : outcomes) {
+      if (o.status != 202) continue;
+      ++accepted;
+      if (recorded.count(o.id) == 0) ++lost;
+    }
+    std::printf("[ sentinel ] %s: %zu requests over %zu failovers, %d got 202, %d of those lost\n",
+                what, outcomes.size(), sequence.size(), accepted, lost);
+  }
+
+  // onepctl, as an admin runs it after the failovers: the new primary.
+  const std::map<std::string, std::string> env = {{"ONEP_REDIS_URL", group.url()}};
+  RunResult list = Run({ONEPCTL_PATH, "list", "--org", "acme", "--json"}, env);
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find(cred.credential.id), std::string::npos) << list.out;
+  RunResult events = Run({ONEPCTL_PATH, "events", "--org", "acme", "--limit", "1", "--json"}, env);
+  EXPECT_EQ(events.exit_code, 0) << events.err;
+  EXPECT_NE(events.out.find("\"hit\""), std::string::npos) << events.out;
+
+  const std::string log = stack.apache().ErrorLog();
+  EXPECT_NE(log.find("ONEP0306"), std::string::npos) << "no master was ever left";
+  EXPECT_NE(log.find("ONEP0305"), std::string::npos);
+  ExpectNoChildCrash(stack.apache());
+  if (::testing::Test::HasFailure()) {
+    std::printf("%s\n--- apache ---\n%s\n", group.Logs().c_str(),
+                log.substr(log.size() > 6000 ? log.size() - 6000 : 0).c_str());
+  }
+}
+
+TEST(ModuleSentinelTest, RecordsOnThePrimaryAndHealthSaysOk) {
+  RedisSentinelGroup group;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  OnepStack stack(SentinelOptions(""), group);
+  ASSERT_TRUE(stack.Start());
+  auto cred = stack.Create("acme", "hits", "web");
+  auto posted = PostJson(stack.port(), stack.path("/hits"), cred.token, R"({"app":"web"})");
+  ASSERT_EQ(posted.status, 202) << posted.body;
+  auto primary = group.Connect(group.Primary());
+  ASSERT_TRUE(primary);
+  auto len = primary->Command({"XLEN", "onep:{" + stack.Tag("acme") + "}:events"});
+  ASSERT_TRUE(len.ok());
+  EXPECT_EQ(len->integer, 1);
+  EXPECT_EQ(Get(stack.port(), stack.path("/health")).status, 200);
+}
+
+// A coordinated failover leaves the old primary up and writable until the
+// sentinels demote it; a 202 counts only with every replica's ack, so none
+// acknowledged by the old primary alone survives as a 202 (docs/operations.md).
+TEST(ModuleSentinelTest, FiveCoordinatedFailoversUnderLoadLoseNo202WithOnepRedisWait) {
+  FailoversUnderLoad(std::vector<Kind>(5, Kind::kFailover), "OnepRedisWait 2 500ms", true,
+                     "SENTINEL FAILOVER, OnepRedisWait 2");
+}
+
+// SIGKILL: the sentinels promote the replica with the most data, which has
+// every write a replica acknowledged.
+TEST(ModuleSentinelTest, FiveKilledPrimariesUnderLoadLoseNo202WithOnepRedisWait) {
+  FailoversUnderLoad(std::vector<Kind>(5, Kind::kKill), "OnepRedisWait 1 500ms", true,
+                     "SIGKILL, OnepRedisWait 1");
+}
+
+TEST(ModuleSentinelTest, WithoutOnepRedisWaitFailoversGive202Or503AndCountTheLost) {
+  FailoversUnderLoad({Kind::kFailover, Kind::kKill}, "", false, "no OnepRedisWait");
+}
+
+TEST(ModuleSentinelTest, OneReplicaAckIsNotEnoughForACoordinatedFailover) {
+  FailoversUnderLoad({Kind::kFailover, Kind::kFailover}, "OnepRedisWait 1 500ms", false,
+                     "SENTINEL FAILOVER, OnepRedisWait 1 of 2 replicas");
+}
+
+}  // namespace
+}  // namespace onep::testing
