@@ -37,6 +37,10 @@ struct OptionSpec {
   std::string_view value_name;  // "ORG"; empty: a flag without a value
   std::string_view help;
   bool required = false;
+  // The option just before this one in the table, which this one excludes:
+  // the synopsis shows them as one "[--limit N|--all]", and giving both is
+  // a usage error.
+  std::string_view excludes = {};
 };
 
 struct Invocation;
@@ -164,6 +168,9 @@ int MigrateCommand(Context& ctx, const Invocation& inv);
 int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org);
 // --org as a valid slug, without asking Redis whether the org exists.
 int RequireValidOrg(Context& ctx, const Invocation& inv, std::string* org);
+// --app, when given, checked to be a valid slug: kExitOk, or the usage error
+// printed and its exit code.
+int CheckAppFilter(Context& ctx, const Invocation& inv);
 
 }  // namespace onep::cli
 

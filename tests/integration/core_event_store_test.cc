@@ -18,6 +18,18 @@
 namespace onep {
 namespace {
 
+// A query of org acme; since_ms 0 means no lower bound.
+EventQuery Query(const std::string& app, std::optional<EventType> type, int64_t since_ms,
+                 std::size_t limit) {
+  EventQuery query;
+  query.org = "acme";
+  query.app = app;
+  query.type = type;
+  if (since_ms != 0) query.since_ms = since_ms;
+  query.limit = limit;
+  return query;
+}
+
 using Kind = RecordOutcome::Kind;
 
 class EventStoreTest : public ::testing::Test {
@@ -103,7 +115,7 @@ TEST_F(EventStoreTest, AcceptsAHitAndRecordsEverything) {
   EXPECT_EQ(out.org, "acme");
   EXPECT_FALSE(out.event_id.empty());
 
-  auto listed = events_.List(*client_, {"acme", "", std::nullopt, 0, 10});
+  auto listed = events_.List(*client_, Query("", std::nullopt, 0, 10));
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].id, out.event_id);
@@ -305,19 +317,19 @@ TEST_F(EventStoreTest, ListFiltersAndLimits) {
   for (int i = 0; i < 3; ++i) Record(hits.token, EventType::kFailure, R"({"app":"api"})");
   Record(deploy.token, EventType::kDeploy, R"({"version":"2"})");
 
-  auto failures = events_.List(*client_, {"acme", "", EventType::kFailure, 0, 100});
+  auto failures = events_.List(*client_, Query("", EventType::kFailure, 0, 100));
   ASSERT_TRUE(failures.ok());
   EXPECT_EQ(failures->size(), 3u);
-  auto web = events_.List(*client_, {"acme", "web", std::nullopt, 0, 100});
+  auto web = events_.List(*client_, Query("web", std::nullopt, 0, 100));
   ASSERT_TRUE(web.ok());
   EXPECT_EQ(web->size(), 6u);
   EXPECT_EQ(web->back().type, "deploy");  // newest last
-  auto last2 = events_.List(*client_, {"acme", "", std::nullopt, 0, 2});
+  auto last2 = events_.List(*client_, Query("", std::nullopt, 0, 2));
   ASSERT_TRUE(last2.ok());
   ASSERT_EQ(last2->size(), 2u);
   EXPECT_EQ((*last2)[0].type, "failure");
   EXPECT_EQ((*last2)[1].type, "deploy");
-  auto future = events_.List(*client_, {"acme", "", std::nullopt, NowMs() + 60000, 100});
+  auto future = events_.List(*client_, Query("", std::nullopt, NowMs() + 60000, 100));
   ASSERT_TRUE(future.ok());
   EXPECT_TRUE(future->empty());
 }
@@ -330,13 +342,12 @@ TEST_F(EventStoreTest, ReadAfterMovesTheCursorPastFilteredEvents) {
   Record(hits.token, EventType::kHit, R"({"app":"web"})");
   Record(hits.token, EventType::kHit, R"({"app":"api"})");
   std::string cursor;
-  auto got =
-      events_.ReadAfter(*client_, {"acme", "api", std::nullopt, 0, 100}, *start, 10, &cursor);
+  auto got = events_.ReadAfter(*client_, Query("api", std::nullopt, 0, 100), *start, 10, &cursor);
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].app, "api");
   EXPECT_EQ(cursor, *events_.LastId(*client_, "acme"));
-  auto none = events_.ReadAfter(*client_, {"acme", "", std::nullopt, 0, 100}, cursor, 10, &cursor);
+  auto none = events_.ReadAfter(*client_, Query("", std::nullopt, 0, 100), cursor, 10, &cursor);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
 }
