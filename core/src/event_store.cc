@@ -206,11 +206,13 @@ Result<std::vector<StoredEvent>> EventStore::List(RedisClient& redis,
                                                   std::to_string(kPageSize)}),
                        "XREVRANGE");
     if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    const std::string last_read = page->back().id;  // before the moves below
     for (auto& e : *page) {
       if (Matches(e, query) && out.size() < query.limit) out.push_back(std::move(e));
     }
     if (page->size() < kPageSize) break;
-    max = "(" + page->back().id;  // exclusive: continue below
+    max = "(" + last_read;  // exclusive: continue below
   }
   std::reverse(out.begin(), out.end());
   return out;
@@ -232,6 +234,8 @@ Status EventStore::Scan(RedisClient& redis, const EventQuery& query,
                                                   std::to_string(kPageSize)}),
                        "XRANGE");
     if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    const std::string last_read = page->back().id;  // before the moves below
     matching.clear();
     for (auto& e : *page) {
       if (left > 0 && Matches(e, query)) {
@@ -243,7 +247,7 @@ Status EventStore::Scan(RedisClient& redis, const EventQuery& query,
       if (Status s = page_fn(matching); !s.ok()) return s;
     }
     if (page->size() < kPageSize) break;
-    min = "(" + page->back().id;  // exclusive: continue above
+    min = "(" + last_read;  // exclusive: continue above
   }
   return Status::Ok();
 }
