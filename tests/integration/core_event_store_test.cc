@@ -334,6 +334,53 @@ TEST_F(EventStoreTest, ListFiltersAndLimits) {
   EXPECT_TRUE(future->empty());
 }
 
+// Scan hands over pages as it reads, stops at the callback's first error and
+// returns it; id bounds at the ends of the id space read nothing.
+TEST_F(EventStoreTest, ScanStopsAtTheCallbacksStatus) {
+  auto hits = Create("acme", "hits", "");
+  std::string events_key = keys_.Events(Tag("acme"));
+  std::vector<std::vector<std::string>> adds;
+  for (int i = 0; i < 2500; ++i) {
+    adds.push_back({"XADD", events_key, "*", "type", "hit", "credential", hits.credential.id, "app",
+                    "api", "time", std::to_string(NowMs()), "fields", R"({"count":1})"});
+  }
+  ASSERT_TRUE(client_->Pipeline(events_key, adds).ok());
+  std::vector<std::size_t> sizes;
+  EventQuery query = Query("", std::nullopt, 0, kNoEventLimit);
+  Status all = events_.Scan(*client_, query, [&sizes](const std::vector<StoredEvent>& page) {
+    sizes.push_back(page.size());
+    return Status::Ok();
+  });
+  EXPECT_TRUE(all.ok()) << all.ToString();
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{1000, 1000, 500}));
+  sizes.clear();
+  Status stopped = events_.Scan(*client_, query, [&sizes](const std::vector<StoredEvent>& page) {
+    sizes.push_back(page.size());
+    return Status::Unavailable("reader gone");
+  });
+  EXPECT_EQ(stopped.code(), Code::kUnavailable);
+  EXPECT_EQ(sizes.size(), 1u);
+  query.limit = 1500;
+  std::size_t seen = 0;
+  ASSERT_TRUE(events_
+                  .Scan(*client_, query,
+                        [&seen](const std::vector<StoredEvent>& page) {
+                          seen += page.size();
+                          return Status::Ok();
+                        })
+                  .ok());
+  EXPECT_EQ(seen, 1500u);
+  query.after = StreamId{StreamId::kMaxPart, StreamId::kMaxPart};
+  auto none = events_.List(*client_, query);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  query.after.reset();
+  query.before = StreamId{0, 0};
+  none = events_.List(*client_, query);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(EventStoreTest, ReadAfterMovesTheCursorPastFilteredEvents) {
   auto hits = Create("acme", "hits", "");
   auto start = events_.LastId(*client_, "acme");
