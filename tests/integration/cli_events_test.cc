@@ -1,11 +1,13 @@
 // onepctl events: filters by the event's own time and by credential, paging
 // with --after/--before, --all streamed as JSON Lines or table rows, usage
 // errors, and output that cannot be written.
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "cli_fixture.h"
 #include "onep/routing.h"
@@ -210,6 +212,36 @@ TEST_F(CliEventsTest, BadFiltersAndConflictingOptionsAreUsageErrors) {
     EXPECT_EQ(r.out, "") << args[0];
     ExpectOneErrorLine(r);
   }
+}
+
+// --after ID --follow resumes a reader: the events after ID, then new ones,
+// none twice and none skipped, even past the first page's --limit.
+TEST_F(CliEventsTest, FollowAfterAnIdResumesWithoutGaps) {
+  Issued hits = Create("acme", "hits", "jobs");
+  std::vector<std::string> recorded;
+  for (int i = 0; i < 5; ++i) {
+    recorded.push_back(Record(hits.token, EventType::kHit, R"({"app":"api"})"));
+  }
+  std::string dir = MakeTempDir("cli-follow-after");
+  std::string log = dir + "/follow.log";
+  pid_t pid = Spawn(Argv({"events", "--org", "acme", "--after", recorded[0], "--limit", "2",
+                          "--json", "--follow"}),
+                    log);
+  ASSERT_GT(pid, 0);
+  auto wait_for_lines = [&](std::size_t n) {
+    for (int i = 0; i < 200 && Lines(ReadFile(log)).size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  };
+  wait_for_lines(4);
+  recorded.push_back(Record(hits.token, EventType::kHit, R"({"app":"api"})"));
+  wait_for_lines(5);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(LineIds(ReadFile(log)), std::vector<std::string>(recorded.begin() + 1, recorded.end()));
+  RemoveTree(dir);
 }
 
 // stdout on a full device: every form stops with exit 1 and one line.
