@@ -37,6 +37,10 @@ struct OptionSpec {
   std::string_view value_name;  // "ORG"; empty: a flag without a value
   std::string_view help;
   bool required = false;
+  // The option just before this one in the table, which this one excludes:
+  // the synopsis shows them as one "[--limit N|--all]", and giving both is
+  // a usage error.
+  std::string_view excludes = {};
 };
 
 struct Invocation;
@@ -63,6 +67,8 @@ inline constexpr std::string_view kSummary =
     "manage onep webhook credentials and read the events they record";
 inline constexpr std::string_view kDurationHelp =
     "500ms, 30s, 15m, 24h, 7d; a bare number means seconds";
+inline constexpr std::string_view kTimeHelp =
+    "RFC 3339, e.g. 2026-11-27T10:00:00Z or 2026-11-27T12:00:00+02:00";
 inline constexpr std::string_view kEnvironmentHelp =
     "ONEP_REDIS_URL, ONEP_KEY_PREFIX, ONEP_URL (base URL in curl commands)";
 inline constexpr std::string_view kExitStatusHelp =
@@ -190,6 +196,9 @@ int VerifyCommand(Context& ctx, const Invocation& inv);
 int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org);
 // --org as a valid slug, without asking Redis whether the org exists.
 int RequireValidOrg(Context& ctx, const Invocation& inv, std::string* org);
+// --app, when given, checked to be a valid slug: kExitOk, or the usage error
+// printed and its exit code.
+int CheckAppFilter(Context& ctx, const Invocation& inv);
 
 }  // namespace onep::cli
 

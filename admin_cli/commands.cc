@@ -95,17 +95,34 @@ std::vector<CommandSpec> BuildCommands() {
        {"onepctl orgs", "onepctl orgs --json"},
        OrgsCommand},
       {"events",
-       "show recorded events, newest last; --follow keeps printing",
+       "show recorded events, newest last; export them all; --follow keeps printing",
        {},
        {kOrg,
         kAppFilter,
         {"--type", "hit|failure|deploy", "only events of this type"},
-        {"--since", "DURATION", "only events recorded within this long"},
-        kLimit,
-        {"--follow", "", "after the last N, print new events as they arrive, until Ctrl-C"}},
-       "Prints the organization's recorded events, newest last. With --json, an array; with "
-       "--json --follow, one compact object per line.",
-       {"onepctl events --org acme --since 1h", "onepctl events --org acme --type deploy --follow"},
+        {"--credential", "ID", "only events recorded with this credential (wh_...)"},
+        {"--since", "DURATION|TIME",
+         "only events whose own time is at or after this: that long ago, or an RFC 3339 time"},
+        {"--until", "DURATION|TIME", "only events whose own time is before this (same forms)"},
+        {"--after", "ID", "only events after this event id: the next page, oldest first"},
+        {"--before", "ID", "only events before this event id: the page before"},
+        {"--limit", "N",
+         "at most N events (default 100, max 10000): the newest, or with --after the oldest"},
+        {"--all", "", "every matching event, oldest first, streamed as it is read", false,
+         "--limit"},
+        {"--follow", "", "after the listed events, print new ones as they arrive, until Ctrl-C"}},
+       "Prints the organization's recorded events, oldest first, newest last: the newest N "
+       "matching ones, or with --after the first N after that id (pass the last id printed to "
+       "get the next page), or with --all every one of them, streamed with flat memory. With "
+       "--json, an array; with --json --all or --json --follow, one compact object per line "
+       "(JSON Lines). --since and --until filter by the event's own time (its timestamp), the "
+       "time the table shows.",
+       {"onepctl events --org acme --since 1h",
+        "onepctl events --org acme --credential wh_4fQx9TbR2kLm8ZpA --since "
+        "2026-11-27T08:00:00Z --until 2026-11-27T12:00:00Z",
+        "onepctl events --org acme --all --json > acme-events.jsonl",
+        "onepctl events --org acme --after 1795751048302-0 --limit 1000 --json",
+        "onepctl events --org acme --type deploy --follow"},
        EventsCommand},
       {"expire",
        "give a credential a new expiry, or none; its token stays",
@@ -211,8 +228,14 @@ const std::vector<OptionSpec>& GlobalOptions() {
 std::string Synopsis(const CommandSpec& command) {
   std::string out = "onepctl " + std::string(command.name);
   for (const auto& arg : command.args) out += " " + std::string(arg);
-  for (const auto& option : command.options) {
-    out += option.required ? " " + OptionLabel(option) : " [" + OptionLabel(option) + "]";
+  const auto& options = command.options;
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    std::string label = OptionLabel(options[i]);
+    // "[--limit N|--all]": an option and the one that excludes it.
+    while (i + 1 < options.size() && options[i + 1].excludes == options[i].name) {
+      label += "|" + OptionLabel(options[++i]);
+    }
+    out += options[i].required ? " " + label : " [" + label + "]";
   }
   return out;
 }
@@ -244,9 +267,14 @@ std::string CommandHelp(const CommandSpec& command) {
     AppendOptions(out, command.options);
   }
   out += "\nGlobal options: --redis URL, --prefix STRING, --json (see 'onepctl --help').\n";
-  bool takes_duration = std::any_of(command.options.begin(), command.options.end(),
-                                    [](const OptionSpec& o) { return o.value_name == "DURATION"; });
+  bool takes_duration = std::any_of(
+      command.options.begin(), command.options.end(),
+      [](const OptionSpec& o) { return o.value_name.find("DURATION") != std::string_view::npos; });
   if (takes_duration) out += "Durations: " + std::string(kDurationHelp) + ".\n";
+  bool takes_time = std::any_of(
+      command.options.begin(), command.options.end(),
+      [](const OptionSpec& o) { return o.value_name.find("TIME") != std::string_view::npos; });
+  if (takes_time) out += "Times: " + std::string(kTimeHelp) + ".\n";
   out += command.examples.size() == 1 ? "\nExample:\n" : "\nExamples:\n";
   for (const auto& example : command.examples) out += "  " + std::string(example) + "\n";
   return out;
@@ -284,6 +312,11 @@ int Run(const std::vector<std::string>& argv, Io io) {
   for (const auto& option : command.options) {
     if (option.required && !inv.Has(option.name)) {
       return usage("missing " + OptionLabel(option), todo);
+    }
+    if (!option.excludes.empty() && inv.Has(option.name) && inv.Has(option.excludes)) {
+      return usage(std::string(option.name) + " and " + std::string(option.excludes) +
+                       " cannot be used together",
+                   todo);
     }
   }
   Context ctx(std::move(io), inv);

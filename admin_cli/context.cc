@@ -185,6 +185,15 @@ int RequireValidOrg(Context& ctx, const Invocation& inv, std::string* org) {
   return kExitOk;
 }
 
+int CheckAppFilter(Context& ctx, const Invocation& inv) {
+  const std::string* app = inv.Get("--app");
+  if (app != nullptr && !IsValidSlug(*app)) {
+    return ctx.UsageError("invalid --app " + QuoteInput(*app) +
+                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
+  }
+  return kExitOk;
+}
+
 int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org) {
   std::string valid;
   if (int rc = RequireValidOrg(ctx, inv, &valid); rc != kExitOk) return rc;

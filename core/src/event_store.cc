@@ -6,6 +6,7 @@
 
 #include "onep/parse.h"
 #include "onep/routing.h"
+#include "onep/stream_id.h"
 #include "scripts.h"
 
 namespace onep {
@@ -51,7 +52,65 @@ bool IsEntry(const Reply& entry) {
 bool Matches(const StoredEvent& e, const EventQuery& q) {
   if (!q.app.empty() && e.app != q.app) return false;
   if (q.type && e.type != EventTypeName(*q.type)) return false;
+  if (!q.credential.empty() && e.credential != q.credential) return false;
+  if (q.since_ms && e.time_ms < *q.since_ms) return false;
+  if (q.until_ms && e.time_ms >= *q.until_ms) return false;
+  if (q.after || q.before) {
+    auto id = ParseStreamId(e.id);
+    if (!id.ok()) return false;
+    if (q.after && !(*q.after < *id)) return false;
+    if (q.before && !(*id < *q.before)) return false;
+  }
   return true;
+}
+
+// The stream ids that can hold a match, both ends included.
+struct IdRange {
+  StreamId first;
+  StreamId last;
+};
+
+// The ids a query has to read: its after/before bounds, narrowed by its time
+// bounds widened by how far an event's time may be from its recording (see
+// kEventClockMarginMs). nullopt when no id can match.
+std::optional<IdRange> CandidateIds(const EventQuery& q) {
+  IdRange range{StreamId{0, 0}, StreamId{StreamId::kMaxPart, StreamId::kMaxPart}};
+  if (q.after) {
+    if (*q.after == range.last) return std::nullopt;
+    range.first = q.after->seq < StreamId::kMaxPart ? StreamId{q.after->ms, q.after->seq + 1}
+                                                    : StreamId::FirstOf(q.after->ms + 1);
+  }
+  if (q.before) {
+    if (q.before->ms == 0 && q.before->seq == 0) return std::nullopt;
+    range.last = q.before->seq > 0 ? StreamId{q.before->ms, q.before->seq - 1}
+                                   : StreamId::LastOf(q.before->ms - 1);
+  }
+  // Recorded at most kMaxEventSkewMs before the event's time...
+  if (q.since_ms) {
+    int64_t earliest = *q.since_ms - kMaxEventSkewMs - kEventClockMarginMs;
+    if (earliest > 0) range.first = std::max(range.first, StreamId::FirstOf(earliest));
+  }
+  // ... and at most kMaxEventAgeMs after it.
+  if (q.until_ms) {
+    int64_t latest = *q.until_ms + kMaxEventAgeMs + kEventClockMarginMs;
+    if (latest < 0) return std::nullopt;
+    range.last = std::min(range.last, StreamId::LastOf(latest));
+  }
+  if (range.last < range.first) return std::nullopt;
+  return range;
+}
+
+Result<std::vector<StoredEvent>> PageOf(const Result<Reply>& reply, const char* command) {
+  if (!reply.ok()) return reply.status();
+  if (reply->type != Reply::Type::kArray) {
+    return Status::Internal(std::string("unexpected ") + command + " reply: " + reply->str);
+  }
+  std::vector<StoredEvent> entries;
+  entries.reserve(reply->elements.size());
+  for (const auto& entry : reply->elements) {
+    if (IsEntry(entry)) entries.push_back(FromEntry(entry));
+  }
+  return entries;
 }
 
 }  // namespace
@@ -134,29 +193,64 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
 
 Result<std::vector<StoredEvent>> EventStore::List(RedisClient& redis,
                                                   const EventQuery& query) const {
-  // Walk back from the newest entry, page by page, until `limit` match.
+  // Walk back from the newest candidate, page by page, until `limit` match.
   std::vector<StoredEvent> out;
   auto tag = OrgRoutingTag(redis, keys_, query.org);
   if (!tag.ok()) return tag.status();
-  if (!tag->has_value()) return out;
+  std::optional<IdRange> range = CandidateIds(query);
+  if (!tag->has_value() || !range) return out;
   const std::string events_key = keys_.Events(**tag);
-  const std::string min = query.since_ms > 0 ? std::to_string(query.since_ms) : "-";
-  std::string max = "+";
+  const std::string min = range->first.ToString();
+  std::string max = range->last.ToString();
   while (out.size() < query.limit) {
-    auto page = redis.Command(
-        events_key, {"XREVRANGE", events_key, max, min, "COUNT", std::to_string(kPageSize)});
+    auto page = PageOf(redis.Command(events_key, {"XREVRANGE", events_key, max, min, "COUNT",
+                                                  std::to_string(kPageSize)}),
+                       "XREVRANGE");
     if (!page.ok()) return page.status();
-    if (page->type != Reply::Type::kArray) return Status::Internal("unexpected XREVRANGE reply");
-    for (const auto& entry : page->elements) {
-      if (!IsEntry(entry)) continue;
-      StoredEvent e = FromEntry(entry);
+    if (page->empty()) break;
+    const std::string last_read = page->back().id;  // before the moves below
+    for (auto& e : *page) {
       if (Matches(e, query) && out.size() < query.limit) out.push_back(std::move(e));
     }
-    if (page->elements.size() < kPageSize) break;
-    max = "(" + page->elements.back().elements[0].str;  // exclusive: continue below
+    if (page->size() < kPageSize) break;
+    max = "(" + last_read;  // exclusive: continue below
   }
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+Status EventStore::Scan(RedisClient& redis, const EventQuery& query,
+                        const EventPageFn& page_fn) const {
+  auto tag = OrgRoutingTag(redis, keys_, query.org);
+  if (!tag.ok()) return tag.status();
+  std::optional<IdRange> range = CandidateIds(query);
+  if (!tag->has_value() || !range) return Status::Ok();
+  const std::string events_key = keys_.Events(**tag);
+  const std::string max = range->last.ToString();
+  std::string min = range->first.ToString();
+  std::size_t left = query.limit;
+  std::vector<StoredEvent> matching;
+  while (left > 0) {
+    auto page = PageOf(redis.Command(events_key, {"XRANGE", events_key, min, max, "COUNT",
+                                                  std::to_string(kPageSize)}),
+                       "XRANGE");
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    const std::string last_read = page->back().id;  // before the moves below
+    matching.clear();
+    for (auto& e : *page) {
+      if (left > 0 && Matches(e, query)) {
+        matching.push_back(std::move(e));
+        --left;
+      }
+    }
+    if (!matching.empty()) {
+      if (Status s = page_fn(matching); !s.ok()) return s;
+    }
+    if (page->size() < kPageSize) break;
+    min = "(" + last_read;  // exclusive: continue above
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<StoredEvent>> EventStore::ReadAfter(RedisClient& redis, const EventQuery& query,

@@ -235,6 +235,24 @@ Result<uint64_t> ParseUint(std::string_view text, uint64_t max) {
   return value;
 }
 
+Result<int64_t> ParseTimeOrAgoMs(std::string_view text, int64_t now_ms) {
+  if (text.find_first_of("Tt") != std::string_view::npos) {
+    auto time = ParseRfc3339Ms(text);
+    if (!time.ok()) {
+      return Status::InvalidArgument("not an RFC 3339 time (e.g. 2026-11-27T10:00:00Z): " +
+                                     time.status().message());
+    }
+    return *time;
+  }
+  auto ago = ParseDurationMs(text);
+  if (!ago.ok()) {
+    return Status::InvalidArgument(
+        "neither a duration (e.g. 24h) nor an RFC 3339 time (e.g. 2026-11-27T10:00:00Z): " +
+        ago.status().message());
+  }
+  return now_ms - *ago;
+}
+
 bool IsValidSlug(std::string_view text) {
   if (text.empty() || text.size() > 63) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -18,6 +18,18 @@
 namespace onep {
 namespace {
 
+// A query of org acme; since_ms 0 means no lower bound.
+EventQuery Query(const std::string& app, std::optional<EventType> type, int64_t since_ms,
+                 std::size_t limit) {
+  EventQuery query;
+  query.org = "acme";
+  query.app = app;
+  query.type = type;
+  if (since_ms != 0) query.since_ms = since_ms;
+  query.limit = limit;
+  return query;
+}
+
 using Kind = RecordOutcome::Kind;
 
 class EventStoreTest : public ::testing::Test {
@@ -103,7 +115,7 @@ TEST_F(EventStoreTest, AcceptsAHitAndRecordsEverything) {
   EXPECT_EQ(out.org, "acme");
   EXPECT_FALSE(out.event_id.empty());
 
-  auto listed = events_.List(*client_, {"acme", "", std::nullopt, 0, 10});
+  auto listed = events_.List(*client_, Query("", std::nullopt, 0, 10));
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].id, out.event_id);
@@ -305,21 +317,68 @@ TEST_F(EventStoreTest, ListFiltersAndLimits) {
   for (int i = 0; i < 3; ++i) Record(hits.token, EventType::kFailure, R"({"app":"api"})");
   Record(deploy.token, EventType::kDeploy, R"({"version":"2"})");
 
-  auto failures = events_.List(*client_, {"acme", "", EventType::kFailure, 0, 100});
+  auto failures = events_.List(*client_, Query("", EventType::kFailure, 0, 100));
   ASSERT_TRUE(failures.ok());
   EXPECT_EQ(failures->size(), 3u);
-  auto web = events_.List(*client_, {"acme", "web", std::nullopt, 0, 100});
+  auto web = events_.List(*client_, Query("web", std::nullopt, 0, 100));
   ASSERT_TRUE(web.ok());
   EXPECT_EQ(web->size(), 6u);
   EXPECT_EQ(web->back().type, "deploy");  // newest last
-  auto last2 = events_.List(*client_, {"acme", "", std::nullopt, 0, 2});
+  auto last2 = events_.List(*client_, Query("", std::nullopt, 0, 2));
   ASSERT_TRUE(last2.ok());
   ASSERT_EQ(last2->size(), 2u);
   EXPECT_EQ((*last2)[0].type, "failure");
   EXPECT_EQ((*last2)[1].type, "deploy");
-  auto future = events_.List(*client_, {"acme", "", std::nullopt, NowMs() + 60000, 100});
+  auto future = events_.List(*client_, Query("", std::nullopt, NowMs() + 60000, 100));
   ASSERT_TRUE(future.ok());
   EXPECT_TRUE(future->empty());
+}
+
+// Scan hands over pages as it reads, stops at the callback's first error and
+// returns it; id bounds at the ends of the id space read nothing.
+TEST_F(EventStoreTest, ScanStopsAtTheCallbacksStatus) {
+  auto hits = Create("acme", "hits", "");
+  std::string events_key = keys_.Events(Tag("acme"));
+  std::vector<std::vector<std::string>> adds;
+  for (int i = 0; i < 2500; ++i) {
+    adds.push_back({"XADD", events_key, "*", "type", "hit", "credential", hits.credential.id, "app",
+                    "api", "time", std::to_string(NowMs()), "fields", R"({"count":1})"});
+  }
+  ASSERT_TRUE(client_->Pipeline(events_key, adds).ok());
+  std::vector<std::size_t> sizes;
+  EventQuery query = Query("", std::nullopt, 0, kNoEventLimit);
+  Status all = events_.Scan(*client_, query, [&sizes](const std::vector<StoredEvent>& page) {
+    sizes.push_back(page.size());
+    return Status::Ok();
+  });
+  EXPECT_TRUE(all.ok()) << all.ToString();
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{1000, 1000, 500}));
+  sizes.clear();
+  Status stopped = events_.Scan(*client_, query, [&sizes](const std::vector<StoredEvent>& page) {
+    sizes.push_back(page.size());
+    return Status::Unavailable("reader gone");
+  });
+  EXPECT_EQ(stopped.code(), Code::kUnavailable);
+  EXPECT_EQ(sizes.size(), 1u);
+  query.limit = 1500;
+  std::size_t seen = 0;
+  ASSERT_TRUE(events_
+                  .Scan(*client_, query,
+                        [&seen](const std::vector<StoredEvent>& page) {
+                          seen += page.size();
+                          return Status::Ok();
+                        })
+                  .ok());
+  EXPECT_EQ(seen, 1500u);
+  query.after = StreamId{StreamId::kMaxPart, StreamId::kMaxPart};
+  auto none = events_.List(*client_, query);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  query.after.reset();
+  query.before = StreamId{0, 0};
+  none = events_.List(*client_, query);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
 }
 
 TEST_F(EventStoreTest, ReadAfterMovesTheCursorPastFilteredEvents) {
@@ -330,13 +389,12 @@ TEST_F(EventStoreTest, ReadAfterMovesTheCursorPastFilteredEvents) {
   Record(hits.token, EventType::kHit, R"({"app":"web"})");
   Record(hits.token, EventType::kHit, R"({"app":"api"})");
   std::string cursor;
-  auto got =
-      events_.ReadAfter(*client_, {"acme", "api", std::nullopt, 0, 100}, *start, 10, &cursor);
+  auto got = events_.ReadAfter(*client_, Query("api", std::nullopt, 0, 100), *start, 10, &cursor);
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].app, "api");
   EXPECT_EQ(cursor, *events_.LastId(*client_, "acme"));
-  auto none = events_.ReadAfter(*client_, {"acme", "", std::nullopt, 0, 100}, cursor, 10, &cursor);
+  auto none = events_.ReadAfter(*client_, Query("", std::nullopt, 0, 100), cursor, 10, &cursor);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
 }

@@ -120,7 +120,8 @@ TEST(CliArgsTest, SynopsisMatchesTheContract) {
   EXPECT_EQ(Synopsis(*FindCommand("orgs")), "onepctl orgs");
   EXPECT_EQ(Synopsis(*FindCommand("events")),
             "onepctl events --org ORG [--app APP] [--type hit|failure|deploy] "
-            "[--since DURATION] [--limit N] [--follow]");
+            "[--credential ID] [--since DURATION|TIME] [--until DURATION|TIME] [--after ID] "
+            "[--before ID] [--limit N|--all] [--follow]");
   EXPECT_EQ(Synopsis(*FindCommand("stats")),
             "onepctl stats --org ORG [--app APP] [--since DURATION]");
   EXPECT_EQ(Synopsis(*FindCommand("audit")), "onepctl audit --org ORG [--limit N]");

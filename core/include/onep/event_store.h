@@ -8,6 +8,8 @@
 #define ONEP_EVENT_STORE_H_
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "onep/event.h"
 #include "onep/keys.h"
 #include "onep/redis_client.h"
+#include "onep/stream_id.h"
 
 namespace onep {
 
@@ -63,13 +66,32 @@ struct StoredEvent {
   std::string fields_json;  // the event's own fields as a JSON object
 };
 
+// Which events to read. Every filter is applied by the store, precisely:
+// since/until by the event's own time (`time`, what the table and --json
+// show), after/before by stream id. Filters left unset do not filter.
 struct EventQuery {
   std::string org;
-  std::string app;                // empty: all
-  std::optional<EventType> type;  // nullopt: all
-  int64_t since_ms = 0;           // recorded at or after; 0: no bound
-  std::size_t limit = 100;        // newest `limit` matching events
+  std::string app;                  // empty: all
+  std::optional<EventType> type;    // nullopt: all
+  std::string credential;           // a credential id; empty: all
+  std::optional<int64_t> since_ms;  // event time at or after (Unix ms)
+  std::optional<int64_t> until_ms;  // event time strictly before (Unix ms)
+  std::optional<StreamId> after;    // stream id strictly greater
+  std::optional<StreamId> before;   // stream id strictly smaller
+  std::size_t limit = 100;          // at most this many (kNoEventLimit: all)
 };
+inline constexpr std::size_t kNoEventLimit = std::numeric_limits<std::size_t>::max();
+
+// An event's own time and the time Redis recorded it (its stream id) differ
+// by at most what validation accepts (event.h: up to kMaxEventAgeMs old, up
+// to kMaxEventSkewMs ahead), plus this much for the clocks of the Apache
+// hosts and of Redis disagreeing. A time filter reads the stream ids widened
+// by these bounds, then filters by `time` exactly.
+inline constexpr int64_t kEventClockMarginMs = 5LL * 60 * 1000;
+
+// One page of matching events, oldest first, at most 1000. Whatever the
+// callback returns other than OK stops the read and is returned by it.
+using EventPageFn = std::function<Status(const std::vector<StoredEvent>& page)>;
 
 struct AppStats {
   std::string app;
@@ -110,8 +132,16 @@ class EventStore {
   Result<RecordOutcome> Record(RedisClient& redis, const RecordRequest& request) const;
 
   // Matching events, oldest first (the newest `limit` of them). Empty for an
-  // org without a routing tag.
+  // org without a routing tag. Holds them all: for a bounded `limit`.
   Result<std::vector<StoredEvent>> List(RedisClient& redis, const EventQuery& query) const;
+
+  // The first `limit` matching events, oldest first, handed to `page_fn` a
+  // page at a time as they are read (XRANGE pages of 1000 entries, pages
+  // without a match skipped): only one page is held, whatever the stream's
+  // length, so query.limit = kNoEventLimit exports everything with flat
+  // memory. Events recorded while it runs are read too if they match. An org
+  // without a routing tag has no pages.
+  Status Scan(RedisClient& redis, const EventQuery& query, const EventPageFn& page_fn) const;
 
   // Matching events recorded after stream id `after_id` ("$" style ids are not
   // accepted: pass the last id seen, or "0-0"), waiting up to block_ms for one.

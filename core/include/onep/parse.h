@@ -45,6 +45,12 @@ inline constexpr int64_t kMaxRfc3339Ms = 253402300799999;
 // (so "0001-01-01T00:30:00+01:00" is refused). InvalidArgument otherwise.
 Result<int64_t> ParseRfc3339Ms(std::string_view text);
 
+// A point in time as typed for --since / --until: an RFC 3339 date-time
+// (anything with a 'T' is taken as one), or a duration (ParseDurationMs)
+// meaning that long before `now_ms`. InvalidArgument saying which form
+// failed and why.
+Result<int64_t> ParseTimeOrAgoMs(std::string_view text, int64_t now_ms);
+
 // Unix milliseconds to RFC 3339 UTC with millisecond precision:
 // "2026-11-27T10:00:00.123Z".
 std::string FormatRfc3339Ms(int64_t unix_ms);
