@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../../core/src/scripts.h"
@@ -243,6 +244,19 @@ void KillTheOrgsMasterUnderLoad(bool wait_for_a_replica) {
   const int master = own.MasterOfSlot(slot);
   const int replica = own.ReplicaOf(master);
   ASSERT_NE(replica, 0);
+  // The credential itself must have reached the replica before the kill:
+  // else the new master rightly knows no such token (401). Wait for it.
+  {
+    auto on_replica = own.Connect(replica);
+    ASSERT_TRUE(on_replica);
+    ASSERT_TRUE(on_replica->Command({"READONLY"}).ok());
+    const std::string token_key = "onep:{" + stack.Tag("acme") + "}:tok:" + TokenHash(cred.token);
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (on_replica->Command({"EXISTS", token_key})->integer != 1) {
+      ASSERT_LT(Clock::now(), deadline) << "the replica never got the credential";
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+  }
 
   // Bounded by time, not count: 503s come fast while no master is known.
   Load load(stack.port(), stack.path("/hits"), cred.token, "kill", 4, 100000);
