@@ -113,6 +113,7 @@ Invocation ParseArgs(const std::vector<std::string>& argv) {
       if (global) {
         if (name == "--redis") inv.redis_url = *value;
         if (name == "--prefix") inv.prefix = *value;
+        if (name == "--actor") inv.actor = *value;
         if (name == "--json") inv.json = true;
         if (name == "--help") inv.help = true;
         if (name == "--version") inv.version = true;

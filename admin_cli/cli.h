@@ -96,6 +96,7 @@ struct Invocation {
   // Global options.
   std::optional<std::string> redis_url;
   std::optional<std::string> prefix;
+  std::optional<std::string> actor;  // --actor
   bool json = false;
   bool help = false;
   bool version = false;
@@ -189,6 +190,7 @@ int AuditCommand(Context& ctx, const Invocation& inv);
 int MigrateCommand(Context& ctx, const Invocation& inv);
 int ExpireCommand(Context& ctx, const Invocation& inv);
 int VerifyCommand(Context& ctx, const Invocation& inv);
+int DoctorCommand(Context& ctx, const Invocation& inv);
 
 // Shared by handlers: the org named by --org, checked to be a valid slug and
 // to exist. Returns kExitOk and sets *org, or prints the error and returns

@@ -145,6 +145,17 @@ std::vector<CommandSpec> BuildCommands() {
        "something that is not a token.",
        {"onepctl verify < token.txt", "onepctl verify --json < token.txt"},
        VerifyCommand},
+      {"doctor",
+       "check that the Redis onep uses keeps what it accepts",
+       {},
+       {},
+       "Checks the Redis of --redis / ONEP_REDIS_URL, one line each, ok or what to fix: "
+       "reachable; Redis 7 or newer; maxmemory-policy noeviction (else Redis may evict tokens); "
+       "persistence (AOF or RDB) on (else a restart loses everything); the key layout; the ACL "
+       "rights mod_onep needs; the clock of this host against Redis'. Exit 0 only when every "
+       "check passes, 1 otherwise. mod_onep logs the same warnings when Apache starts.",
+       {"onepctl doctor", "onepctl doctor --json --redis redis://redis.example.net:6379/0"},
+       DoctorCommand},
       {"migrate",
        "upgrade the Redis keyspace to the layout this version uses",
        {},
@@ -167,12 +178,19 @@ std::vector<CommandSpec> BuildCommands() {
        {"onepctl stats --org acme", "onepctl stats --org acme --app api --since 7d --json"},
        StatsCommand},
       {"audit",
-       "the organization's credential changes and who made them",
+       "the organization's credential changes, what changed and who made them",
        {},
-       {kOrg, kLimit},
-       "Lists the organization's credential changes (create, rotate, rename, delete), newest "
-       "last, with the local user who made each one.",
-       {"onepctl audit --org acme --limit 20"},
+       {kOrg,
+        {"--credential", "ID", "only the changes of this credential (wh_...)"},
+        {"--since", "DURATION|TIME", "only changes at or after this: that long ago, or a time"},
+        {"--until", "DURATION|TIME", "only changes before this (same forms)"},
+        kLimit},
+       "Lists the organization's credential changes (create, rotate, rename, expire, delete), "
+       "newest last, with what changed (the name, and before a rename the old one; the old "
+       "token's grace period; the expiry) and who made it: the user who ran onepctl (under "
+       "sudo, $SUDO_USER), or --actor. The trail keeps an organization's newest 10000 changes.",
+       {"onepctl audit --org acme --limit 20",
+        "onepctl audit --org acme --credential wh_C9u8L8vcFE3sxQxQrEcb --since 30d"},
        AuditCommand},
   };
 }
@@ -218,6 +236,9 @@ const std::vector<OptionSpec>& GlobalOptions() {
        "redis-cluster://[[user]:password@]host:port[,host:port...] "
        "(default: $ONEP_REDIS_URL, else redis://127.0.0.1:6379/0)"},
       {"--prefix", "STRING", "prefix of every Redis key (default: $ONEP_KEY_PREFIX, else onep:)"},
+      {"--actor", "NAME",
+       "who the audit trail names for a change (default: the invoking user: $SUDO_USER under "
+       "sudo, else the user running onepctl)"},
       {"--json", "", "machine-readable output on stdout"},
       {"--help", "", "this help; 'onepctl COMMAND --help' for one command"},
       {"--version", "", "print the version"},

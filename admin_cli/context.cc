@@ -145,8 +145,9 @@ RedisClient* Context::Redis(int* exit_code) {
                       "check --redis or ONEP_REDIS_URL");
     return nullptr;
   }
-  if (Status usable = LayoutStatus(*layout, keys);
-      !usable.ok() && command().name != std::string_view("migrate")) {
+  if (Status usable = LayoutStatus(*layout, keys); !usable.ok() &&
+                                                   command().name != std::string_view("migrate") &&
+                                                   command().name != std::string_view("doctor")) {
     *exit_code = Fail(kExitFailure, usable.message(),
                       layout->state == LayoutState::kVersion1
                           ? "back up Redis, then run 'onepctl migrate'"
@@ -168,8 +169,16 @@ CredentialStore* Context::Credentials(int* exit_code) {
 
 const std::string& Context::actor() {
   if (actor_.empty()) {
-    actor_ = LocalUser();
-    if (actor_.empty()) actor_ = Env("USER").value_or("unknown");
+    if (invocation_.actor && !invocation_.actor->empty()) {
+      // A wrapper (a deployment tool, a web front end) knows better.
+      actor_ = SanitizeForTerminal(invocation_.actor->substr(0, 100));
+    } else if (auto sudo = Env("SUDO_USER"); sudo && geteuid() == 0) {
+      // Under sudo the effective user is root; the person is SUDO_USER.
+      actor_ = *sudo;
+    } else {
+      actor_ = LocalUser();
+      if (actor_.empty()) actor_ = Env("USER").value_or("unknown");
+    }
   }
   return actor_;
 }

@@ -228,9 +228,11 @@ int ListCommand(Context& ctx, const Invocation& inv) {
   }
   Table table({"ID", "NAME", "TYPE", "APP", "TOKEN", "CREATED", "LAST USED", "STATE"});
   for (const auto& c : creds) {
-    table.AddRow({c.id, c.name, CredentialTypeName(c.type), c.app.empty() ? "-" : c.app,
-                  c.token_hint, HumanTime(c.created_at_ms), HumanTime(c.last_used_at_ms, "never"),
-                  c.State(now)});
+    // A name of up to 100 characters would push every row past 80 columns:
+    // the table shows 32 of them, show and --json the whole name.
+    table.AddRow({c.id, CutToColumns(c.name, 32), CredentialTypeName(c.type),
+                  c.app.empty() ? "-" : c.app, c.token_hint, HumanTime(c.created_at_ms),
+                  HumanTime(c.last_used_at_ms, "never"), c.State(now)});
   }
   ctx.out() << table.Render();
   return kExitOk;

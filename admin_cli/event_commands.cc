@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
+#include "onep/token.h"
 #include "output.h"
 
 namespace onep::cli {
@@ -100,9 +101,29 @@ int AuditCommand(Context& ctx, const Invocation& inv) {
   if (limit == 0) return exit_code;
   std::string org;
   if (int rc = RequireValidOrg(ctx, inv, &org); rc != kExitOk) return rc;
+  AuditQuery query;
+  query.limit = limit;
+  const int64_t now = NowMs();
+  for (const char* option : {"--since", "--until"}) {
+    const std::string* text = inv.Get(option);
+    if (text == nullptr) continue;
+    auto ms = ParseTimeOrAgoMs(*text, now);
+    if (!ms.ok()) {
+      return ctx.UsageError("invalid " + std::string(option) + " " + QuoteInput(*text) + ": " +
+                            ms.status().message());
+    }
+    (std::string_view(option) == "--since" ? query.since_ms : query.until_ms) = *ms;
+  }
+  if (const std::string* id = inv.Get("--credential")) {
+    if (ClassifyCredentialId(*id) == CredentialIdForm::kMalformed) {
+      return ctx.UsageError("invalid --credential " + QuoteInput(*id) +
+                            ": a credential id is wh_ and 20 letters and digits");
+    }
+    query.credential = *id;
+  }
   CredentialStore* store = ctx.Credentials(&exit_code);
   if (store == nullptr) return exit_code;
-  auto entries = store->Audit(org, limit);
+  auto entries = store->Audit(org, query);
   if (!entries.ok()) return ctx.Fail(entries.status());
   // The trail outlives the org's last credential: only an org with neither is unknown.
   if (entries->empty()) {
@@ -119,9 +140,10 @@ int AuditCommand(Context& ctx, const Invocation& inv) {
     ctx.out() << "No credential changes recorded.\n";
     return kExitOk;
   }
-  Table table({"TIME", "ACTION", "CREDENTIAL", "ACTOR"});
-  for (const auto& a : ordered)
-    table.AddRow({HumanTime(a.time_ms), a.action, a.credential, a.actor});
+  Table table({"TIME", "ACTION", "CREDENTIAL", "ACTOR", "DETAILS"});
+  for (const auto& a : ordered) {
+    table.AddRow({HumanTime(a.time_ms), a.action, a.credential, a.actor, AuditDetails(a)});
+  }
   ctx.out() << table.Render();
   return kExitOk;
 }

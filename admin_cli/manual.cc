@@ -79,6 +79,7 @@ std::string ManPage(std::string_view version) {
     out += ".fi\n.RE\n";
   }
   out += ".SH DURATIONS\n" + Roff(kDurationHelp) + ".\n";
+  out += ".SH TIMES\n" + Roff(kTimeHelp) + ".\n";
   out += ".SH ENVIRONMENT\n" + Roff(kEnvironmentHelp) + ".\n";
   out += ".SH EXIT STATUS\n" + Roff(kExitStatusHelp) + ".\n";
   out +=

@@ -11,27 +11,13 @@ namespace {
 
 constexpr std::size_t kMaxDetailValue = 60;  // code points of one value in a table
 
-std::string CutToWidth(const std::string& text, std::size_t max) {
-  if (DisplayWidth(text) <= max) return text;
-  std::string out;
-  std::size_t kept = 0;
-  for (char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
-      if (kept == max - 1) break;
-      ++kept;
-    }
-    out += c;
-  }
-  return out + "\xE2\x80\xA6";  // …
-}
-
 std::string DetailValue(const json_t* value) {
   if (json_is_string(value)) {
     std::string text(json_string_value(value), json_string_length(value));
     bool plain = !text.empty() && text.find_first_of(" \"='\\") == std::string::npos;
-    return CutToWidth(plain ? text : JsonDump(value), kMaxDetailValue);
+    return CutToColumns(plain ? text : JsonDump(value), kMaxDetailValue);
   }
-  return CutToWidth(JsonDump(value), kMaxDetailValue);
+  return CutToColumns(JsonDump(value), kMaxDetailValue);
 }
 
 JsonPtr JsonString(const std::string& value) { return JsonStringOrNull(value, true); }
@@ -50,11 +36,7 @@ std::string JsonOut(const json_t* value, bool pretty) {
   return EscapeTerminalUnsafe(JsonDump(value, pretty));
 }
 
-std::size_t DisplayWidth(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
+std::size_t DisplayWidth(std::string_view text) { return TerminalWidth(text); }
 
 Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 
@@ -129,7 +111,7 @@ std::string HumanRate(std::optional<double> rate) {
 
 std::string EventDetails(const std::string& fields_json) {
   JsonPtr fields(json_loadb(fields_json.data(), fields_json.size(), 0, nullptr));
-  if (!json_is_object(fields.get())) return CutToWidth(fields_json, kMaxDetailValue);
+  if (!json_is_object(fields.get())) return CutToColumns(fields_json, kMaxDetailValue);
   std::string out;
   const char* key;
   json_t* value;
@@ -215,7 +197,31 @@ JsonPtr AuditJson(const AuditEntry& entry) {
   Set(object.get(), "action", JsonString(entry.action));
   Set(object.get(), "credential", JsonString(entry.credential));
   Set(object.get(), "actor", JsonString(entry.actor));
+  // What changed (null where the entry does not say, as entries of 0.1).
+  Set(object.get(), "name", JsonStringOrNull(entry.name, !entry.name.empty()));
+  Set(object.get(), "previous_name",
+      JsonStringOrNull(entry.previous_name, !entry.previous_name.empty()));
+  Set(object.get(), "grace_ms",
+      entry.grace_ms ? JsonPtr(json_integer(*entry.grace_ms)) : JsonPtr(json_null()));
+  Set(object.get(), "expires_at", JsonTime(entry.expires_at_ms));
   return object;
+}
+
+std::string AuditDetails(const AuditEntry& entry) {
+  std::string out;
+  auto add = [&out](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (!entry.previous_name.empty()) {
+    add("name \"" + entry.previous_name + "\" -> \"" + entry.name + "\"");
+  } else if (!entry.name.empty()) {
+    add("name \"" + entry.name + "\"");
+  }
+  if (entry.grace_ms && *entry.grace_ms > 0) {
+    add("old token kept " + std::to_string(*entry.grace_ms / 1000) + "s");
+  }
+  if (entry.expiry_recorded) {
+    add(entry.expires_at_ms ? "expires " + HumanTime(entry.expires_at_ms) : "no expiry");
+  }
+  return out;
 }
 
 JsonPtr OrgJson(const OrgSummary& summary) {

@@ -81,6 +81,9 @@ JsonPtr StatsJson(const AppStats& stats);
 
 // {time, action, credential, actor}
 JsonPtr AuditJson(const AuditEntry& entry);
+// "name \"a\" -> \"b\", old token kept 3600s, expires ...": what an audit entry
+// says changed, for the table.
+std::string AuditDetails(const AuditEntry& entry);
 
 // {org, credentials, events}
 JsonPtr OrgJson(const OrgSummary& summary);

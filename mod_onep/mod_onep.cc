@@ -31,6 +31,7 @@
 #include "http_request.h"
 #include "metrics.h"
 #include "mod_status.h"
+#include "onep/doctor.h"
 #include "onep/keys.h"
 #include "onep/parse.h"
 #include "onep/redis_url.h"
@@ -373,8 +374,50 @@ void CollectMounts(apr_pool_t* p, const ap_directive_t* node, const std::string&
   }
 }
 
+// Once per start (not in the first of Apache's two configuration passes):
+// what `onepctl doctor` would say about each server's Redis, as warnings,
+// with this module's version. A Redis that cannot be reached is only noted:
+// the children retry on their own.
+void LogRedisDiagnosis(apr_pool_t* pconf, server_rec* main_server) {
+  void* seen = nullptr;
+  apr_pool_userdata_get(&seen, "onep-diagnosed", main_server->process->pool);
+  if (seen == nullptr) {
+    apr_pool_userdata_set(reinterpret_cast<void*>(1), "onep-diagnosed", apr_pool_cleanup_null,
+                          main_server->process->pool);
+    return;
+  }
+  std::map<std::string, bool> done;
+  for (server_rec* s = main_server; s != nullptr; s = s->next) {
+    const ServerConfig* conf = GetServerConfig(s);
+    const std::string url = EffectiveRedisUrl(conf);
+    if (done[url + " " + EffectiveKeyPrefix(conf)]) continue;
+    done[url + " " + EffectiveKeyPrefix(conf)] = true;
+    auto target = ParseRedisTarget(url);
+    if (!target.ok()) continue;
+    RedisClientOptions options;
+    options.timeout = std::chrono::milliseconds(EffectiveTimeoutMs(conf));
+    auto client = ConnectRedis(*target, std::move(options));
+    if (!client.ok()) continue;
+    int failed = 0;
+    for (const Check& check : Diagnose(**client, KeySpace(EffectiveKeyPrefix(conf)))) {
+      if (check.ok) continue;
+      ++failed;
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "ONEP0008: mod_onep %s: Redis %s: %s: %s",
+                   ONEP_VERSION, target->Redacted().c_str(), check.name.c_str(),
+                   check.detail.c_str());
+    }
+    if (failed == 0) {
+      ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                   "ONEP0007: mod_onep %s: Redis %s passes every check", ONEP_VERSION,
+                   target->Redacted().c_str());
+    }
+  }
+  (void)pconf;
+}
+
 int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   try {
+    LogRedisDiagnosis(pconf, s);
     apr_array_header_t* mounts = apr_array_make(pconf, 2, sizeof(const char*));
     CollectMounts(pconf, ap_conftree, "", mounts);
     g_mounts = mounts;

@@ -386,28 +386,44 @@ Result<std::vector<OrgSummary>> RedisCredentialStore::Orgs() {
 }
 
 Result<std::vector<AuditEntry>> RedisCredentialStore::Audit(const std::string& org,
-                                                            std::size_t limit) {
+                                                            const AuditQuery& query) {
   std::vector<AuditEntry> out;
   auto tag = OrgRoutingTag(redis_, keys_, org);
   if (!tag.ok()) return tag.status();
   if (!tag->has_value()) return out;
-  const std::string& t = **tag;
-  auto reply = redis_.Command(KeySpace::SlotKey(t), {"XREVRANGE", keys_.Audit(t), "+", "-", "COUNT",
-                                                     std::to_string(limit)});
-  if (!reply.ok()) return reply.status();
-  for (const auto& entry : reply->elements) {
-    if (entry.elements.size() != 2) continue;
-    AuditEntry a;
-    const auto& fields = entry.elements[1].elements;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      const std::string& name = fields[i].str;
-      const std::string& value = fields[i + 1].str;
-      if (name == "time") a.time_ms = std::strtoll(value.c_str(), nullptr, 10);
-      if (name == "action") a.action = value;
-      if (name == "credential") a.credential = value;
-      if (name == "actor") a.actor = value;
+  const std::string key = keys_.Audit(**tag);
+  // Entry ids are the change's time in ms: the time bounds are id bounds.
+  std::string max = query.until_ms ? "(" + std::to_string(*query.until_ms) + "-0" : "+";
+  const std::string min = query.since_ms ? std::to_string(*query.since_ms) + "-0" : "-";
+  constexpr std::size_t kPage = 1000;
+  while (out.size() < query.limit) {
+    auto reply = redis_.Command(key, {"XREVRANGE", key, max, min, "COUNT", std::to_string(kPage)});
+    if (!reply.ok()) return reply.status();
+    if (reply->is_error()) return Unexpected("XREVRANGE", *reply);
+    for (const auto& entry : reply->elements) {
+      if (entry.elements.size() != 2) continue;
+      AuditEntry a;
+      const auto& fields = entry.elements[1].elements;
+      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        const std::string& name = fields[i].str;
+        const std::string& value = fields[i + 1].str;
+        if (name == "time") a.time_ms = std::strtoll(value.c_str(), nullptr, 10);
+        if (name == "action") a.action = value;
+        if (name == "credential") a.credential = value;
+        if (name == "actor") a.actor = value;
+        if (name == "name") a.name = value;
+        if (name == "previous_name") a.previous_name = value;
+        if (name == "grace_ms") a.grace_ms = OptionalMs(value);
+        if (name == "expires_at") {
+          a.expiry_recorded = true;
+          a.expires_at_ms = OptionalMs(value);
+        }
+      }
+      if (!query.credential.empty() && a.credential != query.credential) continue;
+      if (out.size() < query.limit) out.push_back(std::move(a));
     }
-    out.push_back(std::move(a));
+    if (reply->elements.size() < kPage) break;
+    max = "(" + reply->elements.back().elements[0].str;  // continue below
   }
   return out;
 }

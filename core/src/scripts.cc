@@ -221,13 +221,14 @@ if expires_at ~= '' then call('PEXPIREAT', token_key, expires_at) end
 call('ZADD', credentials_key, string.format('%d', tonumber(clock[1]) * 1000000 + tonumber(clock[2])), id)
 if credential_type == 'deploy' then call('SET', deploy_app_key, id) end
 call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
-  'time', now_text, 'action', 'create', 'credential', id, 'actor', actor)
+  'time', now_text, 'action', 'create', 'credential', id, 'actor', actor,
+  'name', name, 'expires_at', expires_at)
 return {'ok', now_text, expires_at}
 )lua";
 
 constexpr const char* kReplaceBody = R"lua(
 local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'expires_at', 'type',
-  'app', 'org')
+  'app', 'org', 'name')
 if not record[1] then return {'not_found'} end
 if record[1] ~= current_hash or (record[2] or '') ~= previous_hash then return {'retry'} end
 if call('EXISTS', new_token_key) == 1 then return {'conflict'} end
@@ -257,14 +258,22 @@ call('HSET', new_token_key, 'cred', id, 'org', record[6], 'type', record[4], 'ap
 if expires_at ~= '' then call('PEXPIREAT', new_token_key, expires_at) end
 call('HSET', credential_key, 'token_hash', new_hash, 'token_hint', new_hint, 'prev_hash', kept,
   'prev_until', grace_end, 'rotated_at', now_text, 'expires_at', expires_at)
-if new_name ~= '' then call('HSET', credential_key, 'name', new_name) end
+local name_after = record[7] or ''
+local name_before = ''
+if new_name ~= '' then
+  call('HSET', credential_key, 'name', new_name)
+  name_before = name_after
+  name_after = new_name
+end
 call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
-  'time', now_text, 'action', action, 'credential', id, 'actor', actor)
+  'time', now_text, 'action', action, 'credential', id, 'actor', actor,
+  'name', name_after, 'previous_name', name_before, 'grace_ms', grace_ms,
+  'expires_at', expires_at)
 return {'ok', now_text}
 )lua";
 
 constexpr const char* kSetExpiryBody = R"lua(
-local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'prev_until')
+local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'prev_until', 'name')
 if not record[1] then return {'not_found'} end
 if record[1] ~= current_hash or (record[2] or '') ~= previous_hash then return {'retry'} end
 local expires_at = ''
@@ -287,12 +296,13 @@ if previous_hash ~= '' and call('EXISTS', previous_token_key) == 1 then
   end
 end
 call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
-  'time', now_text, 'action', 'expire', 'credential', id, 'actor', actor)
+  'time', now_text, 'action', 'expire', 'credential', id, 'actor', actor,
+  'name', record[4] or '', 'expires_at', expires_at)
 return {'ok', expires_at}
 )lua";
 
 constexpr const char* kDeleteBody = R"lua(
-local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'type', 'app')
+local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'type', 'app', 'name')
 if not record[1] then return {'not_found'} end
 if record[1] ~= current_hash or (record[2] or '') ~= previous_hash or (record[4] or '') ~= app then
   return {'retry'}
@@ -306,7 +316,7 @@ call('DEL', credential_key)
 call('ZREM', credentials_key, id)
 call('HDEL', last_used_key, id)
 call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
-  'time', now_text, 'action', 'delete', 'credential', id, 'actor', actor)
+  'time', now_text, 'action', 'delete', 'credential', id, 'actor', actor, 'name', record[5] or '')
 return {'ok'}
 )lua";
 

@@ -8,15 +8,16 @@
 #include <thread>
 
 #include "cli_fixture.h"
+#include "onep/text.h"
 
 namespace onep::testing {
 namespace {
 
 using CliCommandsTest = CliTest;
 
-const char* const kCommands[] = {"create",  "list",  "show",   "rotate", "rename",
-                                 "delete",  "orgs",  "events", "expire", "verify",
-                                 "migrate", "stats", "audit"};
+const char* const kCommands[] = {"create", "list",    "show",   "rotate", "rename",
+                                 "delete", "orgs",    "events", "expire", "verify",
+                                 "doctor", "migrate", "stats",  "audit"};
 
 TEST_F(CliCommandsTest, GlobalHelpListsEveryCommand) {
   for (const char* flag : {"--help", "-h"}) {
@@ -417,7 +418,9 @@ TEST_F(CliCommandsTest, AuditShowsEachChangeWithTheLocalUser) {
   const char* actions[] = {"create", "rotate", "rename", "delete"};  // newest last
   for (size_t i = 0; i < 4; ++i) {
     const json_t* entry = json_array_get(audit.get(), i);
-    EXPECT_EQ(Keys(entry), (std::vector<std::string>{"time", "action", "credential", "actor"}));
+    EXPECT_EQ(Keys(entry),
+              (std::vector<std::string>{"time", "action", "credential", "actor", "name",
+                                        "previous_name", "grace_ms", "expires_at"}));
     EXPECT_EQ(Str(entry, "action"), actions[i]);
     EXPECT_EQ(Str(entry, "credential"), cred.id);
     EXPECT_EQ(Str(entry, "actor"), LocalUser());
@@ -430,6 +433,66 @@ TEST_F(CliCommandsTest, AuditShowsEachChangeWithTheLocalUser) {
   RunResult human = Ctl({"audit", "--org", "acme"});
   EXPECT_TRUE(std::regex_search(human.out, std::regex("rename +" + cred.id + " +" + LocalUser())))
       << human.out;
+}
+
+// Long and wide names keep the table usable: cut to 32 columns, and CJK
+// characters counted as the two columns they take.
+TEST_F(CliCommandsTest, ListColumnsStayAlignedWithLongAndWideNames) {
+  Create("acme", "hits", std::string(100, 'n'));
+  Create(
+      "acme", "hits",
+      "\xE6\x97\xA5\xE6\x9C\xAC\xE3\x81\xAE\xE3\x82\xB8\xE3\x83\xA7\xE3\x83\x96");  // 日本のジョブ
+  Create("acme", "hits", "plain");
+  RunResult r = Ctl({"list", "--org", "acme"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find(std::string(100, 'n')), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(std::string(31, 'n') + "\xE2\x80\xA6"), std::string::npos) << r.out;
+  // The TYPE column starts at the same terminal column on every line.
+  std::set<std::size_t> type_columns;
+  for (const std::string& line : Lines(r.out)) {
+    const std::size_t at = line.find(line.rfind("ID", 0) == 0 ? "TYPE" : "hits");
+    ASSERT_NE(at, std::string::npos) << line;
+    type_columns.insert(TerminalWidth(line.substr(0, at)));
+  }
+  EXPECT_EQ(type_columns.size(), 1u) << r.out;
+}
+
+// An audit trail worth auditing: what changed, and the person who changed it
+// even under sudo, or the one a wrapper names.
+TEST_F(CliCommandsTest, AuditSaysWhatChangedAndWhoReallyDidIt) {
+  Issued cred = Create("acme", "hits", "jobs");
+  Issued other = Create("acme", "hits", "other");
+  ASSERT_EQ(Ctl({"rename", cred.id, "nightly jobs", "--grace", "1h"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"expire", cred.id, "30d"}, {{"SUDO_USER", "alice"}}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--actor", "deploy-bot", "rotate", cred.id}).exit_code, 0);
+
+  JsonPtr audit = CtlJson({"audit", "--org", "acme", "--credential", cred.id});
+  ASSERT_EQ(json_array_size(audit.get()), 4u);  // other's create is filtered out
+  const json_t* created = json_array_get(audit.get(), 0);
+  EXPECT_EQ(Str(created, "name"), "jobs");
+  EXPECT_TRUE(json_is_null(json_object_get(created, "expires_at")));
+  const json_t* renamed = json_array_get(audit.get(), 1);
+  EXPECT_EQ(Str(renamed, "action"), "rename");
+  EXPECT_EQ(Str(renamed, "previous_name"), "jobs");
+  EXPECT_EQ(Str(renamed, "name"), "nightly jobs");
+  EXPECT_EQ(json_integer_value(json_object_get(renamed, "grace_ms")), 3600000);
+  const json_t* expired = json_array_get(audit.get(), 2);
+  EXPECT_EQ(Str(expired, "action"), "expire");
+  EXPECT_NE(Str(expired, "expires_at"), "");
+  // Under sudo (as root), the person is SUDO_USER.
+  EXPECT_EQ(Str(expired, "actor"), geteuid() == 0 ? "alice" : LocalUser());
+  EXPECT_EQ(Str(json_array_get(audit.get(), 3), "actor"), "deploy-bot");
+
+  RunResult human = Ctl({"audit", "--org", "acme"});
+  EXPECT_NE(human.out.find("name \"jobs\" -> \"nightly jobs\", old token kept 3600s"),
+            std::string::npos)
+      << human.out;
+  // Time bounds: nothing before the first change, nothing after now.
+  EXPECT_EQ(json_array_size(CtlJson({"audit", "--org", "acme", "--until", "1h"}).get()), 0u);
+  EXPECT_EQ(json_array_size(CtlJson({"audit", "--org", "acme", "--since", "1h"}).get()), 5u);
+  EXPECT_EQ(Ctl({"audit", "--org", "acme", "--since", "later"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"audit", "--org", "acme", "--credential", "wh_bad"}).exit_code, 2);
+  (void)other;
 }
 
 TEST_F(CliCommandsTest, AnOrgWithoutCredentialsOrEventsNoLongerExists) {

@@ -73,8 +73,11 @@ inline void ExpectOneErrorLine(const RunResult& r) {
   EXPECT_EQ(r.err.back(), '\n');
 }
 
-// What onepctl records as the actor.
+// What onepctl records as the actor: $SUDO_USER under sudo, else the user.
 inline std::string LocalUser() {
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo && geteuid() == 0) {
+    return sudo;
+  }
   if (passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name[0] != '\0') return pw->pw_name;
   const char* user = std::getenv("USER");
   return user != nullptr && *user != '\0' ? user : "unknown";

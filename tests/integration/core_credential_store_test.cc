@@ -188,7 +188,7 @@ TEST_F(CredentialStoreTest, AuditRecordsEveryChangeWithItsActor) {
   ASSERT_TRUE(service_.Rotate(cred.credential.id, 0).ok());
   ASSERT_TRUE(service_.Rename(cred.credential.id, "renamed", 0).ok());
   ASSERT_TRUE(service_.Delete(cred.credential.id).ok());
-  auto audit = store_.Audit("acme", 10);
+  auto audit = store_.Audit("acme", AuditQuery{10, std::nullopt, std::nullopt, ""});
   ASSERT_TRUE(audit.ok());
   ASSERT_EQ(audit->size(), 4u);
   EXPECT_EQ((*audit)[0].action, "delete");  // newest first
@@ -200,7 +200,7 @@ TEST_F(CredentialStoreTest, AuditRecordsEveryChangeWithItsActor) {
     EXPECT_EQ(entry.actor, "alice");
     EXPECT_GT(entry.time_ms, 0);
   }
-  EXPECT_EQ(store_.Audit("acme", 2)->size(), 2u);
+  EXPECT_EQ(store_.Audit("acme", AuditQuery{2, std::nullopt, std::nullopt, ""})->size(), 2u);
 }
 
 TEST_F(CredentialStoreTest, OrgsCountCredentials) {

@@ -211,7 +211,7 @@ TEST_F(MigrateTest, KeepsEveryEventCounterAuditEntryAndCredential) {
   EXPECT_EQ((*orgs)[0].org, "acme");
   EXPECT_EQ((*orgs)[0].credentials, 3);
   EXPECT_EQ((*orgs)[0].events, 6);
-  auto audit = store_.Audit("gone", 10);
+  auto audit = store_.Audit("gone", AuditQuery{10, std::nullopt, std::nullopt, ""});
   ASSERT_TRUE(audit.ok());
   ASSERT_EQ(audit->size(), 2u);  // create and delete, still readable
 }

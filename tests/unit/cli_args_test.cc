@@ -85,9 +85,9 @@ TEST(CliArgsTest, QuoteInputWithholdsTokensAndControls) {
 }
 
 TEST(CliArgsTest, EveryCommandHasAHandlerHelpAndAnExample) {
-  const std::vector<std::string> expected = {"create",  "list",  "show",   "rotate", "rename",
-                                             "delete",  "orgs",  "events", "expire", "verify",
-                                             "migrate", "stats", "audit"};
+  const std::vector<std::string> expected = {"create", "list",    "show",   "rotate", "rename",
+                                             "delete", "orgs",    "events", "expire", "verify",
+                                             "doctor", "migrate", "stats",  "audit"};
   ASSERT_EQ(Commands().size(), expected.size());
   const std::string global = GlobalHelp();
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -124,7 +124,9 @@ TEST(CliArgsTest, SynopsisMatchesTheContract) {
             "[--before ID] [--limit N|--all] [--follow]");
   EXPECT_EQ(Synopsis(*FindCommand("stats")),
             "onepctl stats --org ORG [--app APP] [--since DURATION]");
-  EXPECT_EQ(Synopsis(*FindCommand("audit")), "onepctl audit --org ORG [--limit N]");
+  EXPECT_EQ(Synopsis(*FindCommand("audit")),
+            "onepctl audit --org ORG [--credential ID] [--since DURATION|TIME] "
+            "[--until DURATION|TIME] [--limit N]");
 }
 
 TEST(CliArgsTest, UsageErrorsExitTwoWithOneLine) {

@@ -42,7 +42,8 @@ void ExpectEveryLineIn(const std::string& help, const std::string& man, const st
         text.rfind("Global options: --redis", 0) == 0) {
       continue;
     }
-    for (const char* label : {"Usage: ", "Durations: ", "Environment: ", "Exit status: "}) {
+    for (const char* label :
+         {"Usage: ", "Durations: ", "Times: ", "Environment: ", "Exit status: "}) {
       if (text.rfind(label, 0) == 0) text.erase(0, std::string(label).size());
     }
     if (text.rfind("onepctl: ", 0) == 0) text = "onepctl - " + text.substr(9);

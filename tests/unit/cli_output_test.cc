@@ -166,9 +166,15 @@ TEST(CliOutputTest, StatsJsonHasARateOrNull) {
 }
 
 TEST(CliOutputTest, AuditAndOrgJsonShapes) {
-  AuditEntry a{1795773600000, "rotate", "wh_4fQx9TbR2kLm8ZpA", "alice"};
-  EXPECT_EQ(JsonDump(AuditJson(a).get()), R"({"time":"2026-11-27T10:00:00.000Z","action":"rotate",)"
-                                          R"("credential":"wh_4fQx9TbR2kLm8ZpA","actor":"alice"})");
+  AuditEntry a;
+  a.time_ms = 1795773600000;
+  a.action = "rotate";
+  a.credential = "wh_4fQx9TbR2kLm8ZpA";
+  a.actor = "alice";
+  EXPECT_EQ(JsonDump(AuditJson(a).get()),
+            R"({"time":"2026-11-27T10:00:00.000Z","action":"rotate",)"
+            R"("credential":"wh_4fQx9TbR2kLm8ZpA","actor":"alice","name":null,)"
+            R"("previous_name":null,"grace_ms":null,"expires_at":null})");
   OrgSummary o{"acme", 2, 40};
   EXPECT_EQ(JsonDump(OrgJson(o).get()), R"({"org":"acme","credentials":2,"events":40})");
   std::vector<OrgSummary> orgs = {o, o};

@@ -81,7 +81,7 @@ class FakeCredentialStore : public CredentialStore {
     return creds_.erase(id) == 1 ? Status::Ok() : Status::NotFound("no credential " + id);
   }
   Result<std::vector<OrgSummary>> Orgs() override { return std::vector<OrgSummary>(); }
-  Result<std::vector<AuditEntry>> Audit(const std::string&, std::size_t) override {
+  Result<std::vector<AuditEntry>> Audit(const std::string&, const AuditQuery&) override {
     return std::vector<AuditEntry>();
   }
   Result<std::optional<std::string>> Authenticate(std::string_view token) override {

@@ -54,5 +54,17 @@ TEST(TextTest, JsonKeepsItsValueAndLosesItsUnsafeBytes) {
   EXPECT_EQ(json_string_value(json_object_get(back.get(), "message")), text);
 }
 
+TEST(TextTest, WidthsAreTerminalColumns) {
+  EXPECT_EQ(TerminalWidth("abc"), 3u);
+  EXPECT_EQ(TerminalWidth("\xE6\x97\xA5\xE6\x9C\xAC"), 4u);  // 日本: two wide characters
+  EXPECT_EQ(TerminalWidth("e\xCC\x81"), 1u);                 // e + combining acute
+  EXPECT_EQ(TerminalWidth("\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB"),
+            4u);  // woman, ZWJ, laptop
+  EXPECT_EQ(CutToColumns("abcdef", 4), "abc\xE2\x80\xA6");
+  EXPECT_EQ(CutToColumns("abcd", 4), "abcd");
+  // A wide character is never cut in half: 日本語 in 4 columns is 日 and "…".
+  EXPECT_EQ(CutToColumns("\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", 4), "\xE6\x97\xA5\xE2\x80\xA6");
+}
+
 }  // namespace
 }  // namespace onep

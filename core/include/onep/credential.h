@@ -56,9 +56,24 @@ struct StoredToken {
 
 struct AuditEntry {
   int64_t time_ms = 0;
-  std::string action;      // create, rotate, rename, delete
+  std::string action;      // create, rotate, rename, expire, delete
   std::string credential;  // credential id
-  std::string actor;       // local user name
+  std::string actor;       // the user who made the change
+  // What changed, when the entry says (entries from onep 0.1 do not):
+  std::string name;                      // the credential's name after the change
+  std::string previous_name;             // rename: the name before
+  std::optional<int64_t> grace_ms;       // rotate, rename: the old token's grace period
+  std::optional<int64_t> expires_at_ms;  // create, rotate, rename, expire: the expiry after
+  bool expiry_recorded = false;          // false: the entry does not say (0.1)
+};
+
+// Which audit entries to read. The trail keeps the newest kAuditMaxLen
+// entries of an org (about: it is trimmed by whole stream nodes).
+struct AuditQuery {
+  std::size_t limit = 100;
+  std::optional<int64_t> since_ms;  // at or after
+  std::optional<int64_t> until_ms;  // before
+  std::string credential;           // empty: all
 };
 
 struct OrgSummary {
@@ -120,8 +135,9 @@ class CredentialStore {
   // The orgs that have credentials or events, by slug.
   virtual Result<std::vector<OrgSummary>> Orgs() = 0;
 
-  // Newest first, at most `limit`.
-  virtual Result<std::vector<AuditEntry>> Audit(const std::string& org, std::size_t limit) = 0;
+  // Newest first, at most query.limit, matching the query.
+  virtual Result<std::vector<AuditEntry>> Audit(const std::string& org,
+                                                const AuditQuery& query) = 0;
 
   // The id of the credential `token` authenticates right now (current token,
   // or previous token within its grace period, not expired); nullopt

@@ -31,7 +31,7 @@ class RedisCredentialStore : public CredentialStore {
                                const std::string& actor) override;
   Status Delete(const std::string& id, const std::string& actor) override;
   Result<std::vector<OrgSummary>> Orgs() override;
-  Result<std::vector<AuditEntry>> Audit(const std::string& org, std::size_t limit) override;
+  Result<std::vector<AuditEntry>> Audit(const std::string& org, const AuditQuery& query) override;
   Result<std::optional<std::string>> Authenticate(std::string_view token) override;
 
  private:

@@ -28,6 +28,17 @@ uint32_t DecodeUtf8(std::string_view sequence);
 
 bool IsTerminalUnsafe(uint32_t code_point);
 
+// Columns a code point takes on a terminal: 2 for East Asian wide and
+// full-width characters and emoji, 0 for combining marks and joiners, else 1.
+int CodePointWidth(uint32_t code_point);
+
+// Columns `text` (UTF-8) takes; a malformed byte counts 1.
+std::size_t TerminalWidth(std::string_view text);
+
+// `text` cut to at most `max` columns on a character boundary, with "…" at
+// the end when something was cut (max >= 1).
+std::string CutToColumns(std::string_view text, std::size_t max);
+
 // `text` with every terminal-unsafe character and every byte of malformed
 // UTF-8 replaced by one '?', so columns stay aligned.
 std::string SanitizeForTerminal(std::string_view text);
