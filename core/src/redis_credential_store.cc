@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <unordered_map>
 
 #include "onep/layout.h"
@@ -212,24 +213,46 @@ Result<std::optional<TokenState>> ReadTokenState(RedisClient& redis, const KeySp
   return std::optional<TokenState>(std::move(state));
 }
 
+// A change of credential `id` by a script that names its token keys: reads
+// them, runs the call `bind` makes of them, and again while the script
+// answers "retry" (a concurrent change got there first). NotFound for
+// "not_found"; any other reply is returned with the state it was made for.
+struct ChangeDone {
+  Reply reply;
+  TokenState state;
+};
+using Binder = std::function<Result<ScriptCall>(const TokenState&)>;
+
+Result<ChangeDone> RunChange(RedisClient& redis, const KeySpace& keys, const std::string& tag,
+                             const std::string& id, const Binder& bind) {
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    auto state = ReadTokenState(redis, keys, tag, id);
+    if (!state.ok()) return state.status();
+    if (!state->has_value()) return Status::NotFound("no credential " + id);
+    auto call = bind(**state);
+    if (!call.ok()) return call.status();
+    auto reply = redis.Eval(KeySpace::SlotKey(tag), *call);
+    if (!reply.ok()) return reply.status();
+    const std::string& kind = Str(*reply, 0);
+    if (kind == "retry") continue;
+    if (kind == "not_found") return Status::NotFound("no credential " + id);
+    return ChangeDone{std::move(reply).value(), std::move(**state)};
+  }
+  return Status::Unavailable("credential " + id + " kept changing under concurrent changes");
+}
+
 }  // namespace
 
 Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
                                                       const StoredToken& token,
                                                       const TokenChange& change,
                                                       const std::string& actor) {
-  const std::string& new_name = change.new_name;
-  const int64_t grace_ms = change.grace_ms;
   auto tag = CredentialTag(id);
   if (!tag.ok()) return tag.status();
   if (!tag->has_value()) return Status::NotFound("no credential " + id);
   const std::string& t = **tag;
-  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
-    auto state = ReadTokenState(redis_, keys_, t, id);
-    if (!state.ok()) return state.status();
-    if (!state->has_value()) return Status::NotFound("no credential " + id);
-    const TokenState& s = **state;
-    auto call = scripts::ReplaceToken().Bind(
+  auto done = RunChange(redis_, keys_, t, id, [&](const TokenState& s) {
+    return scripts::ReplaceToken().Bind(
         {{"credential_key", keys_.Credential(t, id)},
          {"new_token_key", keys_.Token(t, token.hash)},
          {"current_token_key", keys_.Token(t, s.current_hash)},
@@ -240,33 +263,28 @@ Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
          {"previous_hash", s.previous_hash},
          {"new_hash", token.hash},
          {"new_hint", token.hint},
-         {"new_name", new_name},
-         {"grace_ms", std::to_string(grace_ms)},
+         {"new_name", change.new_name},
+         {"grace_ms", std::to_string(change.grace_ms)},
          {"new_expires_in_ms",
           change.expires_in_ms ? std::to_string(*change.expires_in_ms) : std::string()},
          {"actor", actor},
-         {"action", new_name.empty() ? "rotate" : "rename"},
+         {"action", change.new_name.empty() ? "rotate" : "rename"},
          {"audit_max_len", std::to_string(kAuditMaxLen)}});
-    if (!call.ok()) return call.status();
-    auto reply = redis_.Eval(KeySpace::SlotKey(t), *call);
-    if (!reply.ok()) return reply.status();
-    const std::string& kind = Str(*reply, 0);
-    if (kind == "retry") continue;
-    if (kind == "not_found") return Status::NotFound("no credential " + id);
-    if (kind == "conflict") return Status::Conflict("token already exists");
-    if (kind != "ok") return Unexpected("rotate", *reply);
-    if (!s.legacy_hash.empty() && grace_ms == 0) {
-      // The legacy index of the replaced token: a leftover that no reader
-      // trusts (its token key is gone), removed as soon as it is useless.
-      const std::string legacy = keys_.LegacyToken(s.legacy_hash);
-      (void)redis_.Command(legacy, {"DEL", legacy});
-    }
-    auto cred = Get(id);
-    if (!cred.ok()) return cred.status();
-    if (!cred->has_value()) return Status::NotFound("no credential " + id);
-    return std::move(**cred);
+  });
+  if (!done.ok()) return done.status();
+  const std::string& kind = Str(done->reply, 0);
+  if (kind == "conflict") return Status::Conflict("token already exists");
+  if (kind != "ok") return Unexpected("rotate", done->reply);
+  if (!done->state.legacy_hash.empty() && change.grace_ms == 0) {
+    // The legacy index of the replaced token: a leftover that no reader
+    // trusts (its token key is gone), removed as soon as it is useless.
+    const std::string legacy = keys_.LegacyToken(done->state.legacy_hash);
+    (void)redis_.Command(legacy, {"DEL", legacy});
   }
-  return Status::Unavailable("credential " + id + " kept changing under concurrent rotations");
+  auto cred = Get(id);
+  if (!cred.ok()) return cred.status();
+  if (!cred->has_value()) return Status::NotFound("no credential " + id);
+  return std::move(**cred);
 }
 
 Result<Credential> RedisCredentialStore::SetExpiry(const std::string& id, int64_t expires_in_ms,
@@ -275,34 +293,24 @@ Result<Credential> RedisCredentialStore::SetExpiry(const std::string& id, int64_
   if (!tag.ok()) return tag.status();
   if (!tag->has_value()) return Status::NotFound("no credential " + id);
   const std::string& t = **tag;
-  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
-    auto state = ReadTokenState(redis_, keys_, t, id);
-    if (!state.ok()) return state.status();
-    if (!state->has_value()) return Status::NotFound("no credential " + id);
-    const TokenState& s = **state;
-    auto call = scripts::SetExpiry().Bind({{"credential_key", keys_.Credential(t, id)},
-                                           {"current_token_key", keys_.Token(t, s.current_hash)},
-                                           {"previous_token_key", keys_.Token(t, s.previous_hash)},
-                                           {"audit_key", keys_.Audit(t)}},
-                                          {{"id", id},
-                                           {"current_hash", s.current_hash},
-                                           {"previous_hash", s.previous_hash},
-                                           {"expires_in_ms", std::to_string(expires_in_ms)},
-                                           {"actor", actor},
-                                           {"audit_max_len", std::to_string(kAuditMaxLen)}});
-    if (!call.ok()) return call.status();
-    auto reply = redis_.Eval(KeySpace::SlotKey(t), *call);
-    if (!reply.ok()) return reply.status();
-    const std::string& kind = Str(*reply, 0);
-    if (kind == "retry") continue;
-    if (kind == "not_found") return Status::NotFound("no credential " + id);
-    if (kind != "ok") return Unexpected("expire", *reply);
-    auto cred = Get(id);
-    if (!cred.ok()) return cred.status();
-    if (!cred->has_value()) return Status::NotFound("no credential " + id);
-    return std::move(**cred);
-  }
-  return Status::Unavailable("credential " + id + " kept changing under concurrent rotations");
+  auto done = RunChange(redis_, keys_, t, id, [&](const TokenState& s) {
+    return scripts::SetExpiry().Bind({{"credential_key", keys_.Credential(t, id)},
+                                      {"current_token_key", keys_.Token(t, s.current_hash)},
+                                      {"previous_token_key", keys_.Token(t, s.previous_hash)},
+                                      {"audit_key", keys_.Audit(t)}},
+                                     {{"id", id},
+                                      {"current_hash", s.current_hash},
+                                      {"previous_hash", s.previous_hash},
+                                      {"expires_in_ms", std::to_string(expires_in_ms)},
+                                      {"actor", actor},
+                                      {"audit_max_len", std::to_string(kAuditMaxLen)}});
+  });
+  if (!done.ok()) return done.status();
+  if (Str(done->reply, 0) != "ok") return Unexpected("expire", done->reply);
+  auto cred = Get(id);
+  if (!cred.ok()) return cred.status();
+  if (!cred->has_value()) return Status::NotFound("no credential " + id);
+  return std::move(**cred);
 }
 
 Status RedisCredentialStore::Delete(const std::string& id, const std::string& actor) {
@@ -310,44 +318,34 @@ Status RedisCredentialStore::Delete(const std::string& id, const std::string& ac
   if (!tag.ok()) return tag.status();
   if (!tag->has_value()) return Status::NotFound("no credential " + id);
   const std::string& t = **tag;
-  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
-    auto state = ReadTokenState(redis_, keys_, t, id);
-    if (!state.ok()) return state.status();
-    if (!state->has_value()) return Status::NotFound("no credential " + id);
-    const TokenState& s = **state;
-    auto call =
-        scripts::DeleteCredential().Bind({{"credential_key", keys_.Credential(t, id)},
-                                          {"current_token_key", keys_.Token(t, s.current_hash)},
-                                          {"previous_token_key", keys_.Token(t, s.previous_hash)},
-                                          {"deploy_app_key", keys_.DeployApp(t, s.app)},
-                                          {"credentials_key", keys_.OrgCredentials(t)},
-                                          {"last_used_key", keys_.LastUsed(t)},
-                                          {"audit_key", keys_.Audit(t)}},
-                                         {{"id", id},
-                                          {"current_hash", s.current_hash},
-                                          {"previous_hash", s.previous_hash},
-                                          {"app", s.app},
-                                          {"actor", actor},
-                                          {"audit_max_len", std::to_string(kAuditMaxLen)}});
-    if (!call.ok()) return call.status();
-    auto reply = redis_.Eval(KeySpace::SlotKey(t), *call);
-    if (!reply.ok()) return reply.status();
-    const std::string& kind = Str(*reply, 0);
-    if (kind == "retry") continue;
-    if (kind == "not_found") return Status::NotFound("no credential " + id);
-    if (kind != "ok") return Unexpected("delete", *reply);
-    if (ClassifyCredentialId(id) == CredentialIdForm::kLegacy) {
-      // Legacy indexes of a deleted credential: leftovers no reader trusts
-      // (their keys are gone), removed now.
-      std::vector<std::string> legacy = {keys_.LegacyCredential(id)};
-      for (const std::string& hash : {s.current_hash, s.previous_hash}) {
-        if (!hash.empty()) legacy.push_back(keys_.LegacyToken(hash));
-      }
-      for (const std::string& key : legacy) (void)redis_.Command(key, {"DEL", key});
+  auto done = RunChange(redis_, keys_, t, id, [&](const TokenState& s) {
+    return scripts::DeleteCredential().Bind(
+        {{"credential_key", keys_.Credential(t, id)},
+         {"current_token_key", keys_.Token(t, s.current_hash)},
+         {"previous_token_key", keys_.Token(t, s.previous_hash)},
+         {"deploy_app_key", keys_.DeployApp(t, s.app)},
+         {"credentials_key", keys_.OrgCredentials(t)},
+         {"last_used_key", keys_.LastUsed(t)},
+         {"audit_key", keys_.Audit(t)}},
+        {{"id", id},
+         {"current_hash", s.current_hash},
+         {"previous_hash", s.previous_hash},
+         {"app", s.app},
+         {"actor", actor},
+         {"audit_max_len", std::to_string(kAuditMaxLen)}});
+  });
+  if (!done.ok()) return done.status();
+  if (Str(done->reply, 0) != "ok") return Unexpected("delete", done->reply);
+  if (ClassifyCredentialId(id) == CredentialIdForm::kLegacy) {
+    // Legacy indexes of a deleted credential: leftovers no reader trusts
+    // (their keys are gone), removed now.
+    std::vector<std::string> legacy = {keys_.LegacyCredential(id)};
+    for (const std::string& hash : {done->state.current_hash, done->state.previous_hash}) {
+      if (!hash.empty()) legacy.push_back(keys_.LegacyToken(hash));
     }
-    return Status::Ok();
+    for (const std::string& key : legacy) (void)redis_.Command(key, {"DEL", key});
   }
-  return Status::Unavailable("credential " + id + " kept changing under concurrent rotations");
+  return Status::Ok();
 }
 
 Result<std::vector<OrgSummary>> RedisCredentialStore::Orgs() {

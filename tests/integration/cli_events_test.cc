@@ -322,7 +322,13 @@ TEST_F(CliEventsTest, ExportsTwoHundredThousandEventsInOrderWithFlatMemory) {
   auto paged = std::chrono::steady_clock::now();
 
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(max_rss_kb, 50 * 1024) << "onepctl events --all used " << max_rss_kb << " KB";
+#else
+  // AddressSanitizer's quarantine and shadow memory, not onepctl's, fill
+  // hundreds of MB here: the bound is checked in the plain build.
+  std::cout << "[ measured ] (sanitizer build: RSS not checked)\n";
+#endif
   std::cout << "[ measured ] " << kEvents << " events: seeded in " << ms(seeded - seed_start)
             << " ms; onepctl events --all --json: " << ms(exported - seeded) << " ms, max RSS "
             << max_rss_kb << " KB; " << pages
