@@ -6,8 +6,6 @@ namespace onep {
 
 std::string KeySpace::Layout() const { return prefix_ + "layout"; }
 
-std::string KeySpace::Orgs() const { return prefix_ + "orgs"; }
-
 std::string KeySpace::OrgTags() const { return prefix_ + "orgtags"; }
 
 std::string KeySpace::LegacyToken(std::string_view token_hash) const {

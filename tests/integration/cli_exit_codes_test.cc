@@ -122,6 +122,9 @@ TEST_F(CliExitCodesTest, UsageErrorsAndInvalidInputAreTwo) {
         << "expected \"" << c.says << "\" in: " << r.err;
     EXPECT_EQ(r.out, "") << label;
   }
+  // Said once, not "invalid Redis URL: invalid Redis URL: ...".
+  RunResult url = Ctl({"--redis", "redis://127.0.0.1:99999/0", "orgs"});
+  EXPECT_EQ(url.err.find("invalid Redis URL"), url.err.rfind("invalid Redis URL")) << url.err;
   // Nothing changed: the credential still works with its first token.
   EXPECT_EQ(AuthenticatedId(cred.token), cred.id);
 }

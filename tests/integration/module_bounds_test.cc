@@ -170,6 +170,26 @@ TEST(ModuleBoundsTest, TheStreamIsTrimmedByCountAndByAge) {
   EXPECT_GT(std::atoll(first_id.c_str()), old_ms) << "entries older than the retention remain";
 }
 
+// What `onepctl doctor` says, Apache says at start, once per server, with
+// the module's version.
+TEST(ModuleBoundsTest, ApacheWarnsAtStartAboutARedisThatWouldLoseTokens) {
+  ONEP_SINGLE_REDIS_ONLY("it configures its own server");
+  OnepStack stack(ApacheOptions{}, {"maxmemory-policy allkeys-lru"});
+  ASSERT_TRUE(stack.Start());
+  const std::string log = stack.apache().ErrorLog();
+  const std::string warning = "ONEP0008: mod_onep " ONEP_VERSION;
+  EXPECT_NE(log.find(warning), std::string::npos) << log;
+  EXPECT_NE(log.find("maxmemory-policy: allkeys-lru"), std::string::npos) << log;
+  EXPECT_NE(log.find("persistence: neither AOF nor RDB"), std::string::npos) << log;
+  // Once: not again for the second of Apache's configuration passes.
+  std::size_t count = 0;
+  for (std::size_t at = log.find("maxmemory-policy: allkeys-lru"); at != std::string::npos;
+       at = log.find("maxmemory-policy: allkeys-lru", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 1u) << log;
+}
+
 TEST(ModuleBoundsTest, HealthTurns503WhenRedisIsOutOfMemory) {
   ONEP_SINGLE_REDIS_ONLY("it fills one server's maxmemory");
   OnepStack stack(ApacheOptions{}, {"maxmemory 4mb", "maxmemory-policy noeviction"});

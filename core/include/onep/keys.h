@@ -29,7 +29,6 @@ class KeySpace {
 
   // Global keys.
   std::string Layout() const;   // string: the layout version
-  std::string Orgs() const;     // set: slugs of the orgs that have credentials or events
   std::string OrgTags() const;  // hash: slug -> routing tag (never changes once set)
   std::string LegacyToken(std::string_view token_hash) const;  // string: routing tag
   std::string LegacyCredential(std::string_view id) const;     // string: routing tag
