@@ -319,11 +319,14 @@ TEST(ParseEventTest, RefusesInvalidEvents) {
       {kDeploy, R"({"version":"1","finished_at":"0000-01-01T00:00:00+01:00"})", E,
        "finished_at must be an RFC 3339"},
       // A control character costs 6 bytes as stored: 683 of them are too many.
-      {kHit, R"({"message":")" + [] {
-         std::string s;
-         for (int i = 0; i < 683; ++i) s += "\\u0001";
-         return s;
-       }() + R"("})",
+      {kHit,
+       R"({"message":")" +
+           [] {
+             std::string s;
+             for (int i = 0; i < 683; ++i) s += "\\u0001";
+             return s;
+           }() +
+           R"("})",
        E, "message must be at most 4096 bytes as stored"},
       {kDeploy, R"({"version":"1","finished_at":1})", E, "finished_at must be a string"},
       {kDeploy, R"({"version":"1","deploy_id":""})", E, "deploy_id must be 1 to 128 characters"},
