@@ -284,15 +284,7 @@ void KillTheOrgsMasterUnderLoad(bool wait_for_a_replica) {
         "replicated again after %lld ms; new requests unserved for %lld ms\n",
         ms(promoted), ms(replicated), RecoveryMs(outcomes, killed));
   } else {
-    const auto events = LoadEvents(stack, "acme", "kill");
-    std::set<std::string> recorded;
-    for (const auto& [id, message] : events) recorded.insert(id);
-    int accepted = 0, lost = 0;
-    for (const auto& o : outcomes) {
-      if (o.status != 202) continue;
-      ++accepted;
-      if (recorded.count(o.id) == 0) ++lost;
-    }
+    const auto [accepted, lost] = CountLost202s(stack, "acme", "kill", outcomes);
     std::printf(
         "[ cluster  ] killed master, OnepRedisWait 0: %zu requests, %d got 202, %d of those "
         "lost with the master; replica promoted after %lld ms; new requests unserved for "

@@ -88,15 +88,7 @@ void FailoversUnderLoad(const std::vector<Kind>& sequence, const std::string& wa
   if (expect_none_lost) {
     ExpectExactlyOnceAfterRetries(stack, load, "sentinel", what);
   } else {
-    const auto events = LoadEvents(stack, "acme", "sentinel");
-    std::set<std::string> recorded;
-    for (const auto& [id, message] : events) recorded.insert(id);
-    int accepted = 0, lost = 0;
-    for (const auto& o : outcomes) {
-      if (o.status != 202) continue;
-      ++accepted;
-      if (recorded.count(o.id) == 0) ++lost;
-    }
+    const auto [accepted, lost] = CountLost202s(stack, "acme", "sentinel", outcomes);
     std::printf("[ sentinel ] %s: %zu requests over %zu failovers, %d got 202, %d of those lost\n",
                 what, outcomes.size(), sequence.size(), accepted, lost);
   }

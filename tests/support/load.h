@@ -292,6 +292,25 @@ inline void ExpectNoChildCrash(ApacheServer& apache) {
   }
 }
 
+// Of a load's 202s, how many name no event in Redis afterwards: what a
+// failover without OnepRedisWait took with it.
+struct Lost202s {
+  int accepted = 0;
+  int lost = 0;
+};
+inline Lost202s CountLost202s(OnepStack& stack, const std::string& org, const std::string& tag,
+                              const std::vector<Outcome>& outcomes) {
+  std::set<std::string> recorded;
+  for (const auto& [id, message] : LoadEvents(stack, org, tag)) recorded.insert(id);
+  Lost202s count;
+  for (const auto& o : outcomes) {
+    if (o.status != 202) continue;
+    ++count.accepted;
+    if (recorded.count(o.id) == 0) ++count.lost;
+  }
+  return count;
+}
+
 }  // namespace onep::testing
 
 #endif  // ONEP_TESTS_SUPPORT_LOAD_H_

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "support/process.h"
+#include "support/redis_server.h"
 
 namespace onep::testing {
 namespace {
@@ -174,23 +175,11 @@ std::string RedisSentinelGroup::url() const {
 }
 
 std::unique_ptr<RedisClient> RedisSentinelGroup::Client(milliseconds timeout, RedisLog log) const {
-  auto target = ParseRedisTarget(url());
-  EXPECT_TRUE(target.ok()) << target.status().ToString();
-  if (!target.ok()) return nullptr;
-  RedisClientOptions options;
-  options.timeout = timeout;
-  options.log = std::move(log);
-  auto client = ConnectRedis(*target, std::move(options));
-  EXPECT_TRUE(client.ok()) << client.status().ToString();
-  if (!client.ok()) return nullptr;
-  return std::move(client).value();
+  return TestClientFor(url(), timeout, std::move(log));
 }
 
 std::unique_ptr<RedisConnection> RedisSentinelGroup::Connect(int port) const {
-  auto conn = RedisConnection::Connect(ConnectOptions(port, milliseconds(5000)));
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  if (!conn.ok()) return nullptr;
-  return std::move(conn).value();
+  return TestConnection(ConnectOptions(port, milliseconds(5000)));
 }
 
 int RedisSentinelGroup::AgreedPrimary(std::string* why) const {

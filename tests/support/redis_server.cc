@@ -97,14 +97,27 @@ std::unique_ptr<RedisConnection> RedisServer::Connect() const {
   return std::move(conn).value();
 }
 
-std::unique_ptr<RedisClient> RedisServer::Client() const {
-  auto target = ParseRedisTarget(url());
+std::unique_ptr<RedisClient> TestClientFor(const std::string& url,
+                                           std::chrono::milliseconds timeout, RedisLog log) {
+  auto target = ParseRedisTarget(url);
   EXPECT_TRUE(target.ok()) << target.status().ToString();
+  if (!target.ok()) return nullptr;
   RedisClientOptions options;
-  options.timeout = std::chrono::milliseconds(5000);
-  auto client = ConnectRedis(*target, options);
+  options.timeout = timeout;
+  options.log = std::move(log);
+  auto client = ConnectRedis(*target, std::move(options));
   EXPECT_TRUE(client.ok()) << client.status().ToString();
   return client.ok() ? std::move(client).value() : nullptr;
+}
+
+std::unique_ptr<RedisConnection> TestConnection(const RedisOptions& options) {
+  auto conn = RedisConnection::Connect(options);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  return conn.ok() ? std::move(conn).value() : nullptr;
+}
+
+std::unique_ptr<RedisClient> RedisServer::Client() const {
+  return TestClientFor(url(), std::chrono::milliseconds(5000));
 }
 
 std::string RedisServer::DumpAll() const {

@@ -54,6 +54,14 @@ class RedisServer {
   pid_t pid_ = -1;
 };
 
+// A RedisClient for any OnepRedis URL, as the module and onepctl open one;
+// nullptr and a test failure when it cannot be had.
+std::unique_ptr<RedisClient> TestClientFor(const std::string& url,
+                                           std::chrono::milliseconds timeout, RedisLog log = {});
+
+// A plain connection with `options`; nullptr and a test failure if none.
+std::unique_ptr<RedisConnection> TestConnection(const RedisOptions& options);
+
 // Every key and value of the server `conn` is connected to, as DumpAll does.
 std::string DumpKeys(RedisConnection& conn);
 
