@@ -8,8 +8,6 @@
 namespace onep::cli {
 namespace {
 
-constexpr std::size_t kMaxQuoted = 64;
-
 const OptionSpec* FindOption(const std::vector<OptionSpec>& specs, std::string_view name) {
   for (const auto& spec : specs) {
     if (spec.name == name) return &spec;
@@ -35,22 +33,8 @@ const std::string* Invocation::Get(std::string_view option) const {
   return it == options.end() ? nullptr : &it->second;
 }
 
-std::string QuoteInput(std::string_view text) {
-  // A token pasted in the wrong place must not be echoed to a terminal or a log.
-  if (text.rfind(kTokenPrefix, 0) == 0) return "(a token, not shown)";
-  std::string out = "\"";
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    // Cut only at the start of a UTF-8 sequence, never inside one.
-    if (kept >= kMaxQuoted && (c & 0xC0) != 0x80) {
-      out += "\xE2\x80\xA6";  // …
-      break;
-    }
-    out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
-    ++kept;
-  }
-  return out + "\"";
+admin::Inputs Invocation::Inputs() const {
+  return {[this](std::string_view name) { return Get("--" + std::string(name)); }, "--"};
 }
 
 Invocation ParseArgs(const std::vector<std::string>& argv) {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "onep/admin.h"
 #include "onep/credential.h"
 #include "onep/keys.h"
 #include "onep/redis_client.h"
@@ -107,6 +108,9 @@ struct Invocation {
   bool Has(std::string_view option) const { return options.count(option) != 0; }
   // The option's value, or nullptr when it was not given.
   const std::string* Get(std::string_view option) const;
+  // The options as the named inputs that onep/admin.h reads ("org" is
+  // --org); valid while this Invocation lives.
+  admin::Inputs Inputs() const;
 };
 
 // Parses argv without the program name. Global options are accepted before
@@ -114,9 +118,8 @@ struct Invocation {
 // "--" ends the options.
 Invocation ParseArgs(const std::vector<std::string>& argv);
 
-// Text the user typed, quoted for an error message: control characters
-// replaced, long values cut, and anything that looks like a token withheld.
-std::string QuoteInput(std::string_view text);
+// Text the user typed, quoted for an error message (onep/admin.h).
+using admin::QuoteInput;
 
 // What a command handler may touch of the outside world; main() wires it to
 // the process, tests to string streams.

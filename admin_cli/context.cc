@@ -184,23 +184,15 @@ const std::string& Context::actor() {
 }
 
 int RequireValidOrg(Context& ctx, const Invocation& inv, std::string* org) {
-  const std::string* value = inv.Get("--org");
-  if (value == nullptr) return ctx.UsageError("missing --org ORG");
-  if (!IsValidSlug(*value)) {
-    return ctx.UsageError("invalid organization " + QuoteInput(*value) +
-                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
-  }
+  auto value = admin::OrgInput(inv.Inputs());
+  if (!value.ok()) return ctx.UsageError(value.status().message());
   *org = *value;
   return kExitOk;
 }
 
 int CheckAppFilter(Context& ctx, const Invocation& inv) {
-  const std::string* app = inv.Get("--app");
-  if (app != nullptr && !IsValidSlug(*app)) {
-    return ctx.UsageError("invalid --app " + QuoteInput(*app) +
-                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
-  }
-  return kExitOk;
+  auto app = admin::AppFilter(inv.Inputs());
+  return app.ok() ? kExitOk : ctx.UsageError(app.status().message());
 }
 
 int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org) {

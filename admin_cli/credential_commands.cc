@@ -34,9 +34,7 @@ std::optional<std::string> BaseUrl(Context& ctx, const Invocation& inv, int* exi
 // A credential id is checked offline: a malformed one is a usage error, not
 // an unknown credential.
 int MalformedId(Context& ctx, const std::string& id) {
-  return ctx.UsageError("invalid ID " + QuoteInput(id) +
-                        ": a credential id is wh_ and 20 letters and digits (16 for an id from "
-                        "onep 0.1)");
+  return ctx.UsageError(admin::InvalidCredentialId(id).message());
 }
 
 int NoSuchCredential(Context& ctx, const std::string& id) {
@@ -80,23 +78,6 @@ int FailChange(Context& ctx, const Status& status, const std::string& id) {
   return ctx.Fail(status);
 }
 
-// --grace as milliseconds (0 when absent); -1 after printing an error.
-int64_t GraceMs(Context& ctx, const Invocation& inv, int* exit_code) {
-  const std::string* text = inv.Get("--grace");
-  if (text == nullptr) return 0;
-  auto ms = ParseDurationMs(*text, /*allow_zero=*/true);
-  if (!ms.ok()) {
-    *exit_code =
-        ctx.UsageError("invalid --grace " + QuoteInput(*text) + ": " + ms.status().message());
-    return -1;
-  }
-  if (*ms > kMaxGraceMs) {
-    *exit_code = ctx.UsageError("--grace " + QuoteInput(*text) + " is longer than 7 days");
-    return -1;
-  }
-  return *ms;
-}
-
 // What to tell when the only copy of a token could not be written: the
 // change happened; the way back is a new token.
 int TokenLost(Context& ctx, const std::string& done, const Credential& cred, int64_t grace_ms) {
@@ -119,13 +100,8 @@ int PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& i
   if (grace_ms > 0) old_until = cred.previous_token_valid_until_ms;
 
   if (ctx.json()) {
-    JsonPtr object = IssuedJson(issued, curl, now);
-    if (grace_ms >= 0) {
-      json_object_set_new(
-          object.get(), "old_token_valid_until",
-          JsonStringOrNull(old_until ? FormatRfc3339Ms(*old_until) : "", old_until.has_value())
-              .release());
-    }
+    JsonPtr object =
+        IssuedJson(issued, curl, now, grace_ms >= 0 ? std::optional(grace_ms) : std::nullopt);
     ctx.out() << JsonOut(object.get(), true) << "\n" << std::flush;
     if (!ctx.OutputOk()) return TokenLost(ctx, done, cred, grace_ms);
     // stderr, so that stdout stays one JSON document.
@@ -149,36 +125,8 @@ int PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& i
 }  // namespace
 
 int CreateCommand(Context& ctx, const Invocation& inv) {
-  CreateRequest request;
-  request.org = *inv.Get("--org");
-  request.type = *inv.Get("--type");
-  request.name = *inv.Get("--name");
-  if (const std::string* app = inv.Get("--app")) request.app = *app;
-  if (!IsValidSlug(request.org)) {
-    return ctx.UsageError("invalid --org " + QuoteInput(request.org) +
-                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
-  }
-  auto type = ParseCredentialType(request.type);
-  if (!type)
-    return ctx.UsageError("invalid --type " + QuoteInput(request.type) + ": use hits or deploy");
-  if (Status s = ValidateName(request.name); !s.ok()) {
-    return ctx.UsageError("invalid --name: " + s.message());
-  }
-  if (!request.app.empty() && !IsValidSlug(request.app)) {
-    return ctx.UsageError("invalid --app " + QuoteInput(request.app) +
-                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
-  }
-  if (*type == CredentialType::kDeploy && request.app.empty()) {
-    return ctx.UsageError("a deploy credential needs --app APP (one per application)");
-  }
-  if (const std::string* expires = inv.Get("--expires")) {
-    auto ms = ParseDurationMs(*expires);
-    if (!ms.ok()) {
-      return ctx.UsageError("invalid --expires " + QuoteInput(*expires) + ": " +
-                            ms.status().message());
-    }
-    request.expires_in_ms = *ms;
-  }
+  auto request = admin::CreateInput(inv.Inputs());
+  if (!request.ok()) return ctx.UsageError(request.status().message());
   int exit_code = kExitOk;
   auto base_url = BaseUrl(ctx, inv, &exit_code);
   if (!base_url) return exit_code;
@@ -186,35 +134,23 @@ int CreateCommand(Context& ctx, const Invocation& inv) {
   CredentialStore* store = ctx.Credentials(&exit_code);
   if (store == nullptr) return exit_code;
   CredentialService service(*store, ctx.actor());
-  auto issued = service.Create(request);
+  auto issued = service.Create(*request);
   if (!issued.ok()) return FailChange(ctx, issued.status(), "");
   return PrintIssued(ctx, "Created", *issued, *base_url, -1);
 }
 
 int ListCommand(Context& ctx, const Invocation& inv) {
-  const std::string* app = inv.Get("--app");
-  if (app != nullptr && !IsValidSlug(*app)) {
-    return ctx.UsageError("invalid --app " + QuoteInput(*app) +
-                          ": it must match ^[a-z0-9][a-z0-9-]{0,62}$");
-  }
-  std::optional<CredentialType> type;
-  if (const std::string* text = inv.Get("--type")) {
-    type = ParseCredentialType(*text);
-    if (!type)
-      return ctx.UsageError("invalid --type " + QuoteInput(*text) + ": use hits or deploy");
+  const bool filtered = inv.Has("--app") || inv.Has("--type");
+  // The filters are checked before Redis is asked anything.
+  if (auto none = admin::FilterCredentials(inv.Inputs(), {}); !none.ok()) {
+    return ctx.UsageError(none.status().message());
   }
   std::string org;
   if (int rc = RequireExistingOrg(ctx, inv, &org); rc != kExitOk) return rc;
   int exit_code = kExitOk;
   auto all = ctx.Credentials(&exit_code)->List(org);
   if (!all.ok()) return ctx.Fail(all.status());
-
-  std::vector<Credential> creds;
-  for (auto& cred : *all) {
-    if (app != nullptr && cred.app != *app) continue;
-    if (type && cred.type != *type) continue;
-    creds.push_back(std::move(cred));
-  }
+  std::vector<Credential> creds = *admin::FilterCredentials(inv.Inputs(), std::move(*all));
   const int64_t now = NowMs();
   if (ctx.json()) {
     JsonPtr array =
@@ -223,7 +159,7 @@ int ListCommand(Context& ctx, const Invocation& inv) {
     return kExitOk;
   }
   if (creds.empty()) {
-    ctx.out() << "No credentials" << (app || type ? " match." : " in org " + org + ".") << "\n";
+    ctx.out() << "No credentials" << (filtered ? " match." : " in org " + org + ".") << "\n";
     return kExitOk;
   }
   Table table({"ID", "NAME", "TYPE", "APP", "TOKEN", "CREATED", "LAST USED", "STATE"});
@@ -258,30 +194,20 @@ namespace {
 int Reissue(Context& ctx, const Invocation& inv, const std::string& name, const char* done) {
   const std::string& id = inv.args[0];
   if (ClassifyCredentialId(id) == CredentialIdForm::kMalformed) return MalformedId(ctx, id);
+  auto grace_ms = admin::GraceInput(inv.Inputs());
+  if (!grace_ms.ok()) return ctx.UsageError(grace_ms.status().message());
   int exit_code = kExitOk;
-  int64_t grace_ms = GraceMs(ctx, inv, &exit_code);
-  if (grace_ms < 0) return exit_code;
   auto base_url = BaseUrl(ctx, inv, &exit_code);
   if (!base_url) return exit_code;
-  std::optional<int64_t> expires_in_ms;
-  if (inv.Has("--no-expiry")) {
-    if (inv.Has("--expires")) return ctx.UsageError("give --expires or --no-expiry, not both");
-    expires_in_ms = 0;
-  } else if (const std::string* expires = inv.Get("--expires")) {
-    auto ms = ParseDurationMs(*expires);
-    if (!ms.ok()) {
-      return ctx.UsageError("invalid --expires " + QuoteInput(*expires) + ": " +
-                            ms.status().message());
-    }
-    expires_in_ms = *ms;
-  }
+  auto expires_in_ms = admin::ExpiryInput(inv.Inputs());
+  if (!expires_in_ms.ok()) return ctx.UsageError(expires_in_ms.status().message());
   CredentialStore* store = ctx.Credentials(&exit_code);
   if (store == nullptr) return exit_code;
   CredentialService service(*store, ctx.actor());
-  auto issued = name.empty() ? service.Rotate(id, grace_ms, expires_in_ms)
-                             : service.Rename(id, name, grace_ms, expires_in_ms);
+  auto issued = name.empty() ? service.Rotate(id, *grace_ms, *expires_in_ms)
+                             : service.Rename(id, name, *grace_ms, *expires_in_ms);
   if (!issued.ok()) return FailChange(ctx, issued.status(), id);
-  return PrintIssued(ctx, done, *issued, *base_url, grace_ms);
+  return PrintIssued(ctx, done, *issued, *base_url, *grace_ms);
 }
 
 }  // namespace

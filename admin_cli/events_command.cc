@@ -18,8 +18,6 @@
 namespace onep::cli {
 namespace {
 
-constexpr uint64_t kMaxLimit = 10000;
-constexpr std::size_t kDefaultLimit = 100;
 constexpr int64_t kFollowBlockMs = 1000;
 constexpr std::size_t kFollowBatch = 1000;
 
@@ -59,66 +57,15 @@ struct EventsRequest {
   bool follow = false;
 };
 
-// A usage error, as a value: the message for ctx.UsageError.
-Status Invalid(const std::string& option, const std::string& text, const std::string& why) {
-  return Status::InvalidArgument("invalid " + option + " " + QuoteInput(text) + ": " + why);
-}
-
-Result<std::optional<StreamId>> IdOption(const Invocation& inv, const char* option) {
-  const std::string* text = inv.Get(option);
-  if (text == nullptr) return std::optional<StreamId>();
-  auto id = ParseStreamId(*text);
-  if (!id.ok()) return Invalid(option, *text, id.status().message());
-  return std::optional<StreamId>(*id);
-}
-
-Result<std::optional<int64_t>> TimeOption(const Invocation& inv, const char* option,
-                                          int64_t now_ms) {
-  const std::string* text = inv.Get(option);
-  if (text == nullptr) return std::optional<int64_t>();
-  auto ms = ParseTimeOrAgoMs(*text, now_ms);
-  if (!ms.ok()) return Invalid(option, *text, ms.status().message());
-  return std::optional<int64_t>(*ms);
-}
-
 // The options as a request; InvalidArgument naming the first bad one. The
 // table (commands.cc) already refused --limit with --all.
 Result<EventsRequest> ParseRequest(const Invocation& inv, int64_t now_ms) {
   EventsRequest r;
-  EventQuery& q = r.query;
   r.all = inv.Has("--all");
   r.follow = inv.Has("--follow");
-  if (const std::string* app = inv.Get("--app")) q.app = *app;
-  if (const std::string* text = inv.Get("--type")) {
-    q.type = ParseEventType(*text);
-    if (!q.type) return Invalid("--type", *text, "use hit, failure or deploy");
-  }
-  if (const std::string* id = inv.Get("--credential")) {
-    if (ClassifyCredentialId(*id) == CredentialIdForm::kMalformed) {
-      return Invalid("--credential", *id, "a credential id looks like wh_4fQx9TbR2kLm8ZpA");
-    }
-    q.credential = *id;
-  }
-  auto since = TimeOption(inv, "--since", now_ms);
-  if (!since.ok()) return since.status();
-  q.since_ms = *since;
-  auto until = TimeOption(inv, "--until", now_ms);
-  if (!until.ok()) return until.status();
-  q.until_ms = *until;
-  auto after = IdOption(inv, "--after");
-  if (!after.ok()) return after.status();
-  q.after = *after;
-  auto before = IdOption(inv, "--before");
-  if (!before.ok()) return before.status();
-  q.before = *before;
-  q.limit = r.all ? kNoEventLimit : kDefaultLimit;
-  if (const std::string* text = inv.Get("--limit")) {
-    auto limit = ParseUint(*text, kMaxLimit);
-    if (!limit.ok() || *limit == 0) {
-      return Invalid("--limit", *text, "it must be a whole number from 1 to 10000");
-    }
-    q.limit = static_cast<std::size_t>(*limit);
-  }
+  auto query = admin::EventQueryInput(inv.Inputs(), now_ms, r.all);
+  if (!query.ok()) return query.status();
+  r.query = std::move(query).value();
   // --follow reads on past the newest event: an upper bound or "everything
   // first" would contradict it.
   for (const char* option : {"--all", "--before", "--until"}) {
@@ -230,20 +177,6 @@ std::string LaterStreamId(const std::string& a, const std::string& b) {
   return *first < *second ? b : a;
 }
 
-// The events of a bounded request, oldest first: the first `limit` after
-// --after when given (the next page), else the newest `limit`.
-Result<std::vector<StoredEvent>> Page(RedisClient& conn, const EventStore& store,
-                                      const EventQuery& query) {
-  if (!query.after) return store.List(conn, query);
-  std::vector<StoredEvent> out;
-  Status s = store.Scan(conn, query, [&out](const std::vector<StoredEvent>& page) {
-    out.insert(out.end(), page.begin(), page.end());
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
 int WrittenOrFail(Context& ctx) {
   ctx.out() << std::flush;
   if (ctx.out()) return kExitOk;
@@ -301,7 +234,7 @@ int EventsCommand(Context& ctx, const Invocation& inv) {
     if (!last.ok()) return ctx.Fail(last.status());
     last_id_before = *last;
   }
-  auto events = Page(*conn, store, query);
+  auto events = admin::EventPage(*conn, store, query);
   if (!events.ok()) return ctx.Fail(events.status());
   if (request->follow) {
     // After --after's page, read on from its last event: nothing is skipped.

@@ -20,16 +20,6 @@ std::string DetailValue(const json_t* value) {
   return CutToColumns(JsonDump(value), kMaxDetailValue);
 }
 
-JsonPtr JsonString(const std::string& value) { return JsonStringOrNull(value, true); }
-
-JsonPtr JsonTime(std::optional<int64_t> unix_ms) {
-  return JsonStringOrNull(unix_ms ? FormatRfc3339Ms(*unix_ms) : "", unix_ms.has_value());
-}
-
-void Set(json_t* object, const char* key, JsonPtr value) {
-  json_object_set_new(object, key, value.release());
-}
-
 }  // namespace
 
 std::string JsonOut(const json_t* value, bool pretty) {
@@ -143,70 +133,6 @@ KeyValues CredentialRows(const Credential& cred, int64_t now_ms) {
   return rows;
 }
 
-JsonPtr CredentialJson(const Credential& cred, int64_t now_ms) {
-  JsonPtr object(json_object());
-  Set(object.get(), "id", JsonString(cred.id));
-  Set(object.get(), "org", JsonString(cred.org));
-  Set(object.get(), "type", JsonString(CredentialTypeName(cred.type)));
-  Set(object.get(), "name", JsonString(cred.name));
-  Set(object.get(), "app", JsonStringOrNull(cred.app, !cred.app.empty()));
-  Set(object.get(), "token_hint", JsonString(cred.token_hint));
-  Set(object.get(), "created_at", JsonTime(cred.created_at_ms));
-  Set(object.get(), "rotated_at", JsonTime(cred.rotated_at_ms));
-  Set(object.get(), "last_used_at", JsonTime(cred.last_used_at_ms));
-  Set(object.get(), "expires_at", JsonTime(cred.expires_at_ms));
-  Set(object.get(), "state", JsonString(cred.State(now_ms)));
-  // After the contract's keys: new in 0.2 (docs/CHANGELOG.md).
-  Set(object.get(), "previous_token_valid_until", JsonTime(cred.previous_token_valid_until_ms));
-  return object;
-}
-
-JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int64_t now_ms) {
-  JsonPtr object = CredentialJson(issued.credential, now_ms);
-  Set(object.get(), "token", JsonString(issued.token));
-  Set(object.get(), "curl", JsonString(curl));
-  return object;
-}
-
-JsonPtr EventJson(const StoredEvent& event) {
-  JsonPtr object(json_object());
-  Set(object.get(), "id", JsonString(event.id));
-  Set(object.get(), "type", JsonString(event.type));
-  Set(object.get(), "credential", JsonString(event.credential));
-  Set(object.get(), "app", JsonStringOrNull(event.app, !event.app.empty()));
-  Set(object.get(), "time", JsonTime(event.time_ms));
-  JsonPtr fields(json_loadb(event.fields_json.data(), event.fields_json.size(), 0, nullptr));
-  if (json_is_object(fields.get())) json_object_update_missing(object.get(), fields.get());
-  return object;
-}
-
-JsonPtr StatsJson(const AppStats& stats) {
-  JsonPtr object(json_object());
-  Set(object.get(), "app", JsonString(stats.app));
-  Set(object.get(), "hits", JsonPtr(json_integer(stats.hits)));
-  Set(object.get(), "failures", JsonPtr(json_integer(stats.failures)));
-  Set(object.get(), "failure_rate",
-      JsonPtr(stats.failure_rate ? json_real(*stats.failure_rate) : json_null()));
-  Set(object.get(), "deploys", JsonPtr(json_integer(stats.deploys)));
-  return object;
-}
-
-JsonPtr AuditJson(const AuditEntry& entry) {
-  JsonPtr object(json_object());
-  Set(object.get(), "time", JsonTime(entry.time_ms));
-  Set(object.get(), "action", JsonString(entry.action));
-  Set(object.get(), "credential", JsonString(entry.credential));
-  Set(object.get(), "actor", JsonString(entry.actor));
-  // What changed (null where the entry does not say, as entries of 0.1).
-  Set(object.get(), "name", JsonStringOrNull(entry.name, !entry.name.empty()));
-  Set(object.get(), "previous_name",
-      JsonStringOrNull(entry.previous_name, !entry.previous_name.empty()));
-  Set(object.get(), "grace_ms",
-      entry.grace_ms ? JsonPtr(json_integer(*entry.grace_ms)) : JsonPtr(json_null()));
-  Set(object.get(), "expires_at", JsonTime(entry.expires_at_ms));
-  return object;
-}
-
 std::string AuditDetails(const AuditEntry& entry) {
   std::string out;
   auto add = [&out](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
@@ -222,14 +148,6 @@ std::string AuditDetails(const AuditEntry& entry) {
     add(entry.expires_at_ms ? "expires " + HumanTime(entry.expires_at_ms) : "no expiry");
   }
   return out;
-}
-
-JsonPtr OrgJson(const OrgSummary& summary) {
-  JsonPtr object(json_object());
-  Set(object.get(), "org", JsonString(summary.org));
-  Set(object.get(), "credentials", JsonPtr(json_integer(summary.credentials)));
-  Set(object.get(), "events", JsonPtr(json_integer(summary.events)));
-  return object;
 }
 
 }  // namespace onep::cli

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "onep/admin.h"
 #include "onep/credential.h"
 #include "onep/event_store.h"
 #include "onep/json.h"
@@ -64,37 +65,18 @@ std::string EventDetails(const std::string& fields_json);
 // The rows of `show` (and of create/rotate/rename), in the order of the JSON keys.
 KeyValues CredentialRows(const Credential& cred, int64_t now_ms);
 
-// {id, org, type, name, app, token_hint, created_at, rotated_at,
-//  last_used_at, expires_at, state}; app and absent times are null.
-JsonPtr CredentialJson(const Credential& cred, int64_t now_ms);
-
-// CredentialJson plus token and curl.
-JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int64_t now_ms);
-
-// {id, type, credential, app, time} plus the event's own fields; the five
-// base keys win over a field of the same name.
-JsonPtr EventJson(const StoredEvent& event);
-
-// {app, hits, failures, failure_rate, deploys}; failure_rate is a fraction
-// from 0 to 1, null when there were neither hits nor failures.
-JsonPtr StatsJson(const AppStats& stats);
-
-// {time, action, credential, actor}
-JsonPtr AuditJson(const AuditEntry& entry);
 // "name \"a\" -> \"b\", old token kept 3600s, expires ...": what an audit entry
 // says changed, for the table.
 std::string AuditDetails(const AuditEntry& entry);
 
-// {org, credentials, events}
-JsonPtr OrgJson(const OrgSummary& summary);
-
-// A JSON array of f(item) for every item.
-template <typename T, typename F>
-JsonPtr JsonArrayOf(const std::vector<T>& items, F f) {
-  JsonPtr array(json_array());
-  for (const auto& item : items) json_array_append_new(array.get(), f(item).release());
-  return array;
-}
+// The JSON objects of --json, shared with the admin API (onep/admin.h).
+using admin::AuditJson;
+using admin::CredentialJson;
+using admin::EventJson;
+using admin::IssuedJson;
+using admin::JsonArrayOf;
+using admin::OrgJson;
+using admin::StatsJson;
 
 }  // namespace onep::cli
 

@@ -15,8 +15,7 @@ int ExpireCommand(Context& ctx, const Invocation& inv) {
   const std::string& id = inv.args[0];
   const std::string& when = inv.args[1];
   if (ClassifyCredentialId(id) == CredentialIdForm::kMalformed) {
-    return ctx.UsageError("invalid ID " + QuoteInput(id) +
-                          ": a credential id is wh_ and 20 letters and digits");
+    return ctx.UsageError(admin::InvalidCredentialId(id).message());
   }
   int64_t expires_in_ms = 0;  // never
   if (when != "never") {

@@ -1,0 +1,124 @@
+// What onepctl and the admin API (mod_onep's onep-admin handler) share: the
+// reading of an admin request's named inputs (onepctl's options, the API's
+// query parameters and body fields: the same names), and the JSON objects
+// both answer with (docs/cli.md, docs/api.md).
+//
+// Every input is checked here, once, with one message per mistake; the
+// message names the input as the caller spells it ("--limit" for onepctl,
+// "limit" for the API).
+//
+// Thread-safety: pure functions, except EventPage (one RedisClient call).
+#ifndef ONEP_ADMIN_H_
+#define ONEP_ADMIN_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "onep/credential.h"
+#include "onep/event_store.h"
+#include "onep/json.h"
+#include "onep/redis_client.h"
+#include "onep/status.h"
+
+namespace onep::admin {
+
+// Largest --limit / limit of events and audit; the default.
+inline constexpr uint64_t kMaxLimit = 10000;
+inline constexpr std::size_t kDefaultLimit = 100;
+// stats: the window by default, and the longest one the counters keep.
+inline constexpr int64_t kDefaultStatsWindowMs = 24LL * 3600 * 1000;
+inline constexpr int64_t kMaxStatsWindowMs = 30LL * 24 * 3600 * 1000;
+
+// Text a user typed, quoted for an error message: control characters
+// replaced, long values cut, anything that looks like a token withheld.
+std::string QuoteInput(std::string_view text);
+
+// An admin request's named inputs. `get(name)` is the value of input `name`
+// ("org", "limit", ...), nullptr when it was not given; `prefix` is how the
+// caller spells names in messages ("--" for onepctl, "" for the API).
+struct Inputs {
+  std::function<const std::string*(std::string_view name)> get;
+  std::string_view prefix;
+
+  const std::string* Get(std::string_view name) const { return get(name); }
+  bool Has(std::string_view name) const { return get(name) != nullptr; }
+  // "--limit" or "limit"
+  std::string Label(std::string_view name) const;
+  // InvalidArgument "invalid <label> \"<text>\": <why>"
+  Status Invalid(std::string_view name, std::string_view text, std::string_view why) const;
+};
+
+// The messages for an org, app or credential id that is not well formed.
+Status InvalidOrg(std::string_view org);
+Status InvalidCredentialId(std::string_view id);
+
+// "org": present and a valid slug.
+Result<std::string> OrgInput(const Inputs& in);
+// "app" when given (a valid slug), else "".
+Result<std::string> AppFilter(const Inputs& in);
+
+// create: org, type, name, app, expires.
+Result<CreateRequest> CreateInput(const Inputs& in);
+// "grace": the old token's grace period (0 when absent), at most 7 days.
+Result<int64_t> GraceInput(const Inputs& in);
+// "expires" / "no-expiry": nullopt (keep the expiry), 0 (none) or a duration.
+Result<std::optional<int64_t>> ExpiryInput(const Inputs& in);
+
+// list: "app" and "type" filters applied to `creds`.
+Result<std::vector<Credential>> FilterCredentials(const Inputs& in, std::vector<Credential> creds);
+
+// events: app, type, credential, since, until, after, before, limit (org
+// left empty, for the caller). `unlimited`: the limit is kNoEventLimit unless
+// "limit" is given (onepctl --all).
+Result<EventQuery> EventQueryInput(const Inputs& in, int64_t now_ms, bool unlimited = false);
+// stats: "since" as a window, default 24h, at most 30d.
+Result<int64_t> StatsWindowInput(const Inputs& in);
+// audit: limit, since, until, credential.
+Result<AuditQuery> AuditQueryInput(const Inputs& in, int64_t now_ms);
+
+// The events of a bounded query, oldest first: the first `limit` after
+// query.after when given (the next page), else the newest `limit`.
+Result<std::vector<StoredEvent>> EventPage(RedisClient& redis, const EventStore& store,
+                                           const EventQuery& query);
+
+// JSON objects (docs/cli.md, "--json").
+
+// {id, org, type, name, app, token_hint, created_at, rotated_at,
+//  last_used_at, expires_at, state, previous_token_valid_until}; app and
+// absent times are null.
+JsonPtr CredentialJson(const Credential& cred, int64_t now_ms);
+
+// CredentialJson plus token and curl; for a rotation or rename (`grace_ms`
+// given) also old_token_valid_until (null when the old token stopped now).
+JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int64_t now_ms,
+                   std::optional<int64_t> grace_ms = std::nullopt);
+
+// {id, type, credential, app, time} plus the event's own fields; the five
+// base keys win over a field of the same name.
+JsonPtr EventJson(const StoredEvent& event);
+
+// {app, hits, failures, failure_rate, deploys}; failure_rate is a fraction
+// from 0 to 1, null when there were neither hits nor failures.
+JsonPtr StatsJson(const AppStats& stats);
+
+// {time, action, credential, actor, name, previous_name, grace_ms, expires_at}
+JsonPtr AuditJson(const AuditEntry& entry);
+
+// {org, credentials, events}
+JsonPtr OrgJson(const OrgSummary& summary);
+
+// A JSON array of f(item) for every item.
+template <typename T, typename F>
+JsonPtr JsonArrayOf(const std::vector<T>& items, F f) {
+  JsonPtr array(json_array());
+  for (const auto& item : items) json_array_append_new(array.get(), f(item).release());
+  return array;
+}
+
+}  // namespace onep::admin
+
+#endif  // ONEP_ADMIN_H_

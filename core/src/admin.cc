@@ -1,0 +1,346 @@
+#include "onep/admin.h"
+
+#include "onep/event.h"
+#include "onep/parse.h"
+#include "onep/stream_id.h"
+#include "onep/token.h"
+
+namespace onep::admin {
+namespace {
+
+constexpr std::size_t kMaxQuoted = 64;
+constexpr std::string_view kSlugRule = "it must match ^[a-z0-9][a-z0-9-]{0,62}$";
+
+JsonPtr JsonString(const std::string& value) { return JsonStringOrNull(value, true); }
+
+JsonPtr JsonTime(std::optional<int64_t> unix_ms) {
+  return JsonStringOrNull(unix_ms ? FormatRfc3339Ms(*unix_ms) : "", unix_ms.has_value());
+}
+
+void Set(json_t* object, const char* key, JsonPtr value) {
+  json_object_set_new(object, key, value.release());
+}
+
+// "limit": a count from 1 to kMaxLimit, or `absent` when not given.
+Result<std::size_t> LimitInput(const Inputs& in, std::size_t absent) {
+  const std::string* text = in.Get("limit");
+  if (text == nullptr) return absent;
+  auto limit = ParseUint(*text, kMaxLimit);
+  if (!limit.ok() || *limit == 0) {
+    return in.Invalid("limit", *text, "it must be a whole number from 1 to 10000");
+  }
+  return static_cast<std::size_t>(*limit);
+}
+
+// A time ("since", "until"): RFC 3339 or a duration ago.
+Result<std::optional<int64_t>> TimeInput(const Inputs& in, std::string_view name, int64_t now_ms) {
+  const std::string* text = in.Get(name);
+  if (text == nullptr) return std::optional<int64_t>();
+  auto ms = ParseTimeOrAgoMs(*text, now_ms);
+  if (!ms.ok()) return in.Invalid(name, *text, ms.status().message());
+  return std::optional<int64_t>(*ms);
+}
+
+// A stream id ("after", "before").
+Result<std::optional<StreamId>> IdInput(const Inputs& in, std::string_view name) {
+  const std::string* text = in.Get(name);
+  if (text == nullptr) return std::optional<StreamId>();
+  auto id = ParseStreamId(*text);
+  if (!id.ok()) return in.Invalid(name, *text, id.status().message());
+  return std::optional<StreamId>(*id);
+}
+
+// "credential" as a filter: a well-formed id, or "".
+Result<std::string> CredentialFilter(const Inputs& in) {
+  const std::string* id = in.Get("credential");
+  if (id == nullptr) return std::string();
+  if (ClassifyCredentialId(*id) == CredentialIdForm::kMalformed) {
+    return in.Invalid("credential", *id, "a credential id is wh_ and 20 letters and digits");
+  }
+  return *id;
+}
+
+Result<int64_t> DurationInput(const Inputs& in, std::string_view name) {
+  const std::string& text = *in.Get(name);
+  auto ms = ParseDurationMs(text);
+  if (!ms.ok()) return in.Invalid(name, text, ms.status().message());
+  return *ms;
+}
+
+}  // namespace
+
+std::string QuoteInput(std::string_view text) {
+  // A token pasted in the wrong place must not be echoed to a terminal or a log.
+  if (text.rfind(kTokenPrefix, 0) == 0) return "(a token, not shown)";
+  std::string out = "\"";
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    // Cut only at the start of a UTF-8 sequence, never inside one.
+    if (kept >= kMaxQuoted && (c & 0xC0) != 0x80) {
+      out += "\xE2\x80\xA6";  // …
+      break;
+    }
+    out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
+    ++kept;
+  }
+  return out + "\"";
+}
+
+std::string Inputs::Label(std::string_view name) const {
+  return std::string(prefix) + std::string(name);
+}
+
+Status Inputs::Invalid(std::string_view name, std::string_view text, std::string_view why) const {
+  return Status::InvalidArgument("invalid " + Label(name) + " " + QuoteInput(text) + ": " +
+                                 std::string(why));
+}
+
+Status InvalidOrg(std::string_view org) {
+  return Status::InvalidArgument("invalid organization " + QuoteInput(org) + ": " +
+                                 std::string(kSlugRule));
+}
+
+Status InvalidCredentialId(std::string_view id) {
+  return Status::InvalidArgument("invalid ID " + QuoteInput(id) +
+                                 ": a credential id is wh_ and 20 letters and digits (16 for an "
+                                 "id from onep 0.1)");
+}
+
+Result<std::string> OrgInput(const Inputs& in) {
+  const std::string* org = in.Get("org");
+  if (org == nullptr) return Status::InvalidArgument("missing " + in.Label("org") + " ORG");
+  if (!IsValidSlug(*org)) return InvalidOrg(*org);
+  return *org;
+}
+
+Result<std::string> AppFilter(const Inputs& in) {
+  const std::string* app = in.Get("app");
+  if (app == nullptr) return std::string();
+  if (!IsValidSlug(*app)) return in.Invalid("app", *app, kSlugRule);
+  return *app;
+}
+
+Result<CreateRequest> CreateInput(const Inputs& in) {
+  CreateRequest request;
+  auto org = OrgInput(in);
+  if (!org.ok()) return org.status();
+  request.org = *org;
+  for (std::string_view name : {"type", "name"}) {
+    if (!in.Has(name)) return Status::InvalidArgument("missing " + in.Label(name));
+  }
+  request.type = *in.Get("type");
+  request.name = *in.Get("name");
+  auto type = ParseCredentialType(request.type);
+  if (!type) return in.Invalid("type", request.type, "use hits or deploy");
+  if (Status s = ValidateName(request.name); !s.ok()) {
+    return Status::InvalidArgument("invalid " + in.Label("name") + ": " + s.message());
+  }
+  auto app = AppFilter(in);
+  if (!app.ok()) return app.status();
+  request.app = *app;
+  if (*type == CredentialType::kDeploy && request.app.empty()) {
+    return Status::InvalidArgument("a deploy credential needs " + in.Label("app") +
+                                   " APP (one per application)");
+  }
+  if (in.Has("expires")) {
+    auto ms = DurationInput(in, "expires");
+    if (!ms.ok()) return ms.status();
+    request.expires_in_ms = *ms;
+  }
+  return request;
+}
+
+Result<int64_t> GraceInput(const Inputs& in) {
+  const std::string* text = in.Get("grace");
+  if (text == nullptr) return int64_t{0};
+  auto ms = ParseDurationMs(*text, /*allow_zero=*/true);
+  if (!ms.ok()) return in.Invalid("grace", *text, ms.status().message());
+  if (*ms > kMaxGraceMs) {
+    return Status::InvalidArgument(in.Label("grace") + " " + QuoteInput(*text) +
+                                   " is longer than 7 days");
+  }
+  return *ms;
+}
+
+Result<std::optional<int64_t>> ExpiryInput(const Inputs& in) {
+  if (in.Has("no-expiry")) {
+    if (in.Has("expires")) {
+      return Status::InvalidArgument("give " + in.Label("expires") + " or " +
+                                     in.Label("no-expiry") + ", not both");
+    }
+    return std::optional<int64_t>(0);
+  }
+  if (!in.Has("expires")) return std::optional<int64_t>();
+  auto ms = DurationInput(in, "expires");
+  if (!ms.ok()) return ms.status();
+  return std::optional<int64_t>(*ms);
+}
+
+Result<std::vector<Credential>> FilterCredentials(const Inputs& in, std::vector<Credential> creds) {
+  auto app = AppFilter(in);
+  if (!app.ok()) return app.status();
+  std::optional<CredentialType> type;
+  if (const std::string* text = in.Get("type")) {
+    type = ParseCredentialType(*text);
+    if (!type) return in.Invalid("type", *text, "use hits or deploy");
+  }
+  std::vector<Credential> out;
+  for (auto& cred : creds) {
+    if (!app->empty() && cred.app != *app) continue;
+    if (type && cred.type != *type) continue;
+    out.push_back(std::move(cred));
+  }
+  return out;
+}
+
+Result<EventQuery> EventQueryInput(const Inputs& in, int64_t now_ms, bool unlimited) {
+  EventQuery q;
+  auto app = AppFilter(in);
+  if (!app.ok()) return app.status();
+  q.app = *app;
+  if (const std::string* text = in.Get("type")) {
+    q.type = ParseEventType(*text);
+    if (!q.type) return in.Invalid("type", *text, "use hit, failure or deploy");
+  }
+  auto credential = CredentialFilter(in);
+  if (!credential.ok()) return credential.status();
+  q.credential = *credential;
+  auto since = TimeInput(in, "since", now_ms);
+  if (!since.ok()) return since.status();
+  q.since_ms = *since;
+  auto until = TimeInput(in, "until", now_ms);
+  if (!until.ok()) return until.status();
+  q.until_ms = *until;
+  auto after = IdInput(in, "after");
+  if (!after.ok()) return after.status();
+  q.after = *after;
+  auto before = IdInput(in, "before");
+  if (!before.ok()) return before.status();
+  q.before = *before;
+  auto limit = LimitInput(in, unlimited ? kNoEventLimit : kDefaultLimit);
+  if (!limit.ok()) return limit.status();
+  q.limit = *limit;
+  return q;
+}
+
+Result<int64_t> StatsWindowInput(const Inputs& in) {
+  const std::string* text = in.Get("since");
+  if (text == nullptr) return kDefaultStatsWindowMs;
+  auto ms = DurationInput(in, "since");
+  if (!ms.ok()) return ms.status();
+  if (*ms > kMaxStatsWindowMs) {
+    return Status::InvalidArgument(in.Label("since") + " " + QuoteInput(*text) +
+                                   " is longer than 30d, the longest window stats keep");
+  }
+  return *ms;
+}
+
+Result<AuditQuery> AuditQueryInput(const Inputs& in, int64_t now_ms) {
+  AuditQuery query;
+  auto limit = LimitInput(in, kDefaultLimit);
+  if (!limit.ok()) return limit.status();
+  query.limit = *limit;
+  auto since = TimeInput(in, "since", now_ms);
+  if (!since.ok()) return since.status();
+  query.since_ms = *since;
+  auto until = TimeInput(in, "until", now_ms);
+  if (!until.ok()) return until.status();
+  query.until_ms = *until;
+  auto credential = CredentialFilter(in);
+  if (!credential.ok()) return credential.status();
+  query.credential = *credential;
+  return query;
+}
+
+Result<std::vector<StoredEvent>> EventPage(RedisClient& redis, const EventStore& store,
+                                           const EventQuery& query) {
+  if (!query.after) return store.List(redis, query);
+  std::vector<StoredEvent> out;
+  Status s = store.Scan(redis, query, [&out](const std::vector<StoredEvent>& page) {
+    out.insert(out.end(), page.begin(), page.end());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+JsonPtr CredentialJson(const Credential& cred, int64_t now_ms) {
+  JsonPtr object(json_object());
+  Set(object.get(), "id", JsonString(cred.id));
+  Set(object.get(), "org", JsonString(cred.org));
+  Set(object.get(), "type", JsonString(CredentialTypeName(cred.type)));
+  Set(object.get(), "name", JsonString(cred.name));
+  Set(object.get(), "app", JsonStringOrNull(cred.app, !cred.app.empty()));
+  Set(object.get(), "token_hint", JsonString(cred.token_hint));
+  Set(object.get(), "created_at", JsonTime(cred.created_at_ms));
+  Set(object.get(), "rotated_at", JsonTime(cred.rotated_at_ms));
+  Set(object.get(), "last_used_at", JsonTime(cred.last_used_at_ms));
+  Set(object.get(), "expires_at", JsonTime(cred.expires_at_ms));
+  Set(object.get(), "state", JsonString(cred.State(now_ms)));
+  // After the contract's keys: new in 0.2 (docs/CHANGELOG.md).
+  Set(object.get(), "previous_token_valid_until", JsonTime(cred.previous_token_valid_until_ms));
+  return object;
+}
+
+JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int64_t now_ms,
+                   std::optional<int64_t> grace_ms) {
+  JsonPtr object = CredentialJson(issued.credential, now_ms);
+  Set(object.get(), "token", JsonString(issued.token));
+  Set(object.get(), "curl", JsonString(curl));
+  if (grace_ms) {
+    std::optional<int64_t> until;
+    if (*grace_ms > 0) until = issued.credential.previous_token_valid_until_ms;
+    Set(object.get(), "old_token_valid_until", JsonTime(until));
+  }
+  return object;
+}
+
+JsonPtr EventJson(const StoredEvent& event) {
+  JsonPtr object(json_object());
+  Set(object.get(), "id", JsonString(event.id));
+  Set(object.get(), "type", JsonString(event.type));
+  Set(object.get(), "credential", JsonString(event.credential));
+  Set(object.get(), "app", JsonStringOrNull(event.app, !event.app.empty()));
+  Set(object.get(), "time", JsonTime(event.time_ms));
+  JsonPtr fields(json_loadb(event.fields_json.data(), event.fields_json.size(), 0, nullptr));
+  if (json_is_object(fields.get())) json_object_update_missing(object.get(), fields.get());
+  return object;
+}
+
+JsonPtr StatsJson(const AppStats& stats) {
+  JsonPtr object(json_object());
+  Set(object.get(), "app", JsonString(stats.app));
+  Set(object.get(), "hits", JsonPtr(json_integer(stats.hits)));
+  Set(object.get(), "failures", JsonPtr(json_integer(stats.failures)));
+  Set(object.get(), "failure_rate",
+      JsonPtr(stats.failure_rate ? json_real(*stats.failure_rate) : json_null()));
+  Set(object.get(), "deploys", JsonPtr(json_integer(stats.deploys)));
+  return object;
+}
+
+JsonPtr AuditJson(const AuditEntry& entry) {
+  JsonPtr object(json_object());
+  Set(object.get(), "time", JsonTime(entry.time_ms));
+  Set(object.get(), "action", JsonString(entry.action));
+  Set(object.get(), "credential", JsonString(entry.credential));
+  Set(object.get(), "actor", JsonString(entry.actor));
+  // What changed (null where the entry does not say, as entries of 0.1).
+  Set(object.get(), "name", JsonStringOrNull(entry.name, !entry.name.empty()));
+  Set(object.get(), "previous_name",
+      JsonStringOrNull(entry.previous_name, !entry.previous_name.empty()));
+  Set(object.get(), "grace_ms",
+      entry.grace_ms ? JsonPtr(json_integer(*entry.grace_ms)) : JsonPtr(json_null()));
+  Set(object.get(), "expires_at", JsonTime(entry.expires_at_ms));
+  return object;
+}
+
+JsonPtr OrgJson(const OrgSummary& summary) {
+  JsonPtr object(json_object());
+  Set(object.get(), "org", JsonString(summary.org));
+  Set(object.get(), "credentials", JsonPtr(json_integer(summary.credentials)));
+  Set(object.get(), "events", JsonPtr(json_integer(summary.events)));
+  return object;
+}
+
+}  // namespace onep::admin
