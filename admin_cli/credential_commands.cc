@@ -21,10 +21,8 @@ constexpr std::string_view kTokenWarning = "Save the token now: it will not be s
 std::optional<std::string> BaseUrl(Context& ctx, const Invocation& inv, int* exit_code) {
   const std::string* option = inv.Get("--url");
   std::string url = option ? *option : ctx.Env("ONEP_URL").value_or(std::string(kDefaultBaseUrl));
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    *exit_code = ctx.Fail(kExitUsage,
-                          std::string(option ? "--url" : "ONEP_URL") + " " + QuoteInput(url) +
-                              " is not an http:// or https:// URL",
+  if (Status s = admin::CheckBaseUrl(option ? "--url" : "ONEP_URL", url); !s.ok()) {
+    *exit_code = ctx.Fail(kExitUsage, s.message(),
                           "give the URL where mod_onep is mounted, e.g. https://example.com/onep");
     return std::nullopt;
   }

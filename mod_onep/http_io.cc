@@ -46,13 +46,14 @@ std::string ErrorBody(const char* code, const std::string& message) {
 
 namespace {
 
-// Sets the headers of a JSON response and sends `body` with the end of the
+// Sets the headers of a response and sends `body` with the end of the
 // response in one brigade: no buffering filter in between, and nothing left
 // for Apache to finish. Never throws.
-void SendJsonBytes(request_rec* r, int status, const char* body, std::size_t size) noexcept {
+void SendBytes(request_rec* r, int status, const char* content_type, const char* cache_control,
+               const char* body, std::size_t size) noexcept {
   r->status = status;
-  ap_set_content_type(r, "application/json");
-  apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+  ap_set_content_type(r, content_type);
+  apr_table_setn(r->headers_out, "Cache-Control", cache_control);
   ap_set_content_length(r, static_cast<apr_off_t>(size));
   if (r->header_only) return;  // Apache sends the headers alone when the handler returns
   apr_bucket_alloc_t* alloc = r->connection->bucket_alloc;
@@ -65,7 +66,16 @@ void SendJsonBytes(request_rec* r, int status, const char* body, std::size_t siz
   apr_brigade_cleanup(bb);
 }
 
+void SendJsonBytes(request_rec* r, int status, const char* body, std::size_t size) noexcept {
+  SendBytes(r, status, "application/json", "no-store", body, size);
+}
+
 }  // namespace
+
+int SendStatic(request_rec* r, const char* content_type, std::string_view body) {
+  SendBytes(r, HTTP_OK, content_type, "no-cache", body.data(), body.size());
+  return OK;
+}
 
 int SendJson(request_rec* r, int status, const std::string& body) {
   SendJsonBytes(r, status, body.data(), body.size());

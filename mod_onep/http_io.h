@@ -19,6 +19,10 @@ std::string ErrorBody(const char* code, const std::string& message);
 // OK for the handler to return (the response is complete).
 int SendJson(request_rec* r, int status, const std::string& body);
 
+// Sends a file compiled into the module (200, `content_type`; revalidated
+// by caches, never stored stale), as SendJson does.
+int SendStatic(request_rec* r, const char* content_type, std::string_view body);
+
 // SendJson of ErrorBody.
 int SendError(request_rec* r, int status, const char* code, const std::string& message);
 

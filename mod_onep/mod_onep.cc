@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "admin.h"
 #include "ap_expr.h"
 #include "ap_mpm.h"
 #include "apr_strings.h"
@@ -88,10 +89,17 @@ uint32_t EffectiveRateLimit(const DirConfig* conf) {
 }
 
 namespace {
-const apr_array_header_t* g_mounts = nullptr;  // see HandlerMounts()
+const apr_array_header_t* g_mounts = nullptr;        // see HandlerMounts()
+const apr_array_header_t* g_admin_mounts = nullptr;  // see AdminMounts()
 }  // namespace
 
 const apr_array_header_t* HandlerMounts() { return g_mounts; }
+const apr_array_header_t* AdminMounts() { return g_admin_mounts; }
+
+bool IsBelowMount(std::string_view uri, std::string_view mount) {
+  if (mount.empty() || uri.compare(0, mount.size(), mount) != 0) return false;
+  return uri.size() == mount.size() || mount.back() == '/' || uri[mount.size()] == '/';
+}
 
 const char* RequestAuthorization(const request_rec* r) {
   // Internal redirects and subrequests have request records of their own.
@@ -153,6 +161,8 @@ void* MergeDirConfig(apr_pool_t* p, void* base_v, void* add_v) {
       add->max_field_length_set ? add->max_field_length : base->max_field_length;
   conf->max_event_size_set = add->max_event_size_set || base->max_event_size_set;
   conf->max_event_size = add->max_event_size_set ? add->max_event_size : base->max_event_size;
+  conf->admin_orgs_set = add->admin_orgs_set || base->admin_orgs_set;
+  conf->admin_orgs = add->admin_orgs_set ? add->admin_orgs : base->admin_orgs;
   return conf;
 }
 
@@ -300,6 +310,22 @@ const char* SetRateLimit(cmd_parms* cmd, void* dconf, const char* arg) {
   });
 }
 
+// OnepAdminOrgs org...|*: one call per argument (ITERATE); a later
+// directive in the same section replaces the list.
+const char* AddAdminOrg(cmd_parms* cmd, void* dconf, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto* conf = static_cast<DirConfig*>(dconf);
+    if (strcmp(arg, "*") != 0 && !IsValidSlug(arg)) {
+      return DirectiveError(cmd, "\"" + std::string(arg) +
+                                     "\" is not an organization (^[a-z0-9][a-z0-9-]{0,62}$) or *");
+    }
+    if (conf->admin_orgs == nullptr) conf->admin_orgs = apr_array_make(cmd->pool, 4, sizeof(char*));
+    APR_ARRAY_PUSH(conf->admin_orgs, const char*) = apr_pstrdup(cmd->pool, arg);
+    conf->admin_orgs_set = true;
+    return nullptr;
+  });
+}
+
 // Without designated initializers (C++), cmd_func is `const char* (*)()`;
 // Apache calls it with the arguments TAKE1 implies. The detour through
 // `void (*)()` is the documented way to tell GCC the cast is meant.
@@ -333,6 +359,8 @@ const command_rec kCommands[] = {
                   "Largest free-text field (message, error, description) as stored, e.g. 4k"),
     AP_INIT_TAKE1("OnepMaxEventSize", Directive(SetEventBudget), nullptr, ACCESS_CONF,
                   "Largest event (all its fields) as stored in Redis, e.g. 6k"),
+    AP_INIT_ITERATE("OnepAdminOrgs", Directive(AddAdminOrg), nullptr, ACCESS_CONF,
+                    "Organizations an onep-admin location manages, or * for all (the default)"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 
@@ -350,26 +378,26 @@ std::string FirstWord(apr_pool_t* p, const char* args) {
 }
 
 // Records the path of every <Location "/path"> whose body (at any depth, e.g.
-// inside <If> or <IfModule>) says "SetHandler onep". `location` is the path
-// of the enclosing <Location>, or empty outside one (or inside a regex one).
+// inside <If> or <IfModule>) says "SetHandler <handler>". `location` is the
+// path of the enclosing <Location>, or empty outside one (or inside a regex one).
 void CollectMounts(apr_pool_t* p, const ap_directive_t* node, const std::string& location,
-                   apr_array_header_t* mounts) {
+                   const char* handler, apr_array_header_t* mounts) {
   for (; node != nullptr; node = node->next) {
     const char* name = node->directive;
     if (strcasecmp(name, "<Location") == 0) {
       std::string path = FirstWord(p, node->args);
       if (path == "~" || path.empty()) path.clear();  // regex: not a supported mount
-      CollectMounts(p, node->first_child, path, mounts);
+      CollectMounts(p, node->first_child, path, handler, mounts);
     } else if (strcasecmp(name, "<LocationMatch") == 0 || strcasecmp(name, "<Directory") == 0 ||
                strcasecmp(name, "<DirectoryMatch") == 0 || strcasecmp(name, "<Files") == 0 ||
                strcasecmp(name, "<FilesMatch") == 0) {
-      CollectMounts(p, node->first_child, "", mounts);
+      CollectMounts(p, node->first_child, "", handler, mounts);
     } else if (strcasecmp(name, "SetHandler") == 0) {
-      if (!location.empty() && strcasecmp(FirstWord(p, node->args).c_str(), kHandlerName) == 0) {
+      if (!location.empty() && strcasecmp(FirstWord(p, node->args).c_str(), handler) == 0) {
         APR_ARRAY_PUSH(mounts, const char*) = apr_pstrdup(p, location.c_str());
       }
     } else if (node->first_child != nullptr) {
-      CollectMounts(p, node->first_child, location, mounts);
+      CollectMounts(p, node->first_child, location, handler, mounts);
     }
   }
 }
@@ -419,8 +447,15 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   try {
     LogRedisDiagnosis(pconf, s);
     apr_array_header_t* mounts = apr_array_make(pconf, 2, sizeof(const char*));
-    CollectMounts(pconf, ap_conftree, "", mounts);
+    CollectMounts(pconf, ap_conftree, "", kHandlerName, mounts);
     g_mounts = mounts;
+    apr_array_header_t* admin_mounts = apr_array_make(pconf, 2, sizeof(const char*));
+    CollectMounts(pconf, ap_conftree, "", kAdminHandlerName, admin_mounts);
+    g_admin_mounts = admin_mounts;
+    if (Status secret = InitAdminSecret(); !secret.ok()) {
+      ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0005: %s", secret.message().c_str());
+      return HTTP_INTERNAL_SERVER_ERROR;
+    }
     for (int i = 0; i < mounts->nelts; ++i) {
       ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "ONEP0004: handler mounted at <Location %s>",
                    APR_ARRAY_IDX(mounts, i, const char*));
@@ -441,16 +476,10 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-// True when `uri` is `mount` or below it.
-bool IsBelowMount(std::string_view uri, std::string_view mount) {
-  if (mount.empty() || uri.compare(0, mount.size(), mount) != 0) return false;
-  return uri.size() == mount.size() || mount.back() == '/' || uri[mount.size()] == '/';
-}
-
-bool IsBelowAMount(const char* uri) {
-  if (uri == nullptr || g_mounts == nullptr) return false;
-  for (int i = 0; i < g_mounts->nelts; ++i) {
-    if (IsBelowMount(uri, APR_ARRAY_IDX(g_mounts, i, const char*))) return true;
+bool IsBelowAMount(const char* uri, const apr_array_header_t* mounts = g_mounts) {
+  if (uri == nullptr || mounts == nullptr) return false;
+  for (int i = 0; i < mounts->nelts; ++i) {
+    if (IsBelowMount(uri, APR_ARRAY_IDX(mounts, i, const char*))) return true;
   }
   return false;
 }
@@ -461,7 +490,7 @@ constexpr const char* kNoFileNote = "onep-no-file";
 // Whether the sections merged into r->per_dir_config make "onep" the
 // request's handler, evaluated as the core does (SetHandler is an expression;
 // its value is compared without case).
-bool HandlerIsOurs(request_rec* r) {
+bool HandlerIs(request_rec* r, const char* name) {
   const auto* core =
       static_cast<const core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
   if (core == nullptr) return false;
@@ -471,7 +500,7 @@ bool HandlerIsOurs(request_rec* r) {
     handler = ap_expr_str_exec(r, core->expr_handler, &error);
     if (error != nullptr) return false;  // the core reports it at fixups
   }
-  return handler != nullptr && strcasecmp(handler, kHandlerName) == 0;
+  return handler != nullptr && strcasecmp(handler, name) == 0;
 }
 
 // translate_name runs with the <Location> and <If> sections of the request's
@@ -480,7 +509,10 @@ bool HandlerIsOurs(request_rec* r) {
 // so a module that rewrote or answered the URL first (mod_rewrite, mod_alias)
 // wins; the URL must still be below a mount.
 int TranslateName(request_rec* r) {
-  if (IsBelowAMount(r->uri) && HandlerIsOurs(r)) apr_table_setn(r->notes, kNoFileNote, "1");
+  if ((IsBelowAMount(r->uri) && HandlerIs(r, kHandlerName)) ||
+      (IsBelowAMount(r->uri, g_admin_mounts) && HandlerIs(r, kAdminHandlerName))) {
+    apr_table_setn(r->notes, kNoFileNote, "1");
+  }
   return DECLINED;
 }
 
@@ -623,6 +655,7 @@ void RegisterHooks(apr_pool_t*) {
   ap_hook_post_read_request(PostReadRequest, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
   ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_handler(MetricsHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_handler(AdminHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
   // Called only when mod_status is loaded (an optional hook).
   APR_OPTIONAL_HOOK(ap, status_hook, StatusHook, nullptr, nullptr, APR_HOOK_MIDDLE);
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 // httpd.h first: the other Apache headers depend on it.
 // clang-format off
@@ -84,6 +85,8 @@ struct DirConfig {
   bool max_field_length_set;
   uint64_t max_event_size;  // OnepMaxEventSize
   bool max_event_size_set;
+  apr_array_header_t* admin_orgs;  // OnepAdminOrgs (const char*; "*": all)
+  bool admin_orgs_set;
 };
 
 inline ServerConfig* GetServerConfig(const server_rec* s) {
@@ -99,6 +102,11 @@ inline DirConfig* GetDirConfig(const request_rec* r) {
 // by the single-threaded parent while it reads the configuration, read-only
 // in the children afterwards. Never null after post_config.
 const apr_array_header_t* HandlerMounts();
+// The same for "SetHandler onep-admin".
+const apr_array_header_t* AdminMounts();
+
+// True when `uri` is `mount` or below it.
+bool IsBelowMount(std::string_view uri, std::string_view mount);
 
 // The request's Authorization header, null when absent. For requests below a
 // mount, mod_onep moves it out of r->headers_in as soon as the request is

@@ -177,6 +177,19 @@ Result<std::optional<int64_t>> ExpiryInput(const Inputs& in) {
   return std::optional<int64_t>(*ms);
 }
 
+Status CheckBaseUrl(std::string_view label, const std::string& url) {
+  if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) return Status::Ok();
+  return Status::InvalidArgument(std::string(label) + " " + QuoteInput(url) +
+                                 " is not an http:// or https:// URL");
+}
+
+Result<std::string> BaseUrlInput(const Inputs& in, const std::string& fallback) {
+  const std::string* url = in.Get("url");
+  if (url == nullptr) return fallback;
+  if (Status s = CheckBaseUrl(in.Label("url"), *url); !s.ok()) return s;
+  return *url;
+}
+
 Result<std::vector<Credential>> FilterCredentials(const Inputs& in, std::vector<Credential> creds) {
   auto app = AppFilter(in);
   if (!app.ok()) return app.status();

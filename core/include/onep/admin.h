@@ -68,6 +68,12 @@ Result<int64_t> GraceInput(const Inputs& in);
 // "expires" / "no-expiry": nullopt (keep the expiry), 0 (none) or a duration.
 Result<std::optional<int64_t>> ExpiryInput(const Inputs& in);
 
+// "url", where the webhook routes are mounted (for curl commands), else
+// `fallback`: an http:// or https:// URL.
+Result<std::string> BaseUrlInput(const Inputs& in, const std::string& fallback);
+// The same check of a URL from elsewhere, named `label` in the message.
+Status CheckBaseUrl(std::string_view label, const std::string& url);
+
 // list: "app" and "type" filters applied to `creds`.
 Result<std::vector<Credential>> FilterCredentials(const Inputs& in, std::vector<Credential> creds);
 

@@ -1,0 +1,77 @@
+// The "onep-admin" handler: the admin JSON API and the web console, below a
+// <Location> the site protects with Apache's own authentication
+// (docs/api.md, "Admin API"; docs/console.md).
+//
+// admin_handler.cc: the HTTP side (who is asking, CSRF, inputs, the
+// console's files); admin_routes.cc: the API's routes, on onep/admin.h and
+// the core services, as onepctl runs them.
+#ifndef ONEP_MOD_ONEP_ADMIN_H_
+#define ONEP_MOD_ONEP_ADMIN_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "httpd.h"
+#include "onep/admin.h"
+#include "onep/keys.h"
+#include "onep/redis_client.h"
+#include "onep/status.h"
+
+namespace onep::module {
+
+inline constexpr const char* kAdminHandlerName = "onep-admin";
+
+// The handler hook. DECLINED unless r->handler is "onep-admin"; never throws.
+int AdminHandler(request_rec* r);
+
+// A fresh secret for this server generation's CSRF tokens (post_config, in
+// the parent: every child inherits it). A restart makes a new one.
+Status InitAdminSecret();
+
+// One admin API request, as a route sees it.
+struct AdminRequest {
+  request_rec* r = nullptr;
+  std::string actor;                         // r->user: the audit trail's "who"
+  std::map<std::string, std::string> input;  // query parameters, or body fields
+  std::string org;                           // the path's ORG, if it has one
+  std::string id;                            // the path's credential ID, if it has one
+  RedisClient* redis = nullptr;
+  const KeySpace* keys = nullptr;
+  std::string base_url;  // where the webhook routes are, for curl commands
+
+  // The inputs for onep/admin.h: `input`, and the path's ORG as "org".
+  admin::Inputs Inputs() const;
+};
+
+// An answer: a status and a JSON body (nothing for 204), or an error code
+// with its message.
+struct AdminAnswer {
+  int status = 200;
+  std::string body;                  // JSON, or the error's message
+  const char* error_code = nullptr;  // non-null: an error
+};
+
+struct ApiRoute {
+  int method;           // M_GET (serves HEAD too), M_POST, M_DELETE
+  const char* pattern;  // below "api/": "orgs/:org/credentials", "credentials/:id/rotate"
+  std::vector<std::string_view> inputs;  // the query parameters or body fields it takes
+  AdminAnswer (*run)(AdminRequest& request);
+};
+
+// The route for `path` (below "api/") and `method`, with the path's ORG
+// and ID in *org and *id; null when none, with the methods the path has in
+// *allow (empty: no such path).
+const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* allow,
+                             std::string* org, std::string* id);
+
+// Whether this location may manage `org` (OnepAdminOrgs).
+bool OrgAllowed(const request_rec* r, std::string_view org);
+
+// The answer for a failed core call: 422, 404, 409 or 503.
+AdminAnswer FailureAnswer(const Status& status);
+
+}  // namespace onep::module
+
+#endif  // ONEP_MOD_ONEP_ADMIN_H_

@@ -1,0 +1,343 @@
+// The HTTP side of onep-admin: who is asking (Apache's authenticated user,
+// or nobody: 403), the CSRF defence of every change, the inputs of a route
+// (query parameters, or a JSON body), the security headers, and the
+// console's files, compiled into the module.
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "admin.h"
+#include "apr_strings.h"
+#include "console_files.h"
+#include "http_core.h"
+#include "http_io.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "mod_onep.h"
+#include "onep/layout.h"
+
+APLOG_USE_MODULE(onep);
+
+namespace onep::module {
+namespace {
+
+// The most a change's JSON body may be: a name, an app, two durations, a URL.
+constexpr uint64_t kMaxAdminBody = 16 * 1024;
+
+constexpr const char* kContentSecurityPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+unsigned char g_secret[32];  // see InitAdminSecret
+bool g_secret_set = false;
+
+// This server generation's CSRF token for `user`: HMAC-SHA256 of the user
+// name under the secret, base64url. The same in every child; a restart
+// changes it.
+std::string CsrfToken(const std::string& user) {
+  unsigned char mac[32];
+  unsigned int size = sizeof(mac);
+  HMAC(EVP_sha256(), g_secret, sizeof(g_secret),
+       reinterpret_cast<const unsigned char*>(user.data()), user.size(), mac, &size);
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t bits = 0;
+  int held = 0;
+  for (unsigned int i = 0; i < size; ++i) {
+    bits = (bits << 8) | mac[i];
+    held += 8;
+    while (held >= 6) {
+      held -= 6;
+      out.push_back(kAlphabet[(bits >> held) & 63]);
+    }
+  }
+  if (held > 0) out.push_back(kAlphabet[(bits << (6 - held)) & 63]);
+  return out;
+}
+
+int Refuse(request_rec* r, int status, const char* code, const std::string& message) {
+  ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0112: %s %s -> %d %s", r->method,
+                ap_escape_logitem(r->pool, r->uri), status, code);
+  return SendError(r, status, code, message);
+}
+
+// A change must come from a page of this origin, carrying the token that
+// GET api/session gave this user.
+bool CsrfOk(request_rec* r) {
+  const char* sent = apr_table_get(r->headers_in, "X-CSRF-Token");
+  const std::string expected = CsrfToken(r->user);
+  if (sent == nullptr || strlen(sent) != expected.size() ||
+      CRYPTO_memcmp(sent, expected.data(), expected.size()) != 0) {
+    return false;
+  }
+  if (const char* site = apr_table_get(r->headers_in, "Sec-Fetch-Site")) {
+    if (strcmp(site, "same-origin") != 0) return false;
+  }
+  if (const char* origin = apr_table_get(r->headers_in, "Origin")) {
+    const char* host = apr_table_get(r->headers_in, "Host");
+    if (host == nullptr) return false;
+    if (std::string(ap_http_scheme(r)) + "://" + host != origin) return false;
+  }
+  return true;
+}
+
+// The request's path below its onep-admin <Location> ("" for the location
+// itself with its trailing slash), or nullopt when it is the location
+// without that slash.
+std::optional<std::string_view> PathBelowMount(const request_rec* r) {
+  const std::string_view uri = r->uri;
+  std::string_view mount;
+  if (const apr_array_header_t* mounts = AdminMounts()) {
+    for (int i = 0; i < mounts->nelts; ++i) {
+      std::string_view m = APR_ARRAY_IDX(mounts, i, const char*);
+      if (m.size() > mount.size() && IsBelowMount(uri, m)) mount = m;
+    }
+  }
+  if (mount.empty()) {
+    const auto* core =
+        static_cast<const core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
+    if (core != nullptr && core->d != nullptr && core->r == nullptr && !core->d_is_fnmatch &&
+        IsBelowMount(uri, core->d)) {
+      mount = core->d;
+    }
+  }
+  std::string_view rest = uri.substr(mount.size());
+  if (mount.empty() || mount.back() != '/') {
+    if (rest.empty()) return std::nullopt;
+    rest.remove_prefix(1);  // the '/' after the location
+  }
+  return rest;
+}
+
+// The query string's parameters; false after answering a malformed one.
+bool ReadQuery(request_rec* r, std::map<std::string, std::string>* out, int* answered) {
+  if (r->args == nullptr) return true;
+  for (std::string_view rest = r->args; !rest.empty();) {
+    const std::size_t amp = std::min(rest.find('&'), rest.size());
+    std::string pair(rest.substr(0, amp));
+    rest.remove_prefix(std::min(amp + 1, rest.size()));
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    std::string name = pair.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    char* n = apr_pstrdup(r->pool, name.c_str());
+    char* v = apr_pstrdup(r->pool, value.c_str());
+    if (ap_unescape_urlencoded(n) != OK || ap_unescape_urlencoded(v) != OK ||
+        !out->emplace(n, v).second) {
+      *answered = Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                         "malformed or repeated query parameter " + admin::QuoteInput(n));
+      return false;
+    }
+  }
+  return true;
+}
+
+// The JSON body's fields (strings; "no_expiry": true); false after answering.
+bool ReadBodyFields(request_rec* r, std::map<std::string, std::string>* out, int* answered) {
+  std::string body;
+  if (int read = ReadBody(r, kMaxAdminBody, &body); read != OK) {
+    *answered = read == HTTP_REQUEST_ENTITY_TOO_LARGE
+                    ? Refuse(r, read, "payload_too_large", "the body is larger than 16 KiB")
+                    : Refuse(r, HTTP_BAD_REQUEST, "invalid_json", "the body could not be read");
+    return false;
+  }
+  if (body.empty()) return true;
+  if (!HasJsonContentType(r)) {
+    *answered = Refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                       "Content-Type must be application/json");
+    return false;
+  }
+  JsonPtr root(json_loadb(body.data(), body.size(), JSON_REJECT_DUPLICATES, nullptr));
+  if (!json_is_object(root.get())) {
+    *answered = Refuse(r, HTTP_BAD_REQUEST, "invalid_json", "the body must be a JSON object");
+    return false;
+  }
+  const char* key = nullptr;
+  json_t* value = nullptr;
+  json_object_foreach(root.get(), key, value) {
+    std::string name = key;
+    if (name == "no_expiry" && json_is_true(value)) {
+      (*out)["no-expiry"] = "";
+    } else if (json_is_string(value) && name.find('-') == std::string::npos) {
+      (*out)[name] = std::string(json_string_value(value), json_string_length(value));
+    } else if (!json_is_null(value)) {
+      *answered = Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                         "field " + admin::QuoteInput(name) + " must be a string");
+      return false;
+    }
+  }
+  return true;
+}
+
+// Where this server's webhook routes are: its scheme and host, and the
+// first <Location> of "SetHandler onep".
+std::string OwnWebhookUrl(const request_rec* r) {
+  const char* host = apr_table_get(r->headers_in, "Host");
+  std::string url = std::string(ap_http_scheme(r)) + "://" +
+                    (host != nullptr ? host : r->server->server_hostname);
+  const apr_array_header_t* mounts = HandlerMounts();
+  return url +
+         (mounts != nullptr && mounts->nelts > 0 ? APR_ARRAY_IDX(mounts, 0, const char*) : "/onep");
+}
+
+int HandleApi(request_rec* r, std::string_view path) {
+  if (path == "session") {
+    if (r->method_number != M_GET) {
+      apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+      return Refuse(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "api/session is read-only");
+    }
+    JsonPtr session(json_object());
+    json_object_set_new(session.get(), "user", json_string(r->user));
+    json_object_set_new(session.get(), "csrf", json_string(CsrfToken(r->user).c_str()));
+    return SendJson(r, HTTP_OK, JsonDump(session.get()));
+  }
+  AdminRequest request;
+  std::string allow;
+  const ApiRoute* route = FindApiRoute(path, r->method_number, &allow, &request.org, &request.id);
+  if (route == nullptr) {
+    if (allow.empty()) {
+      return Refuse(r, HTTP_NOT_FOUND, "not_found", "no such admin API route (docs/api.md)");
+    }
+    apr_table_setn(r->headers_out, "Allow", apr_pstrdup(r->pool, allow.c_str()));
+    return Refuse(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "this route accepts " + allow);
+  }
+  if (route->method != M_GET && !CsrfOk(r)) {
+    return Refuse(r, HTTP_FORBIDDEN, "csrf",
+                  "send the X-CSRF-Token header that GET api/session gives, from this site's "
+                  "own pages");
+  }
+  int answered = OK;
+  if (!(route->method == M_POST ? ReadBodyFields(r, &request.input, &answered)
+                                : ReadQuery(r, &request.input, &answered))) {
+    return answered;
+  }
+  for (const auto& [name, value] : request.input) {
+    bool known = false;
+    for (std::string_view accepted : route->inputs) known = known || accepted == name;
+    if (!known) {
+      return Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                    std::string(route->method == M_POST ? "unknown field " : "unknown parameter ") +
+                        admin::QuoteInput(name == "no-expiry" ? "no_expiry" : name));
+    }
+  }
+
+  ServerRuntime* runtime = GetServerConfig(r->server)->runtime;
+  if (runtime == nullptr) return Refuse(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "no pool");
+  if (!runtime->layout_checked.load(std::memory_order_acquire)) {
+    if (Status usable = CheckLayout(*runtime->redis, runtime->keys); !usable.ok()) {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0111: admin API: %s",
+                    usable.message().c_str());
+      apr_table_setn(r->headers_out, "Retry-After", "1");
+      return Refuse(r, HTTP_SERVICE_UNAVAILABLE, "store_unavailable", usable.message());
+    }
+    runtime->layout_checked.store(true, std::memory_order_release);
+  }
+  request.r = r;
+  request.actor = r->user;
+  request.redis = runtime->redis.get();
+  request.keys = &runtime->keys;
+  request.base_url = OwnWebhookUrl(r);
+  AdminAnswer answer = route->run(request);
+  if (route->method != M_GET || answer.status == HTTP_SERVICE_UNAVAILABLE) {
+    ap_log_rerror(APLOG_MARK, answer.status == HTTP_SERVICE_UNAVAILABLE ? APLOG_ERR : APLOG_INFO, 0,
+                  r, "ONEP0110: admin %s: %s %s -> %d%s%s", ap_escape_logitem(r->pool, r->user),
+                  r->method, ap_escape_logitem(r->pool, r->uri), answer.status,
+                  answer.error_code ? " " : "", answer.error_code ? answer.error_code : "");
+  }
+  if (answer.error_code != nullptr) {
+    if (answer.status == HTTP_SERVICE_UNAVAILABLE) {
+      apr_table_setn(r->headers_out, "Retry-After", "1");
+    }
+    return SendError(r, answer.status, answer.error_code, answer.body);
+  }
+  if (answer.status == HTTP_NO_CONTENT) {
+    r->status = HTTP_NO_CONTENT;
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    return OK;
+  }
+  return SendJson(r, answer.status, answer.body);
+}
+
+int HandleAdmin(request_rec* r) {
+  // Every answer, errors included: no framing, no sniffing, no inline code.
+  apr_table_setn(r->err_headers_out, "Content-Security-Policy", kContentSecurityPolicy);
+  apr_table_setn(r->err_headers_out, "X-Frame-Options", "DENY");
+  apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
+  apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+  if (r->user == nullptr || r->user[0] == '\0') {
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "ONEP0113: onep-admin at %s has no authenticated user: refused; protect the "
+                  "<Location> with Apache authentication (AuthType, Require)",
+                  ap_escape_logitem(r->pool, r->uri));
+    return Refuse(r, HTTP_FORBIDDEN, "forbidden",
+                  "this location must be protected by Apache authentication (AuthType and "
+                  "Require valid-user, LDAP, OpenID Connect...): it serves no one without it");
+  }
+  std::optional<std::string_view> path = PathBelowMount(r);
+  if (!path) {
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, r->uri, "/", nullptr));
+    return HTTP_MOVED_PERMANENTLY;
+  }
+  if (path->rfind("api/", 0) == 0) return HandleApi(r, path->substr(4));
+  const std::string_view name = path->empty() ? std::string_view("index.html") : *path;
+  for (const ConsoleFile& file : ConsoleFiles()) {
+    if (file.name != name) continue;
+    if (r->method_number != M_GET) {
+      apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+      return Refuse(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "the console is read-only");
+    }
+    return SendStatic(r, file.content_type, file.content);
+  }
+  return Refuse(r, HTTP_NOT_FOUND, "not_found", "no such page or admin API route");
+}
+
+}  // namespace
+
+admin::Inputs AdminRequest::Inputs() const {
+  return {[this](std::string_view name) -> const std::string* {
+            if (name == "org") return org.empty() ? nullptr : &org;
+            auto it = input.find(std::string(name));
+            return it == input.end() ? nullptr : &it->second;
+          },
+          ""};
+}
+
+bool OrgAllowed(const request_rec* r, std::string_view org) {
+  const DirConfig* conf = GetDirConfig(r);
+  if (conf == nullptr || !conf->admin_orgs_set || conf->admin_orgs == nullptr) return true;
+  for (int i = 0; i < conf->admin_orgs->nelts; ++i) {
+    const char* allowed = APR_ARRAY_IDX(conf->admin_orgs, i, const char*);
+    if (strcmp(allowed, "*") == 0 || org == allowed) return true;
+  }
+  return false;
+}
+
+Status InitAdminSecret() {
+  if (RAND_bytes(g_secret, sizeof(g_secret)) != 1) {
+    return Status::Internal("no random bytes for the admin API's CSRF secret");
+  }
+  g_secret_set = true;
+  return Status::Ok();
+}
+
+int AdminHandler(request_rec* r) {
+  if (r->handler == nullptr || strcmp(r->handler, kAdminHandlerName) != 0) return DECLINED;
+  try {
+    if (!g_secret_set) return SendInternalError(r);
+    return HandleAdmin(r);
+  } catch (const std::exception& e) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception: %s",
+                  r->method, ap_escape_logitem(r->pool, r->uri), e.what());
+  } catch (...) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception", r->method,
+                  ap_escape_logitem(r->pool, r->uri));
+  }
+  return SendInternalError(r);
+}
+
+}  // namespace onep::module

@@ -1,0 +1,283 @@
+// The admin API's routes: each reads its inputs with onep/admin.h, calls
+// the core services as onepctl does, and answers with the same JSON objects
+// as `onepctl ... --json`.
+#include <string>
+#include <vector>
+
+#include "admin.h"
+#include "http_protocol.h"
+#include "onep/parse.h"
+#include "onep/redis_credential_store.h"
+#include "onep/token.h"
+
+namespace onep::module {
+namespace {
+
+using admin::JsonArrayOf;
+
+AdminAnswer Json(int status, const JsonPtr& value) { return {status, JsonDump(value.get()), {}}; }
+
+AdminAnswer Error(int status, const char* code, std::string message) {
+  return {status, std::move(message), code};
+}
+
+AdminAnswer NoSuchCredential(const std::string& id) {
+  return Error(HTTP_NOT_FOUND, "not_found", "no credential " + admin::QuoteInput(id));
+}
+
+// The org of the path: a valid slug that this location serves.
+AdminAnswer CheckOrg(const AdminRequest& request) {
+  if (Status s = admin::OrgInput(request.Inputs()).status(); !s.ok()) return FailureAnswer(s);
+  if (!OrgAllowed(request.r, request.org)) {
+    return Error(HTTP_FORBIDDEN, "forbidden",
+                 "organization " + admin::QuoteInput(request.org) +
+                     " is not managed here (OnepAdminOrgs of this location)");
+  }
+  return {};
+}
+
+// ... and one that exists (credentials or events).
+AdminAnswer CheckExistingOrg(const AdminRequest& request, CredentialStore& store) {
+  if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
+  auto exists = store.OrgExists(request.org);
+  if (!exists.ok()) return FailureAnswer(exists.status());
+  if (!*exists) {
+    return Error(HTTP_NOT_FOUND, "not_found", "no organization " + admin::QuoteInput(request.org));
+  }
+  return {};
+}
+
+// The credential of the path, when this location serves its org; one of
+// another org is not found, as if it did not exist.
+Result<Credential> PathCredential(const AdminRequest& request, CredentialStore& store,
+                                  AdminAnswer* error) {
+  if (ClassifyCredentialId(request.id) == CredentialIdForm::kMalformed) {
+    *error = FailureAnswer(admin::InvalidCredentialId(request.id));
+    return Status::InvalidArgument("");
+  }
+  auto cred = store.Get(request.id);
+  if (!cred.ok()) {
+    *error = FailureAnswer(cred.status());
+    return cred.status();
+  }
+  if (!cred->has_value() || !OrgAllowed(request.r, (*cred)->org)) {
+    *error = NoSuchCredential(request.id);
+    return Status::NotFound("");
+  }
+  return std::move(**cred);
+}
+
+RedisCredentialStore StoreOf(const AdminRequest& request) {
+  return RedisCredentialStore(*request.redis, *request.keys);
+}
+
+AdminAnswer Orgs(AdminRequest& request) {
+  RedisCredentialStore store = StoreOf(request);
+  auto orgs = store.Orgs();
+  if (!orgs.ok()) return FailureAnswer(orgs.status());
+  std::vector<OrgSummary> served;
+  for (auto& org : *orgs) {
+    if (OrgAllowed(request.r, org.org)) served.push_back(std::move(org));
+  }
+  return Json(HTTP_OK, JsonArrayOf(served, admin::OrgJson));
+}
+
+AdminAnswer ListCredentials(AdminRequest& request) {
+  RedisCredentialStore store = StoreOf(request);
+  if (auto bad = admin::FilterCredentials(request.Inputs(), {}); !bad.ok()) {
+    return FailureAnswer(bad.status());
+  }
+  if (AdminAnswer bad = CheckExistingOrg(request, store); bad.error_code) return bad;
+  auto all = store.List(request.org);
+  if (!all.ok()) return FailureAnswer(all.status());
+  auto creds = admin::FilterCredentials(request.Inputs(), std::move(*all));
+  const int64_t now = NowMs();
+  return Json(HTTP_OK, JsonArrayOf(*creds, [now](const Credential& c) {
+                return admin::CredentialJson(c, now);
+              }));
+}
+
+AdminAnswer CreateCredential(AdminRequest& request) {
+  if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
+  auto create = admin::CreateInput(request.Inputs());
+  if (!create.ok()) return FailureAnswer(create.status());
+  auto base_url = admin::BaseUrlInput(request.Inputs(), request.base_url);
+  if (!base_url.ok()) return FailureAnswer(base_url.status());
+  RedisCredentialStore store = StoreOf(request);
+  auto issued = CredentialService(store, request.actor).Create(*create);
+  if (!issued.ok()) return FailureAnswer(issued.status());
+  const std::string curl = CurlCommand(issued->credential, issued->token, *base_url);
+  return Json(HTTP_CREATED, admin::IssuedJson(*issued, curl, NowMs()));
+}
+
+AdminAnswer ShowCredential(AdminRequest& request) {
+  RedisCredentialStore store = StoreOf(request);
+  AdminAnswer error;
+  auto cred = PathCredential(request, store, &error);
+  if (!cred.ok()) return error;
+  return Json(HTTP_OK, admin::CredentialJson(*cred, NowMs()));
+}
+
+// rotate and rename: a new token (and a new name), shown once.
+AdminAnswer Reissue(AdminRequest& request, bool rename) {
+  const admin::Inputs in = request.Inputs();
+  auto grace_ms = admin::GraceInput(in);
+  if (!grace_ms.ok()) return FailureAnswer(grace_ms.status());
+  auto expires_in_ms = admin::ExpiryInput(in);
+  if (!expires_in_ms.ok()) return FailureAnswer(expires_in_ms.status());
+  std::string name;
+  if (rename) {
+    if (!in.Has("name")) return FailureAnswer(Status::InvalidArgument("missing name"));
+    name = *in.Get("name");
+    if (Status s = ValidateName(name); !s.ok()) {
+      return FailureAnswer(Status::InvalidArgument("invalid name: " + s.message()));
+    }
+  }
+  RedisCredentialStore store = StoreOf(request);
+  AdminAnswer error;
+  if (!PathCredential(request, store, &error).ok()) return error;
+  CredentialService service(store, request.actor);
+  auto issued = rename ? service.Rename(request.id, name, *grace_ms, *expires_in_ms)
+                       : service.Rotate(request.id, *grace_ms, *expires_in_ms);
+  if (!issued.ok()) return FailureAnswer(issued.status());
+  const std::string curl = CurlCommand(issued->credential, issued->token, request.base_url);
+  return Json(HTTP_OK, admin::IssuedJson(*issued, curl, NowMs(), *grace_ms));
+}
+
+AdminAnswer Rotate(AdminRequest& request) { return Reissue(request, false); }
+AdminAnswer Rename(AdminRequest& request) { return Reissue(request, true); }
+
+AdminAnswer DeleteCredential(AdminRequest& request) {
+  RedisCredentialStore store = StoreOf(request);
+  AdminAnswer error;
+  if (!PathCredential(request, store, &error).ok()) return error;
+  if (Status s = CredentialService(store, request.actor).Delete(request.id); !s.ok()) {
+    return FailureAnswer(s);
+  }
+  return {HTTP_NO_CONTENT, "", nullptr};
+}
+
+AdminAnswer Events(AdminRequest& request) {
+  auto query = admin::EventQueryInput(request.Inputs(), NowMs());
+  if (!query.ok()) return FailureAnswer(query.status());
+  RedisCredentialStore store = StoreOf(request);
+  if (AdminAnswer bad = CheckExistingOrg(request, store); bad.error_code) return bad;
+  query->org = request.org;
+  EventStore events(*request.keys);
+  auto page = admin::EventPage(*request.redis, events, *query);
+  if (!page.ok()) return FailureAnswer(page.status());
+  return Json(HTTP_OK, JsonArrayOf(*page, admin::EventJson));
+}
+
+AdminAnswer Stats(AdminRequest& request) {
+  const admin::Inputs in = request.Inputs();
+  auto app = admin::AppFilter(in);
+  if (!app.ok()) return FailureAnswer(app.status());
+  auto window_ms = admin::StatsWindowInput(in);
+  if (!window_ms.ok()) return FailureAnswer(window_ms.status());
+  RedisCredentialStore store = StoreOf(request);
+  if (AdminAnswer bad = CheckExistingOrg(request, store); bad.error_code) return bad;
+  auto stats = EventStore(*request.keys).Stats(*request.redis, request.org, *app, *window_ms);
+  if (!stats.ok()) return FailureAnswer(stats.status());
+  return Json(HTTP_OK, JsonArrayOf(*stats, admin::StatsJson));
+}
+
+AdminAnswer Audit(AdminRequest& request) {
+  auto query = admin::AuditQueryInput(request.Inputs(), NowMs());
+  if (!query.ok()) return FailureAnswer(query.status());
+  if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
+  RedisCredentialStore store = StoreOf(request);
+  auto entries = store.Audit(request.org, *query);
+  if (!entries.ok()) return FailureAnswer(entries.status());
+  // The trail outlives the org's last credential: only an org with neither is unknown.
+  if (entries->empty()) {
+    if (AdminAnswer bad = CheckExistingOrg(request, store); bad.error_code) return bad;
+  }
+  // Newest last, as onepctl prints it.
+  std::vector<AuditEntry> ordered(entries->rbegin(), entries->rend());
+  return Json(HTTP_OK, JsonArrayOf(ordered, admin::AuditJson));
+}
+
+const std::vector<ApiRoute>& Routes() {
+  static const std::vector<ApiRoute> routes = {
+      {M_GET, "orgs", {}, Orgs},
+      {M_GET, "orgs/:org/credentials", {"app", "type"}, ListCredentials},
+      {M_POST,
+       "orgs/:org/credentials",
+       {"type", "name", "app", "expires", "url"},
+       CreateCredential},
+      {M_GET, "credentials/:id", {}, ShowCredential},
+      {M_DELETE, "credentials/:id", {}, DeleteCredential},
+      {M_POST, "credentials/:id/rotate", {"grace", "expires", "no-expiry"}, Rotate},
+      {M_POST, "credentials/:id/rename", {"name", "grace", "expires", "no-expiry"}, Rename},
+      {M_GET,
+       "orgs/:org/events",
+       {"app", "type", "credential", "since", "until", "after", "before", "limit"},
+       Events},
+      {M_GET, "orgs/:org/stats", {"app", "since"}, Stats},
+      {M_GET, "orgs/:org/audit", {"limit", "since", "until", "credential"}, Audit},
+  };
+  return routes;
+}
+
+// Whether `path` has the shape of `pattern`; the ":org" and ":id" segments
+// are bound.
+bool Matches(std::string_view pattern, std::string_view path, std::string* org, std::string* id) {
+  while (true) {
+    const std::size_t p_end = std::min(pattern.find('/'), pattern.size());
+    const std::size_t s_end = std::min(path.find('/'), path.size());
+    std::string_view want = pattern.substr(0, p_end);
+    std::string_view have = path.substr(0, s_end);
+    if (have.empty()) return false;
+    if (want == ":org") {
+      *org = std::string(have);
+    } else if (want == ":id") {
+      *id = std::string(have);
+    } else if (want != have) {
+      return false;
+    }
+    const bool pattern_done = p_end == pattern.size();
+    const bool path_done = s_end == path.size();
+    if (pattern_done || path_done) return pattern_done && path_done;
+    pattern.remove_prefix(p_end + 1);
+    path.remove_prefix(s_end + 1);
+  }
+}
+
+const char* MethodName(int method) {
+  return method == M_GET ? "GET, HEAD" : method == M_POST ? "POST" : "DELETE";
+}
+
+}  // namespace
+
+const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* allow,
+                             std::string* org, std::string* id) {
+  allow->clear();
+  for (const ApiRoute& route : Routes()) {
+    std::string route_org;
+    std::string route_id;
+    if (!Matches(route.pattern, path, &route_org, &route_id)) continue;
+    if (route.method == method) {
+      *org = std::move(route_org);
+      *id = std::move(route_id);
+      return &route;
+    }
+    *allow += (allow->empty() ? "" : ", ") + std::string(MethodName(route.method));
+  }
+  return nullptr;
+}
+
+AdminAnswer FailureAnswer(const Status& status) {
+  switch (status.code()) {
+    case Code::kInvalidArgument:
+      return Error(HTTP_UNPROCESSABLE_ENTITY, "invalid_request", status.message());
+    case Code::kNotFound:
+      return Error(HTTP_NOT_FOUND, "not_found", status.message());
+    case Code::kConflict:
+      return Error(HTTP_CONFLICT, "conflict", status.message());
+    default:
+      return Error(HTTP_SERVICE_UNAVAILABLE, "store_unavailable", status.message());
+  }
+}
+
+}  // namespace onep::module

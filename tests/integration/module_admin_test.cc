@@ -1,0 +1,402 @@
+// The admin API (SetHandler onep-admin) on the real module, behind Apache's
+// own Basic authentication: every route, status and error code, the CSRF
+// defence, the audit actor, OnepAdminOrgs, and the same JSON as onepctl's
+// --json for the same data.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "support/admin_site.h"
+#include "support/apache_server.h"
+#include "support/http_client.h"
+#include "support/load.h"
+#include "support/process.h"
+
+namespace onep::testing {
+namespace {
+
+ApacheOptions AdminOptions(const PasswordFile& passwords) {
+  ApacheOptions options;
+  options.extra_config = BasicAuthModules() + AdminLocation("/admin", passwords.path()) +
+                         AdminLocation("/admin-acme", passwords.path(), {"OnepAdminOrgs acme"}) +
+                         "<Location \"/open-admin\">\n  SetHandler onep-admin\n"
+                         "  Require all granted\n</Location>\n";
+  return options;
+}
+
+JsonPtr Parse(const std::string& text) {
+  JsonPtr value(json_loads(text.c_str(), 0, nullptr));
+  EXPECT_TRUE(value) << text;
+  return value;
+}
+
+class ModuleAdminTest : public ::testing::Test {
+ protected:
+  ModuleAdminTest()
+      : passwords_({{"alice", "alice-pw"}, {"bob", "bob-pw"}}), stack_(AdminOptions(passwords_)) {}
+
+  void SetUp() override { ASSERT_TRUE(stack_.Start()); }
+
+  // A request to the admin API as `user`, with the CSRF token of
+  // api/session on changes unless `csrf` says otherwise ("" for none).
+  HttpResponse Api(const std::string& method, const std::string& path, const std::string& body = "",
+                   const std::string& user = "alice",
+                   std::optional<std::string> csrf = std::nullopt,
+                   std::vector<std::pair<std::string, std::string>> headers = {}) {
+    HttpRequest request;
+    request.method = method;
+    request.path = path;
+    request.body = body;
+    request.headers = std::move(headers);
+    request.headers.push_back(BasicAuth(user, user + "-pw"));
+    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+    if (method != "GET" && method != "HEAD") {
+      const std::string token = csrf ? *csrf : Csrf(user);
+      if (!token.empty()) request.headers.emplace_back("X-CSRF-Token", token);
+    }
+    return Send(stack_.port(), request);
+  }
+
+  std::string Csrf(const std::string& user) {
+    HttpResponse session = Api("GET", "/admin/api/session", "", user);
+    EXPECT_EQ(session.status, 200) << session.body;
+    return session.JsonString("csrf");
+  }
+
+  // A new credential through the API: its JSON object.
+  JsonPtr Create(const std::string& org, const std::string& body) {
+    HttpResponse created = Api("POST", "/admin/api/orgs/" + org + "/credentials", body);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return Parse(created.body);
+  }
+
+  // onepctl's --json output for `args`, parsed.
+  JsonPtr Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), ONEPCTL_PATH);
+    args.push_back("--json");
+    RunResult r = ::onep::testing::Run(
+        args, {{"ONEP_REDIS_URL", stack_.redis().url()}, {"ONEP_KEY_PREFIX", "onep:"}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Parse(r.out);
+  }
+
+  int Post(const std::string& token) {
+    return PostJson(stack_.port(), "/onep/hits", token, R"({"app":"web"})").status;
+  }
+
+  PasswordFile passwords_;
+  OnepStack stack_;
+};
+
+std::string Str(const JsonPtr& object, const char* key) {
+  const char* value = json_string_value(json_object_get(object.get(), key));
+  return value ? value : "";
+}
+
+void ExpectSameJson(const JsonPtr& api, const JsonPtr& cli) {
+  EXPECT_TRUE(json_equal(api.get(), cli.get()))
+      << "API: " << JsonDump(api.get()) << "\nCLI: " << JsonDump(cli.get());
+}
+
+TEST_F(ModuleAdminTest, ALocationWithoutAuthenticationServesNoOne) {
+  for (const char* path : {"/open-admin/api/session", "/open-admin/", "/open-admin/api/orgs"}) {
+    HttpResponse r = Get(stack_.port(), path);
+    EXPECT_EQ(r.status, 403) << path;
+    EXPECT_EQ(r.ErrorCode(), "forbidden") << r.body;
+    EXPECT_NE(r.ErrorMessage().find("must be protected by Apache authentication"),
+              std::string::npos)
+        << r.body;
+  }
+  EXPECT_NE(stack_.apache().ErrorLog().find("ONEP0113"), std::string::npos);
+  // Apache's own authentication answers first where it is configured.
+  EXPECT_EQ(Get(stack_.port(), "/admin/api/session").status, 401);
+  HttpRequest wrong;
+  wrong.path = "/admin/api/session";
+  wrong.headers = {BasicAuth("alice", "not-her-password")};
+  EXPECT_EQ(Send(stack_.port(), wrong).status, 401);
+}
+
+TEST_F(ModuleAdminTest, TheSessionNamesTheUserAndItsCsrfToken) {
+  HttpResponse session = Api("GET", "/admin/api/session");
+  ASSERT_EQ(session.status, 200) << session.body;
+  EXPECT_EQ(session.JsonString("user"), "alice");
+  const std::string csrf = session.JsonString("csrf");
+  EXPECT_EQ(csrf.size(), 43u) << csrf;
+  EXPECT_EQ(Csrf("alice"), csrf);  // the same in every child, until a restart
+  EXPECT_NE(Csrf("bob"), csrf);
+  EXPECT_EQ(session.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(session.Header("X-Frame-Options"), "DENY");
+  EXPECT_NE(session.Header("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+}
+
+TEST_F(ModuleAdminTest, TheConsoleIsServedFromTheModule) {
+  HttpResponse page = Api("GET", "/admin/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("console.js"), std::string::npos);
+  EXPECT_EQ(page.body.find("<script>"), std::string::npos);  // no inline script
+  EXPECT_EQ(page.Header("X-Frame-Options"), "DENY");
+  EXPECT_NE(page.Header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  HttpResponse script = Api("GET", "/admin/console.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.Header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(Api("GET", "/admin/console.css").Header("Content-Type"), "text/css; charset=utf-8");
+  HttpResponse bare = Api("GET", "/admin");
+  EXPECT_EQ(bare.status, 301);
+  EXPECT_NE(bare.Header("Location").find("/admin/"), std::string::npos);
+  EXPECT_EQ(Api("GET", "/admin/secret.txt").ErrorCode(), "not_found");
+  HttpResponse post = Api("POST", "/admin/", "{}");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.Header("Allow"), "GET, HEAD");
+}
+
+TEST_F(ModuleAdminTest, CredentialsAreManagedAsWithOnepctlAndTheActorIsTheApacheUser) {
+  JsonPtr created = Create("acme", R"({"type":"hits","name":"web","app":"web"})");
+  const std::string id = Str(created, "id");
+  const std::string token = Str(created, "token");
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(Str(created, "org"), "acme");
+  EXPECT_EQ(Str(created, "token_hint"), "\xE2\x80\xA6" + token.substr(token.size() - 4));
+  const std::string curl = Str(created, "curl");
+  EXPECT_NE(curl.find("http://127.0.0.1:" + std::to_string(stack_.port()) + "/onep/hits"),
+            std::string::npos)
+      << curl;
+  EXPECT_EQ(Post(token), 202);
+  // The token never reaches a log line.
+  EXPECT_EQ(stack_.apache().ErrorLog().find(token), std::string::npos);
+
+  // The same objects as onepctl's.
+  ExpectSameJson(Parse(Api("GET", "/admin/api/orgs/acme/credentials").body),
+                 Cli({"list", "--org", "acme"}));
+  ExpectSameJson(Parse(Api("GET", "/admin/api/credentials/" + id).body), Cli({"show", id}));
+  ExpectSameJson(Parse(Api("GET", "/admin/api/orgs").body), Cli({"orgs"}));
+  EXPECT_EQ(
+      json_array_size(Parse(Api("GET", "/admin/api/orgs/acme/credentials?type=deploy").body).get()),
+      0u);
+
+  // Rotate: the old token stops at once; with a grace period it works on.
+  HttpResponse rotated = Api("POST", "/admin/api/credentials/" + id + "/rotate", "{}");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  const std::string second = rotated.JsonString("token");
+  EXPECT_TRUE(json_is_null(json_object_get(Parse(rotated.body).get(), "old_token_valid_until")));
+  EXPECT_EQ(Post(token), 401);
+  EXPECT_EQ(Post(second), 202);
+  HttpResponse graced =
+      Api("POST", "/admin/api/credentials/" + id + "/rotate", R"({"grace":"1h"})");
+  ASSERT_EQ(graced.status, 200) << graced.body;
+  EXPECT_FALSE(graced.JsonString("old_token_valid_until").empty());
+  EXPECT_EQ(Post(second), 202);
+  const std::string third = graced.JsonString("token");
+
+  // Rename: a new name and a new token.
+  HttpResponse renamed =
+      Api("POST", "/admin/api/credentials/" + id + "/rename", R"({"name":"web-2"})");
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(renamed.JsonString("name"), "web-2");
+  EXPECT_EQ(Post(third), 401);
+  EXPECT_EQ(Post(renamed.JsonString("token")), 202);
+
+  // Delete: 204, the token fails, the credential is gone.
+  HttpResponse deleted = Api("DELETE", "/admin/api/credentials/" + id);
+  EXPECT_EQ(deleted.status, 204) << deleted.body;
+  EXPECT_TRUE(deleted.body.empty());
+  EXPECT_EQ(Post(renamed.JsonString("token")), 401);
+  EXPECT_EQ(Api("GET", "/admin/api/credentials/" + id).ErrorCode(), "not_found");
+
+  // Who did it: the Apache user, in the same trail onepctl reads.
+  JsonPtr audit = Parse(Api("GET", "/admin/api/orgs/acme/audit").body);
+  ExpectSameJson(audit, Cli({"audit", "--org", "acme"}));
+  std::vector<std::string> actions;
+  for (std::size_t i = 0; i < json_array_size(audit.get()); ++i) {
+    json_t* entry = json_array_get(audit.get(), i);
+    actions.push_back(json_string_value(json_object_get(entry, "action")));
+    EXPECT_STREQ(json_string_value(json_object_get(entry, "actor")), "alice");
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"create", "rotate", "rotate", "rename", "delete"}));
+}
+
+TEST_F(ModuleAdminTest, EventsAndStatsAreOnepctlsWithQueryParametersForOptions) {
+  JsonPtr created = Create("acme", R"({"type":"hits","name":"web","app":"web"})");
+  const std::string token = Str(created, "token");
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(Post(token), 202);
+  ASSERT_EQ(PostJson(stack_.port(), "/onep/failures", token, R"({"app":"web","error":"x"})").status,
+            202);
+  JsonPtr events = Parse(Api("GET", "/admin/api/orgs/acme/events").body);
+  ASSERT_EQ(json_array_size(events.get()), 6u);
+  ExpectSameJson(events, Cli({"events", "--org", "acme"}));
+  ExpectSameJson(Parse(Api("GET", "/admin/api/orgs/acme/events?type=failure&limit=1").body),
+                 Cli({"events", "--org", "acme", "--type", "failure", "--limit", "1"}));
+  // Paging: the two after the second.
+  const std::string second =
+      json_string_value(json_object_get(json_array_get(events.get(), 1), "id"));
+  JsonPtr page = Parse(Api("GET", "/admin/api/orgs/acme/events?after=" + second + "&limit=2").body);
+  ASSERT_EQ(json_array_size(page.get()), 2u);
+  EXPECT_TRUE(json_equal(json_array_get(page.get(), 0), json_array_get(events.get(), 2)));
+  JsonPtr stats = Parse(Api("GET", "/admin/api/orgs/acme/stats?since=1h").body);
+  ExpectSameJson(stats, Cli({"stats", "--org", "acme", "--since", "1h"}));
+  EXPECT_EQ(json_integer_value(json_object_get(json_array_get(stats.get(), 0), "hits")), 5);
+  EXPECT_EQ(json_integer_value(json_object_get(json_array_get(stats.get(), 0), "failures")), 1);
+}
+
+TEST_F(ModuleAdminTest, EveryMistakeGetsItsStatusAndCode) {
+  JsonPtr deploy = Create("acme", R"({"type":"deploy","name":"shop","app":"shop"})");
+  const std::string id = Str(deploy, "id");
+  struct Case {
+    std::string method, path, body;
+    int status;
+    std::string code, message;
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"pushes","name":"x"})", 422,
+       "invalid_request", "invalid type"},
+      {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"deploy","name":"x"})", 422,
+       "invalid_request", "needs app"},
+      {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"hits"})", 422, "invalid_request",
+       "missing name"},
+      {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"hits","name":"x","colour":"red"})",
+       422, "invalid_request", "unknown field"},
+      {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"hits","name":7})", 422,
+       "invalid_request", "must be a string"},
+      {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"hits","name":"x","expires":"soon"})",
+       422, "invalid_request", "invalid expires"},
+      {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"hits","name":"x","url":"ftp://x"})",
+       422, "invalid_request", "url"},
+      {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"deploy","name":"y","app":"shop"})",
+       409, "conflict", ""},
+      {"POST", "/admin/api/orgs/Acme!/credentials", R"({"type":"hits","name":"x"})", 422,
+       "invalid_request", "invalid organization"},
+      {"POST", "/admin/api/orgs/acme/credentials", "[1,2]", 400, "invalid_json", ""},
+      {"POST", "/admin/api/orgs/acme/credentials", "{", 400, "invalid_json", ""},
+      {"GET", "/admin/api/orgs/nobody/credentials", "", 404, "not_found", "no organization"},
+      {"GET", "/admin/api/orgs/nobody/events", "", 404, "not_found", "no organization"},
+      {"GET", "/admin/api/orgs/nobody/audit", "", 404, "not_found", "no organization"},
+      {"GET", "/admin/api/credentials/wh_bad", "", 422, "invalid_request", "invalid ID"},
+      {"GET", "/admin/api/credentials/wh_" + std::string(20, 'A'), "", 404, "not_found", ""},
+      {"POST", "/admin/api/credentials/" + id + "/rotate", R"({"grace":"8d"})", 422,
+       "invalid_request", "longer than 7 days"},
+      {"POST", "/admin/api/credentials/" + id + "/rename", R"({"grace":"1h"})", 422,
+       "invalid_request", "missing name"},
+      {"GET", "/admin/api/orgs/acme/events?limit=0", "", 422, "invalid_request", "invalid limit"},
+      {"GET", "/admin/api/orgs/acme/events?type=hits", "", 422, "invalid_request", "invalid type"},
+      {"GET", "/admin/api/orgs/acme/events?colour=red", "", 422, "invalid_request",
+       "unknown parameter"},
+      {"GET", "/admin/api/orgs/acme/events?limit=1&limit=2", "", 422, "invalid_request",
+       "repeated"},
+      {"GET", "/admin/api/orgs/acme/stats?since=31d", "", 422, "invalid_request",
+       "longer than 30d"},
+      {"GET", "/admin/api/nothing", "", 404, "not_found", ""},
+      {"PUT", "/admin/api/credentials/" + id, "", 405, "method_not_allowed", "GET, HEAD, DELETE"},
+      {"GET", "/admin/api/credentials/" + id + "/rotate", "", 405, "method_not_allowed", "POST"},
+  };
+  for (const Case& c : cases) {
+    HttpResponse r = Api(c.method, c.path, c.body);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.path << " " << c.body << "\n" << r.body;
+    EXPECT_EQ(r.ErrorCode(), c.code) << c.method << " " << c.path << " " << c.body;
+    EXPECT_NE(r.ErrorMessage().find(c.message), std::string::npos)
+        << c.method << " " << c.path << " " << c.body << ": " << r.body;
+  }
+  HttpResponse text = Api("POST", "/admin/api/orgs/acme/credentials", "", "alice", std::nullopt,
+                          {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(text.status, 422) << text.body;  // no body: the type is missing
+  HttpRequest plain;
+  plain.method = "POST";
+  plain.path = "/admin/api/orgs/acme/credentials";
+  plain.body = R"({"type":"hits","name":"x"})";
+  plain.headers = {BasicAuth("alice", "alice-pw"),
+                   {"X-CSRF-Token", Csrf("alice")},
+                   {"Content-Type", "text/plain"}};
+  HttpResponse unsupported = Send(stack_.port(), plain);
+  EXPECT_EQ(unsupported.status, 415);
+  EXPECT_EQ(unsupported.ErrorCode(), "unsupported_media_type");
+  // Nothing of the refused requests was stored: shop is alone.
+  EXPECT_EQ(json_array_size(Parse(Api("GET", "/admin/api/orgs/acme/credentials").body).get()), 1u);
+}
+
+TEST_F(ModuleAdminTest, ChangesNeedTheCsrfTokenFromThisOrigin) {
+  const std::string body = R"({"type":"hits","name":"web"})";
+  const std::string path = "/admin/api/orgs/acme/credentials";
+  const std::string csrf = Csrf("alice");
+  const std::string origin = "http://127.0.0.1:" + std::to_string(stack_.port());
+  for (const auto& [token, headers] :
+       std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>{
+           {"", {}},
+           {"not-the-token", {}},
+           {Csrf("bob"), {}},  // another user's
+           {csrf, {{"Origin", "http://evil.example"}}},
+           {csrf, {{"Origin", "null"}}},
+           {csrf, {{"Sec-Fetch-Site", "cross-site"}}},
+           {csrf, {{"Sec-Fetch-Site", "same-site"}}},
+       }) {
+    HttpResponse r = Api("POST", path, body, "alice", token, headers);
+    EXPECT_EQ(r.status, 403) << token << " " << r.body;
+    EXPECT_EQ(r.ErrorCode(), "csrf") << r.body;
+  }
+  HttpResponse refused = Api("DELETE", "/admin/api/credentials/wh_" + std::string(20, 'A'), "",
+                             "alice", std::string(""));
+  EXPECT_EQ(refused.ErrorCode(), "csrf");
+  EXPECT_EQ(json_array_size(Parse(Api("GET", "/admin/api/orgs").body).get()), 0u);
+  HttpResponse ok = Api("POST", path, body, "alice", csrf,
+                        {{"Origin", origin}, {"Sec-Fetch-Site", "same-origin"}});
+  EXPECT_EQ(ok.status, 201) << ok.body;
+}
+
+TEST_F(ModuleAdminTest, OnepAdminOrgsLimitsTheOrgsALocationServes) {
+  JsonPtr acme = Create("acme", R"({"type":"hits","name":"a"})");
+  JsonPtr other = Create("other", R"({"type":"hits","name":"o"})");
+  const std::string other_id = Str(other, "id");
+  const std::string other_token = Str(other, "token");
+  JsonPtr orgs = Parse(Api("GET", "/admin-acme/api/orgs").body);
+  ASSERT_EQ(json_array_size(orgs.get()), 1u) << JsonDump(orgs.get());
+  EXPECT_STREQ(json_string_value(json_object_get(json_array_get(orgs.get(), 0), "org")), "acme");
+  EXPECT_EQ(json_array_size(Parse(Api("GET", "/admin/api/orgs").body).get()), 2u);
+  for (const char* route : {"credentials", "events", "stats", "audit"}) {
+    HttpResponse r = Api("GET", std::string("/admin-acme/api/orgs/other/") + route);
+    EXPECT_EQ(r.status, 403) << route;
+    EXPECT_EQ(r.ErrorCode(), "forbidden") << r.body;
+  }
+  HttpResponse create =
+      Api("POST", "/admin-acme/api/orgs/other/credentials", R"({"type":"hits","name":"x"})");
+  EXPECT_EQ(create.ErrorCode(), "forbidden");
+  // Another org's credential is not found here, and stays as it is.
+  EXPECT_EQ(Api("GET", "/admin-acme/api/credentials/" + other_id).ErrorCode(), "not_found");
+  EXPECT_EQ(Api("POST", "/admin-acme/api/credentials/" + other_id + "/rotate", "{}").ErrorCode(),
+            "not_found");
+  EXPECT_EQ(Api("DELETE", "/admin-acme/api/credentials/" + other_id).ErrorCode(), "not_found");
+  EXPECT_EQ(Post(other_token), 202);
+  EXPECT_EQ(Api("GET", "/admin-acme/api/credentials/" + Str(acme, "id")).status, 200);
+}
+
+TEST_F(ModuleAdminTest, AStoppedRedisIs503) {
+  ONEP_SINGLE_REDIS_ONLY("it stops the one Redis server");
+  Create("acme", R"({"type":"hits","name":"a"})");
+  stack_.Disconnect();
+  stack_.redis().server().Stop();
+  for (const char* path : {"/admin/api/orgs", "/admin/api/orgs/acme/credentials"}) {
+    HttpResponse r = Api("GET", path);
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(r.ErrorCode(), "store_unavailable") << r.body;
+    EXPECT_EQ(r.Header("Retry-After"), "1");
+  }
+  stack_.redis().server().Start();
+}
+
+TEST(ModuleAdminConfigTest, OnepAdminOrgsIsCheckedByConfigtest) {
+  ApacheOptions bad;
+  bad.location_directives = {"OnepAdminOrgs acme Not_An_Org"};
+  RunResult r = ApacheConfigTest(bad);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE((r.out + r.err).find("OnepAdminOrgs"), std::string::npos) << r.out << r.err;
+  ApacheOptions server_level;
+  server_level.server_directives = {"OnepAdminOrgs acme"};
+  EXPECT_NE(ApacheConfigTest(server_level).exit_code, 0);
+  ApacheOptions good;
+  good.location_directives = {"OnepAdminOrgs acme beta"};
+  RunResult fine = ApacheConfigTest(good);
+  EXPECT_EQ(fine.exit_code, 0) << fine.out << fine.err;
+}
+
+}  // namespace
+}  // namespace onep::testing

@@ -1,0 +1,49 @@
+// The web console in a real browser: Debian's headless Chromium, driven by
+// Selenium (tests/browser/console_flow.py), against the real module on a
+// real Apache with Basic authentication and a real Redis. The script clicks
+// through the credentials page and checks every outcome (its own comments
+// list them); this test gives it the servers and asserts that it passed.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <regex>
+#include <string>
+
+#include "support/admin_site.h"
+#include "support/apache_server.h"
+#include "support/process.h"
+
+namespace onep::testing {
+namespace {
+
+TEST(ModuleConsoleTest, TheCredentialsPageWorksInARealBrowser) {
+  ONEP_SINGLE_REDIS_ONLY("the console's API runs on the cluster in ModuleAdminTest");
+  for (const char* needed : {"/usr/bin/chromium", "/usr/bin/chromedriver"}) {
+    ASSERT_EQ(access(needed, X_OK), 0) << needed << " is missing: run scripts/install-deps --tests";
+  }
+  PasswordFile passwords({std::make_pair(std::string("alice"), std::string("alice-pw"))});
+  ApacheOptions options;
+  options.extra_config = BasicAuthModules() + AdminLocation("/admin", passwords.path()) +
+                         AdminLocation("/admin-acme", passwords.path(), {"OnepAdminOrgs acme"});
+  OnepStack stack(options);
+  ASSERT_TRUE(stack.Start());
+  const std::string base = "http://127.0.0.1:" + std::to_string(stack.port());
+  std::map<std::string, std::string> env = {
+      {"ONEP_CONSOLE_URL", base + "/admin/"}, {"ONEP_LIMITED_URL", base + "/admin-acme/"},
+      {"ONEP_WEBHOOK_URL", base + "/onep"},   {"ONEP_ADMIN_USER", "alice"},
+      {"ONEP_ADMIN_PASSWORD", "alice-pw"},
+  };
+  // Set to a folder to refresh the screenshots of docs/console.md.
+  if (const char* shots = std::getenv("ONEP_SCREENSHOT_DIR")) env["ONEP_SCREENSHOT_DIR"] = shots;
+  RunResult r = ::onep::testing::Run(
+      {"/usr/bin/python3", std::string(ONEP_SOURCE_DIR) + "/tests/browser/console_flow.py"}, env);
+  EXPECT_EQ(r.exit_code, 0) << "console_flow.py:\n" << r.out << r.err;
+  // The tokens the page showed never reached a log line.
+  const std::string log = stack.apache().ErrorLog();
+  EXPECT_FALSE(std::regex_search(log, std::regex("onep_[A-Za-z0-9]{40}"))) << log;
+}
+
+}  // namespace
+}  // namespace onep::testing
