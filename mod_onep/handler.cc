@@ -330,9 +330,10 @@ int HandleEvent(request_rec* r, const Route& route) {
   request.wait_replicas = EffectiveWaitReplicas(sconf);
   request.wait_timeout_ms = EffectiveWaitTimeoutMs(sconf);
 
-  // Exactly one Redis round trip (EventStore::Record is one script).
+  // One Redis round trip, shared with the child's concurrent events (group
+  // commit: RecordBatcher).
   Result<RecordOutcome> outcome =
-      Timed(r, [&] { return runtime->events.Record(*runtime->redis, request); });
+      Timed(r, [&] { return runtime->batcher.Record(*runtime->redis, request); });
   if (!outcome.ok()) {
     if (outcome.status().code() == Code::kUnavailable) {
       return RespondUnavailable(r, path, outcome.status());

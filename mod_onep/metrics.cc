@@ -62,8 +62,14 @@ struct ServerCounters {
   Counter redis_errors[kNumErrorKinds];
 };
 
+// Upper bounds of the batch size histogram (events per record call).
+constexpr int kBatchBuckets[] = {1, 2, 4, 8, 16, 32, 64};
+constexpr int kNumBatchBuckets = sizeof(kBatchBuckets) / sizeof(kBatchBuckets[0]);
+
 struct Segment {
   Counter pool_opened, pool_closed, pool_connect_failed;
+  Counter batches[kNumBatchBuckets + 1];  // per bucket, not cumulative
+  Counter batched_events;
   int servers;
   ServerCounters server[1];  // `servers` of them: the segment is sized for all
 };
@@ -227,6 +233,17 @@ std::string PrometheusText() {
   Family(out, "onep_redis_connect_failures_total", "counter",
          "Connects to Redis that were refused or timed out.");
   out += "onep_redis_connect_failures_total " + std::to_string(failed) + "\n";
+  Family(out, "onep_redis_batch_size", "histogram",
+         "Events per record call to Redis (group commit), all children.");
+  uint64_t batches = 0;
+  for (int b = 0; b <= kNumBatchBuckets; ++b) {
+    batches += g_segment ? g_segment->batches[b].load() : 0;
+    const std::string le = b < kNumBatchBuckets ? std::to_string(kBatchBuckets[b]) : "+Inf";
+    out += "onep_redis_batch_size_bucket{le=\"" + le + "\"} " + std::to_string(batches) + "\n";
+  }
+  out += "onep_redis_batch_size_sum " +
+         std::to_string(g_segment ? g_segment->batched_events.load() : 0) + "\n";
+  out += "onep_redis_batch_size_count " + std::to_string(batches) + "\n";
   return out;
 }
 
@@ -286,6 +303,14 @@ void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration el
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
       std::memory_order_relaxed);
   if (!status.ok()) c->redis_errors[KindOf(status)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void CountBatch(std::size_t events) {
+  if (g_segment == nullptr) return;
+  int b = 0;
+  while (b<kNumBatchBuckets&& static_cast<int>(events)> kBatchBuckets[b]) ++b;
+  g_segment->batches[b].fetch_add(1, std::memory_order_relaxed);
+  g_segment->batched_events.fetch_add(events, std::memory_order_relaxed);
 }
 
 void CountPoolEvent(RedisPoolEvent event, int n) {

@@ -52,6 +52,9 @@ void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration el
 // the virtual hosts that use the same Redis, so these are per Apache server.
 void CountPoolEvent(RedisPoolEvent event, int n);
 
+// One record call to Redis that carried `events` events (group commit).
+void CountBatch(std::size_t events);
+
 // The handler of `SetHandler onep-metrics`: the Prometheus text format.
 int MetricsHandler(request_rec* r);
 

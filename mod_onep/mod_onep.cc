@@ -622,8 +622,8 @@ void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
       }
       client = std::move(opened).value();
     }
-    state->runtimes.push_back(std::make_unique<ServerRuntime>(client, EffectiveKeyPrefix(conf),
-                                                              EffectiveRetention(conf)));
+    state->runtimes.push_back(std::make_unique<ServerRuntime>(
+        client, EffectiveKeyPrefix(conf), EffectiveRetention(conf), CountBatch));
     conf->runtime = state->runtimes.back().get();
     state->configs.push_back(conf);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -21,6 +22,7 @@
 // clang-format on
 #include "onep/event_store.h"
 #include "onep/keys.h"
+#include "onep/record_batcher.h"
 #include "onep/redis_client.h"
 
 extern "C" {
@@ -36,18 +38,25 @@ inline constexpr uint64_t kDefaultMaxBodySize = 64 * 1024;
 inline constexpr uint64_t kMaxMaxBodySize = 16 * 1024 * 1024;
 inline constexpr uint64_t kMaxRateLimit = 1000000;
 inline constexpr uint64_t kMaxWaitReplicas = 64;
+// Events per record call at most (group commit).
+inline constexpr std::size_t kMaxBatch = 64;
 
 // What one child process needs to serve one server config: built in
 // child_init, destroyed with the child's pool.
 struct ServerRuntime {
   ServerRuntime(std::shared_ptr<RedisClient> redis_client, const char* key_prefix,
-                EventRetention retention)
-      : redis(std::move(redis_client)), keys(key_prefix), events(keys, retention) {}
+                EventRetention retention, std::function<void(std::size_t)> on_batch)
+      : redis(std::move(redis_client)),
+        keys(key_prefix),
+        events(keys, retention),
+        batcher(events, kMaxBatch, std::move(on_batch)) {}
 
   // Thread-safe; shared by servers with the same Redis URL and timeout.
   std::shared_ptr<RedisClient> redis;
   KeySpace keys;
   EventStore events;
+  // Group commit of this child's concurrent webhook events (record_batcher.h).
+  RecordBatcher batcher;
   // Set once the keyspace's layout was found usable (layout.h); until then
   // each request checks it first.
   std::atomic<bool> layout_checked{false};

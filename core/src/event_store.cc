@@ -116,28 +116,35 @@ Result<std::vector<StoredEvent>> PageOf(const Result<Reply>& reply, const char* 
 }  // namespace
 
 Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest& request) const {
+  if (!request.routing_tag.empty()) return std::move(RecordBatch(redis, {&request}).front());
+  auto legacy = TokenRoutingTagOf(redis, keys_, "", request.token_hash);
+  if (!legacy.ok()) return legacy.status();
+  if (!legacy->has_value()) return RecordOutcome{};  // unknown: invalid token
+  RecordRequest tagged = request;
+  tagged.routing_tag = std::move(**legacy);
+  return std::move(RecordBatch(redis, {&tagged}).front());
+}
+
+namespace {
+
+// One event's part of the record script's call.
+Result<ScriptCall> RecordItem(const KeySpace& keys, const EventRetention& retention,
+                              const RecordRequest& request, int64_t now) {
   const ValidatedEvent& ev = request.event;
-  std::string tag = request.routing_tag;
-  if (tag.empty()) {
-    auto legacy = TokenRoutingTagOf(redis, keys_, "", request.token_hash);
-    if (!legacy.ok()) return legacy.status();
-    if (!legacy->has_value()) return RecordOutcome{};  // unknown: invalid token
-    tag = std::move(**legacy);
-  }
+  const std::string& tag = request.routing_tag;
   // Keys that depend on time are named here, from this host's clock: the
   // event's hour (its own time, or now) and the rate limit's second.
-  const int64_t now = NowMs();
   const int64_t event_time = ev.time_ms != 0 ? ev.time_ms : now;
   const int64_t hour = event_time / kHourMs;
   const bool has_key = !request.idempotency_key.empty();
-  auto call = scripts::Record().Bind(
-      {{"token_key", keys_.Token(tag, request.token_hash)},
-       {"last_used_key", keys_.LastUsed(tag)},
-       {"events_key", keys_.Events(tag)},
-       {"stats_key", keys_.StatsBucket(tag, hour)},
-       {"idempotency_key", keys_.Idempotency(tag, request.idempotency_key)},
-       {"deploy_key", keys_.DeployId(tag, ev.deploy_id)},
-       {"rate_key", keys_.RateWindow(tag, now / 1000)}},
+  return scripts::Record().Bind(
+      {{"token_key", keys.Token(tag, request.token_hash)},
+       {"last_used_key", keys.LastUsed(tag)},
+       {"events_key", keys.Events(tag)},
+       {"stats_key", keys.StatsBucket(tag, hour)},
+       {"idempotency_key", keys.Idempotency(tag, request.idempotency_key)},
+       {"deploy_key", keys.DeployId(tag, ev.deploy_id)},
+       {"rate_key", keys.RateWindow(tag, now / 1000)}},
       {{"event_type", EventTypeName(ev.type)},
        {"app", ev.app},
        {"event_time", std::to_string(event_time)},
@@ -148,34 +155,31 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
        {"deploy_id", ev.deploy_id},
        {"deploy_status", ev.deploy_status},
        {"rate_limit", std::to_string(request.rate_limit)},
-       {"stream_max_len", std::to_string(retention_.max_events)},
+       {"stream_max_len", std::to_string(retention.max_events)},
        // Stream ids are Unix ms: "<ms>-0" is the oldest an entry may be.
-       {"oldest_event_id",
-        std::to_string(std::max<int64_t>(now - retention_.max_age_ms, 0)) + "-0"},
-       {"retention_ms", std::to_string(retention_.max_age_ms)},
+       {"oldest_event_id", std::to_string(std::max<int64_t>(now - retention.max_age_ms, 0)) + "-0"},
+       {"retention_ms", std::to_string(retention.max_age_ms)},
        {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)},
        {"max_stats_fields", std::to_string(kMaxStatsFieldsPerHour)}});
-  if (!call.ok()) return call.status();
-  call->wait_replicas = request.wait_replicas;
-  call->wait_timeout_ms = request.wait_timeout_ms;
-  const int64_t timeout_ms = redis.timeout().count();
-  auto reply = redis.Eval(KeySpace::SlotKey(tag), *call);
-  if (!reply.ok()) return reply.status();
-  if (reply->type == Reply::Type::kArray && !reply->elements.empty() &&
-      reply->elements[0].str == "late") {
+}
+
+// One event's result: {kind, credential id, org, detail}.
+Result<RecordOutcome> OutcomeOf(const Reply& reply, int64_t timeout_ms) {
+  if (reply.type == Reply::Type::kArray && !reply.elements.empty() &&
+      reply.elements[0].str == "late") {
     return Status::Unavailable("Redis ran the command after its " + std::to_string(timeout_ms) +
                                "ms deadline; nothing was recorded");
   }
-  if (reply->type != Reply::Type::kArray || reply->elements.size() != 4) {
+  if (reply.type != Reply::Type::kArray || reply.elements.size() != 4) {
     return Status::Internal("unexpected reply from the record script");
   }
   bool known = false;
   RecordOutcome out;
-  out.kind = KindFromName(reply->elements[0].str, &known);
-  if (!known) return Status::Internal("unknown outcome " + reply->elements[0].str);
-  out.credential_id = reply->elements[1].str;
-  out.org = reply->elements[2].str;
-  const std::string& detail = reply->elements[3].str;
+  out.kind = KindFromName(reply.elements[0].str, &known);
+  if (!known) return Status::Internal("unknown outcome " + reply.elements[0].str);
+  out.credential_id = reply.elements[1].str;
+  out.org = reply.elements[2].str;
+  const std::string& detail = reply.elements[3].str;
   switch (out.kind) {
     case RecordOutcome::Kind::kAccepted:
     case RecordOutcome::Kind::kDuplicate:
@@ -188,6 +192,35 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
     default:
       out.message = detail;
   }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Result<RecordOutcome>> EventStore::RecordBatch(
+    RedisClient& redis, const std::vector<const RecordRequest*>& requests) const {
+  auto every = [&](const Status& status) {
+    return std::vector<Result<RecordOutcome>>(requests.size(), status);
+  };
+  if (requests.empty()) return {};
+  const int64_t now = NowMs();
+  ScriptCall batch;
+  for (const RecordRequest* request : requests) {
+    auto item = RecordItem(keys_, retention_, *request, now);
+    if (!item.ok()) return every(item.status());
+    scripts::NamedScript::Append(batch, std::move(item).value());
+  }
+  batch.wait_replicas = requests.front()->wait_replicas;
+  batch.wait_timeout_ms = requests.front()->wait_timeout_ms;
+  const int64_t timeout_ms = redis.timeout().count();
+  auto reply = redis.Eval(KeySpace::SlotKey(requests.front()->routing_tag), batch);
+  if (!reply.ok()) return every(reply.status());
+  if (reply->type != Reply::Type::kArray || reply->elements.size() != requests.size()) {
+    return every(Status::Internal("unexpected reply from the record script"));
+  }
+  std::vector<Result<RecordOutcome>> out;
+  out.reserve(requests.size());
+  for (const Reply& item : reply->elements) out.push_back(OutcomeOf(item, timeout_ms));
   return out;
 }
 

@@ -245,7 +245,8 @@ int64_t RedisConnection::ServerDeadlineMs() const {
 
 Result<Reply> RedisConnection::EvalRaw(const ScriptCall& call, bool asking) {
   const std::string key_count = std::to_string(call.keys.size());
-  const std::string deadline = call.deadline ? std::to_string(ServerDeadlineMs()) : "";
+  std::string deadline = call.deadline ? std::to_string(ServerDeadlineMs()) : "";
+  const std::size_t deadline_at = 3 + call.keys.size();
   std::vector<std::string_view> argv;
   argv.reserve(4 + call.keys.size() + call.args.size());
   argv.push_back("EVALSHA");
@@ -290,6 +291,12 @@ Result<Reply> RedisConnection::EvalRaw(const ScriptCall& call, bool asking) {
     // script and runs it. NOSCRIPT proves the first call ran nothing.
     argv[0] = "EVAL";
     argv[1] = call.script->source();
+    // A command of its own, with a bound of its own: the time the first one
+    // took is not taken from this one.
+    if (call.deadline) {
+      deadline = std::to_string(ServerDeadlineMs());
+      argv[deadline_at] = deadline;
+    }
     reply = send();
   }
   return reply;

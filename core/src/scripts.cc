@@ -63,6 +63,34 @@ std::string Prologue(const std::vector<std::string_view>& keys,
   return out;
 }
 
+// The source of a PerItem script: the prologue without per-call names, the
+// helpers, `body` as a function of the item's names, and the loop over items.
+std::string PerItemSource(const std::vector<std::string_view>& keys,
+                          const std::vector<std::string_view>& args, std::string_view helpers,
+                          std::string_view body) {
+  std::string out = Prologue({}, {}, /*deadline=*/true);
+  out += helpers;
+  std::string params;
+  for (auto name : keys) params += (params.empty() ? "" : ", ") + std::string(name);
+  for (auto name : args) params += (params.empty() ? "" : ", ") + std::string(name);
+  out += "local function item(" + params + ")\n";
+  out += body;
+  out += "\nend\n";
+  const std::string nk = std::to_string(keys.size());
+  const std::string na = std::to_string(args.size());
+  out += "local results = {}\nfor i = 0, #KEYS / " + nk + " - 1 do\n  results[i + 1] = item(";
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    out +=
+        (k == 0 ? "" : ", ") + std::string("KEYS[i * ") + nk + " + " + std::to_string(k + 1) + "]";
+  }
+  for (std::size_t a = 0; a < args.size(); ++a) {
+    // ARGV[1] is the deadline.
+    out += ", ARGV[i * " + na + " + " + std::to_string(a + 2) + "]";
+  }
+  out += ")\nend\nreturn results\n";
+  return out;
+}
+
 // Fills `out` in the order of `names` from `given`; false on a missing,
 // unknown or repeated name.
 bool Arrange(const std::vector<std::string_view>& names, Bindings given,
@@ -103,6 +131,12 @@ local function current_token(token_key, at)
   if token[5] and token[5] ~= '' and tonumber(token[5]) <= at then return nil end
   return token[1], token[2], token[3], token[4] or ''
 end
+)lua";
+
+// The record script's state across the events of one call.
+constexpr const char* kRecordBatchState = R"lua(
+local batch_counted = {}  -- stats bucket and field -> an event of this call counted it
+local batch_used = {}     -- credential id -> its last_used was written by this call
 )lua";
 
 constexpr const char* kRecordBody = R"lua(
@@ -159,11 +193,15 @@ local counter = 'deploys'
 if event_type == 'hit' then counter = 'hits' elseif event_type == 'failure' then counter = 'failures' end
 local counter_field = counter .. ':' .. event_app
 -- The hour's bucket holds at most max_stats_fields counters: a token holder
--- cannot grow it without bound by inventing applications.
-if call('HEXISTS', stats_key, counter_field) == 0 and
-    call('HLEN', stats_key) >= tonumber(max_stats_fields) then
-  return {'invalid_event', id, org,
-          'app: too many distinct applications this hour for this organization'}
+-- cannot grow it without bound by inventing applications. Checked once per
+-- bucket and field in a batch: the first event of them created the field.
+local bucket_field = stats_key .. '\n' .. counter_field
+if not batch_counted[bucket_field] then
+  if call('HEXISTS', stats_key, counter_field) == 0 and
+      call('HLEN', stats_key) >= tonumber(max_stats_fields) then
+    return {'invalid_event', id, org,
+            'app: too many distinct applications this hour for this organization'}
+  end
 end
 local event_id = call('XADD', events_key, 'MINID', '~', oldest_event_id, '*',
   'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
@@ -175,7 +213,12 @@ end
 if not deployment_seen and call('HINCRBY', stats_key, counter_field, count) == tonumber(count) then
   call('PEXPIREAT', stats_key, stats_expire_at)
 end
-call('HSET', last_used_key, id, now_text)
+batch_counted[bucket_field] = true
+-- Every event of a batch has the same now: one write per credential.
+if not batch_used[id] then
+  call('HSET', last_used_key, id, now_text)
+  batch_used[id] = true
+end
 if has_idempotency_key == '1' then
   call('HSET', idempotency_key, id, event_id, fingerprint_field, request_fingerprint)
   call('PEXPIRE', idempotency_key, 86400000)
@@ -329,6 +372,23 @@ NamedScript::NamedScript(std::vector<std::string_view> keys, std::vector<std::st
       deadline_(deadline),
       script_(Prologue(key_names_, arg_names_, deadline_) + std::string(body)) {}
 
+NamedScript::NamedScript(PerItem, std::vector<std::string_view> keys,
+                         std::vector<std::string_view> args, std::string_view helpers,
+                         std::string_view body)
+    : key_names_(std::move(keys)),
+      arg_names_(std::move(args)),
+      deadline_(true),
+      script_(PerItemSource(key_names_, arg_names_, helpers, body)) {}
+
+void NamedScript::Append(ScriptCall& batch, ScriptCall&& item) {
+  if (batch.script == nullptr) {
+    batch = std::move(item);
+    return;
+  }
+  for (auto& key : item.keys) batch.keys.push_back(std::move(key));
+  for (auto& arg : item.args) batch.args.push_back(std::move(arg));
+}
+
 Result<ScriptCall> NamedScript::Bind(Bindings keys, Bindings args) const {
   ScriptCall call;
   call.script = &script_;
@@ -343,12 +403,13 @@ Result<ScriptCall> NamedScript::Bind(Bindings keys, Bindings args) const {
 
 const NamedScript& Record() {
   static const NamedScript script(
+      NamedScript::PerItem{},
       {"token_key", "last_used_key", "events_key", "stats_key", "idempotency_key", "deploy_key",
        "rate_key"},
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
        "request_fingerprint", "deploy_id", "deploy_status", "rate_limit", "stream_max_len",
        "oldest_event_id", "retention_ms", "stats_expire_at", "max_stats_fields"},
-      true, std::string(kCurrentToken) + kRecordBody);
+      std::string(kCurrentToken) + kRecordBatchState, kRecordBody);
   return script;
 }
 

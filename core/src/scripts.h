@@ -35,11 +35,25 @@ class NamedScript {
   NamedScript(std::vector<std::string_view> keys, std::vector<std::string_view> args, bool deadline,
               std::string_view body);
 
+  // A script that does `body` for each of several items in one call (group
+  // commit): KEYS and ARGV (after the deadline) hold the items' keys and
+  // arguments one item after the other, each in the declared order; `body`
+  // runs once per item as a function of those names (its `return` is the
+  // item's result), after `helpers` (functions it calls) ran once. Returns
+  // the array of the items' results. Bind() builds one item; Append() adds
+  // an item to a call.
+  struct PerItem {};
+  NamedScript(PerItem, std::vector<std::string_view> keys, std::vector<std::string_view> args,
+              std::string_view helpers, std::string_view body);
+
   const Script& script() const { return script_; }
 
   // A call with every declared key and argument given by name, in any order.
   // Internal when a name is missing, unknown or given twice: a bug.
   Result<ScriptCall> Bind(Bindings keys, Bindings args) const;
+
+  // Adds the item `item` (from Bind) to `batch`, a call of the same script.
+  static void Append(ScriptCall& batch, ScriptCall&& item);
 
  private:
   std::vector<std::string_view> key_names_;
@@ -48,11 +62,12 @@ class NamedScript {
   Script script_;
 };
 
-// The webhook path: token -> credential checks -> idempotency / deploy_id ->
-// rate limit -> XADD -> counters -> last used. Returns {kind, credential id,
-// org, detail}: kind is accepted | duplicate | invalid_token | forbidden |
-// rate_limited | invalid_event | late (run after the deadline: nothing was
-// written); detail is the event id, a message or the seconds to wait.
+// The webhook path, per event of a batch (PerItem): token -> credential
+// checks -> idempotency / deploy_id -> rate limit -> XADD -> counters ->
+// last used. Each event's result is {kind, credential id, org, detail}: kind
+// is accepted | duplicate | invalid_token | forbidden | rate_limited |
+// invalid_event | late (run after the deadline: nothing was written); detail
+// is the event id, a message or the seconds to wait.
 const NamedScript& Record();
 
 // Which credential a token key authenticates now, without writing: {id, org}

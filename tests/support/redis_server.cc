@@ -90,6 +90,14 @@ void RedisServer::Stop() {
   pid_ = -1;
 }
 
+void RedisServer::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
 std::unique_ptr<RedisConnection> RedisServer::Connect() const {
   auto conn = RedisConnection::Connect(Options(std::chrono::milliseconds(5000)));
   EXPECT_TRUE(conn.ok()) << conn.status().ToString();

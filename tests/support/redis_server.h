@@ -37,6 +37,8 @@ class RedisServer {
 
   // Stops the server (SIGTERM, wait) / starts it again on the same port and dir.
   void Stop();
+  // SIGKILL: dies at once, with whatever it held unanswered.
+  void Kill();
   void Start();
 
   // Every key and every value in the db as text: "key => value" lines, for

@@ -131,6 +131,14 @@ class EventStore {
   // caller gave up writes nothing, so there is no write without acceptance.
   Result<RecordOutcome> Record(RedisClient& redis, const RecordRequest& request) const;
 
+  // Several events in one script call (group commit, record_batcher.h): one
+  // outcome per request, in order, each exactly what Record() would have
+  // given it alone. Every request has the same non-empty routing_tag (one
+  // slot) and the same wait settings. A call that fails fails every request
+  // of it with the same status.
+  std::vector<Result<RecordOutcome>> RecordBatch(
+      RedisClient& redis, const std::vector<const RecordRequest*>& requests) const;
+
   // Matching events, oldest first (the newest `limit` of them). Empty for an
   // org without a routing tag. Holds them all: for a bounded `limit`.
   Result<std::vector<StoredEvent>> List(RedisClient& redis, const EventQuery& query) const;

@@ -1,0 +1,227 @@
+// Group commit (RecordBatcher) against a real Redis: concurrent events share
+// one script call and each gets exactly its own outcome; a batch that Redis
+// never answers fails exactly its members, and their Idempotency-Key retries
+// then record each event once.
+//
+// To hold events in the queue deterministically, the test pauses Redis'
+// writes (CLIENT PAUSE WRITE): the first event's call waits inside Redis, the
+// others queue behind it; once all are queued, CLIENT UNPAUSE lets it finish
+// and the queue goes out as the next call.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "onep/credential.h"
+#include "onep/event_store.h"
+#include "onep/parse.h"
+#include "onep/record_batcher.h"
+#include "onep/redis_credential_store.h"
+#include "onep/token.h"
+#include "support/redis_server.h"
+
+namespace onep {
+namespace {
+
+using Kind = RecordOutcome::Kind;
+
+RecordRequest Request(const std::string& token, EventType type, const std::string& body,
+                      const std::string& idempotency_key = "") {
+  auto event = ParseEvent(type, body, NowMs());
+  EXPECT_TRUE(event.ok()) << event.status().ToString();
+  RecordRequest request;
+  request.token_hash = TokenHash(token);
+  request.routing_tag = std::string(TokenRoutingTag(token));
+  request.event = event.ok() ? *event : ValidatedEvent{};
+  request.idempotency_key = idempotency_key;
+  request.request_fingerprint = request.event.fields_json;
+  return request;
+}
+
+// Waits up to 10 s for `condition`.
+template <typename F>
+bool Eventually(F condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+class RecordBatcherTest : public ::testing::Test {
+ protected:
+  explicit RecordBatcherTest(std::vector<std::string> redis_config = {})
+      : redis_(std::move(redis_config)),
+        admin_(redis_.Connect()),
+        client_(testing::TestClientFor(redis_.url(), std::chrono::milliseconds(5000))),
+        keys_("onep:"),
+        creds_(*client_, keys_),
+        events_(keys_),
+        batcher_(events_, 64, [this](std::size_t n) { batches_.push_back(n); }) {}
+
+  IssuedCredential Create(const std::string& type, const std::string& app) {
+    auto issued = CredentialService(creds_, "tester").Create({"acme", type, "c " + type, app, 0});
+    EXPECT_TRUE(issued.ok()) << issued.status().ToString();
+    return issued.value();
+  }
+
+  // Records `requests` concurrently: the first alone while Redis' writes are
+  // paused, the rest queued behind it, then released. Outcomes in order.
+  std::vector<Result<RecordOutcome>> RecordHeld(const std::vector<RecordRequest>& requests) {
+    std::vector<Result<RecordOutcome>> out(requests.size(), Status::Internal("not run"));
+    EXPECT_TRUE(admin_->Command({"CLIENT", "PAUSE", "10000", "WRITE"}).ok());
+    std::vector<std::thread> threads;
+    threads.emplace_back([&] { out[0] = batcher_.Record(*client_, requests[0]); });
+    EXPECT_TRUE(Eventually([&] { return batches_.size() == batches_before_ + 1; }));
+    for (std::size_t i = 1; i < requests.size(); ++i) {
+      threads.emplace_back([&, i] { out[i] = batcher_.Record(*client_, requests[i]); });
+    }
+    EXPECT_TRUE(Eventually([&] { return batcher_.Queued() == requests.size() - 1; }));
+    EXPECT_TRUE(admin_->Command({"CLIENT", "UNPAUSE"}).ok());
+    for (auto& t : threads) t.join();
+    return out;
+  }
+
+  long long Calls() { return redis_.CommandCalls("evalsha") + redis_.CommandCalls("eval"); }
+
+  testing::RedisServer redis_;
+  std::unique_ptr<RedisConnection> admin_;
+  std::unique_ptr<RedisClient> client_;
+  KeySpace keys_;
+  RedisCredentialStore creds_;
+  EventStore events_;
+  std::vector<std::size_t> batches_;  // written by the sending thread, read after join
+  std::size_t batches_before_ = 0;
+  RecordBatcher batcher_;
+};
+
+TEST_F(RecordBatcherTest, ConcurrentEventsShareOneCallAndEachGetsItsOwnOutcome) {
+  const IssuedCredential web = Create("hits", "web");
+  const IssuedCredential any = Create("hits", "");
+  const IssuedCredential deploy = Create("deploy", "web");
+  // A first event with a key, so that a later one with the key is a duplicate;
+  // it also loads the script.
+  auto first = batcher_.Record(*client_, Request(web.token, EventType::kHit, "{}", "key-1"));
+  ASSERT_TRUE(first.ok() && first->kind == Kind::kAccepted);
+  batches_before_ = batches_.size();
+  const long long calls_before = Calls();
+
+  const std::string unknown = web.token.substr(0, web.token.size() - 7) + "AAAAAAA";
+  std::vector<RecordRequest> requests = {
+      Request(web.token, EventType::kHit, R"({"count":2})"),
+      Request(web.token, EventType::kHit, "{}", "key-1"),                 // duplicate
+      Request(web.token, EventType::kFailure, R"({"error":"x"})"),        // accepted
+      Request(deploy.token, EventType::kHit, R"({"app":"web"})"),         // forbidden
+      Request(any.token, EventType::kHit, "{}"),                          // no app: invalid
+      Request(unknown, EventType::kHit, "{}"),                            // invalid token
+      Request(deploy.token, EventType::kDeploy, R"({"version":"1.2"})"),  // accepted
+      Request(any.token, EventType::kHit, R"({"app":"api"})"),            // accepted
+  };
+  auto outcomes = RecordHeld(requests);
+  // Two calls for nine events: the first held alone, then the seven queued.
+  EXPECT_EQ(Calls() - calls_before, 2);
+  ASSERT_EQ(batches_.size(), batches_before_ + 2);
+  EXPECT_EQ(batches_[batches_before_ + 1], requests.size() - 1);
+
+  const std::vector<Kind> expected = {Kind::kAccepted,  Kind::kDuplicate,    Kind::kAccepted,
+                                      Kind::kForbidden, Kind::kInvalidEvent, Kind::kInvalidToken,
+                                      Kind::kAccepted,  Kind::kAccepted};
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_TRUE(outcomes[i].ok()) << i << ": " << outcomes[i].status().ToString();
+    EXPECT_EQ(outcomes[i]->kind, expected[i]) << "event " << i;
+    if (expected[i] == Kind::kAccepted) ids.push_back(outcomes[i]->event_id);
+  }
+  EXPECT_EQ(outcomes[1]->event_id, first->event_id);  // the duplicate names the first
+  EXPECT_NE(outcomes[3]->message.find("cannot post hit"), std::string::npos);
+  EXPECT_NE(outcomes[4]->message.find("app is required"), std::string::npos);
+  EXPECT_EQ(outcomes[0]->credential_id, web.credential.id);
+  EXPECT_EQ(outcomes[6]->credential_id, deploy.credential.id);
+  // The stream has exactly the accepted events, once each, in order.
+  EventQuery query;
+  query.org = "acme";
+  auto stored = events_.List(*client_, query);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1 + ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ((*stored)[i + 1].id, ids[i]);
+  auto stats = events_.Stats(*client_, "acme", "", 3600 * 1000);
+  ASSERT_TRUE(stats.ok());
+  std::map<std::string, AppStats> by_app;
+  for (const auto& s : *stats) by_app[s.app] = s;
+  EXPECT_EQ(by_app["web"].hits, 3);  // 1 + count 2
+  EXPECT_EQ(by_app["web"].failures, 1);
+  EXPECT_EQ(by_app["web"].deploys, 1);
+  EXPECT_EQ(by_app["api"].hits, 1);
+}
+
+TEST_F(RecordBatcherTest, AnEventAloneIsSentAtOnceInACallOfItsOwn) {
+  const IssuedCredential web = Create("hits", "web");
+  const long long before = Calls();
+  for (int i = 0; i < 5; ++i) {
+    auto outcome = batcher_.Record(*client_, Request(web.token, EventType::kHit, "{}"));
+    ASSERT_TRUE(outcome.ok() && outcome->kind == Kind::kAccepted);
+  }
+  EXPECT_EQ(Calls() - before, 5 + 1);  // the first also loaded the script (NOSCRIPT, EVAL)
+  EXPECT_EQ(batches_, std::vector<std::size_t>(5, 1));
+}
+
+class RecordBatcherFaultTest : public RecordBatcherTest {
+ protected:
+  // Durable, so that what was recorded survives the kill.
+  RecordBatcherFaultTest() : RecordBatcherTest({"appendonly yes", "appendfsync always"}) {}
+};
+
+TEST_F(RecordBatcherFaultTest, ABatchRedisNeverAnswersFailsExactlyItsMembers) {
+  const IssuedCredential web = Create("hits", "web");
+  auto warm = batcher_.Record(*client_, Request(web.token, EventType::kHit, "{}", "k0"));
+  ASSERT_TRUE(warm.ok() && warm->kind == Kind::kAccepted);
+  std::vector<RecordRequest> requests;
+  for (int i = 1; i <= 6; ++i) {
+    requests.push_back(Request(web.token, EventType::kHit, "{}", "k" + std::to_string(i)));
+  }
+  // Held as above, but Redis is killed while the first call waits in it.
+  EXPECT_TRUE(admin_->Command({"CLIENT", "PAUSE", "10000", "WRITE"}).ok());
+  std::vector<Result<RecordOutcome>> out(requests.size(), Status::Internal("not run"));
+  std::vector<std::thread> threads;
+  batches_before_ = batches_.size();
+  threads.emplace_back([&] { out[0] = batcher_.Record(*client_, requests[0]); });
+  ASSERT_TRUE(Eventually([&] { return batches_.size() == batches_before_ + 1; }));
+  for (std::size_t i = 1; i < requests.size(); ++i) {
+    threads.emplace_back([&, i] { out[i] = batcher_.Record(*client_, requests[i]); });
+  }
+  ASSERT_TRUE(Eventually([&] { return batcher_.Queued() == requests.size() - 1; }));
+  admin_.reset();
+  redis_.Kill();
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    EXPECT_FALSE(out[i].ok()) << i;
+    EXPECT_EQ(out[i].status().code(), Code::kUnavailable) << out[i].status().ToString();
+  }
+  // Back up: the retries with the same keys record each event once; the
+  // event answered before is a duplicate.
+  redis_.Start();
+  std::vector<std::string> ids;
+  for (const auto& request : requests) {
+    auto retry = batcher_.Record(*client_, request);
+    ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+    EXPECT_EQ(retry->kind, Kind::kAccepted);
+    ids.push_back(retry->event_id);
+  }
+  auto again = batcher_.Record(*client_, Request(web.token, EventType::kHit, "{}", "k0"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->kind, Kind::kDuplicate);
+  EXPECT_EQ(again->event_id, warm->event_id);
+  EventQuery query;
+  query.org = "acme";
+  auto stored = events_.List(*client_, query);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->size(), 1 + requests.size());
+}
+
+}  // namespace
+}  // namespace onep
