@@ -36,7 +36,7 @@
       else if (key === 'class') el.setAttribute('class', value);
       else el.setAttribute(key, value === true ? '' : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child !== null && child !== undefined && child !== false) el.append(child);
     }
     return el;
@@ -163,6 +163,13 @@
     return h('time', { datetime: value, title: value, text: formatTime(value) });
   }
 
+  // For the events list: today's (UTC) events by their time of day only.
+  function shortTimeCell(value) {
+    const today = new Date().toISOString().slice(0, 10);
+    if (!value || String(value).slice(0, 10) !== today) return timeCell(value);
+    return h('time', { datetime: value, title: value, text: formatTime(value).slice(11) });
+  }
+
   function formatDuration(ms) {
     if (ms === null || ms === undefined) return '';
     const units = [[86400000, 'd'], [3600000, 'h'], [60000, 'm'], [1000, 's']];
@@ -172,7 +179,7 @@
     return `${ms}ms`;
   }
 
-  const graceLabels = { '': 'none', '1h': '1 hour', '24h': '24 hours', '7d': '7 days' };
+  const kGraceLabels = { '': 'none', '1h': '1 hour', '24h': '24 hours', '7d': '7 days' };
 
   function cut(text, max) {
     const s = String(text);
@@ -302,6 +309,7 @@
       h('td', { class: 'num', 'data-label': 'Credentials', text: String(o.credentials) }),
       h('td', { class: 'num', 'data-label': 'Events', text: String(o.events) })));
     slot.replaceChildren(tableWrap('Organizations', h('table', { id: 'orgs-table', class: 'stack' },
+      h('caption', { class: 'visually-hidden', text: 'Organizations with credentials or events' }),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Organization' }), h('th', { scope: 'col', class: 'num', text: 'Credentials' }), h('th', { scope: 'col', class: 'num', text: 'Events' }))),
       h('tbody', {}, rows))));
   }
@@ -379,6 +387,7 @@
     const focusKey = focused && focused.dataset.action ? [focused.dataset.action, focused.dataset.id] : null;
     if (!state.credentials.length) {
       box.replaceChildren(h('p', { class: 'empty', id: 'credentials-empty', text: 'No credentials yet. Use “+” to create the first one.' }));
+      if (focusKey) $('new-credential').focus();
       return;
     }
     const rows = state.credentials.map((c) => {
@@ -401,8 +410,9 @@
       h('thead', {}, h('tr', {}, ['Name', 'Type', 'App', 'Token', 'Created', 'Last used', 'State', 'Actions'].map((t) => h('th', { scope: 'col', text: t })))),
       h('tbody', {}, rows))));
     if (focusKey) {
+      // The same button of the same row; when the row went (deleted), "+".
       const again = box.querySelector(`button[data-action="${focusKey[0]}"][data-id="${CSS.escape(focusKey[1])}"]`);
-      if (again) again.focus();
+      (again || $('new-credential')).focus();
     }
   }
 
@@ -448,9 +458,11 @@
 
   const kEventKeys = new Set(['id', 'type', 'credential', 'app', 'time']);
 
+  // The event's own fields as key=value, values over 80 characters cut
+  // (the title attribute has them whole).
   function eventDetails(e) {
     return Object.keys(e).filter((k) => !kEventKeys.has(k) && e[k] !== null && e[k] !== undefined)
-      .map((k) => `${k}=${typeof e[k] === 'string' ? e[k] : JSON.stringify(e[k])}`).join(' ');
+      .map((k) => `${k}=${typeof e[k] === 'string' ? e[k] : JSON.stringify(e[k])}`);
   }
 
   function renderEvents(state) {
@@ -462,14 +474,16 @@
       const name = credentialName(state, e.credential);
       const details = eventDetails(e);
       return h('tr', { 'data-id': e.id },
-        h('td', { 'data-label': 'Time' }, timeCell(e.time)),
+        h('td', { 'data-label': 'Time' }, shortTimeCell(e.time)),
         h('td', { 'data-label': 'Type' }, h('span', { class: `kind kind-${e.type}`, text: e.type })),
         h('td', { 'data-label': 'App', text: e.app || '' }),
-        h('td', { 'data-label': 'Credential', title: e.credential, text: name || e.credential }),
-        h('td', { 'data-label': 'Details', class: 'details', title: details, text: cut(details, 120) }));
+        h('td', { 'data-label': 'Credential', title: e.credential },
+          name ? h('span', { class: 'cred-name', text: name }) : h('code', { class: 'cred-id', text: e.credential })),
+        h('td', { 'data-label': 'Details', class: 'details', title: details.join(' ') },
+          details.map((d, i) => [i ? ' ' : null, h('span', { class: 'kv', text: cut(d, 80) })])));
     });
     state.parts.events.replaceChildren(tableWrap('Recent events', h('table', { id: 'events-table' },
-      h('caption', { class: 'visually-hidden', text: `The last ${kEventsShown} events of ${state.slug}, newest first. Times are UTC.` }),
+      h('caption', { class: 'visually-hidden', text: `The last ${kEventsShown} events of ${state.slug}, newest first. Times are UTC; today's show the time of day only.` }),
       h('thead', {}, h('tr', {}, ['Time', 'Type', 'App', 'Credential', 'Details'].map((t) => h('th', { scope: 'col', text: t })))),
       h('tbody', {}, rows))));
   }
@@ -659,6 +673,11 @@
       const from = opened.get(dialog);
       opened.delete(dialog);
       if (!from) return;
+      // The browser may already have given the focus back (Chromium does,
+      // before this event), and the user may have moved on since: only
+      // place a focus that was lost with the dialog or its opener.
+      const active = document.activeElement;
+      if (active && active !== document.body && active.isConnected && !dialog.contains(active)) return;
       let target = from.opener && from.opener.isConnected ? from.opener : null;
       if (!target && from.action) {
         target = main.querySelector(`button[data-action="${from.action}"][data-id="${CSS.escape(from.id)}"]`);
@@ -815,7 +834,7 @@
     const grace = editForm.elements.grace.value;
     const hint = editing ? ` (${editing.token_hint})` : '';
     $('edit-warning').textContent = grace
-      ? `The current token${hint} keeps working for ${graceLabels[grace]} after the new one is issued, then stops working.`
+      ? `The current token${hint} keeps working for ${kGraceLabels[grace]} after the new one is issued, then stops working.`
       : `The current token${hint} stops working as soon as the new one is issued.`;
   }
 
@@ -832,11 +851,11 @@
   }
 
   editForm.elements.grace.addEventListener('change', syncGrace);
+  // Enter in the name field saves the name; it never rotates by itself
+  // (with the name unchanged, issueToken says so instead).
   editForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const name = editForm.elements.name.value.trim();
-    if (editing && name !== editing.name) issueToken('rename');
-    else issueToken('rotate');
+    issueToken('rename');
   });
   $('edit-rotate').addEventListener('click', () => issueToken('rotate'));
   $('edit-rename').addEventListener('click', () => issueToken('rename'));

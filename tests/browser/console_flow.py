@@ -364,6 +364,8 @@ class Flow:
         self.el('#delete-confirm').click()
         self.wait(lambda: not self.dialog_open('delete-dialog'), 'the confirmation dialog to close')
         self.wait(lambda: self.row('shop') is None, 'shop to leave the table')
+        self.wait(lambda: self.js('return document.activeElement.id') == 'new-credential',
+                  'the focus to go to "+" once the row is gone')
         self.expect_refused(self.deploy_token, 'the deleted credential\'s token', 'deploys', {'app': 'shop', 'version': '1.4.3'})
 
     def step_escaping(self):
@@ -398,6 +400,10 @@ class Flow:
         hits = [e for e in events if e == ['hit', 'web']]
         self.ok(len(hits) == 3, f'three hits of app web listed: {events}')
         self.ok(['deploy', 'shop'] in events, f'the deploy of shop listed: {events}')
+        details = self.js('''const td = [...document.querySelectorAll('#events-table tbody tr')]
+                               .find((tr) => tr.children[1].textContent === 'deploy').children[4];
+                             return td.textContent''')
+        self.ok('version=1.4.2' in details, f"the deploy's own fields listed: {details!r}")
 
         api = self.fetch('GET', 'api/orgs/acme/stats?since=24h', csrf=False)
         self.ok(api['status'] == 200, f'stats answered {api}')
@@ -506,6 +512,16 @@ class Flow:
         # A little more to show: a failure and a burst of hits of app web.
         self.expect_accepted(self.web_token, 'a burst of hits', 'hits', {'app': 'web', 'count': 5})
         self.expect_accepted(self.web_token, 'a failure', 'failures', {'app': 'web', 'error': 'timeout calling db'})
+        # And credentials of every kind: a deploy one, one that expires, one in a grace period.
+        for body in ({'type': 'deploy', 'name': 'shop deploys', 'app': 'shop'},
+                     {'type': 'hits', 'name': 'nightly jobs', 'app': 'jobs', 'expires': '30d'}):
+            made = self.fetch('POST', 'api/orgs/acme/credentials', body)
+            self.ok(made['status'] == 201, f'created {body["name"]}: {made["status"]}')
+            self.tokens.append(made['body']['token'])
+        rotated = self.fetch('POST', f'api/credentials/{made["body"]["id"]}/rotate', {'grace': '1h'})
+        self.ok(rotated['status'] == 200, f'rotated nightly jobs with a grace period: {rotated["status"]}')
+        self.tokens.append(rotated['body']['token'])
+        self.wait(lambda: len(self.credentials()) == 3, 'the table to show three credentials')
         self.wait(lambda: self.js('''const t = document.querySelector(
                       '#stats-chart g[data-app="web"] text.chart-number[data-metric="failures"]');
                       return t && t.textContent''') == '1', 'the chart to show the failure')
