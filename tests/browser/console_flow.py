@@ -4,7 +4,7 @@
 Run by ModuleConsoleTest against a real Apache with mod_onep and a real, empty
 Redis. It clicks through the console as an admin would and checks, outside the
 browser, that what the console says happened did happen: issued tokens are
-accepted (202), rotated, renamed and deleted ones refused (401).
+accepted (202), rotated, renamed, deleted and expired ones refused (401).
 
 Environment:
   ONEP_CONSOLE_URL     admin location serving every org, e.g. http://127.0.0.1:PORT/admin/
@@ -166,6 +166,7 @@ class Flow:
               type: tr.children[1].textContent,
               app: tr.children[2].textContent,
               hint: tr.querySelector('.hint').textContent,
+              state: tr.querySelector('.state').textContent,
             }));''')
 
     def row(self, name):
@@ -257,6 +258,7 @@ class Flow:
         self.step_limited()
         self.step_keyboard()
         self.step_phone()
+        self.step_expired()
         self.step_screenshots()
         self.step_console_log()
 
@@ -504,10 +506,49 @@ class Flow:
         finally:
             self.driver.execute_cdp_cmd('Emulation.clearDeviceMetricsOverride', {})
 
+    def step_expired(self):
+        self.check('12. an expired credential: the editor asks for a new expiry; its new token is accepted, the row active')
+        made = self.fetch('POST', 'api/orgs/acme/credentials', {'type': 'hits', 'name': 'short-lived', 'app': 'web', 'expires': '1s'})
+        self.ok(made['status'] == 201, f'created short-lived, expiring after 1s: {made["status"]}')
+        old_token = made['body']['token']
+        self.tokens.append(old_token)
+        # The table follows the audit trail (the create) and then the expiry
+        # passing, each at the next 5 s refresh: no reload.
+        self.wait(lambda: (self.row('short-lived') or {}).get('state') == 'expired',
+                  'the table to show short-lived as expired', seconds=20)
+        self.expect_refused(old_token, 'the expired token')
+
+        self.click_row_button('Edit short-lived')
+        self.wait(lambda: self.dialog_open('edit-dialog'), 'the editor to open')
+        expiry = Select(self.el('#edit-expiry'))
+        self.ok(expiry.first_selected_option.get_attribute('value') == '90d', 'an expired credential preselects 90 days')
+        self.ok(self.el('label[for="edit-expiry"]').text == 'Expiry', 'the expiry choice has a label')
+        help_text = self.el('#edit-expiry-help').text
+        self.ok('expired' in help_text and 'new expiry' in help_text, f'the editor says why: {help_text!r}')
+        # Keeping the expiry: the module's 422, in the dialog, on the field.
+        expiry.select_by_value('')
+        self.el('#edit-rotate').click()
+        self.wait(lambda: 'expired' in self.el('#edit-error').text, 'the 422 of a rotation keeping the expiry')
+        self.ok(self.el('#edit-expiry').get_attribute('aria-invalid') == 'true', 'the expiry field is marked invalid')
+        self.ok(not self.driver.find_elements(By.ID, 'issued-token'), 'no token issued')
+        Select(self.el('#edit-expiry')).select_by_value('90d')
+        self.el('#edit-rotate').click()
+        token, _ = self.read_issued()
+        self.ok('expires at' in self.el('#edit-issued').text, 'the dialog says when it now expires')
+        self.expect_accepted(token, 'the new token of the expired credential')
+        self.close_issued('edit-dialog')
+        self.wait(lambda: (self.row('short-lived') or {}).get('state') == 'active', 'short-lived to be active again')
+        self.ok(self.row('short-lived')['hint'] == '…' + token[-4:], 'the hint of the new token')
+
+        # Delete it again (the screenshots show an ordinary org).
+        gone = self.fetch('DELETE', f'api/credentials/{made["body"]["id"]}')
+        self.ok(gone['status'] == 204, f'deleted short-lived: {gone["status"]}')
+        self.wait(lambda: self.row('short-lived') is None, 'short-lived to leave the table')
+
     def step_screenshots(self):
         if not self.screenshot_dir:
             return
-        self.check('12. screenshots')
+        self.check('13. screenshots')
         self.wait(lambda: self.js('return window.innerWidth') == 1280, 'the 1280 px window again')
         # A little more to show: a failure and a burst of hits of app web.
         self.expect_accepted(self.web_token, 'a burst of hits', 'hits', {'app': 'web', 'count': 5})
@@ -525,6 +566,8 @@ class Flow:
         self.wait(lambda: self.js('''const t = document.querySelector(
                       '#stats-chart g[data-app="web"] text.chart-number[data-metric="failures"]');
                       return t && t.textContent''') == '1', 'the chart to show the failure')
+        # No result message of an earlier step over the page (it goes after 10 s).
+        self.wait(lambda: not self.el('#status').text, 'the status message to clear', seconds=15)
         self.js('window.scrollTo(0, 0)')
         self.shot('console-credentials.png')
         self.js("document.getElementById('stats-heading').scrollIntoView()")
