@@ -7,6 +7,7 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 #include "mod_onep.h"
+#include "mounts.h"
 #include "onep/json.h"
 #include "util_filter.h"
 
