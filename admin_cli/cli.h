@@ -119,7 +119,6 @@ struct Invocation {
 Invocation ParseArgs(const std::vector<std::string>& argv);
 
 // Text the user typed, quoted for an error message (onep/admin.h).
-using admin::QuoteInput;
 
 // What a command handler may touch of the outside world; main() wires it to
 // the process, tests to string streams.

@@ -205,7 +205,7 @@ int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org) {
   auto exists = store->OrgExists(*value);
   if (!exists.ok()) return ctx.Fail(exists.status());
   if (!*exists) {
-    return ctx.Fail(kExitNotFound, "no organization " + QuoteInput(*value),
+    return ctx.Fail(kExitNotFound, "no organization " + QuoteForMessage(*value),
                     "run 'onepctl orgs' to see the organizations");
   }
   *org = *value;

@@ -36,7 +36,7 @@ int MalformedId(Context& ctx, const std::string& id) {
 }
 
 int NoSuchCredential(Context& ctx, const std::string& id) {
-  return ctx.Fail(kExitNotFound, "no credential " + QuoteInput(id),
+  return ctx.Fail(kExitNotFound, "no credential " + QuoteForMessage(id),
                   "run 'onepctl list --org ORG' to see the credential ids");
 }
 
@@ -223,7 +223,7 @@ int DeleteCommand(Context& ctx, const Invocation& inv) {
   const bool confirmed = inv.Has("--yes");
   if (!confirmed && !ctx.stdin_is_tty()) {
     return ctx.Fail(kExitUsage,
-                    "not deleting " + QuoteInput(id) +
+                    "not deleting " + QuoteForMessage(id) +
                         " without confirmation (stdin is not a "
                         "terminal)",
                     "pass --yes to delete without asking");

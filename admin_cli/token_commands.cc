@@ -21,8 +21,8 @@ int ExpireCommand(Context& ctx, const Invocation& inv) {
   if (when != "never") {
     auto ms = ParseDurationMs(when);
     if (!ms.ok()) {
-      return ctx.UsageError("invalid DURATION " + QuoteInput(when) + ": " + ms.status().message() +
-                            " (or 'never')");
+      return ctx.UsageError("invalid DURATION " + QuoteForMessage(when) + ": " +
+                            ms.status().message() + " (or 'never')");
     }
     expires_in_ms = *ms;
   }
@@ -32,7 +32,7 @@ int ExpireCommand(Context& ctx, const Invocation& inv) {
   auto cred = CredentialService(*store, ctx.actor()).SetExpiry(id, expires_in_ms);
   if (!cred.ok()) {
     if (cred.status().code() == Code::kNotFound) {
-      return ctx.Fail(kExitNotFound, "no credential " + QuoteInput(id),
+      return ctx.Fail(kExitNotFound, "no credential " + QuoteForMessage(id),
                       "run 'onepctl list --org ORG' to see the credential ids");
     }
     return ctx.Fail(cred.status());

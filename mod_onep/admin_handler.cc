@@ -114,7 +114,7 @@ bool ReadQuery(request_rec* r, std::map<std::string, std::string>* out, int* ans
     if (ap_unescape_urlencoded(n) != OK || ap_unescape_urlencoded(v) != OK ||
         !out->emplace(n, v).second) {
       *answered = Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                         "malformed or repeated query parameter " + admin::QuoteInput(n));
+                         "malformed or repeated query parameter " + QuoteForMessage(n));
       return false;
     }
   }
@@ -151,7 +151,7 @@ bool ReadBodyFields(request_rec* r, std::map<std::string, std::string>* out, int
       (*out)[name] = std::string(json_string_value(value), json_string_length(value));
     } else if (!json_is_null(value)) {
       *answered = Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                         "field " + admin::QuoteInput(name) + " must be a string");
+                         "field " + QuoteForMessage(name) + " must be a string");
       return false;
     }
   }
@@ -205,7 +205,7 @@ int HandleApi(request_rec* r, std::string_view path) {
     if (!known) {
       return Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
                     std::string(route->method == M_POST ? "unknown field " : "unknown parameter ") +
-                        admin::QuoteInput(name == "no-expiry" ? "no_expiry" : name));
+                        QuoteForMessage(name == "no-expiry" ? "no_expiry" : name));
     }
   }
 

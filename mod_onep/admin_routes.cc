@@ -22,7 +22,7 @@ AdminAnswer Error(int status, const char* code, std::string message) {
 }
 
 AdminAnswer NoSuchCredential(const std::string& id) {
-  return Error(HTTP_NOT_FOUND, "not_found", "no credential " + admin::QuoteInput(id));
+  return Error(HTTP_NOT_FOUND, "not_found", "no credential " + QuoteForMessage(id));
 }
 
 // The org of the path: a valid slug that this location serves.
@@ -30,7 +30,7 @@ AdminAnswer CheckOrg(const AdminRequest& request) {
   if (Status s = admin::OrgInput(request.Inputs()).status(); !s.ok()) return FailureAnswer(s);
   if (!OrgAllowed(request.r, request.org)) {
     return Error(HTTP_FORBIDDEN, "forbidden",
-                 "organization " + admin::QuoteInput(request.org) +
+                 "organization " + QuoteForMessage(request.org) +
                      " is not managed here (OnepAdminOrgs of this location)");
   }
   return {};
@@ -42,7 +42,7 @@ AdminAnswer CheckExistingOrg(const AdminRequest& request, CredentialStore& store
   auto exists = store.OrgExists(request.org);
   if (!exists.ok()) return FailureAnswer(exists.status());
   if (!*exists) {
-    return Error(HTTP_NOT_FOUND, "not_found", "no organization " + admin::QuoteInput(request.org));
+    return Error(HTTP_NOT_FOUND, "not_found", "no organization " + QuoteForMessage(request.org));
   }
   return {};
 }

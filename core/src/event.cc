@@ -24,6 +24,7 @@
 
 #include "onep/json.h"
 #include "onep/parse.h"
+#include "onep/text.h"
 
 namespace onep {
 namespace {
@@ -122,35 +123,6 @@ int MaxDepth(std::string_view body) {
     }
   }
   return max_depth;
-}
-
-// A key from the body, fit to quote in a message: '"' and '\' escaped, control
-// characters (C0, DEL, C1) shown as '?', cut at 64 bytes on a character boundary.
-std::string QuoteKey(std::string_view key) {
-  static constexpr std::size_t kMaxShown = 64;
-  std::string out = "\"";
-  std::size_t i = 0;
-  for (; i < key.size() && i < kMaxShown; ++i) {
-    unsigned char c = static_cast<unsigned char>(key[i]);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == 0x7F) {
-      out.push_back('?');
-    } else if (c == 0xC2 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) <= 0x9F) {
-      out.push_back('?');  // U+0080..U+009F
-      ++i;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  if (i < key.size()) {
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
-    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-    out += "...";
-  }
-  out += "\"";
-  return out;
 }
 
 bool HasControlCharacter(std::string_view text) {
@@ -348,7 +320,7 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
     const char* key = json_object_iter_key(it);
     bool known = false;
     for (const FieldSpec& spec : specs) known = known || std::strcmp(key, spec.name) == 0;
-    if (!known) return Status::InvalidEvent("unknown field " + QuoteKey(key));
+    if (!known) return Status::InvalidEvent("unknown field " + QuoteForMessage(key));
   }
 
   ValidatedEvent event;

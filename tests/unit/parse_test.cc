@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "onep/text.h"
+
 namespace onep {
 namespace {
 

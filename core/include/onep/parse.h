@@ -33,9 +33,6 @@ bool IsValidSlug(std::string_view text);
 // 1-100 printable UTF-8 characters (no control characters, valid UTF-8).
 Status ValidateName(std::string_view name);
 
-// True when `text` is well-formed UTF-8.
-bool IsValidUtf8(std::string_view text);
-
 // 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z in Unix ms.
 inline constexpr int64_t kMinRfc3339Ms = -62135596800000;
 inline constexpr int64_t kMaxRfc3339Ms = 253402300799999;
