@@ -15,6 +15,7 @@
 
 #include "onep/admin.h"
 #include "onep/credential.h"
+#include "onep/credential_service.h"
 #include "onep/keys.h"
 #include "onep/redis_client.h"
 #include "onep/redis_credential_store.h"

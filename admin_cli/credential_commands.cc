@@ -7,6 +7,9 @@
 #include <string>
 
 #include "cli.h"
+#include "onep/clock.h"
+#include "onep/credential_service.h"
+#include "onep/curl_command.h"
 #include "onep/parse.h"
 #include "onep/token.h"
 #include "output.h"
@@ -214,7 +217,7 @@ int RotateCommand(Context& ctx, const Invocation& inv) { return Reissue(ctx, inv
 
 int RenameCommand(Context& ctx, const Invocation& inv) {
   const std::string& name = inv.args[1];
-  if (Status s = ValidateName(name); !s.ok()) return ctx.UsageError("invalid NAME: " + s.message());
+  if (Status s = CheckCredentialName(name, "NAME"); !s.ok()) return ctx.UsageError(s.message());
   return Reissue(ctx, inv, name, "Renamed");
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "onep/clock.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
 #include "onep/stream_id.h"

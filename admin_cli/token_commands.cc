@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli.h"
+#include "onep/clock.h"
 #include "onep/parse.h"
 #include "onep/token.h"
 #include "output.h"

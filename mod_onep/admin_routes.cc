@@ -6,6 +6,9 @@
 
 #include "admin.h"
 #include "http_protocol.h"
+#include "onep/clock.h"
+#include "onep/credential_service.h"
+#include "onep/curl_command.h"
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"
@@ -129,9 +132,7 @@ AdminAnswer Reissue(AdminRequest& request, bool rename) {
   if (rename) {
     if (!in.Has("name")) return FailureAnswer(Status::InvalidArgument("missing name"));
     name = *in.Get("name");
-    if (Status s = ValidateName(name); !s.ok()) {
-      return FailureAnswer(Status::InvalidArgument("invalid name: " + s.message()));
-    }
+    if (Status s = CheckCredentialName(name, "name"); !s.ok()) return FailureAnswer(s);
   }
   RedisCredentialStore store = StoreOf(request);
   AdminAnswer error;

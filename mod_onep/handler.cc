@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "mod_onep.h"
 #include "mounts.h"
+#include "onep/clock.h"
 #include "onep/event.h"
 #include "onep/event_store.h"
 #include "onep/health.h"
@@ -64,15 +65,14 @@ bool MethodAllowed(const request_rec* r, const Route& route) {
 // ---------------------------------------------------------------------------
 // Responses, each with its one debug line (LogLevel onep:debug).
 
-const char* Or(const std::string& s, const char* fallback) {
-  return s.empty() ? fallback : s.c_str();
-}
+// A log field: "-" when empty, as in Apache's access log.
+const char* DashIfEmpty(const std::string& s) { return s.empty() ? "-" : s.c_str(); }
 
 int Respond(request_rec* r, const char* route, int status, const char* code,
             const std::string& message, const RecordOutcome* outcome = nullptr) {
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0100: %s %s -> %d %s credential=%s org=%s",
-                r->method, route, status, code, outcome ? Or(outcome->credential_id, "-") : "-",
-                outcome ? Or(outcome->org, "-") : "-");
+                r->method, route, status, code, outcome ? DashIfEmpty(outcome->credential_id) : "-",
+                outcome ? DashIfEmpty(outcome->org) : "-");
   CountRequest(r, MetricRouteOf(route), code);
   return SendError(r, status, code, message);
 }

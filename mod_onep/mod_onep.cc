@@ -237,8 +237,7 @@ const char* AddAdminOrg(cmd_parms* cmd, void* dconf, const char* arg) {
   return Guarded(cmd, [&]() -> const char* {
     auto* conf = static_cast<DirConfig*>(dconf);
     if (strcmp(arg, "*") != 0 && !IsValidSlug(arg)) {
-      return DirectiveError(cmd, "\"" + std::string(arg) +
-                                     "\" is not an organization (^[a-z0-9][a-z0-9-]{0,62}$) or *");
+      return DirectiveError(cmd, InvalidSlug("organization", arg).message() + ", or be *");
     }
     if (conf->admin_orgs == nullptr) conf->admin_orgs = apr_array_make(cmd->pool, 4, sizeof(char*));
     APR_ARRAY_PUSH(conf->admin_orgs, const char*) = apr_pstrdup(cmd->pool, arg);

@@ -1,5 +1,6 @@
 #include "onep/admin.h"
 
+#include "onep/credential_service.h"
 #include "onep/event.h"
 #include "onep/parse.h"
 #include "onep/stream_id.h"
@@ -7,8 +8,6 @@
 
 namespace onep::admin {
 namespace {
-
-constexpr std::string_view kSlugRule = "it must match ^[a-z0-9][a-z0-9-]{0,62}$";
 
 JsonPtr JsonString(const std::string& value) { return JsonStringOrNull(value, true); }
 
@@ -77,10 +76,7 @@ Status Inputs::Invalid(std::string_view name, std::string_view text, std::string
                                  std::string(why));
 }
 
-Status InvalidOrg(std::string_view org) {
-  return Status::InvalidArgument("invalid organization " + QuoteForMessage(org) + ": " +
-                                 std::string(kSlugRule));
-}
+Status InvalidOrg(std::string_view org) { return InvalidSlug("organization", org); }
 
 Status InvalidCredentialId(std::string_view id) {
   return Status::InvalidArgument("invalid ID " + QuoteForMessage(id) +
@@ -98,7 +94,7 @@ Result<std::string> OrgInput(const Inputs& in) {
 Result<std::string> AppFilter(const Inputs& in) {
   const std::string* app = in.Get("app");
   if (app == nullptr) return std::string();
-  if (!IsValidSlug(*app)) return in.Invalid("app", *app, kSlugRule);
+  if (!IsValidSlug(*app)) return InvalidSlug(in.Label("app"), *app);
   return *app;
 }
 
@@ -112,18 +108,9 @@ Result<CreateRequest> CreateInput(const Inputs& in) {
   }
   request.type = *in.Get("type");
   request.name = *in.Get("name");
-  auto type = ParseCredentialType(request.type);
-  if (!type) return in.Invalid("type", request.type, "use hits or deploy");
-  if (Status s = ValidateName(request.name); !s.ok()) {
-    return Status::InvalidArgument("invalid " + in.Label("name") + ": " + s.message());
-  }
-  auto app = AppFilter(in);
-  if (!app.ok()) return app.status();
-  request.app = *app;
-  if (*type == CredentialType::kDeploy && request.app.empty()) {
-    return Status::InvalidArgument("a deploy credential needs " + in.Label("app") +
-                                   " APP (one per application)");
-  }
+  if (const std::string* app = in.Get("app")) request.app = *app;
+  // The service's own rules, with this caller's names for the inputs.
+  if (Status s = CheckCreateRequest(request, in.prefix); !s.ok()) return s;
   if (in.Has("expires")) {
     auto ms = DurationInput(in, "expires");
     if (!ms.ok()) return ms.status();

@@ -1,6 +1,5 @@
 #include "onep/parse.h"
 
-#include <chrono>
 #include <cstdio>
 #include <limits>
 
@@ -224,6 +223,11 @@ bool IsValidSlug(std::string_view text) {
   return true;
 }
 
+Status InvalidSlug(std::string_view what, std::string_view text) {
+  return Status::InvalidArgument("invalid " + std::string(what) + " " + QuoteForMessage(text) +
+                                 ": it must match " + std::string(kSlugPattern));
+}
+
 Status ValidateName(std::string_view name) {
   static constexpr std::size_t kMaxNameChars = 100;
   if (name.empty()) return Status::InvalidArgument("name must not be empty");
@@ -330,13 +334,6 @@ std::string FormatRfc3339Ms(int64_t unix_ms) {
                 static_cast<int>(ms_of_day / 60000 % 60), static_cast<int>(ms_of_day / 1000 % 60),
                 static_cast<int>(ms_of_day % 1000));
   return buf;
-}
-
-int64_t NowMs() {
-  using std::chrono::duration_cast;
-  using std::chrono::milliseconds;
-  using std::chrono::system_clock;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace onep

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "onep/clock.h"
 #include "onep/parse.h"
 #include "onep/redis_client.h"
 #include "onep/text.h"

@@ -5,6 +5,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include "onep/clock.h"
 #include "onep/layout.h"
 #include "onep/parse.h"
 #include "onep/routing.h"

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "onep/credential.h"
+#include "onep/credential_store.h"
 #include "onep/keys.h"
 #include "onep/redis_client.h"
 
