@@ -27,9 +27,9 @@ int ExpireCommand(Context& ctx, const Invocation& inv) {
     }
     expires_in_ms = *ms;
   }
-  int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
+  auto credentials = ctx.Credentials();
+  if (!credentials.ok()) return ctx.Report(credentials.status());
+  CredentialStore* store = *credentials;
   auto cred = CredentialService(*store, ctx.actor()).SetExpiry(id, expires_in_ms);
   if (!cred.ok()) {
     if (cred.status().code() == Code::kNotFound) {
@@ -64,9 +64,9 @@ int VerifyCommand(Context& ctx, const Invocation&) {
     return ctx.Fail(kExitUsage, "this is not an onep token: " + format.message(),
                     "check that the whole token was given, without quotes");
   }
-  int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
+  auto credentials = ctx.Credentials();
+  if (!credentials.ok()) return ctx.Report(credentials.status());
+  CredentialStore* store = *credentials;
   auto id = store->Authenticate(token);
   if (!id.ok()) return ctx.Fail(id.status());
   if (!id->has_value()) {
