@@ -310,17 +310,8 @@ Status InitAdminSecret() {
 
 int AdminHandler(request_rec* r) {
   if (r->handler == nullptr || strcmp(r->handler, kAdminHandlerName) != 0) return DECLINED;
-  try {
-    if (!g_secret_set) return SendInternalError(r);
-    return HandleAdmin(r);
-  } catch (const std::exception& e) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception: %s",
-                  r->method, ap_escape_logitem(r->pool, r->uri), e.what());
-  } catch (...) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception", r->method,
-                  ap_escape_logitem(r->pool, r->uri));
-  }
-  return SendInternalError(r);
+  if (!g_secret_set) return SendInternalError(r);
+  return RunGuarded(r, HandleAdmin);
 }
 
 }  // namespace onep::module

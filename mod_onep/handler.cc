@@ -335,16 +335,7 @@ int Handle(request_rec* r) {
 
 int Handler(request_rec* r) {
   if (r->handler == nullptr || strcmp(r->handler, kHandlerName) != 0) return DECLINED;
-  try {
-    return Handle(r);
-  } catch (const std::exception& e) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception: %s",
-                  r->method, ap_escape_logitem(r->pool, r->uri), e.what());
-  } catch (...) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception", r->method,
-                  ap_escape_logitem(r->pool, r->uri));
-  }
-  return SendInternalError(r);
+  return RunGuarded(r, Handle);
 }
 
 }  // namespace onep::module

@@ -91,6 +91,20 @@ Result<std::optional<std::string>> RedisCredentialStore::CredentialTag(const std
   return CredentialRoutingTag(redis_, keys_, id);
 }
 
+Result<Credential> RedisCredentialStore::Reread(const std::string& id) {
+  auto cred = Get(id);
+  if (!cred.ok()) return cred.status();
+  if (!cred->has_value()) return Status::NotFound("no credential " + id);
+  return std::move(**cred);
+}
+
+Result<std::string> RedisCredentialStore::TagOfExisting(const std::string& id) {
+  auto tag = CredentialTag(id);
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) return Status::NotFound("no credential " + id);
+  return **tag;
+}
+
 namespace {
 
 // The token hashes and app of credential `id`, read before a change.
@@ -111,23 +125,27 @@ Result<std::optional<TokenState>> ReadTokenState(RedisClient& redis, const KeySp
   return std::optional<TokenState>(std::move(state));
 }
 
-// A change of credential `id` by a script that names its token keys: reads
-// them, runs the call `bind` makes of them, and again while the script
-// answers "retry" (a concurrent change got there first). NotFound for
-// "not_found"; any other reply is returned with the state it was made for.
+// A change of credential `id` (whose routing tag is `tag`, NotFound when it
+// has none) by a script that names its token keys: reads them, runs the call
+// `bind` makes of them, and again while the script answers "retry" (a
+// concurrent change got there first). NotFound for "not_found"; any other
+// reply is returned with the state it was made for.
 struct ChangeDone {
   Reply reply;
   TokenState state;
 };
-using Binder = std::function<Result<ScriptCall>(const TokenState&)>;
+using Binder = std::function<Result<ScriptCall>(const std::string& tag, const TokenState&)>;
 
-Result<ChangeDone> RunChange(RedisClient& redis, const KeySpace& keys, const std::string& tag,
-                             const std::string& id, const Binder& bind) {
+Result<ChangeDone> RunChange(RedisClient& redis, const KeySpace& keys,
+                             const Result<std::string>& found_tag, const std::string& id,
+                             const Binder& bind) {
+  if (!found_tag.ok()) return found_tag.status();
+  const std::string& tag = *found_tag;
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
     auto state = ReadTokenState(redis, keys, tag, id);
     if (!state.ok()) return state.status();
     if (!state->has_value()) return Status::NotFound("no credential " + id);
-    auto call = bind(**state);
+    auto call = bind(tag, **state);
     if (!call.ok()) return call.status();
     auto reply = redis.Eval(KeySpace::SlotKey(tag), *call);
     if (!reply.ok()) return reply.status();
@@ -145,30 +163,27 @@ Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
                                                       const StoredToken& token,
                                                       const TokenChange& change,
                                                       const std::string& actor) {
-  auto tag = CredentialTag(id);
-  if (!tag.ok()) return tag.status();
-  if (!tag->has_value()) return Status::NotFound("no credential " + id);
-  const std::string& t = **tag;
-  auto done = RunChange(redis_, keys_, t, id, [&](const TokenState& s) {
-    return scripts::ReplaceToken().Bind(
-        {{"credential_key", keys_.Credential(t, id)},
-         {"new_token_key", keys_.Token(t, token.hash)},
-         {"current_token_key", keys_.Token(t, s.current_hash)},
-         {"previous_token_key", keys_.Token(t, s.previous_hash)},
-         {"audit_key", keys_.Audit(t)}},
-        {{"id", id},
-         {"current_hash", s.current_hash},
-         {"previous_hash", s.previous_hash},
-         {"new_hash", token.hash},
-         {"new_hint", token.hint},
-         {"new_name", change.new_name},
-         {"grace_ms", std::to_string(change.grace_ms)},
-         {"new_expires_in_ms",
-          change.expires_in_ms ? std::to_string(*change.expires_in_ms) : std::string()},
-         {"actor", actor},
-         {"action", change.new_name.empty() ? "rotate" : "rename"},
-         {"audit_max_len", std::to_string(kAuditMaxLen)}});
-  });
+  auto done = RunChange(
+      redis_, keys_, TagOfExisting(id), id, [&](const std::string& t, const TokenState& s) {
+        return scripts::ReplaceToken().Bind(
+            {{"credential_key", keys_.Credential(t, id)},
+             {"new_token_key", keys_.Token(t, token.hash)},
+             {"current_token_key", keys_.Token(t, s.current_hash)},
+             {"previous_token_key", keys_.Token(t, s.previous_hash)},
+             {"audit_key", keys_.Audit(t)}},
+            {{"id", id},
+             {"current_hash", s.current_hash},
+             {"previous_hash", s.previous_hash},
+             {"new_hash", token.hash},
+             {"new_hint", token.hint},
+             {"new_name", change.new_name},
+             {"grace_ms", std::to_string(change.grace_ms)},
+             {"new_expires_in_ms",
+              change.expires_in_ms ? std::to_string(*change.expires_in_ms) : std::string()},
+             {"actor", actor},
+             {"action", change.new_name.empty() ? "rotate" : "rename"},
+             {"audit_max_len", std::to_string(kAuditMaxLen)}});
+      });
   if (!done.ok()) return done.status();
   const std::string& kind = Str(done->reply, 0);
   if (kind == "conflict") return Status::Conflict("token already exists");
@@ -179,59 +194,47 @@ Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
     const std::string legacy = keys_.LegacyToken(done->state.legacy_hash);
     (void)redis_.Command(legacy, {"DEL", legacy});
   }
-  auto cred = Get(id);
-  if (!cred.ok()) return cred.status();
-  if (!cred->has_value()) return Status::NotFound("no credential " + id);
-  return std::move(**cred);
+  return Reread(id);
 }
 
 Result<Credential> RedisCredentialStore::SetExpiry(const std::string& id, int64_t expires_in_ms,
                                                    const std::string& actor) {
-  auto tag = CredentialTag(id);
-  if (!tag.ok()) return tag.status();
-  if (!tag->has_value()) return Status::NotFound("no credential " + id);
-  const std::string& t = **tag;
-  auto done = RunChange(redis_, keys_, t, id, [&](const TokenState& s) {
-    return scripts::SetExpiry().Bind({{"credential_key", keys_.Credential(t, id)},
-                                      {"current_token_key", keys_.Token(t, s.current_hash)},
-                                      {"previous_token_key", keys_.Token(t, s.previous_hash)},
-                                      {"audit_key", keys_.Audit(t)}},
-                                     {{"id", id},
-                                      {"current_hash", s.current_hash},
-                                      {"previous_hash", s.previous_hash},
-                                      {"expires_in_ms", std::to_string(expires_in_ms)},
-                                      {"actor", actor},
-                                      {"audit_max_len", std::to_string(kAuditMaxLen)}});
-  });
+  auto done = RunChange(
+      redis_, keys_, TagOfExisting(id), id, [&](const std::string& t, const TokenState& s) {
+        return scripts::SetExpiry().Bind({{"credential_key", keys_.Credential(t, id)},
+                                          {"current_token_key", keys_.Token(t, s.current_hash)},
+                                          {"previous_token_key", keys_.Token(t, s.previous_hash)},
+                                          {"audit_key", keys_.Audit(t)}},
+                                         {{"id", id},
+                                          {"current_hash", s.current_hash},
+                                          {"previous_hash", s.previous_hash},
+                                          {"expires_in_ms", std::to_string(expires_in_ms)},
+                                          {"actor", actor},
+                                          {"audit_max_len", std::to_string(kAuditMaxLen)}});
+      });
   if (!done.ok()) return done.status();
   if (Str(done->reply, 0) != "ok") return Unexpected("expire", done->reply);
-  auto cred = Get(id);
-  if (!cred.ok()) return cred.status();
-  if (!cred->has_value()) return Status::NotFound("no credential " + id);
-  return std::move(**cred);
+  return Reread(id);
 }
 
 Status RedisCredentialStore::Delete(const std::string& id, const std::string& actor) {
-  auto tag = CredentialTag(id);
-  if (!tag.ok()) return tag.status();
-  if (!tag->has_value()) return Status::NotFound("no credential " + id);
-  const std::string& t = **tag;
-  auto done = RunChange(redis_, keys_, t, id, [&](const TokenState& s) {
-    return scripts::DeleteCredential().Bind(
-        {{"credential_key", keys_.Credential(t, id)},
-         {"current_token_key", keys_.Token(t, s.current_hash)},
-         {"previous_token_key", keys_.Token(t, s.previous_hash)},
-         {"deploy_app_key", keys_.DeployApp(t, s.app)},
-         {"credentials_key", keys_.OrgCredentials(t)},
-         {"last_used_key", keys_.LastUsed(t)},
-         {"audit_key", keys_.Audit(t)}},
-        {{"id", id},
-         {"current_hash", s.current_hash},
-         {"previous_hash", s.previous_hash},
-         {"app", s.app},
-         {"actor", actor},
-         {"audit_max_len", std::to_string(kAuditMaxLen)}});
-  });
+  auto done = RunChange(redis_, keys_, TagOfExisting(id), id,
+                        [&](const std::string& t, const TokenState& s) {
+                          return scripts::DeleteCredential().Bind(
+                              {{"credential_key", keys_.Credential(t, id)},
+                               {"current_token_key", keys_.Token(t, s.current_hash)},
+                               {"previous_token_key", keys_.Token(t, s.previous_hash)},
+                               {"deploy_app_key", keys_.DeployApp(t, s.app)},
+                               {"credentials_key", keys_.OrgCredentials(t)},
+                               {"last_used_key", keys_.LastUsed(t)},
+                               {"audit_key", keys_.Audit(t)}},
+                              {{"id", id},
+                               {"current_hash", s.current_hash},
+                               {"previous_hash", s.previous_hash},
+                               {"app", s.app},
+                               {"actor", actor},
+                               {"audit_max_len", std::to_string(kAuditMaxLen)}});
+                        });
   if (!done.ok()) return done.status();
   if (Str(done->reply, 0) != "ok") return Unexpected("delete", done->reply);
   if (ClassifyCredentialId(id) == CredentialIdForm::kLegacy) {

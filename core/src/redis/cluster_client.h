@@ -78,14 +78,7 @@ class ClusterClient : public RedisClient {
     const std::string name = host + ":" + std::to_string(port);
     std::lock_guard<std::mutex> lock(pools_mu_);
     auto& pool = pools_[name];
-    if (!pool) {
-      RedisEndpoint endpoint = seeds_.at(0);
-      endpoint.is_unix = false;
-      endpoint.host = host;
-      endpoint.port = port;
-      pool = std::make_unique<NodePool>(RedisOptions{endpoint, options_.timeout},
-                                        options_.max_idle_per_node, options_.log);
-    }
+    if (!pool) pool = NodePoolAt(seeds_.at(0), host, port, options_);
     return pool.get();
   }
 

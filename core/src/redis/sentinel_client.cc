@@ -328,14 +328,7 @@ void SentinelClient::Forget(NodePool* pool, const std::string& why) {
 
 NodePool* SentinelClient::Pool(const std::string& host, int port) {
   auto& pool = pools_[host + ":" + std::to_string(port)];
-  if (!pool) {
-    RedisEndpoint endpoint = data_node_;
-    endpoint.is_unix = false;
-    endpoint.host = host;
-    endpoint.port = port;
-    pool = std::make_unique<NodePool>(RedisOptions{endpoint, options_.timeout},
-                                      options_.max_idle_per_node, options_.log);
-  }
+  if (!pool) pool = NodePoolAt(data_node_, host, port, options_);
   return pool.get();
 }
 
