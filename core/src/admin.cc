@@ -124,9 +124,9 @@ Result<int64_t> GraceInput(const Inputs& in) {
   if (text == nullptr) return int64_t{0};
   auto ms = ParseDurationMs(*text, /*allow_zero=*/true);
   if (!ms.ok()) return in.Invalid("grace", *text, ms.status().message());
-  if (*ms > kMaxGraceMs) {
-    return Status::InvalidArgument(in.Label("grace") + " " + QuoteForMessage(*text) +
-                                   " is longer than 7 days");
+  // The service's rule, with this caller's name for the input.
+  if (Status s = CheckGrace(*ms, in.Label("grace") + " " + QuoteForMessage(*text)); !s.ok()) {
+    return s;
   }
   return *ms;
 }

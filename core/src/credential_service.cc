@@ -26,14 +26,15 @@ Status CheckExpiry(int64_t expires_in_ms) {
   return Status::Ok();
 }
 
-Status CheckGrace(int64_t grace_ms) {
-  if (grace_ms < 0 || grace_ms > kMaxGraceMs) {
-    return Status::InvalidArgument("grace period must be between 0 and 7 days");
+}  // namespace
+
+Status CheckGrace(int64_t grace_ms, std::string_view label) {
+  if (grace_ms < 0) return Status::InvalidArgument(std::string(label) + " is negative");
+  if (grace_ms > kMaxGraceMs) {
+    return Status::InvalidArgument(std::string(label) + " is longer than 7 days");
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 Status CheckCredentialName(std::string_view name, std::string_view label) {
   Status valid = ValidateName(name);

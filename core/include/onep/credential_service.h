@@ -24,6 +24,10 @@ namespace onep {
 // InvalidArgument, or OK.
 Status CheckCreateRequest(const CreateRequest& request, std::string_view label_prefix = "");
 
+// The previous token's grace period: from 0 to 7 days (kMaxGraceMs).
+// `label` names it in the message: "<label> is longer than 7 days".
+Status CheckGrace(int64_t grace_ms, std::string_view label = "the grace period");
+
 // A credential's name (ValidateName, parse.h), `label` naming the input in
 // the message ("invalid NAME: ..."): for create, rename and their callers.
 Status CheckCredentialName(std::string_view name, std::string_view label);
