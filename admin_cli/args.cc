@@ -69,12 +69,12 @@ Invocation ParseArgs(const std::vector<std::string>& argv) {
       }
       if (spec == nullptr) {
         if (inv.command != nullptr) {
-          error("unknown option " + QuoteInput(name) + " for '" + std::string(inv.command->name) +
-                "'");
+          error("unknown option " + QuoteForMessage(name) + " for '" +
+                std::string(inv.command->name) + "'");
         } else if (IsOptionOfSomeCommand(name)) {
           error("option " + name + " goes after the command name");
         } else {
-          error("unknown option " + QuoteInput(name));
+          error("unknown option " + QuoteForMessage(name));
         }
         continue;
       }
@@ -109,13 +109,13 @@ Invocation ParseArgs(const std::vector<std::string>& argv) {
       continue;
     }
     if (!options_done && arg.size() > 1 && arg[0] == '-') {
-      error("unknown option " + QuoteInput(arg));
+      error("unknown option " + QuoteForMessage(arg));
       continue;
     }
     if (!command_seen) {
       command_seen = true;
       inv.command = FindCommand(arg);
-      if (inv.command == nullptr) error("unknown command " + QuoteInput(arg));
+      if (inv.command == nullptr) error("unknown command " + QuoteForMessage(arg));
       continue;
     }
     inv.args.push_back(arg);

@@ -15,6 +15,7 @@
 
 #include "onep/admin.h"
 #include "onep/credential.h"
+#include "onep/credential_service.h"
 #include "onep/keys.h"
 #include "onep/redis_client.h"
 #include "onep/redis_credential_store.h"
@@ -119,7 +120,6 @@ struct Invocation {
 Invocation ParseArgs(const std::vector<std::string>& argv);
 
 // Text the user typed, quoted for an error message (onep/admin.h).
-using admin::QuoteInput;
 
 // What a command handler may touch of the outside world; main() wires it to
 // the process, tests to string streams.
@@ -149,19 +149,32 @@ class Context {
   // The environment variable, nullopt when unset or empty.
   std::optional<std::string> Env(const std::string& name) const;
 
-  // Prints "onepctl: <what>; <todo>" as one line on stderr, returns exit_code.
+  // Errors are values until a handler reports one: a step that fails returns
+  // a Status whose message says what happened and what to do ("<what>;
+  // <todo>"), and whose code gives the exit code (ExitCodeFor).
+
+  // `status` with `todo` after its message; `todo` empty picks the usual
+  // advice for its code.
+  Status Advised(const Status& status, const std::string& todo = "") const;
+  // A usage error: InvalidArgument "<what>; see 'onepctl CMD --help'".
+  Status Usage(const std::string& what) const;
+  // Prints "onepctl: <message>" as one line on stderr and returns the exit
+  // code of the status' code.
+  int Report(const Status& problem);
+
+  // Report() of what a handler found itself: "onepctl: <what>; <todo>",
+  // then exit_code.
   int Fail(int exit_code, const std::string& what, const std::string& todo);
-  // Same for a non-OK core status; `todo` empty picks the usual advice.
+  // Report(Advised(status, todo)).
   int Fail(const Status& status, const std::string& todo = "");
-  // A usage error pointing at `onepctl CMD --help`.
+  // Report(Usage(what)).
   int UsageError(const std::string& what);
 
   // Connects on first use (--redis, ONEP_REDIS_URL, default; --prefix,
   // ONEP_KEY_PREFIX, default) and checks the keyspace's layout (layout.h),
-  // except for `migrate`. On failure the error is printed and the exit code
-  // returned in *exit_code; the pointer is then null.
-  RedisClient* Redis(int* exit_code);
-  CredentialStore* Credentials(int* exit_code);
+  // except for `migrate` and `doctor`. Never null when ok.
+  Result<RedisClient*> Redis();
+  Result<CredentialStore*> Credentials();
   const KeySpace& keys() const { return *keys_; }
   // The local user, recorded in the audit log.
   const std::string& actor();
@@ -195,15 +208,13 @@ int ExpireCommand(Context& ctx, const Invocation& inv);
 int VerifyCommand(Context& ctx, const Invocation& inv);
 int DoctorCommand(Context& ctx, const Invocation& inv);
 
-// Shared by handlers: the org named by --org, checked to be a valid slug and
-// to exist. Returns kExitOk and sets *org, or prints the error and returns
-// the exit code.
-int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org);
+// Shared by handlers (errors to Report): the org named by --org, checked to
+// be a valid slug and to exist.
+Result<std::string> ExistingOrg(Context& ctx, const Invocation& inv);
 // --org as a valid slug, without asking Redis whether the org exists.
-int RequireValidOrg(Context& ctx, const Invocation& inv, std::string* org);
-// --app, when given, checked to be a valid slug: kExitOk, or the usage error
-// printed and its exit code.
-int CheckAppFilter(Context& ctx, const Invocation& inv);
+Result<std::string> ValidOrg(const Context& ctx, const Invocation& inv);
+// --app, when given, checked to be a valid slug.
+Status CheckAppFilter(const Context& ctx, const Invocation& inv);
 
 }  // namespace onep::cli
 

@@ -328,7 +328,7 @@ int Run(const std::vector<std::string>& argv, Io io) {
     return usage("missing " + std::string(command.args[inv.args.size()]), todo);
   }
   if (inv.args.size() > command.args.size()) {
-    return usage("unexpected argument " + QuoteInput(inv.args[command.args.size()]), todo);
+    return usage("unexpected argument " + QuoteForMessage(inv.args[command.args.size()]), todo);
   }
   for (const auto& option : command.options) {
     if (option.required && !inv.Has(option.name)) {

@@ -64,13 +64,7 @@ std::optional<std::string> Context::Env(const std::string& name) const {
   return value;
 }
 
-int Context::Fail(int exit_code, const std::string& what, const std::string& todo) {
-  // One line, whatever a message from Redis or the user contains.
-  io_.err << "onepctl: " << SanitizeForTerminal(what) << "; " << SanitizeForTerminal(todo) << "\n";
-  return exit_code;
-}
-
-int Context::Fail(const Status& status, const std::string& todo) {
+Status Context::Advised(const Status& status, const std::string& todo) const {
   std::string advice = todo;
   if (advice.empty()) {
     switch (status.code()) {
@@ -87,40 +81,55 @@ int Context::Fail(const Status& status, const std::string& todo) {
         advice = "see 'onepctl " + std::string(command().name) + " --help'";
     }
   }
-  return Fail(ExitCodeFor(status.code()), status.message(), advice);
+  return Status(status.code(), status.message() + "; " + advice);
 }
 
-int Context::UsageError(const std::string& what) {
-  return Fail(kExitUsage, what, "see 'onepctl " + std::string(command().name) + " --help'");
+Status Context::Usage(const std::string& what) const {
+  return Status::InvalidArgument(what + "; see 'onepctl " + std::string(command().name) +
+                                 " --help'");
 }
 
-RedisClient* Context::Redis(int* exit_code) {
+int Context::Report(const Status& problem) {
+  // One line, whatever a message from Redis or the user contains.
+  io_.err << "onepctl: " << SanitizeForTerminal(problem.message()) << "\n";
+  return ExitCodeFor(problem.code());
+}
+
+int Context::Fail(int exit_code, const std::string& what, const std::string& todo) {
+  io_.err << "onepctl: " << SanitizeForTerminal(what) << "; " << SanitizeForTerminal(todo) << "\n";
+  return exit_code;
+}
+
+int Context::Fail(const Status& status, const std::string& todo) {
+  return Report(Advised(status, todo));
+}
+
+int Context::UsageError(const std::string& what) { return Report(Usage(what)); }
+
+Result<RedisClient*> Context::Redis() {
   if (redis_) return redis_.get();
   std::string url =
       invocation_.redis_url.value_or(Env("ONEP_REDIS_URL").value_or(std::string(kDefaultRedisUrl)));
   auto target = ParseRedisTarget(url);
   if (!target.ok()) {
-    *exit_code = Fail(kExitUsage, target.status().message(),
-                      "use redis://[[user]:password@]host:port[/db], unix:///path[?db=N], "
-                      "redis-cluster://[[user]:password@]host:port[,host:port...] or "
-                      "redis-sentinel://[[user]:password@]host:port[,host:port...]/MASTER[/db] "
-                      "in --redis or ONEP_REDIS_URL");
-    return nullptr;
+    return Status::InvalidArgument(
+        target.status().message() +
+        "; use redis://[[user]:password@]host:port[/db], unix:///path[?db=N], "
+        "redis-cluster://[[user]:password@]host:port[,host:port...] or "
+        "redis-sentinel://[[user]:password@]host:port[,host:port...]/MASTER[/db] "
+        "in --redis or ONEP_REDIS_URL");
   }
   std::string prefix =
       invocation_.prefix.value_or(Env("ONEP_KEY_PREFIX").value_or(std::string(kDefaultKeyPrefix)));
   if (Status s = ValidateKeyPrefix(prefix); !s.ok()) {
-    *exit_code =
-        Fail(kExitUsage, "invalid key prefix: " + s.message(), "fix --prefix or ONEP_KEY_PREFIX");
-    return nullptr;
+    return Status::InvalidArgument("invalid key prefix: " + s.message() +
+                                   "; fix --prefix or ONEP_KEY_PREFIX");
   }
   RedisClientOptions options;
   options.timeout = kRedisTimeout;
   auto client = ConnectRedis(*target, std::move(options));
   if (!client.ok()) {
-    *exit_code = Fail(ExitCodeFor(client.status().code()), client.status().message(),
-                      "check --redis or ONEP_REDIS_URL");
-    return nullptr;
+    return Advised(client.status(), "check --redis or ONEP_REDIS_URL");
   }
   KeySpace keys(prefix);
   // The first round trip: says whether Redis can be reached at all, and
@@ -132,39 +141,37 @@ RedisClient* Context::Redis(int* exit_code) {
     // Reached, but refused: a password or a right is missing, not the server.
     for (const char* refusal : {"NOAUTH", "WRONGPASS", "NOPERM"}) {
       if (reason.find(refusal) != std::string::npos) {
-        *exit_code = Fail(kExitFailure, "Redis at " + redacted + " refused onepctl: " + reason,
-                          std::string(refusal) == "NOPERM"
-                              ? "give onepctl's ACL user the rights docs/operations.md lists"
-                              : "give the user and password in --redis or ONEP_REDIS_URL "
-                                "(redis://user:password@host:port/db)");
-        return nullptr;
+        return Status::Unavailable(
+            "Redis at " + redacted + " refused onepctl: " + reason + "; " +
+            (std::string(refusal) == "NOPERM"
+                 ? "give onepctl's ACL user the rights docs/operations.md lists"
+                 : "give the user and password in --redis or ONEP_REDIS_URL "
+                   "(redis://user:password@host:port/db)"));
       }
     }
-    *exit_code = Fail(ExitCodeFor(layout.status().code()),
-                      "cannot reach Redis at " + redacted + ": " + reason,
-                      "check --redis or ONEP_REDIS_URL");
-    return nullptr;
+    return Status(layout.status().code(), "cannot reach Redis at " + redacted + ": " + reason +
+                                              "; check --redis or ONEP_REDIS_URL");
   }
   if (Status usable = LayoutStatus(*layout, keys); !usable.ok() &&
                                                    command().name != std::string_view("migrate") &&
                                                    command().name != std::string_view("doctor")) {
-    *exit_code = Fail(kExitFailure, usable.message(),
-                      layout->state == LayoutState::kVersion1
-                          ? "back up Redis, then run 'onepctl migrate'"
-                          : "install the onep version that wrote these keys, or a newer one");
-    return nullptr;
+    return Status::FailedPrecondition(
+        usable.message() + "; " +
+        (layout->state == LayoutState::kVersion1
+             ? "back up Redis, then run 'onepctl migrate'"
+             : "install the onep version that wrote these keys, or a newer one"));
   }
   redis_ = std::move(client).value();
   keys_.emplace(std::move(keys));
   return redis_.get();
 }
 
-CredentialStore* Context::Credentials(int* exit_code) {
-  if (store_) return store_.get();
-  RedisClient* redis = Redis(exit_code);
-  if (redis == nullptr) return nullptr;
-  store_ = std::make_unique<RedisCredentialStore>(*redis, *keys_);
-  return store_.get();
+Result<CredentialStore*> Context::Credentials() {
+  if (store_) return static_cast<CredentialStore*>(store_.get());
+  auto redis = Redis();
+  if (!redis.ok()) return redis.status();
+  store_ = std::make_unique<RedisCredentialStore>(**redis, *keys_);
+  return static_cast<CredentialStore*>(store_.get());
 }
 
 const std::string& Context::actor() {
@@ -183,33 +190,29 @@ const std::string& Context::actor() {
   return actor_;
 }
 
-int RequireValidOrg(Context& ctx, const Invocation& inv, std::string* org) {
-  auto value = admin::OrgInput(inv.Inputs());
-  if (!value.ok()) return ctx.UsageError(value.status().message());
-  *org = *value;
-  return kExitOk;
+Result<std::string> ValidOrg(const Context& ctx, const Invocation& inv) {
+  auto org = admin::OrgInput(inv.Inputs());
+  if (!org.ok()) return ctx.Usage(org.status().message());
+  return org;
 }
 
-int CheckAppFilter(Context& ctx, const Invocation& inv) {
+Status CheckAppFilter(const Context& ctx, const Invocation& inv) {
   auto app = admin::AppFilter(inv.Inputs());
-  return app.ok() ? kExitOk : ctx.UsageError(app.status().message());
+  return app.ok() ? Status::Ok() : ctx.Usage(app.status().message());
 }
 
-int RequireExistingOrg(Context& ctx, const Invocation& inv, std::string* org) {
-  std::string valid;
-  if (int rc = RequireValidOrg(ctx, inv, &valid); rc != kExitOk) return rc;
-  const std::string* value = &valid;
-  int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
-  auto exists = store->OrgExists(*value);
-  if (!exists.ok()) return ctx.Fail(exists.status());
+Result<std::string> ExistingOrg(Context& ctx, const Invocation& inv) {
+  auto org = ValidOrg(ctx, inv);
+  if (!org.ok()) return org;
+  auto store = ctx.Credentials();
+  if (!store.ok()) return store.status();
+  auto exists = (*store)->OrgExists(*org);
+  if (!exists.ok()) return ctx.Advised(exists.status());
   if (!*exists) {
-    return ctx.Fail(kExitNotFound, "no organization " + QuoteInput(*value),
-                    "run 'onepctl orgs' to see the organizations");
+    return Status::NotFound("no organization " + QuoteForMessage(*org) +
+                            "; run 'onepctl orgs' to see the organizations");
   }
-  *org = *value;
-  return kExitOk;
+  return org;
 }
 
 }  // namespace onep::cli

@@ -7,6 +7,9 @@
 #include <string>
 
 #include "cli.h"
+#include "onep/clock.h"
+#include "onep/credential_service.h"
+#include "onep/curl_command.h"
 #include "onep/parse.h"
 #include "onep/token.h"
 #include "output.h"
@@ -17,53 +20,42 @@ namespace {
 constexpr std::string_view kDefaultBaseUrl = "http://localhost/onep";
 constexpr std::string_view kTokenWarning = "Save the token now: it will not be shown again.";
 
-// --url, else $ONEP_URL, else the default; nullopt after printing an error.
-std::optional<std::string> BaseUrl(Context& ctx, const Invocation& inv, int* exit_code) {
+// --url, else $ONEP_URL, else the default.
+Result<std::string> BaseUrl(const Context& ctx, const Invocation& inv) {
   const std::string* option = inv.Get("--url");
   std::string url = option ? *option : ctx.Env("ONEP_URL").value_or(std::string(kDefaultBaseUrl));
   if (Status s = admin::CheckBaseUrl(option ? "--url" : "ONEP_URL", url); !s.ok()) {
-    *exit_code = ctx.Fail(kExitUsage, s.message(),
-                          "give the URL where mod_onep is mounted, e.g. https://example.com/onep");
-    return std::nullopt;
+    return ctx.Advised(s, "give the URL where mod_onep is mounted, e.g. https://example.com/onep");
   }
   return url;
 }
 
 // A credential id is checked offline: a malformed one is a usage error, not
 // an unknown credential.
-int MalformedId(Context& ctx, const std::string& id) {
-  return ctx.UsageError(admin::InvalidCredentialId(id).message());
+Status MalformedId(const Context& ctx, const std::string& id) {
+  return ctx.Usage(admin::InvalidCredentialId(id).message());
 }
 
-int NoSuchCredential(Context& ctx, const std::string& id) {
-  return ctx.Fail(kExitNotFound, "no credential " + QuoteInput(id),
-                  "run 'onepctl list --org ORG' to see the credential ids");
+Status NoSuchCredential(const std::string& id) {
+  return Status::NotFound("no credential " + QuoteForMessage(id) +
+                          "; run 'onepctl list --org ORG' to see the credential ids");
 }
 
-// The credential `id`; nullopt after printing why, with the exit code in
-// *exit_code (1: Redis failed, 3: no such credential).
-std::optional<Credential> ExistingCredential(Context& ctx, const std::string& id, int* exit_code) {
-  if (ClassifyCredentialId(id) == CredentialIdForm::kMalformed) {
-    *exit_code = MalformedId(ctx, id);
-    return std::nullopt;
-  }
-  CredentialStore* store = ctx.Credentials(exit_code);
-  if (store == nullptr) return std::nullopt;
-  auto cred = store->Get(id);
-  if (!cred.ok()) {
-    *exit_code = ctx.Fail(cred.status());
-    return std::nullopt;
-  }
-  if (!cred->has_value()) {
-    *exit_code = NoSuchCredential(ctx, id);
-    return std::nullopt;
-  }
+// The credential `id`: a usage error when it is malformed, NotFound when
+// there is no such credential.
+Result<Credential> ExistingCredential(Context& ctx, const std::string& id) {
+  if (ClassifyCredentialId(id) == CredentialIdForm::kMalformed) return MalformedId(ctx, id);
+  auto store = ctx.Credentials();
+  if (!store.ok()) return store.status();
+  auto cred = (*store)->Get(id);
+  if (!cred.ok()) return ctx.Advised(cred.status());
+  if (!cred->has_value()) return NoSuchCredential(id);
   return std::move(**cred);
 }
 
 // A failed change: NotFound names the id, a conflict says what to do.
 int FailChange(Context& ctx, const Status& status, const std::string& id) {
-  if (status.code() == Code::kNotFound) return NoSuchCredential(ctx, id);
+  if (status.code() == Code::kNotFound) return ctx.Report(NoSuchCredential(id));
   if (status.code() == Code::kInvalidArgument &&
       status.message().find("expired at") != std::string::npos) {
     return ctx.Fail(kExitUsage, status.message(),
@@ -125,13 +117,12 @@ int PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& i
 int CreateCommand(Context& ctx, const Invocation& inv) {
   auto request = admin::CreateInput(inv.Inputs());
   if (!request.ok()) return ctx.UsageError(request.status().message());
-  int exit_code = kExitOk;
-  auto base_url = BaseUrl(ctx, inv, &exit_code);
-  if (!base_url) return exit_code;
+  auto base_url = BaseUrl(ctx, inv);
+  if (!base_url.ok()) return ctx.Report(base_url.status());
 
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
-  CredentialService service(*store, ctx.actor());
+  auto store = ctx.Credentials();
+  if (!store.ok()) return ctx.Report(store.status());
+  CredentialService service(**store, ctx.actor());
   auto issued = service.Create(*request);
   if (!issued.ok()) return FailChange(ctx, issued.status(), "");
   return PrintIssued(ctx, "Created", *issued, *base_url, -1);
@@ -143,10 +134,10 @@ int ListCommand(Context& ctx, const Invocation& inv) {
   if (auto none = admin::FilterCredentials(inv.Inputs(), {}); !none.ok()) {
     return ctx.UsageError(none.status().message());
   }
-  std::string org;
-  if (int rc = RequireExistingOrg(ctx, inv, &org); rc != kExitOk) return rc;
-  int exit_code = kExitOk;
-  auto all = ctx.Credentials(&exit_code)->List(org);
+  auto org = ExistingOrg(ctx, inv);
+  if (!org.ok()) return ctx.Report(org.status());
+  // The store exists: ExistingOrg made it.
+  auto all = (*ctx.Credentials())->List(*org);
   if (!all.ok()) return ctx.Fail(all.status());
   std::vector<Credential> creds = *admin::FilterCredentials(inv.Inputs(), std::move(*all));
   const int64_t now = NowMs();
@@ -157,7 +148,7 @@ int ListCommand(Context& ctx, const Invocation& inv) {
     return kExitOk;
   }
   if (creds.empty()) {
-    ctx.out() << "No credentials" << (filtered ? " match." : " in org " + org + ".") << "\n";
+    ctx.out() << "No credentials" << (filtered ? " match." : " in org " + *org + ".") << "\n";
     return kExitOk;
   }
   Table table({"ID", "NAME", "TYPE", "APP", "TOKEN", "CREATED", "LAST USED", "STATE"});
@@ -173,9 +164,8 @@ int ListCommand(Context& ctx, const Invocation& inv) {
 }
 
 int ShowCommand(Context& ctx, const Invocation& inv) {
-  int exit_code = kExitOk;
-  auto cred = ExistingCredential(ctx, inv.args[0], &exit_code);
-  if (!cred) return exit_code;
+  auto cred = ExistingCredential(ctx, inv.args[0]);
+  if (!cred.ok()) return ctx.Report(cred.status());
   const int64_t now = NowMs();
   if (ctx.json()) {
     ctx.out() << JsonOut(CredentialJson(*cred, now).get(), true) << "\n";
@@ -191,17 +181,18 @@ namespace {
 // `name` empty: keep the name.
 int Reissue(Context& ctx, const Invocation& inv, const std::string& name, const char* done) {
   const std::string& id = inv.args[0];
-  if (ClassifyCredentialId(id) == CredentialIdForm::kMalformed) return MalformedId(ctx, id);
+  if (ClassifyCredentialId(id) == CredentialIdForm::kMalformed) {
+    return ctx.Report(MalformedId(ctx, id));
+  }
   auto grace_ms = admin::GraceInput(inv.Inputs());
   if (!grace_ms.ok()) return ctx.UsageError(grace_ms.status().message());
-  int exit_code = kExitOk;
-  auto base_url = BaseUrl(ctx, inv, &exit_code);
-  if (!base_url) return exit_code;
+  auto base_url = BaseUrl(ctx, inv);
+  if (!base_url.ok()) return ctx.Report(base_url.status());
   auto expires_in_ms = admin::ExpiryInput(inv.Inputs());
   if (!expires_in_ms.ok()) return ctx.UsageError(expires_in_ms.status().message());
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
-  CredentialService service(*store, ctx.actor());
+  auto store = ctx.Credentials();
+  if (!store.ok()) return ctx.Report(store.status());
+  CredentialService service(**store, ctx.actor());
   auto issued = name.empty() ? service.Rotate(id, *grace_ms, *expires_in_ms)
                              : service.Rename(id, name, *grace_ms, *expires_in_ms);
   if (!issued.ok()) return FailChange(ctx, issued.status(), id);
@@ -214,7 +205,7 @@ int RotateCommand(Context& ctx, const Invocation& inv) { return Reissue(ctx, inv
 
 int RenameCommand(Context& ctx, const Invocation& inv) {
   const std::string& name = inv.args[1];
-  if (Status s = ValidateName(name); !s.ok()) return ctx.UsageError("invalid NAME: " + s.message());
+  if (Status s = CheckCredentialName(name, "NAME"); !s.ok()) return ctx.UsageError(s.message());
   return Reissue(ctx, inv, name, "Renamed");
 }
 
@@ -223,14 +214,13 @@ int DeleteCommand(Context& ctx, const Invocation& inv) {
   const bool confirmed = inv.Has("--yes");
   if (!confirmed && !ctx.stdin_is_tty()) {
     return ctx.Fail(kExitUsage,
-                    "not deleting " + QuoteInput(id) +
+                    "not deleting " + QuoteForMessage(id) +
                         " without confirmation (stdin is not a "
                         "terminal)",
                     "pass --yes to delete without asking");
   }
-  int exit_code = kExitOk;
-  auto cred = ExistingCredential(ctx, id, &exit_code);
-  if (!cred) return exit_code;
+  auto cred = ExistingCredential(ctx, id);
+  if (!cred.ok()) return ctx.Report(cred.status());
   const Credential& c = *cred;
 
   if (!confirmed) {
@@ -244,7 +234,7 @@ int DeleteCommand(Context& ctx, const Invocation& inv) {
     }
   }
   // The store exists: ExistingCredential made it.
-  if (Status s = CredentialService(*ctx.Credentials(&exit_code), ctx.actor()).Delete(id); !s.ok()) {
+  if (Status s = CredentialService(**ctx.Credentials(), ctx.actor()).Delete(id); !s.ok()) {
     return FailChange(ctx, s, id);
   }
   if (ctx.json()) {

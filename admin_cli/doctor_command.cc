@@ -9,9 +9,9 @@
 namespace onep::cli {
 
 int DoctorCommand(Context& ctx, const Invocation&) {
-  int exit_code = kExitOk;
-  RedisClient* redis = ctx.Redis(&exit_code);
-  if (redis == nullptr) return exit_code;
+  auto connected = ctx.Redis();
+  if (!connected.ok()) return ctx.Report(connected.status());
+  RedisClient* redis = *connected;
   const std::vector<Check> checks = Diagnose(*redis, ctx.keys());
   bool all_ok = true;
   for (const Check& check : checks) all_ok = all_ok && check.ok;

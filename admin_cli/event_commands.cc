@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli.h"
+#include "onep/clock.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
 #include "onep/token.h"
@@ -13,9 +14,9 @@
 namespace onep::cli {
 
 int OrgsCommand(Context& ctx, const Invocation&) {
-  int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
+  auto credentials = ctx.Credentials();
+  if (!credentials.ok()) return ctx.Report(credentials.status());
+  CredentialStore* store = *credentials;
   auto orgs = store->Orgs();
   if (!orgs.ok()) return ctx.Fail(orgs.status());
   if (ctx.json()) {
@@ -35,15 +36,16 @@ int OrgsCommand(Context& ctx, const Invocation&) {
 }
 
 int StatsCommand(Context& ctx, const Invocation& inv) {
-  if (int rc = CheckAppFilter(ctx, inv); rc != kExitOk) return rc;
+  if (Status app = CheckAppFilter(ctx, inv); !app.ok()) return ctx.Report(app);
   const std::string* app = inv.Get("--app");
   auto window_ms = admin::StatsWindowInput(inv.Inputs());
   if (!window_ms.ok()) return ctx.UsageError(window_ms.status().message());
-  std::string org;
-  if (int rc = RequireExistingOrg(ctx, inv, &org); rc != kExitOk) return rc;
-  int exit_code = kExitOk;
-  RedisClient* conn = ctx.Redis(&exit_code);
-  if (conn == nullptr) return exit_code;
+  auto existing = ExistingOrg(ctx, inv);
+  if (!existing.ok()) return ctx.Report(existing.status());
+  const std::string& org = *existing;
+  auto connected = ctx.Redis();
+  if (!connected.ok()) return ctx.Report(connected.status());
+  RedisClient* conn = *connected;
   auto stats = EventStore(ctx.keys()).Stats(*conn, org, app ? *app : "", *window_ms);
   if (!stats.ok()) return ctx.Fail(stats.status());
 
@@ -67,16 +69,16 @@ int StatsCommand(Context& ctx, const Invocation& inv) {
 int AuditCommand(Context& ctx, const Invocation& inv) {
   auto query = admin::AuditQueryInput(inv.Inputs(), NowMs());
   if (!query.ok()) return ctx.UsageError(query.status().message());
-  std::string org;
-  if (int rc = RequireValidOrg(ctx, inv, &org); rc != kExitOk) return rc;
-  int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
-  auto entries = store->Audit(org, *query);
+  auto org = ValidOrg(ctx, inv);
+  if (!org.ok()) return ctx.Report(org.status());
+  auto credentials = ctx.Credentials();
+  if (!credentials.ok()) return ctx.Report(credentials.status());
+  CredentialStore* store = *credentials;
+  auto entries = store->Audit(*org, *query);
   if (!entries.ok()) return ctx.Fail(entries.status());
   // The trail outlives the org's last credential: only an org with neither is unknown.
   if (entries->empty()) {
-    if (int rc = RequireExistingOrg(ctx, inv, &org); rc != kExitOk) return rc;
+    if (auto existing = ExistingOrg(ctx, inv); !existing.ok()) return ctx.Report(existing.status());
   }
   // The store gives newest first; print newest last, like events.
   std::vector<AuditEntry> ordered(entries->rbegin(), entries->rend());

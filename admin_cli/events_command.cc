@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "onep/clock.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
 #include "onep/stream_id.h"
@@ -200,14 +201,16 @@ int PrintPage(Context& ctx, const std::vector<StoredEvent>& events) {
 }  // namespace
 
 int EventsCommand(Context& ctx, const Invocation& inv) {
-  if (int rc = CheckAppFilter(ctx, inv); rc != kExitOk) return rc;
+  if (Status app = CheckAppFilter(ctx, inv); !app.ok()) return ctx.Report(app);
   auto request = ParseRequest(inv, NowMs());
   if (!request.ok()) return ctx.UsageError(request.status().message());
   EventQuery& query = request->query;
-  if (int rc = RequireExistingOrg(ctx, inv, &query.org); rc != kExitOk) return rc;
-  int exit_code = kExitOk;
-  RedisClient* conn = ctx.Redis(&exit_code);
-  if (conn == nullptr) return exit_code;
+  auto org = ExistingOrg(ctx, inv);
+  if (!org.ok()) return ctx.Report(org.status());
+  query.org = *org;
+  auto connected = ctx.Redis();
+  if (!connected.ok()) return ctx.Report(connected.status());
+  RedisClient* conn = *connected;
   EventStore store(ctx.keys());
 
   if (request->all) {

@@ -33,9 +33,9 @@ JsonPtr ReportJson(const MigrationReport& report) {
 }  // namespace
 
 int MigrateCommand(Context& ctx, const Invocation& inv) {
-  int exit_code = kExitOk;
-  RedisClient* redis = ctx.Redis(&exit_code);
-  if (redis == nullptr) return exit_code;
+  auto connected = ctx.Redis();
+  if (!connected.ok()) return ctx.Report(connected.status());
+  RedisClient* redis = *connected;
   const bool dry_run = inv.Has("--dry-run");
   auto report = MigrateKeyspace(*redis, ctx.keys(), dry_run);
   if (!report.ok()) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli.h"
+#include "onep/clock.h"
 #include "onep/parse.h"
 #include "onep/token.h"
 #include "output.h"
@@ -21,18 +22,18 @@ int ExpireCommand(Context& ctx, const Invocation& inv) {
   if (when != "never") {
     auto ms = ParseDurationMs(when);
     if (!ms.ok()) {
-      return ctx.UsageError("invalid DURATION " + QuoteInput(when) + ": " + ms.status().message() +
-                            " (or 'never')");
+      return ctx.UsageError("invalid DURATION " + QuoteForMessage(when) + ": " +
+                            ms.status().message() + " (or 'never')");
     }
     expires_in_ms = *ms;
   }
-  int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
+  auto credentials = ctx.Credentials();
+  if (!credentials.ok()) return ctx.Report(credentials.status());
+  CredentialStore* store = *credentials;
   auto cred = CredentialService(*store, ctx.actor()).SetExpiry(id, expires_in_ms);
   if (!cred.ok()) {
     if (cred.status().code() == Code::kNotFound) {
-      return ctx.Fail(kExitNotFound, "no credential " + QuoteInput(id),
+      return ctx.Fail(kExitNotFound, "no credential " + QuoteForMessage(id),
                       "run 'onepctl list --org ORG' to see the credential ids");
     }
     return ctx.Fail(cred.status());
@@ -63,9 +64,9 @@ int VerifyCommand(Context& ctx, const Invocation&) {
     return ctx.Fail(kExitUsage, "this is not an onep token: " + format.message(),
                     "check that the whole token was given, without quotes");
   }
-  int exit_code = kExitOk;
-  CredentialStore* store = ctx.Credentials(&exit_code);
-  if (store == nullptr) return exit_code;
+  auto credentials = ctx.Credentials();
+  if (!credentials.ok()) return ctx.Report(credentials.status());
+  CredentialStore* store = *credentials;
   auto id = store->Authenticate(token);
   if (!id.ok()) return ctx.Fail(id.status());
   if (!id->has_value()) {

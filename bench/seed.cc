@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "onep/clock.h"
 #include "onep/credential.h"
+#include "onep/credential_service.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
 #include "onep/redis_client.h"

@@ -18,6 +18,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "mod_onep.h"
+#include "mounts.h"
 #include "onep/layout.h"
 
 APLOG_USE_MODULE(onep);
@@ -89,28 +90,11 @@ bool CsrfOk(request_rec* r) {
 // The request's path below its onep-admin <Location> ("" for the location
 // itself with its trailing slash), or nullopt when it is the location
 // without that slash.
-std::optional<std::string_view> PathBelowMount(const request_rec* r) {
-  const std::string_view uri = r->uri;
-  std::string_view mount;
-  if (const apr_array_header_t* mounts = AdminMounts()) {
-    for (int i = 0; i < mounts->nelts; ++i) {
-      std::string_view m = APR_ARRAY_IDX(mounts, i, const char*);
-      if (m.size() > mount.size() && IsBelowMount(uri, m)) mount = m;
-    }
-  }
-  if (mount.empty()) {
-    const auto* core =
-        static_cast<const core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
-    if (core != nullptr && core->d != nullptr && core->r == nullptr && !core->d_is_fnmatch &&
-        IsBelowMount(uri, core->d)) {
-      mount = core->d;
-    }
-  }
-  std::string_view rest = uri.substr(mount.size());
-  if (mount.empty() || mount.back() != '/') {
-    if (rest.empty()) return std::nullopt;
-    rest.remove_prefix(1);  // the '/' after the location
-  }
+std::optional<std::string_view> PathBelowLocation(const request_rec* r) {
+  std::optional<MountMatch> match = FindMount(r, kAdminHandlerName);
+  std::string_view rest = match ? match->rest : std::string_view(r->uri);
+  if (rest.empty()) return std::nullopt;
+  rest.remove_prefix(1);  // the '/' after the location
   return rest;
 }
 
@@ -130,7 +114,7 @@ bool ReadQuery(request_rec* r, std::map<std::string, std::string>* out, int* ans
     if (ap_unescape_urlencoded(n) != OK || ap_unescape_urlencoded(v) != OK ||
         !out->emplace(n, v).second) {
       *answered = Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                         "malformed or repeated query parameter " + admin::QuoteInput(n));
+                         "malformed or repeated query parameter " + QuoteForMessage(n));
       return false;
     }
   }
@@ -167,7 +151,7 @@ bool ReadBodyFields(request_rec* r, std::map<std::string, std::string>* out, int
       (*out)[name] = std::string(json_string_value(value), json_string_length(value));
     } else if (!json_is_null(value)) {
       *answered = Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                         "field " + admin::QuoteInput(name) + " must be a string");
+                         "field " + QuoteForMessage(name) + " must be a string");
       return false;
     }
   }
@@ -175,14 +159,13 @@ bool ReadBodyFields(request_rec* r, std::map<std::string, std::string>* out, int
 }
 
 // Where this server's webhook routes are: its scheme and host, and the
-// first <Location> of "SetHandler onep".
+// first <Location> of its "SetHandler onep".
 std::string OwnWebhookUrl(const request_rec* r) {
   const char* host = apr_table_get(r->headers_in, "Host");
   std::string url = std::string(ap_http_scheme(r)) + "://" +
                     (host != nullptr ? host : r->server->server_hostname);
-  const apr_array_header_t* mounts = HandlerMounts();
-  return url +
-         (mounts != nullptr && mounts->nelts > 0 ? APR_ARRAY_IDX(mounts, 0, const char*) : "/onep");
+  const char* mount = FirstMount(r->server, kHandlerName);
+  return url + (mount != nullptr ? mount : "/onep");
 }
 
 int HandleApi(request_rec* r, std::string_view path) {
@@ -222,7 +205,7 @@ int HandleApi(request_rec* r, std::string_view path) {
     if (!known) {
       return Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
                     std::string(route->method == M_POST ? "unknown field " : "unknown parameter ") +
-                        admin::QuoteInput(name == "no-expiry" ? "no_expiry" : name));
+                        QuoteForMessage(name == "no-expiry" ? "no_expiry" : name));
     }
   }
 
@@ -278,7 +261,7 @@ int HandleAdmin(request_rec* r) {
                   "this location must be protected by Apache authentication (AuthType and "
                   "Require valid-user, LDAP, OpenID Connect...): it serves no one without it");
   }
-  std::optional<std::string_view> path = PathBelowMount(r);
+  std::optional<std::string_view> path = PathBelowLocation(r);
   if (!path) {
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, r->uri, "/", nullptr));
     return HTTP_MOVED_PERMANENTLY;
@@ -327,17 +310,8 @@ Status InitAdminSecret() {
 
 int AdminHandler(request_rec* r) {
   if (r->handler == nullptr || strcmp(r->handler, kAdminHandlerName) != 0) return DECLINED;
-  try {
-    if (!g_secret_set) return SendInternalError(r);
-    return HandleAdmin(r);
-  } catch (const std::exception& e) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception: %s",
-                  r->method, ap_escape_logitem(r->pool, r->uri), e.what());
-  } catch (...) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception", r->method,
-                  ap_escape_logitem(r->pool, r->uri));
-  }
-  return SendInternalError(r);
+  if (!g_secret_set) return SendInternalError(r);
+  return RunGuarded(r, HandleAdmin);
 }
 
 }  // namespace onep::module

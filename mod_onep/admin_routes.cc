@@ -6,6 +6,9 @@
 
 #include "admin.h"
 #include "http_protocol.h"
+#include "onep/clock.h"
+#include "onep/credential_service.h"
+#include "onep/curl_command.h"
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"
@@ -22,7 +25,7 @@ AdminAnswer Error(int status, const char* code, std::string message) {
 }
 
 AdminAnswer NoSuchCredential(const std::string& id) {
-  return Error(HTTP_NOT_FOUND, "not_found", "no credential " + admin::QuoteInput(id));
+  return Error(HTTP_NOT_FOUND, "not_found", "no credential " + QuoteForMessage(id));
 }
 
 // The org of the path: a valid slug that this location serves.
@@ -30,7 +33,7 @@ AdminAnswer CheckOrg(const AdminRequest& request) {
   if (Status s = admin::OrgInput(request.Inputs()).status(); !s.ok()) return FailureAnswer(s);
   if (!OrgAllowed(request.r, request.org)) {
     return Error(HTTP_FORBIDDEN, "forbidden",
-                 "organization " + admin::QuoteInput(request.org) +
+                 "organization " + QuoteForMessage(request.org) +
                      " is not managed here (OnepAdminOrgs of this location)");
   }
   return {};
@@ -42,7 +45,7 @@ AdminAnswer CheckExistingOrg(const AdminRequest& request, CredentialStore& store
   auto exists = store.OrgExists(request.org);
   if (!exists.ok()) return FailureAnswer(exists.status());
   if (!*exists) {
-    return Error(HTTP_NOT_FOUND, "not_found", "no organization " + admin::QuoteInput(request.org));
+    return Error(HTTP_NOT_FOUND, "not_found", "no organization " + QuoteForMessage(request.org));
   }
   return {};
 }
@@ -129,9 +132,7 @@ AdminAnswer Reissue(AdminRequest& request, bool rename) {
   if (rename) {
     if (!in.Has("name")) return FailureAnswer(Status::InvalidArgument("missing name"));
     name = *in.Get("name");
-    if (Status s = ValidateName(name); !s.ok()) {
-      return FailureAnswer(Status::InvalidArgument("invalid name: " + s.message()));
-    }
+    if (Status s = CheckCredentialName(name, "name"); !s.ok()) return FailureAnswer(s);
   }
   RedisCredentialStore store = StoreOf(request);
   AdminAnswer error;

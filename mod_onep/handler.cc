@@ -15,6 +15,8 @@
 #include "http_protocol.h"
 #include "metrics.h"
 #include "mod_onep.h"
+#include "mounts.h"
+#include "onep/clock.h"
 #include "onep/event.h"
 #include "onep/event_store.h"
 #include "onep/health.h"
@@ -46,39 +48,12 @@ constexpr Route kRoutes[] = {
     {"/health", M_GET, "GET, HEAD", true, EventType::kHit},
 };
 
-// The route of r->uri below `mount`, or null. "<Location /onep/>" has eaten
-// the slash that starts the route.
-const Route* RouteBelow(std::string_view uri, std::string_view mount) {
-  if (mount.empty() || uri.size() <= mount.size() || uri.compare(0, mount.size(), mount) != 0) {
-    return nullptr;
-  }
-  std::string_view rest = uri.substr(mount.size());
-  for (const Route& route : kRoutes) {
-    std::string_view path = route.path;
-    if (mount.back() == '/') path.remove_prefix(1);
-    if (rest == path) return &route;
-  }
-  return nullptr;
-}
-
-// r->uri relative to the <Location> paths that mount the handler (see
-// HandlerMounts), then to the innermost section merged into the request (in
-// case SetHandler came from elsewhere). Regex sections give no route: a
-// plain-path <Location> is the supported mount.
+// The route of r->uri below its webhook mount (mounts.h), or null.
 const Route* FindRoute(const request_rec* r) {
-  if (r->uri == nullptr) return nullptr;
-  const std::string_view uri = r->uri;
-  if (const apr_array_header_t* mounts = HandlerMounts()) {
-    for (int i = 0; i < mounts->nelts; ++i) {
-      if (const Route* route = RouteBelow(uri, APR_ARRAY_IDX(mounts, i, const char*))) {
-        return route;
-      }
-    }
-  }
-  const auto* core =
-      static_cast<const core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
-  if (core != nullptr && core->d != nullptr && core->r == nullptr && !core->d_is_fnmatch) {
-    return RouteBelow(uri, core->d);
+  std::optional<MountMatch> match = FindMount(r, kHandlerName);
+  if (!match) return nullptr;
+  for (const Route& route : kRoutes) {
+    if (match->rest == route.path) return &route;
   }
   return nullptr;
 }
@@ -90,15 +65,14 @@ bool MethodAllowed(const request_rec* r, const Route& route) {
 // ---------------------------------------------------------------------------
 // Responses, each with its one debug line (LogLevel onep:debug).
 
-const char* Or(const std::string& s, const char* fallback) {
-  return s.empty() ? fallback : s.c_str();
-}
+// A log field: "-" when empty, as in Apache's access log.
+const char* DashIfEmpty(const std::string& s) { return s.empty() ? "-" : s.c_str(); }
 
 int Respond(request_rec* r, const char* route, int status, const char* code,
             const std::string& message, const RecordOutcome* outcome = nullptr) {
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0100: %s %s -> %d %s credential=%s org=%s",
-                r->method, route, status, code, outcome ? Or(outcome->credential_id, "-") : "-",
-                outcome ? Or(outcome->org, "-") : "-");
+                r->method, route, status, code, outcome ? DashIfEmpty(outcome->credential_id) : "-",
+                outcome ? DashIfEmpty(outcome->org) : "-");
   CountRequest(r, MetricRouteOf(route), code);
   return SendError(r, status, code, message);
 }
@@ -275,7 +249,7 @@ int HandleEvent(request_rec* r, const Route& route) {
       return AP_FILTER_ERROR;
     default:
       ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                    "ONEP0106: %s %s: the request body could not be read (%d)", r->method, path,
+                    "ONEP0108: %s %s: the request body could not be read (%d)", r->method, path,
                     read);
       return Respond(r, path, HTTP_BAD_REQUEST, "invalid_json",
                      "the request body could not be read");
@@ -362,16 +336,7 @@ int Handle(request_rec* r) {
 
 int Handler(request_rec* r) {
   if (r->handler == nullptr || strcmp(r->handler, kHandlerName) != 0) return DECLINED;
-  try {
-    return Handle(r);
-  } catch (const std::exception& e) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception: %s",
-                  r->method, ap_escape_logitem(r->pool, r->uri), e.what());
-  } catch (...) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception", r->method,
-                  ap_escape_logitem(r->pool, r->uri));
-  }
-  return SendInternalError(r);
+  return RunGuarded(r, Handle);
 }
 
 }  // namespace onep::module

@@ -2,13 +2,18 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include "apr_buckets.h"
 #include "apr_strings.h"
+#include "http_log.h"
 #include "http_protocol.h"
 #include "mod_onep.h"
+#include "mounts.h"
 #include "onep/json.h"
 #include "util_filter.h"
+
+APLOG_USE_MODULE(onep);
 
 namespace onep::module {
 namespace {
@@ -164,6 +169,19 @@ int ReadBody(request_rec* r, uint64_t limit, std::string* body) {
     apr_brigade_cleanup(bb);
   }
   return OK;
+}
+
+int RunGuarded(request_rec* r, int (*body)(request_rec*)) noexcept {
+  try {
+    return body(r);
+  } catch (const std::exception& e) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception: %s",
+                  r->method, ap_escape_logitem(r->pool, r->uri), e.what());
+  } catch (...) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0199: %s %s: unexpected exception", r->method,
+                  ap_escape_logitem(r->pool, r->uri));
+  }
+  return SendInternalError(r);
 }
 
 }  // namespace onep::module

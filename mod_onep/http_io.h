@@ -29,6 +29,10 @@ int SendError(request_rec* r, int status, const char* code, const std::string& m
 // The same, from literals only: cannot throw, for the last-resort path.
 int SendInternalError(request_rec* r) noexcept;
 
+// Runs a handler hook's body: an exception that escapes it is logged
+// (ONEP0199) and answered 500, so that none reaches Apache's C code.
+int RunGuarded(request_rec* r, int (*body)(request_rec*)) noexcept;
+
 // The token of an "Authorization: Bearer <token>" header (scheme matched
 // case-insensitively); nullopt when the header is missing, of another scheme,
 // or carries no token. The view points into the request's headers.

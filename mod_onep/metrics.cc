@@ -9,47 +9,20 @@
 #include <map>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "apr_strings.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_main.h"
 #include "http_protocol.h"
+#include "metrics_snapshot.h"
 #include "mod_onep.h"
 #include "mod_status.h"
 
 APLOG_USE_MODULE(onep);
 
 namespace onep::module {
-namespace {
-
-// The codes of onep_requests_total: the contract's error codes, plus
-// "accepted" / "duplicate" (202) and "ok" (a healthy /health).
-constexpr const char* kCodes[] = {
-    "accepted",          "duplicate",          "ok",
-    "missing_token",     "invalid_token",      "forbidden",
-    "not_found",         "method_not_allowed", "unsupported_media_type",
-    "payload_too_large", "request_timeout",    "invalid_json",
-    "invalid_event",     "rate_limited",       "store_unavailable",
-    "internal_error",    "unreadable_body",
-};
-constexpr int kNumCodes = sizeof(kCodes) / sizeof(kCodes[0]);
-constexpr const char* kRoutes[] = {"hits", "failures", "deploys", "health", "other"};
-constexpr int kNumRoutes = sizeof(kRoutes) / sizeof(kRoutes[0]);
-
-// Upper bounds of the latency histogram, in seconds (Prometheus' `le`): a
-// local Redis answers in well under a millisecond, a timeout is 500 ms.
-constexpr double kBuckets[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                               0.025,   0.05,   0.1,   0.25,   0.5,   1.0};
-constexpr int kNumBuckets = sizeof(kBuckets) / sizeof(kBuckets[0]);
-
-// Kinds of Redis errors. "connect": no connection could be opened;
-// "timeout": a command got no answer in time; "connection": the connection
-// broke or Redis answered that it cannot serve now (LOADING, BUSY, a cluster
-// without a master); "layout": the keyspace needs onepctl migrate;
-// "internal": an unexpected reply.
-enum ErrorKind { kConnect, kTimeout, kConnection, kLayout, kInternal, kNumErrorKinds };
-constexpr const char* kErrorKinds[] = {"connect", "timeout", "connection", "layout", "internal"};
 
 using Counter = std::atomic<uint64_t>;
 static_assert(Counter::is_always_lock_free, "counters in shared memory must be lock-free");
@@ -61,6 +34,21 @@ struct ServerCounters {
   Counter latency_sum_ns;
   Counter redis_errors[kNumErrorKinds];
 };
+
+void Totals::Add(const ServerCounters& c) {
+  for (int route = 0; route < kNumRoutes; ++route) {
+    for (int code = 0; code < kNumCodes; ++code) {
+      requests[route][code] += c.requests[route][code].load(std::memory_order_relaxed);
+    }
+  }
+  for (int b = 0; b <= kNumBuckets; ++b) latency[b] += c.latency[b].load(std::memory_order_relaxed);
+  latency_sum_ns += c.latency_sum_ns.load(std::memory_order_relaxed);
+  for (int k = 0; k < kNumErrorKinds; ++k) {
+    redis_errors[k] += c.redis_errors[k].load(std::memory_order_relaxed);
+  }
+}
+
+namespace {
 
 // Upper bounds of the batch size histogram (events per record call).
 constexpr int kBatchBuckets[] = {1, 2, 4, 8, 16, 32, 64};
@@ -109,49 +97,12 @@ ErrorKind KindOf(const Status& status) {
   return kConnection;
 }
 
-// A snapshot of one server's counters (or the sum of several with one label).
-struct Totals {
-  uint64_t requests[kNumRoutes][kNumCodes] = {};
-  uint64_t latency[kNumBuckets + 1] = {};
-  uint64_t latency_sum_ns = 0;
-  uint64_t redis_errors[kNumErrorKinds] = {};
-
-  void Add(const ServerCounters& c) {
-    for (int route = 0; route < kNumRoutes; ++route) {
-      for (int code = 0; code < kNumCodes; ++code) {
-        requests[route][code] += c.requests[route][code].load(std::memory_order_relaxed);
-      }
-    }
-    for (int b = 0; b <= kNumBuckets; ++b)
-      latency[b] += c.latency[b].load(std::memory_order_relaxed);
-    latency_sum_ns += c.latency_sum_ns.load(std::memory_order_relaxed);
-    for (int k = 0; k < kNumErrorKinds; ++k) {
-      redis_errors[k] += c.redis_errors[k].load(std::memory_order_relaxed);
-    }
-  }
-  uint64_t LatencyCount() const {
-    uint64_t n = 0;
-    for (uint64_t b : latency) n += b;
-    return n;
-  }
-};
-
 // "host:port" of a server, the `server` label.
 std::string ServerLabel(const server_rec* s) {
   apr_port_t port = s->port;
   if (port == 0 && s->addrs != nullptr) port = s->addrs->host_port;
   return std::string(s->server_hostname != nullptr ? s->server_hostname : "") + ":" +
          std::to_string(port);
-}
-
-// Every server's totals by label, in label order; virtual hosts that share a
-// label are summed so that no series appears twice.
-std::map<std::string, Totals> Snapshot() {
-  std::map<std::string, Totals> by_label;
-  for (const server_rec* s = ap_server_conf; s != nullptr; s = s->next) {
-    if (const ServerCounters* c = CountersOf(s)) by_label[ServerLabel(s)].Add(*c);
-  }
-  return by_label;
 }
 
 // A Prometheus label value: backslash, quote and newline escaped.
@@ -170,6 +121,32 @@ std::string LabelValue(const std::string& v) {
 
 void Family(std::string& out, const char* name, const char* type, const char* help) {
   out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+// A histogram's samples: `counts` per bucket (not cumulative; the last one
+// above every bound), `labels` ("k=\"v\"," or "") before le.
+void Histogram(std::string& out, const std::string& name, const std::string& labels,
+               const std::vector<std::string>& bounds, const std::vector<uint64_t>& counts,
+               const std::string& sum) {
+  uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < counts.size(); ++b) {
+    cumulative += counts[b];
+    const std::string le = b < bounds.size() ? bounds[b] : "+Inf";
+    out += name + "_bucket{" + labels + "le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  const std::string braces = labels.empty() ? "" : "{" + labels.substr(0, labels.size() - 1) + "}";
+  out += name + "_sum" + braces + " " + sum + "\n";
+  out += name + "_count" + braces + " " + std::to_string(cumulative) + "\n";
+}
+
+std::vector<std::string> LatencyBounds() {
+  std::vector<std::string> out;
+  for (double bound : kBuckets) {
+    char le[32];
+    snprintf(le, sizeof le, "%g", bound);
+    out.push_back(le);
+  }
+  return out;
 }
 
 std::string PrometheusText() {
@@ -194,22 +171,10 @@ std::string PrometheusText() {
   Family(out, "onep_redis_duration_seconds", "histogram",
          "Round trips to Redis made for requests (record script, layout check, health PING).");
   for (const auto& [label, t] : snapshot) {
-    const std::string server = "server=\"" + LabelValue(label) + "\"";
-    uint64_t cumulative = 0;
-    for (int b = 0; b < kNumBuckets; ++b) {
-      cumulative += t.latency[b];
-      char le[32];
-      snprintf(le, sizeof le, "%g", kBuckets[b]);
-      out += "onep_redis_duration_seconds_bucket{" + server + ",le=\"" + le + "\"} " +
-             std::to_string(cumulative) + "\n";
-    }
     char sum[64];
     snprintf(sum, sizeof sum, "%.9f", static_cast<double>(t.latency_sum_ns) / 1e9);
-    out += "onep_redis_duration_seconds_bucket{" + server + ",le=\"+Inf\"} " +
-           std::to_string(t.LatencyCount()) + "\n";
-    out += "onep_redis_duration_seconds_sum{" + server + "} " + sum + "\n";
-    out += "onep_redis_duration_seconds_count{" + server + "} " + std::to_string(t.LatencyCount()) +
-           "\n";
+    Histogram(out, "onep_redis_duration_seconds", "server=\"" + LabelValue(label) + "\",",
+              LatencyBounds(), std::vector<uint64_t>(t.latency, t.latency + kNumBuckets + 1), sum);
   }
   Family(out, "onep_redis_errors_total", "counter", "Failed Redis round trips, by kind.");
   for (const auto& [label, t] : snapshot) {
@@ -235,19 +200,34 @@ std::string PrometheusText() {
   out += "onep_redis_connect_failures_total " + std::to_string(failed) + "\n";
   Family(out, "onep_redis_batch_size", "histogram",
          "Events per record call to Redis (group commit), all children.");
-  uint64_t batches = 0;
+  std::vector<uint64_t> batches(kNumBatchBuckets + 1, 0);
+  std::vector<std::string> sizes;
   for (int b = 0; b <= kNumBatchBuckets; ++b) {
-    batches += g_segment ? g_segment->batches[b].load() : 0;
-    const std::string le = b < kNumBatchBuckets ? std::to_string(kBatchBuckets[b]) : "+Inf";
-    out += "onep_redis_batch_size_bucket{le=\"" + le + "\"} " + std::to_string(batches) + "\n";
+    if (g_segment != nullptr) batches[b] = g_segment->batches[b].load();
+    if (b < kNumBatchBuckets) sizes.push_back(std::to_string(kBatchBuckets[b]));
   }
-  out += "onep_redis_batch_size_sum " +
-         std::to_string(g_segment ? g_segment->batched_events.load() : 0) + "\n";
-  out += "onep_redis_batch_size_count " + std::to_string(batches) + "\n";
+  Histogram(out, "onep_redis_batch_size", "", sizes, batches,
+            std::to_string(g_segment ? g_segment->batched_events.load() : 0));
   return out;
 }
 
 }  // namespace
+
+// Every server's totals by label, in label order; virtual hosts that share a
+// label are summed so that no series appears twice.
+std::map<std::string, Totals> Snapshot() {
+  std::map<std::string, Totals> by_label;
+  for (const server_rec* s = ap_server_conf; s != nullptr; s = s->next) {
+    if (const ServerCounters* c = CountersOf(s)) by_label[ServerLabel(s)].Add(*c);
+  }
+  return by_label;
+}
+
+uint64_t RedisConnectionsOpen() {
+  const uint64_t opened = g_segment ? g_segment->pool_opened.load() : 0;
+  const uint64_t closed = g_segment ? g_segment->pool_closed.load() : 0;
+  return opened >= closed ? opened - closed : 0;
+}
 
 MetricRoute MetricRouteOf(const char* route_path) {
   if (route_path == nullptr) return MetricRoute::kOther;
@@ -308,7 +288,8 @@ void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration el
 void CountBatch(std::size_t events) {
   if (g_segment == nullptr) return;
   int b = 0;
-  while (b<kNumBatchBuckets&& static_cast<int>(events)> kBatchBuckets[b]) ++b;
+  const int size = static_cast<int>(events);
+  while (b < kNumBatchBuckets && size > kBatchBuckets[b]) ++b;
   g_segment->batches[b].fetch_add(1, std::memory_order_relaxed);
   g_segment->batched_events.fetch_add(events, std::memory_order_relaxed);
 }
@@ -344,64 +325,6 @@ int MetricsHandler(request_rec* r) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0200: cannot serve the metrics");
     return HTTP_INTERNAL_SERVER_ERROR;
   }
-}
-
-int StatusHook(request_rec* r, int flags) {
-  try {
-    uint64_t accepted = 0, duplicate = 0, refused = 0, unavailable = 0, errors = 0, calls = 0;
-    const auto snapshot = Snapshot();
-    for (const auto& [label, t] : snapshot) {
-      for (int route = 0; route < kNumRoutes; ++route) {
-        for (int code = 0; code < kNumCodes; ++code) {
-          const uint64_t n = t.requests[route][code];
-          if (code == 0)
-            accepted += n;
-          else if (code == 1)
-            duplicate += n;
-          else if (strcmp(kCodes[code], "store_unavailable") == 0)
-            unavailable += n;
-          else if (code != 2)
-            refused += n;
-        }
-      }
-      for (uint64_t n : t.redis_errors) errors += n;
-      calls += t.LatencyCount();
-    }
-    const uint64_t opened = g_segment ? g_segment->pool_opened.load() : 0;
-    const uint64_t closed = g_segment ? g_segment->pool_closed.load() : 0;
-    const uint64_t open = opened >= closed ? opened - closed : 0;
-    // APR's printf has no %llu: numbers go through std::to_string.
-    auto n = [](uint64_t v) { return std::to_string(v); };
-    if (flags & AP_STATUS_SHORT) {
-      const std::string lines =
-          "OnepAccepted: " + n(accepted) + "\nOnepDuplicate: " + n(duplicate) +
-          "\nOnepRefused: " + n(refused) + "\nOnepUnavailable: " + n(unavailable) +
-          "\nOnepRedisCalls: " + n(calls) + "\nOnepRedisErrors: " + n(errors) +
-          "\nOnepRedisConnectionsOpen: " + n(open) + "\n";
-      ap_rputs(lines.c_str(), r);
-      return OK;
-    }
-    std::string html =
-        "<hr />\n<h2>onep (mod_onep)</h2>\n<table border=\"1\">\n"
-        "<tr><th>server</th><th>route</th><th>code</th><th>requests</th></tr>\n";
-    for (const auto& [label, t] : snapshot) {
-      for (int route = 0; route < kNumRoutes; ++route) {
-        for (int code = 0; code < kNumCodes; ++code) {
-          if (t.requests[route][code] == 0) continue;
-          html += std::string("<tr><td>") + ap_escape_html(r->pool, label.c_str()) + "</td><td>" +
-                  kRoutes[route] + "</td><td>" + kCodes[code] + "</td><td>" +
-                  n(t.requests[route][code]) + "</td></tr>\n";
-        }
-      }
-    }
-    html += "</table>\n<p>accepted " + n(accepted) + ", duplicate " + n(duplicate) + ", refused " +
-            n(refused) + ", unavailable " + n(unavailable) + "; Redis round trips " + n(calls) +
-            ", Redis errors " + n(errors) + "; Redis connections open " + n(open) + "</p>\n";
-    ap_rputs(html.c_str(), r);
-  } catch (...) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0201: cannot write the server-status section");
-  }
-  return OK;
 }
 
 }  // namespace onep::module

@@ -12,7 +12,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <string_view>
 
 // httpd.h first: the other Apache headers depend on it.
 // clang-format off
@@ -83,6 +82,10 @@ struct ServerConfig {
   bool wait_set;
   ServerRuntime* runtime;  // set in each child by child_init; null in the parent
   int metrics_slot;        // this server's counters in metrics.cc (1-based; 0: none)
+  // The paths of this server's <Location> sections with "SetHandler onep" and
+  // "SetHandler onep-admin" (const char*), from mounts.cc at post_config.
+  apr_array_header_t* webhook_mounts;
+  apr_array_header_t* admin_mounts;
 };
 
 struct DirConfig {
@@ -105,23 +108,6 @@ inline ServerConfig* GetServerConfig(const server_rec* s) {
 inline DirConfig* GetDirConfig(const request_rec* r) {
   return static_cast<DirConfig*>(ap_get_module_config(r->per_dir_config, &onep_module));
 }
-
-// The paths of the <Location> sections that hold "SetHandler onep", found in
-// the configuration tree at post_config (const char* elements). Written once
-// by the single-threaded parent while it reads the configuration, read-only
-// in the children afterwards. Never null after post_config.
-const apr_array_header_t* HandlerMounts();
-// The same for "SetHandler onep-admin".
-const apr_array_header_t* AdminMounts();
-
-// True when `uri` is `mount` or below it.
-bool IsBelowMount(std::string_view uri, std::string_view mount);
-
-// The request's Authorization header, null when absent. For requests below a
-// mount, mod_onep moves it out of r->headers_in as soon as the request is
-// read, so that what dumps request headers later (LogLevel trace4, an access
-// log with %{Authorization}i) cannot write a token down; this finds it.
-const char* RequestAuthorization(const request_rec* r);
 
 // Effective values, defaults applied.
 const char* EffectiveRedisUrl(const ServerConfig* conf);

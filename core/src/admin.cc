@@ -1,5 +1,6 @@
 #include "onep/admin.h"
 
+#include "onep/credential_service.h"
 #include "onep/event.h"
 #include "onep/parse.h"
 #include "onep/stream_id.h"
@@ -7,9 +8,6 @@
 
 namespace onep::admin {
 namespace {
-
-constexpr std::size_t kMaxQuoted = 64;
-constexpr std::string_view kSlugRule = "it must match ^[a-z0-9][a-z0-9-]{0,62}$";
 
 JsonPtr JsonString(const std::string& value) { return JsonStringOrNull(value, true); }
 
@@ -69,40 +67,19 @@ Result<int64_t> DurationInput(const Inputs& in, std::string_view name) {
 
 }  // namespace
 
-std::string QuoteInput(std::string_view text) {
-  // A token pasted in the wrong place must not be echoed to a terminal or a log.
-  if (text.rfind(kTokenPrefix, 0) == 0) return "(a token, not shown)";
-  std::string out = "\"";
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    // Cut only at the start of a UTF-8 sequence, never inside one.
-    if (kept >= kMaxQuoted && (c & 0xC0) != 0x80) {
-      out += "\xE2\x80\xA6";  // …
-      break;
-    }
-    out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
-    ++kept;
-  }
-  return out + "\"";
-}
-
 std::string Inputs::Label(std::string_view name) const {
   return std::string(prefix) + std::string(name);
 }
 
 Status Inputs::Invalid(std::string_view name, std::string_view text, std::string_view why) const {
-  return Status::InvalidArgument("invalid " + Label(name) + " " + QuoteInput(text) + ": " +
+  return Status::InvalidArgument("invalid " + Label(name) + " " + QuoteForMessage(text) + ": " +
                                  std::string(why));
 }
 
-Status InvalidOrg(std::string_view org) {
-  return Status::InvalidArgument("invalid organization " + QuoteInput(org) + ": " +
-                                 std::string(kSlugRule));
-}
+Status InvalidOrg(std::string_view org) { return InvalidSlug("organization", org); }
 
 Status InvalidCredentialId(std::string_view id) {
-  return Status::InvalidArgument("invalid ID " + QuoteInput(id) +
+  return Status::InvalidArgument("invalid ID " + QuoteForMessage(id) +
                                  ": a credential id is wh_ and 20 letters and digits (16 for an "
                                  "id from onep 0.1)");
 }
@@ -117,7 +94,7 @@ Result<std::string> OrgInput(const Inputs& in) {
 Result<std::string> AppFilter(const Inputs& in) {
   const std::string* app = in.Get("app");
   if (app == nullptr) return std::string();
-  if (!IsValidSlug(*app)) return in.Invalid("app", *app, kSlugRule);
+  if (!IsValidSlug(*app)) return InvalidSlug(in.Label("app"), *app);
   return *app;
 }
 
@@ -131,18 +108,9 @@ Result<CreateRequest> CreateInput(const Inputs& in) {
   }
   request.type = *in.Get("type");
   request.name = *in.Get("name");
-  auto type = ParseCredentialType(request.type);
-  if (!type) return in.Invalid("type", request.type, "use hits or deploy");
-  if (Status s = ValidateName(request.name); !s.ok()) {
-    return Status::InvalidArgument("invalid " + in.Label("name") + ": " + s.message());
-  }
-  auto app = AppFilter(in);
-  if (!app.ok()) return app.status();
-  request.app = *app;
-  if (*type == CredentialType::kDeploy && request.app.empty()) {
-    return Status::InvalidArgument("a deploy credential needs " + in.Label("app") +
-                                   " APP (one per application)");
-  }
+  if (const std::string* app = in.Get("app")) request.app = *app;
+  // The service's own rules, with this caller's names for the inputs.
+  if (Status s = CheckCreateRequest(request, in.prefix); !s.ok()) return s;
   if (in.Has("expires")) {
     auto ms = DurationInput(in, "expires");
     if (!ms.ok()) return ms.status();
@@ -156,9 +124,9 @@ Result<int64_t> GraceInput(const Inputs& in) {
   if (text == nullptr) return int64_t{0};
   auto ms = ParseDurationMs(*text, /*allow_zero=*/true);
   if (!ms.ok()) return in.Invalid("grace", *text, ms.status().message());
-  if (*ms > kMaxGraceMs) {
-    return Status::InvalidArgument(in.Label("grace") + " " + QuoteInput(*text) +
-                                   " is longer than 7 days");
+  // The service's rule, with this caller's name for the input.
+  if (Status s = CheckGrace(*ms, in.Label("grace") + " " + QuoteForMessage(*text)); !s.ok()) {
+    return s;
   }
   return *ms;
 }
@@ -179,7 +147,7 @@ Result<std::optional<int64_t>> ExpiryInput(const Inputs& in) {
 
 Status CheckBaseUrl(std::string_view label, const std::string& url) {
   if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) return Status::Ok();
-  return Status::InvalidArgument(std::string(label) + " " + QuoteInput(url) +
+  return Status::InvalidArgument(std::string(label) + " " + QuoteForMessage(url) +
                                  " is not an http:// or https:// URL");
 }
 
@@ -243,7 +211,7 @@ Result<int64_t> StatsWindowInput(const Inputs& in) {
   auto ms = DurationInput(in, "since");
   if (!ms.ok()) return ms.status();
   if (*ms > kMaxStatsWindowMs) {
-    return Status::InvalidArgument(in.Label("since") + " " + QuoteInput(*text) +
+    return Status::InvalidArgument(in.Label("since") + " " + QuoteForMessage(*text) +
                                    " is longer than 30d, the longest window stats keep");
   }
   return *ms;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "onep/clock.h"
 #include "onep/layout.h"
 #include "onep/parse.h"
 

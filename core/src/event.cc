@@ -24,11 +24,12 @@
 
 #include "onep/json.h"
 #include "onep/parse.h"
+#include "onep/text.h"
 
 namespace onep {
 namespace {
 
-enum class Kind {
+enum class FieldKind {
   kApp,        // slug
   kTimestamp,  // RFC 3339, within the accepted window; becomes time_ms
   kCount,      // integer 1..kMaxCount, default 1 (ValidatedEvent's default)
@@ -41,7 +42,7 @@ enum class Kind {
 
 struct FieldSpec {
   const char* name;
-  Kind kind;
+  FieldKind kind;
   std::size_t min_bytes = 0;  // kLine
   std::size_t max_bytes = 0;  // kLine, as received; kText: EventLimits::max_field_bytes, as stored
   const char* default_value = nullptr;  // kLine and kStatus: added when absent
@@ -50,37 +51,38 @@ struct FieldSpec {
 
 const std::vector<FieldSpec>& HitFields() {
   static const std::vector<FieldSpec> kFields = {
-      {"app", Kind::kApp},
-      {"timestamp", Kind::kTimestamp},
-      {"count", Kind::kCount},
-      {"message", Kind::kText},
+      {"app", FieldKind::kApp},
+      {"timestamp", FieldKind::kTimestamp},
+      {"count", FieldKind::kCount},
+      {"message", FieldKind::kText},
   };
   return kFields;
 }
 
 const std::vector<FieldSpec>& FailureFields() {
   static const std::vector<FieldSpec> kFields = {
-      {"app", Kind::kApp},      {"timestamp", Kind::kTimestamp}, {"count", Kind::kCount},
-      {"message", Kind::kText}, {"error", Kind::kText},
+      {"app", FieldKind::kApp},     {"timestamp", FieldKind::kTimestamp},
+      {"count", FieldKind::kCount}, {"message", FieldKind::kText},
+      {"error", FieldKind::kText},
   };
   return kFields;
 }
 
 const std::vector<FieldSpec>& DeployFields() {
   static const std::vector<FieldSpec> kFields = {
-      {"app", Kind::kApp},
-      {"timestamp", Kind::kTimestamp},
-      {"version", Kind::kLine, 1, 200, nullptr, true},
-      {"environment", Kind::kLine, 1, 100, "production"},
-      {"status", Kind::kStatus, 0, 0, "succeeded"},
-      {"commit", Kind::kLine, 0, 200},
-      {"repository", Kind::kLine, 0, 2048},
-      {"author", Kind::kLine, 0, 200},
-      {"description", Kind::kText},
-      {"url", Kind::kLine, 0, 2048},
-      {"started_at", Kind::kTime},
-      {"finished_at", Kind::kTime},
-      {"deploy_id", Kind::kDeployId},
+      {"app", FieldKind::kApp},
+      {"timestamp", FieldKind::kTimestamp},
+      {"version", FieldKind::kLine, 1, 200, nullptr, true},
+      {"environment", FieldKind::kLine, 1, 100, "production"},
+      {"status", FieldKind::kStatus, 0, 0, "succeeded"},
+      {"commit", FieldKind::kLine, 0, 200},
+      {"repository", FieldKind::kLine, 0, 2048},
+      {"author", FieldKind::kLine, 0, 200},
+      {"description", FieldKind::kText},
+      {"url", FieldKind::kLine, 0, 2048},
+      {"started_at", FieldKind::kTime},
+      {"finished_at", FieldKind::kTime},
+      {"deploy_id", FieldKind::kDeployId},
   };
   return kFields;
 }
@@ -122,35 +124,6 @@ int MaxDepth(std::string_view body) {
     }
   }
   return max_depth;
-}
-
-// A key from the body, fit to quote in a message: '"' and '\' escaped, control
-// characters (C0, DEL, C1) shown as '?', cut at 64 bytes on a character boundary.
-std::string QuoteKey(std::string_view key) {
-  static constexpr std::size_t kMaxShown = 64;
-  std::string out = "\"";
-  std::size_t i = 0;
-  for (; i < key.size() && i < kMaxShown; ++i) {
-    unsigned char c = static_cast<unsigned char>(key[i]);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == 0x7F) {
-      out.push_back('?');
-    } else if (c == 0xC2 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) <= 0x9F) {
-      out.push_back('?');  // U+0080..U+009F
-      ++i;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  if (i < key.size()) {
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
-    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-    out += "...";
-  }
-  out += "\"";
-  return out;
 }
 
 bool HasControlCharacter(std::string_view text) {
@@ -195,7 +168,7 @@ std::size_t StoredBytes(std::string_view text) {
 Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const EventLimits& limits,
                   ValidatedEvent& event, json_t* fields) {
   const std::string name = spec.name;
-  if (spec.kind == Kind::kCount) {
+  if (spec.kind == FieldKind::kCount) {
     if (!json_is_integer(value) || json_integer_value(value) < 1 ||
         json_integer_value(value) > kMaxCount) {
       return Status::InvalidEvent(name + " must be an integer from 1 to " +
@@ -209,16 +182,15 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
   std::string_view text(json_string_value(value), json_string_length(value));
 
   switch (spec.kind) {
-    case Kind::kApp:
+    case FieldKind::kApp:
       if (!IsValidSlug(text)) {
-        return Status::InvalidEvent(name +
-                                    " must be a slug: 1 to 63 lowercase letters, digits or '-', "
-                                    "not starting with '-'");
+        return Status::InvalidEvent(name + " must be a slug: it must match " +
+                                    std::string(kSlugPattern));
       }
       event.app = std::string(text);
       return Status::Ok();
 
-    case Kind::kTimestamp: {
+    case FieldKind::kTimestamp: {
       auto ms = ParseRfc3339Ms(text);
       if (!ms.ok()) return NotATime(name);
       if (*ms < now_ms - kMaxEventAgeMs) {
@@ -233,14 +205,14 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
       return Status::Ok();
     }
 
-    case Kind::kTime: {
+    case FieldKind::kTime: {
       auto ms = ParseRfc3339Ms(text);
       if (!ms.ok()) return NotATime(name);
       json_object_set_new(fields, spec.name, json_string(FormatRfc3339Ms(*ms).c_str()));
       return Status::Ok();
     }
 
-    case Kind::kStatus:
+    case FieldKind::kStatus:
       for (const char* status : kStatuses) {
         if (text == status) {
           json_object_set_new(fields, spec.name, json_string(status));
@@ -250,7 +222,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
       }
       return Status::InvalidEvent(name + " must be one of succeeded, failed, rolled_back, started");
 
-    case Kind::kDeployId: {
+    case FieldKind::kDeployId: {
       bool ok = !text.empty() && text.size() <= 128;
       for (char c : text) ok = ok && IsDeployIdChar(c);
       if (!ok) {
@@ -262,7 +234,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
       return Status::Ok();
     }
 
-    case Kind::kText:
+    case FieldKind::kText:
       if (StoredBytes(text) > limits.max_field_bytes + 2) {
         return Status::InvalidEvent(
             name + " must be at most " + std::to_string(limits.max_field_bytes) +
@@ -274,7 +246,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
       json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
       return Status::Ok();
 
-    case Kind::kLine:
+    case FieldKind::kLine:
       if (text.size() < spec.min_bytes || text.size() > spec.max_bytes) {
         if (spec.min_bytes == 0) {
           return Status::InvalidEvent(name + " must be at most " + std::to_string(spec.max_bytes) +
@@ -292,7 +264,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
       json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
       return Status::Ok();
 
-    case Kind::kCount:
+    case FieldKind::kCount:
       break;  // handled above
   }
   return Status::Internal("unhandled field kind");
@@ -348,7 +320,7 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
     const char* key = json_object_iter_key(it);
     bool known = false;
     for (const FieldSpec& spec : specs) known = known || std::strcmp(key, spec.name) == 0;
-    if (!known) return Status::InvalidEvent("unknown field " + QuoteKey(key));
+    if (!known) return Status::InvalidEvent("unknown field " + QuoteForMessage(key));
   }
 
   ValidatedEvent event;
@@ -358,11 +330,11 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
     json_t* value = json_object_get(root.get(), spec.name);
     if (value == nullptr) {
       if (spec.required) return Status::InvalidEvent(std::string(spec.name) + " is required");
-      if (spec.kind == Kind::kCount) {
+      if (spec.kind == FieldKind::kCount) {
         json_object_set_new(fields.get(), spec.name, json_integer(event.count));
       } else if (spec.default_value != nullptr) {
         json_object_set_new(fields.get(), spec.name, json_string(spec.default_value));
-        if (spec.kind == Kind::kStatus) event.deploy_status = spec.default_value;
+        if (spec.kind == FieldKind::kStatus) event.deploy_status = spec.default_value;
       }
       continue;
     }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "onep/clock.h"
 #include "onep/parse.h"
 #include "onep/routing.h"
 #include "onep/stream_id.h"

@@ -4,18 +4,10 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "onep/parse.h"
+#include "onep/text.h"
 
 namespace onep {
 namespace {
-
-// Length of the UTF-8 sequence a lead byte announces; 1 for a stray byte.
-std::size_t SequenceLength(unsigned char lead) {
-  if (lead >= 0xF0) return 4;
-  if (lead >= 0xE0) return 3;
-  if (lead >= 0xC0) return 2;
-  return 1;
-}
 
 // Replaces every ill-formed UTF-8 sequence with U+FFFD. Jansson refuses to
 // build a string from invalid UTF-8, and values read back from Redis are not
@@ -25,9 +17,9 @@ std::string ToValidUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
+  uint32_t cp;
   while (i < text.size()) {
-    std::size_t len = SequenceLength(static_cast<unsigned char>(text[i]));
-    if (i + len <= text.size() && IsValidUtf8(text.substr(i, len))) {
+    if (const std::size_t len = DecodeUtf8(text, i, &cp); len > 0) {
       out.append(text.substr(i, len));
       i += len;
     } else {
@@ -41,7 +33,6 @@ std::string ToValidUtf8(std::string_view text) {
 }  // namespace
 
 void AppendJsonString(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";  // uppercase, as Jansson writes
   auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; };
   out.push_back('"');
   std::size_t i = 0;
@@ -53,8 +44,8 @@ void AppendJsonString(std::string_view text, std::string& out) {
     i = run;
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {  // a multi-byte sequence: copied when well-formed
-      const std::size_t len = SequenceLength(c);
-      if (i + len <= text.size() && IsValidUtf8(text.substr(i, len))) {
+      uint32_t cp;
+      if (const std::size_t len = DecodeUtf8(text, i, &cp); len > 0) {
         out.append(text.substr(i, len));
         i += len;
       } else {
@@ -84,10 +75,9 @@ void AppendJsonString(std::string_view text, std::string& out) {
       case '\t':
         out.push_back('t');
         break;
-      default:  // the other control characters
-        out.append("u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
+      default:              // the other control characters
+        out.append("u00");  // uppercase, as Jansson writes
+        out.append(HexEncode(text.substr(i, 1), HexCase::kUpper));
     }
     ++i;
   }

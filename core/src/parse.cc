@@ -1,8 +1,9 @@
 #include "onep/parse.h"
 
-#include <chrono>
 #include <cstdio>
 #include <limits>
+
+#include "onep/text.h"
 
 namespace onep {
 namespace {
@@ -10,21 +11,6 @@ namespace {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// The user's text for an error message: quoted, at most 64 bytes, with
-// anything that is not printable ASCII shown as '?', so that a message never
-// carries control characters into a terminal or a log.
-std::string Quote(std::string_view text) {
-  static constexpr std::size_t kMaxShown = 64;
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
-    char c = text[i];
-    out.push_back(c >= 0x20 && c <= 0x7E ? c : '?');
-  }
-  if (text.size() > kMaxShown) out += "...";
-  out += "\"";
-  return out;
-}
 
 // Splits "123abc" into the leading digits and the rest; false when there is no
 // digit or the number does not fit in uint64_t.
@@ -41,39 +27,10 @@ bool SplitNumber(std::string_view text, uint64_t& value, std::string_view& rest)
   return i > 0;
 }
 
-// Decodes one UTF-8 sequence at text[i]; returns its length (0 when ill-formed:
-// truncated, overlong, a surrogate or above U+10FFFF).
-std::size_t DecodeUtf8(std::string_view text, std::size_t i, char32_t& cp) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char lead = byte(i);
-  std::size_t len;
-  char32_t min;
-  if (lead < 0x80) {
-    cp = lead;
-    return 1;
-  } else if (lead >= 0xC2 && lead <= 0xDF) {
-    len = 2, min = 0x80, cp = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    len = 3, min = 0x800, cp = lead & 0x0F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    len = 4, min = 0x10000, cp = lead & 0x07;
-  } else {
-    return 0;  // continuation byte, C0/C1 (always overlong), or F5..FF
-  }
-  if (text.size() - i < len) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    unsigned char b = byte(i + k);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 // Characters a name must not contain: C0 and C1 controls and DEL, the Unicode
 // line and paragraph separators, and the bidirectional embedding, override
 // and isolate controls (which can make a name display as something else).
-bool IsForbiddenInName(char32_t cp) {
+bool IsForbiddenInName(uint32_t cp) {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
          (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
@@ -139,7 +96,7 @@ bool Expect(std::string_view text, std::size_t pos, char c) {
 Result<int64_t> ParseDurationMs(std::string_view text, bool allow_zero) {
   auto invalid = [&] {
     return Status::InvalidArgument(
-        "invalid duration " + Quote(text) +
+        "invalid duration " + QuoteForMessage(text) +
         ": expected a whole number with an optional unit ms, s, m, h or d (e.g. 500ms, 30s, 5m, "
         "24h, 7d)");
   };
@@ -148,7 +105,7 @@ Result<int64_t> ParseDurationMs(std::string_view text, bool allow_zero) {
   if (!SplitNumber(text, number, unit)) {
     // No digits at all, or a number too large even before its unit.
     if (!text.empty() && IsDigit(text[0])) {
-      return Status::InvalidArgument("duration " + Quote(text) + " is too large");
+      return Status::InvalidArgument("duration " + QuoteForMessage(text) + " is too large");
     }
     return invalid();
   }
@@ -167,21 +124,23 @@ Result<int64_t> ParseDurationMs(std::string_view text, bool allow_zero) {
     return invalid();
   }
   if (number > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / factor_ms)) {
-    return Status::InvalidArgument("duration " + Quote(text) + " is too large");
+    return Status::InvalidArgument("duration " + QuoteForMessage(text) + " is too large");
   }
   if (number > static_cast<uint64_t>(kMaxDurationMs / factor_ms)) {
-    return Status::InvalidArgument("duration " + Quote(text) + " is too large (at most 36500d)");
+    return Status::InvalidArgument("duration " + QuoteForMessage(text) +
+                                   " is too large (at most 36500d)");
   }
   int64_t ms = static_cast<int64_t>(number) * factor_ms;
   if (ms == 0 && !allow_zero) {
-    return Status::InvalidArgument("duration " + Quote(text) + " must be greater than zero");
+    return Status::InvalidArgument("duration " + QuoteForMessage(text) +
+                                   " must be greater than zero");
   }
   return ms;
 }
 
 Result<uint64_t> ParseByteSize(std::string_view text) {
   auto invalid = [&] {
-    return Status::InvalidArgument("invalid size " + Quote(text) +
+    return Status::InvalidArgument("invalid size " + QuoteForMessage(text) +
                                    ": expected bytes or a number with k or m (e.g. 65536, 64k, "
                                    "1m)");
   };
@@ -189,7 +148,7 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   std::string_view suffix;
   if (!SplitNumber(text, number, suffix)) {
     if (!text.empty() && IsDigit(text[0])) {
-      return Status::InvalidArgument("size " + Quote(text) + " is too large");
+      return Status::InvalidArgument("size " + QuoteForMessage(text) + " is too large");
     }
     return invalid();
   }
@@ -209,9 +168,10 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
     }
   }
   if (number > (std::numeric_limits<uint64_t>::max() >> shift)) {
-    return Status::InvalidArgument("size " + Quote(text) + " is too large");
+    return Status::InvalidArgument("size " + QuoteForMessage(text) + " is too large");
   }
-  if (number == 0) return Status::InvalidArgument("size " + Quote(text) + " must not be zero");
+  if (number == 0)
+    return Status::InvalidArgument("size " + QuoteForMessage(text) + " must not be zero");
   return number << shift;
 }
 
@@ -220,17 +180,17 @@ Result<uint64_t> ParseUint(std::string_view text, uint64_t max) {
   std::string_view rest;
   if (!SplitNumber(text, value, rest)) {
     if (!text.empty() && IsDigit(text[0])) {
-      return Status::InvalidArgument(Quote(text) + " is too large (at most " + std::to_string(max) +
-                                     ")");
+      return Status::InvalidArgument(QuoteForMessage(text) + " is too large (at most " +
+                                     std::to_string(max) + ")");
     }
-    return Status::InvalidArgument(Quote(text) + " is not a non-negative whole number");
+    return Status::InvalidArgument(QuoteForMessage(text) + " is not a non-negative whole number");
   }
   if (!rest.empty()) {
-    return Status::InvalidArgument(Quote(text) + " is not a non-negative whole number");
+    return Status::InvalidArgument(QuoteForMessage(text) + " is not a non-negative whole number");
   }
   if (value > max) {
-    return Status::InvalidArgument(Quote(text) + " is too large (at most " + std::to_string(max) +
-                                   ")");
+    return Status::InvalidArgument(QuoteForMessage(text) + " is too large (at most " +
+                                   std::to_string(max) + ")");
   }
   return value;
 }
@@ -263,14 +223,19 @@ bool IsValidSlug(std::string_view text) {
   return true;
 }
 
+Status InvalidSlug(std::string_view what, std::string_view text) {
+  return Status::InvalidArgument("invalid " + std::string(what) + " " + QuoteForMessage(text) +
+                                 ": it must match " + std::string(kSlugPattern));
+}
+
 Status ValidateName(std::string_view name) {
   static constexpr std::size_t kMaxNameChars = 100;
   if (name.empty()) return Status::InvalidArgument("name must not be empty");
   std::size_t chars = 0;
   bool blank = true;
   for (std::size_t i = 0; i < name.size();) {
-    char32_t cp;
-    std::size_t len = DecodeUtf8(name, i, cp);
+    uint32_t cp;
+    std::size_t len = DecodeUtf8(name, i, &cp);
     if (len == 0) return Status::InvalidArgument("name is not valid UTF-8");
     if (IsForbiddenInName(cp)) {
       return Status::InvalidArgument("name must not contain control characters");
@@ -287,16 +252,6 @@ Status ValidateName(std::string_view name) {
   return Status::Ok();
 }
 
-bool IsValidUtf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    char32_t cp;
-    std::size_t len = DecodeUtf8(text, i, cp);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
 // Accepts exactly RFC 3339 section 5.6 "date-time": YYYY-MM-DDTHH:MM:SS,
 // optional fraction (any number of digits; milliseconds kept, the rest
 // truncated), then Z or +HH:MM / -HH:MM. 'T' and 'Z' may be lowercase.
@@ -304,7 +259,7 @@ bool IsValidUtf8(std::string_view text) {
 // webhook client that sends one is better told than silently shifted.
 Result<int64_t> ParseRfc3339Ms(std::string_view text) {
   auto invalid = [&](const char* why) {
-    return Status::InvalidArgument("invalid time " + Quote(text) + ": " + why +
+    return Status::InvalidArgument("invalid time " + QuoteForMessage(text) + ": " + why +
                                    " (expected RFC 3339, e.g. 2026-11-27T10:00:00Z)");
   };
   int year, month, day, hour, minute, second;
@@ -379,13 +334,6 @@ std::string FormatRfc3339Ms(int64_t unix_ms) {
                 static_cast<int>(ms_of_day / 60000 % 60), static_cast<int>(ms_of_day / 1000 % 60),
                 static_cast<int>(ms_of_day % 1000));
   return buf;
-}
-
-int64_t NowMs() {
-  using std::chrono::duration_cast;
-  using std::chrono::milliseconds;
-  using std::chrono::system_clock;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace onep

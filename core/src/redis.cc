@@ -13,8 +13,10 @@
 #include <cstring>
 #include <utility>
 
+#include "onep/clock.h"
 #include "onep/parse.h"
 #include "onep/redis_client.h"
+#include "onep/text.h"
 
 namespace onep {
 namespace {
@@ -66,14 +68,7 @@ Reply Convert(const redisReply* r) {
 std::string Sha1Hex(std::string_view data) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * SHA_DIGEST_LENGTH);
-  for (unsigned char c : digest) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 Script::Script(std::string source) : source_(std::move(source)), sha1_(Sha1Hex(source_)) {}

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "onep/parse.h"
+#include "onep/text.h"
 
 namespace onep {
 namespace {
@@ -23,13 +24,6 @@ bool ConsumeScheme(std::string_view& url, std::string_view scheme) {
   return true;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // %XX escapes decoded, as redis-cli and most client libraries do for the
 // userinfo part. False on a malformed escape.
 bool PercentDecode(std::string_view in, std::string& out) {
@@ -40,7 +34,7 @@ bool PercentDecode(std::string_view in, std::string& out) {
       continue;
     }
     if (i + 2 >= in.size()) return false;
-    int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
+    int hi = HexDigitValue(in[i + 1]), lo = HexDigitValue(in[i + 2]);
     if (hi < 0 || lo < 0) return false;
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;
@@ -53,7 +47,7 @@ bool IsHostChar(char c) {
          c == '.' || c == '_';
 }
 
-bool IsIpv6Char(char c) { return HexValue(c) >= 0 || c == ':' || c == '.'; }
+bool IsIpv6Char(char c) { return HexDigitValue(c) >= 0 || c == ':' || c == '.'; }
 
 Status Invalid(const std::string& why) {
   return Status::InvalidArgument("invalid Redis URL: " + why +
@@ -295,15 +289,13 @@ Result<RedisTarget> ParseSentinel(std::string_view rest) {
 // The user name as a URL writes it: %XX for anything but unreserved
 // characters, so that the redacted URL parses back to the same user.
 std::string EncodedUser(const std::string& user) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : user) {
     if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      out +=
+          '%' + HexEncode(std::string_view(reinterpret_cast<const char*>(&c), 1), HexCase::kUpper);
     }
   }
   return out;

@@ -1,32 +1,48 @@
 #include "onep/text.h"
 
-#include <cstdio>
+#include <optional>
 
-#include "onep/parse.h"
+#include "onep/token.h"
 
 namespace onep {
 
-std::size_t Utf8SequenceLength(unsigned char lead) {
-  if (lead >= 0xF0) return 4;
-  if (lead >= 0xE0) return 3;
-  if (lead >= 0xC0) return 2;
-  return 1;
+std::size_t DecodeUtf8(std::string_view text, std::size_t i, uint32_t* code_point) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t len;
+  uint32_t min;
+  uint32_t cp;
+  if (lead < 0x80) {
+    *code_point = lead;
+    return 1;
+  } else if (lead >= 0xC2 && lead <= 0xDF) {
+    len = 2, min = 0x80, cp = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    len = 3, min = 0x800, cp = lead & 0x0F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    len = 4, min = 0x10000, cp = lead & 0x07;
+  } else {
+    return 0;  // continuation byte, C0/C1 (always overlong), or F5..FF
+  }
+  if (text.size() - i < len) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const unsigned char b = byte(i + k);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  *code_point = cp;
+  return len;
 }
 
-uint32_t DecodeUtf8(std::string_view seq) {
-  auto b = [&seq](std::size_t i) {
-    return static_cast<uint32_t>(static_cast<unsigned char>(seq[i]));
-  };
-  switch (seq.size()) {
-    case 1:
-      return b(0);
-    case 2:
-      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3:
-      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default:
-      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+bool IsValidUtf8(std::string_view text) {
+  uint32_t cp;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = DecodeUtf8(text, i, &cp);
+    if (len == 0) return false;
+    i += len;
   }
+  return true;
 }
 
 bool IsTerminalUnsafe(uint32_t cp) {
@@ -57,29 +73,32 @@ int CodePointWidth(uint32_t cp) {
 
 namespace {
 
-// Calls f(sequence, columns) for each character of `text`.
+// Calls f(sequence, code point) for each character of `text`: a byte of
+// malformed UTF-8 is a character of its own, with no code point (nullopt).
+// Stops when f returns false.
 template <typename F>
 void ForEachCharacter(std::string_view text, F&& f) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t len = Utf8SequenceLength(static_cast<unsigned char>(text[i]));
-    std::string_view seq = text.substr(i, len);
-    if (seq.size() == len && IsValidUtf8(seq)) {
-      if (!f(seq, CodePointWidth(DecodeUtf8(seq)))) return;
-      i += len;
-    } else {
-      if (!f(text.substr(i, 1), 1)) return;
+  uint32_t cp;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = DecodeUtf8(text, i, &cp);
+    if (len == 0) {
+      if (!f(text.substr(i, 1), std::optional<uint32_t>())) return;
       ++i;
+    } else {
+      if (!f(text.substr(i, len), std::optional<uint32_t>(cp))) return;
+      i += len;
     }
   }
 }
+
+int Columns(std::optional<uint32_t> cp) { return cp ? CodePointWidth(*cp) : 1; }
 
 }  // namespace
 
 std::size_t TerminalWidth(std::string_view text) {
   std::size_t width = 0;
-  ForEachCharacter(text, [&](std::string_view, int columns) {
-    width += static_cast<std::size_t>(columns);
+  ForEachCharacter(text, [&](std::string_view, std::optional<uint32_t> cp) {
+    width += static_cast<std::size_t>(Columns(cp));
     return true;
   });
   return width;
@@ -89,7 +108,8 @@ std::string CutToColumns(std::string_view text, std::size_t max) {
   if (TerminalWidth(text) <= max) return std::string(text);
   std::string out;
   std::size_t used = 0;
-  ForEachCharacter(text, [&](std::string_view seq, int columns) {
+  ForEachCharacter(text, [&](std::string_view seq, std::optional<uint32_t> cp) {
+    const int columns = Columns(cp);
     if (used + static_cast<std::size_t>(columns) > max - 1) return false;
     out.append(seq);
     used += static_cast<std::size_t>(columns);
@@ -101,43 +121,72 @@ std::string CutToColumns(std::string_view text, std::size_t max) {
 std::string SanitizeForTerminal(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t len = Utf8SequenceLength(static_cast<unsigned char>(text[i]));
-    const std::string_view seq = text.substr(i, len);
-    if (seq.size() == len && IsValidUtf8(seq)) {
-      if (IsTerminalUnsafe(DecodeUtf8(seq))) {
-        out += '?';
-      } else {
-        out.append(seq);
-      }
-      i += len;
+  ForEachCharacter(text, [&](std::string_view seq, std::optional<uint32_t> cp) {
+    if (cp && !IsTerminalUnsafe(*cp)) {
+      out.append(seq);
     } else {
       out += '?';
-      ++i;
     }
-  }
+    return true;
+  });
   return out;
 }
 
 std::string EscapeTerminalUnsafe(std::string_view json) {
   std::string out;
   out.reserve(json.size());
-  std::size_t i = 0;
-  while (i < json.size()) {
-    const unsigned char lead = static_cast<unsigned char>(json[i]);
-    const std::size_t len = lead < 0x80 ? 1 : Utf8SequenceLength(lead);
-    const std::string_view seq = json.substr(i, len);
-    if (len > 1 && seq.size() == len && IsValidUtf8(seq) && IsTerminalUnsafe(DecodeUtf8(seq))) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04X", DecodeUtf8(seq));
-      out += escaped;  // every unsafe code point is in the BMP
+  ForEachCharacter(json, [&](std::string_view seq, std::optional<uint32_t> cp) {
+    if (cp && *cp >= 0x80 && IsTerminalUnsafe(*cp)) {
+      // Every unsafe code point is in the BMP: four digits.
+      const char bytes[2] = {static_cast<char>(*cp >> 8), static_cast<char>(*cp & 0xFF)};
+      out += "\\u" + HexEncode(std::string_view(bytes, 2), HexCase::kUpper);
     } else {
       out.append(seq);
     }
-    i += seq.size();
+    return true;
+  });
+  return out;
+}
+
+std::string QuoteForMessage(std::string_view text) {
+  static constexpr std::size_t kMaxQuoted = 64;
+  if (text.rfind(kTokenPrefix, 0) == 0) return "(a token, not shown)";
+  std::string out = "\"";
+  std::size_t shown = 0;
+  ForEachCharacter(text, [&](std::string_view seq, std::optional<uint32_t> cp) {
+    if (shown >= kMaxQuoted) {
+      out += "\xE2\x80\xA6";  // …
+      return false;
+    }
+    shown += seq.size();
+    if (!cp || IsTerminalUnsafe(*cp)) {
+      out += '?';
+    } else {
+      if (*cp == '"' || *cp == '\\') out += '\\';
+      out.append(seq);
+    }
+    return true;
+  });
+  return out + "\"";
+}
+
+std::string HexEncode(std::string_view bytes, HexCase letters) {
+  const char* digits = letters == HexCase::kUpper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (const char byte : bytes) {
+    const auto b = static_cast<unsigned char>(byte);
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
   }
   return out;
+}
+
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 }  // namespace onep

@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdint>
 
+#include "onep/text.h"
+
 namespace onep {
 namespace {
 
@@ -162,13 +164,7 @@ std::string TokenHash(std::string_view token) {
     // stored token, so this fails closed.
     return std::string();
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(2 * len, '0');
-  for (unsigned int i = 0; i < len; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 0x0F];
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string TokenHint(std::string_view token) {

@@ -7,6 +7,7 @@
 
 #include "onep/parse.h"
 #include "onep/redis_url.h"
+#include "onep/text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

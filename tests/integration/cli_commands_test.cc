@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli_fixture.h"
+#include "onep/curl_command.h"
 #include "onep/text.h"
 
 namespace onep::testing {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli_fixture.h"
+#include "onep/clock.h"
 #include "onep/routing.h"
 
 namespace onep::testing {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "onep/clock.h"
 #include "onep/event.h"
 #include "onep/event_store.h"
 #include "onep/json.h"

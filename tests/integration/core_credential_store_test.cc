@@ -6,7 +6,9 @@
 #include <set>
 #include <thread>
 
+#include "onep/clock.h"
 #include "onep/credential.h"
+#include "onep/credential_service.h"
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"

@@ -1,13 +1,19 @@
 // EventStore::Record against a real Redis: every outcome, the cost model, and
 // the read side.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "onep/clock.h"
 #include "onep/credential.h"
+#include "onep/credential_service.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
@@ -458,9 +464,71 @@ TEST_F(EventStoreTest, ACommandRunAfterTheTimeoutRecordsNothing) {
   EXPECT_EQ(StreamLength("acme"), 2u);
 }
 
-TEST_F(EventStoreTest, TheClockOffsetIsMeasuredAtConnect) {
-  // Same machine: the server's clock and ours agree within a few ms.
-  EXPECT_LT(std::llabs(conn_->clock_offset_ms()), 50);
+// A server on loopback that answers one connection's TIME with a clock an
+// hour ahead of ours, as a Redis on a badly set machine would.
+class ClockAheadServer {
+ public:
+  static constexpr int64_t kAheadMs = 3600 * 1000;
+
+  ClockAheadServer() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(listener_, 1) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "cannot listen on loopback";
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ClockAheadServer() {
+    shutdown(listener_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    close(listener_);
+  }
+  int port() const { return port_; }
+
+ private:
+  void Serve() {
+    const int fd = accept(listener_, nullptr, nullptr);
+    if (fd < 0) return;
+    std::string request;
+    char buf[256];
+    while (request.find("TIME\r\n") == std::string::npos) {
+      const ssize_t n = read(fd, buf, sizeof(buf));
+      if (n <= 0) break;
+      request.append(buf, static_cast<std::size_t>(n));
+    }
+    const int64_t now_us = NowMs() * 1000 + kAheadMs * 1000;
+    const std::string secs = std::to_string(now_us / 1000000);
+    const std::string usecs = std::to_string(now_us % 1000000);
+    const std::string reply = "*2\r\n$" + std::to_string(secs.size()) + "\r\n" + secs + "\r\n$" +
+                              std::to_string(usecs.size()) + "\r\n" + usecs + "\r\n";
+    (void)!write(fd, reply.data(), reply.size());
+    // Held open until the client is done with it.
+    while (read(fd, buf, sizeof(buf)) > 0) {
+    }
+    close(fd);
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST(RedisConnectionTest, TheClockOffsetIsMeasuredAtConnect) {
+  ClockAheadServer server;
+  RedisOptions options;
+  options.endpoint.host = "127.0.0.1";
+  options.endpoint.port = server.port();
+  options.timeout = std::chrono::seconds(5);
+  auto conn = RedisConnection::Connect(options);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  EXPECT_NEAR((*conn)->clock_offset_ms(), ClockAheadServer::kAheadMs, 50);
 }
 
 TEST_F(EventStoreTest, PeerClosedSeesAServerSideCloseWithoutARoundTrip) {

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "onep/clock.h"
 #include "onep/credential.h"
+#include "onep/credential_service.h"
 #include "onep/event_store.h"
 #include "onep/layout.h"
 #include "onep/migrate.h"

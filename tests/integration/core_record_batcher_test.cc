@@ -16,7 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "onep/clock.h"
 #include "onep/credential.h"
+#include "onep/credential_service.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
 #include "onep/record_batcher.h"

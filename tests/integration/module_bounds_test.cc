@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "onep/clock.h"
 #include "onep/parse.h"
 #include "support/apache_server.h"
 #include "support/http_client.h"

@@ -1,15 +1,20 @@
 // mod_onep's directives: `apache2 -t` refuses every bad value with a message
 // naming the directive, virtual hosts inherit and override the server config,
-// and the directive table, conf/onep.conf and docs/configuration.md agree.
+// mounts belong to their own virtual host (another one's authentication at
+// the same path keeps the Authorization header), and the directive table and
+// the log ids agree with conf/onep.conf, docs/configuration.md and
+// docs/operations.md.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <regex>
 #include <set>
 #include <string>
 
 #include "onep/keys.h"
 #include "onep/redis_credential_store.h"
+#include "support/admin_site.h"
 #include "support/apache_server.h"
 #include "support/http_client.h"
 #include "support/process.h"
@@ -165,6 +170,50 @@ TEST(ModuleConfigTest, VirtualHostsInheritAndOverrideTheServerConfig) {
   EXPECT_EQ(PostJson(stack.port(), "/onep/hits", other->token, R"({"app":"web"})").status, 401);
 }
 
+// A webhook mount is its virtual host's own: the Authorization header that
+// the module keeps out of r->headers_in below it is taken only from requests
+// to that virtual host. Another one serving the same path behind
+// mod_auth_basic still sees its credentials.
+TEST(ModuleConfigTest, AnotherVirtualHostAtTheSamePathKeepsItsBasicAuthentication) {
+  const int hooks_port = FreePort();
+  const int site_port = FreePort();
+  PasswordFile passwords({{"alice", "alice-pw"}, {"bob", "bob-pw"}});
+  const std::string site_root = MakeTempDir("onep-site");
+  chmod(site_root.c_str(), 0755);
+  ASSERT_EQ(mkdir((site_root + "/onep").c_str(), 0755), 0);
+  WriteFile(site_root + "/onep/hits", "the site's own page\n");
+  chmod((site_root + "/onep/hits").c_str(), 0644);
+
+  ApacheOptions options;
+  options.location = "/main-hooks";  // the main server's mount, at another path
+  options.extra_config =
+      BasicAuthModules() + "Listen 127.0.0.1:" + std::to_string(hooks_port) + "\n" +
+      "Listen 127.0.0.1:" + std::to_string(site_port) + "\n" +
+      "<VirtualHost 127.0.0.1:" + std::to_string(hooks_port) + ">\n" +
+      "  <Location /onep>\n    SetHandler onep\n    Require all granted\n  </Location>\n" +
+      "</VirtualHost>\n" + "<VirtualHost 127.0.0.1:" + std::to_string(site_port) + ">\n" +
+      "  DocumentRoot \"" + site_root + "\"\n" + "  <Directory \"" + site_root +
+      "\">\n    Require all granted\n  </Directory>\n" +
+      "  <Location /onep>\n    AuthType Basic\n    AuthName site\n" +
+      "    AuthBasicProvider file\n    AuthUserFile \"" + passwords.path() + "\"\n" +
+      "    Require valid-user\n  </Location>\n" + "</VirtualHost>\n";
+  OnepStack stack(options);
+  ASSERT_TRUE(stack.Start());
+  auto hits = stack.Create("acme", "hits", "web");
+
+  EXPECT_EQ(PostJson(hooks_port, "/onep/hits", hits.token, "{}").status, 202);
+  HttpRequest page;
+  page.path = "/onep/hits";
+  EXPECT_EQ(Send(site_port, page).status, 401);
+  page.headers.push_back(BasicAuth("alice", "alice-pw"));
+  HttpResponse seen = Send(site_port, page);
+  EXPECT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.body, "the site's own page\n");
+  // The main server's mount is every server's: the site has it too.
+  EXPECT_EQ(PostJson(site_port, "/main-hooks/hits", hits.token, "{}").status, 202);
+  RemoveTree(site_root);
+}
+
 // Below a mount there is no file (docs/configuration.md): the module claims
 // the URL-to-file mapping of its requests, so Apache does not walk the
 // filesystem for them, and .htaccess files or <Directory> sections of the
@@ -229,6 +278,32 @@ TEST(ModuleConfigTest, EveryDirectiveIsInConfAndDocsAndViceVersa) {
     for (const char* field : {"Description", "Syntax", "Default", "Context"}) {
       EXPECT_NE(section.find(field), std::string::npos) << name << " lacks " << field;
     }
+  }
+}
+
+// Every log id in the code (a line's "ONEPnnnn: " start) has its row in
+// docs/operations.md's table, once, and every row is a line of the code.
+TEST(ModuleConfigTest, EveryLogIdIsInOperationsDocsAndViceVersa) {
+  const std::string src = ONEP_SOURCE_DIR;
+  std::string code;
+  for (const char* dir : {"/mod_onep", "/core"}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(src + dir)) {
+      const std::string ext = entry.path().extension().string();
+      if (entry.is_regular_file() && (ext == ".cc" || ext == ".h")) {
+        code += ReadFile(entry.path().string());
+      }
+    }
+  }
+  const std::string docs = ReadFile(src + "/docs/operations.md");
+  ASSERT_FALSE(docs.empty());
+
+  const auto in_code = Matches(code, R"re("(ONEP[0-9]{4}): )re");
+  const auto in_docs = Matches(docs, R"re(\n\| `(ONEP[0-9]{4})` \|)re");
+  EXPECT_GE(in_code.size(), 30u);
+  EXPECT_EQ(in_docs, in_code);
+  for (const auto& id : in_docs) {
+    const std::string row = "\n| `" + id + "` |";
+    EXPECT_EQ(docs.find(row), docs.rfind(row)) << id << " has two rows";
   }
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "onep/clock.h"
 #include "onep/parse.h"
 #include "onep/token.h"
 #include "support/apache_server.h"

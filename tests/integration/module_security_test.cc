@@ -24,6 +24,7 @@
 #include <tuple>
 #include <vector>
 
+#include "onep/clock.h"
 #include "onep/event.h"
 #include "onep/event_store.h"
 #include "onep/json.h"

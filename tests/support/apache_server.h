@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "onep/credential.h"
+#include "onep/credential_service.h"
 #include "onep/event_store.h"
 #include "onep/redis.h"
 #include "onep/redis_client.h"

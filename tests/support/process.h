@@ -27,6 +27,10 @@ RunResult Run(const std::vector<std::string>& argv,
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path,
             const std::map<std::string, std::string>& env = {});
 
+// Sends `signal` to `pid`, a process this test spawned, and reaps it; after
+// 10 s without an exit, SIGKILL. Nothing when pid <= 0.
+void StopSpawned(pid_t pid, int signal);
+
 // Extra environment for a server under test when the suite runs with
 // sanitizers: with ONEP_SANITIZER_PRELOAD set (scripts/test does), a stock
 // binary such as apache2 preloads that runtime so it can load an instrumented

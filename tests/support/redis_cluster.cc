@@ -146,17 +146,7 @@ RedisCluster::~RedisCluster() {
 
 void RedisCluster::Stop(Node& node, int signal) {
   if (node.pid <= 0) return;
-  kill(node.pid, signal);
-  const auto deadline = steady_clock::now() + std::chrono::seconds(10);
-  int status = 0;
-  while (waitpid(node.pid, &status, WNOHANG) == 0) {
-    if (steady_clock::now() > deadline) {
-      kill(node.pid, SIGKILL);
-      waitpid(node.pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(10));
-  }
+  StopSpawned(node.pid, signal);
   node.pid = -1;
 }
 

@@ -147,17 +147,7 @@ void RedisSentinelGroup::Create() {
 
 void RedisSentinelGroup::Stop(Process& p, int signal) {
   if (p.pid <= 0) return;
-  kill(p.pid, signal);
-  const auto deadline = steady_clock::now() + std::chrono::seconds(10);
-  int status = 0;
-  while (waitpid(p.pid, &status, WNOHANG) == 0) {
-    if (steady_clock::now() > deadline) {
-      kill(p.pid, SIGKILL);
-      waitpid(p.pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(10));
-  }
+  StopSpawned(p.pid, signal);
   p.pid = -1;
 }
 

@@ -76,14 +76,6 @@ TEST(CliArgsTest, HelpWinsOverOtherErrors) {
       << o.out;
 }
 
-TEST(CliArgsTest, QuoteInputWithholdsTokensAndControls) {
-  EXPECT_EQ(QuoteInput("acme"), "\"acme\"");
-  EXPECT_EQ(QuoteInput("onep_abcdef"), "(a token, not shown)");
-  EXPECT_EQ(QuoteInput("a\nb"), "\"a?b\"");
-  std::string quoted = QuoteInput(std::string(100, 'x'));
-  EXPECT_EQ(quoted, "\"" + std::string(64, 'x') + "\xE2\x80\xA6\"");
-}
-
 TEST(CliArgsTest, EveryCommandHasAHandlerHelpAndAnExample) {
   const std::vector<std::string> expected = {"create", "list",    "show",   "rotate", "rename",
                                              "delete", "orgs",    "events", "expire", "verify",

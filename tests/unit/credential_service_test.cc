@@ -1,10 +1,13 @@
 // CredentialService rules against an in-memory fake store (fast, no Redis).
 // The same rules run against a real Redis in tests/integration.
+#include "onep/credential_service.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "onep/credential.h"
+#include "onep/curl_command.h"
 #include "onep/token.h"
 
 namespace onep {
@@ -41,6 +44,7 @@ class FakeCredentialStore : public CredentialStore {
     if (expires_in_ms > 0) stored.expires_at_ms = 1000 + expires_in_ms;
     creds_[cred.id] = stored;
     hashes_[token.hash] = cred.id;
+    current_[cred.id] = token.hash;
     actors_.push_back(actor);
     return stored;
   }
@@ -70,15 +74,25 @@ class FakeCredentialStore : public CredentialStore {
     replacements_.push_back({id, token.hash, new_name, actor, grace_ms});
     if (!new_name.empty()) it->second.name = new_name;
     it->second.token_hint = token.hint;
-    // Only the new token, and the old one in a grace period, stay valid.
+    // As the real store: the new token is the current one; the one it
+    // replaces stays valid during a grace period; any earlier one, and an
+    // earlier grace period, end now.
+    const std::string replaced = current_[id];
     for (auto h = hashes_.begin(); h != hashes_.end();) {
-      h = h->second == id && grace_ms == 0 ? hashes_.erase(h) : std::next(h);
+      h = h->second == id && !(grace_ms > 0 && h->first == replaced) ? hashes_.erase(h)
+                                                                     : std::next(h);
     }
     hashes_[token.hash] = id;
+    current_[id] = token.hash;
     return it->second;
   }
   Status Delete(const std::string& id, const std::string&) override {
-    return creds_.erase(id) == 1 ? Status::Ok() : Status::NotFound("no credential " + id);
+    if (creds_.erase(id) == 0) return Status::NotFound("no credential " + id);
+    for (auto h = hashes_.begin(); h != hashes_.end();) {
+      h = h->second == id ? hashes_.erase(h) : std::next(h);
+    }
+    current_.erase(id);
+    return Status::Ok();
   }
   Result<std::vector<OrgSummary>> Orgs() override { return std::vector<OrgSummary>(); }
   Result<std::vector<AuditEntry>> Audit(const std::string&, const AuditQuery&) override {
@@ -92,7 +106,8 @@ class FakeCredentialStore : public CredentialStore {
 
   std::map<std::string, std::string> tags_;
   std::map<std::string, Credential> creds_;
-  std::map<std::string, std::string> hashes_;
+  std::map<std::string, std::string> hashes_;   // every valid token hash: its credential
+  std::map<std::string, std::string> current_;  // credential: its current token's hash
   std::vector<std::string> actors_;
   std::vector<Replacement> replacements_;
 };
@@ -116,33 +131,48 @@ TEST(CredentialServiceTest, CreateHandsTheStoreOnlyAHash) {
 TEST(CredentialServiceTest, CreateValidatesEveryField) {
   FakeCredentialStore store;
   CredentialService service(store, "bob");
+  const std::string slug_rule = ": it must match ^[a-z0-9][a-z0-9-]{0,62}$";
   struct Case {
     CreateRequest request;
-    const char* mentions;
+    std::string message;  // the whole message: it names the field and the rule
   } cases[] = {
-      {{"", "hits", "n", "", 0}, "org"},
-      {{"-acme", "hits", "n", "", 0}, "org"},
-      {{"acme_corp", "hits", "n", "", 0}, "org"},
-      {{std::string(64, 'a'), "hits", "n", "", 0}, "org"},
-      {{"acme", "", "n", "", 0}, "type"},
-      {{"acme", "Hits", "n", "", 0}, "type"},
-      {{"acme", "hits", "", "", 0}, "name"},
-      {{"acme", "hits", std::string(101, 'x'), "", 0}, "name"},
-      {{"acme", "hits", "bad\x01name", "", 0}, "name"},
-      {{"acme", "hits", "n", "Web", 0}, "app"},
-      {{"acme", "deploy", "n", "", 0}, "app"},
-      {{"acme", "hits", "n", "", -5}, "expiry"},
+      {{"", "hits", "n", "", 0}, "invalid organization \"\"" + slug_rule},
+      {{"-acme", "hits", "n", "", 0}, "invalid organization \"-acme\"" + slug_rule},
+      {{"acme_corp", "hits", "n", "", 0}, "invalid organization \"acme_corp\"" + slug_rule},
+      {{std::string(64, 'a'), "hits", "n", "", 0},
+       "invalid organization \"" + std::string(64, 'a') + "\"" + slug_rule},
+      {{"acme", "", "n", "", 0}, "invalid type \"\": use hits or deploy"},
+      {{"acme", "Hits", "n", "", 0}, "invalid type \"Hits\": use hits or deploy"},
+      {{"acme", "hits", "", "", 0}, "invalid name: name must not be empty"},
+      {{"acme", "hits", std::string(101, 'x'), "", 0},
+       "invalid name: name must be at most 100 characters (it has 101)"},
+      {{"acme", "hits", "bad\x01name", "", 0},
+       "invalid name: name must not contain control characters"},
+      {{"acme", "hits", "n", "Web", 0}, "invalid app \"Web\"" + slug_rule},
+      {{"acme", "deploy", "n", "", 0}, "a deploy credential needs app APP (one per application)"},
+      {{"acme", "hits", "n", "", -5}, "expiry must be positive"},
   };
   for (const auto& c : cases) {
     auto r = service.Create(c.request);
-    ASSERT_FALSE(r.ok()) << c.mentions;
-    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << c.mentions;
-    EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
-        << c.mentions << ": " << r.status().message();
+    ASSERT_FALSE(r.ok()) << c.message;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << c.message;
+    EXPECT_EQ(r.status().message(), c.message);
   }
   EXPECT_TRUE(store.creds_.empty());
   // The longest valid values pass.
   EXPECT_TRUE(service.Create({std::string(63, 'a'), "hits", std::string(100, 'x'), "", 0}).ok());
+}
+
+TEST(CredentialServiceTest, AnAppHasOneDeployCredential) {
+  FakeCredentialStore store;
+  CredentialService service(store, "bob");
+  ASSERT_TRUE(service.Create({"acme", "deploy", "shop deploys", "shop", 0}).ok());
+  auto second = service.Create({"acme", "deploy", "again", "shop", 0});
+  EXPECT_EQ(second.status().code(), Code::kConflict) << second.status().ToString();
+  // Another app, or another org's app of the same name, has its own.
+  EXPECT_TRUE(service.Create({"acme", "deploy", "blog deploys", "blog", 0}).ok());
+  EXPECT_TRUE(service.Create({"beta", "deploy", "shop deploys", "shop", 0}).ok());
+  EXPECT_TRUE(service.Create({"acme", "hits", "shop hits", "shop", 0}).ok());
 }
 
 TEST(CredentialServiceTest, RotateAndRenamePassNewHashGraceAndName) {
@@ -173,6 +203,25 @@ TEST(CredentialServiceTest, RotationLeavesOnlyTheNewTokenValid) {
   EXPECT_EQ(store.Authenticate(rotated.token)->value_or(""), issued.credential.id);
   // The new token carries the same org's tag as the old one.
   EXPECT_EQ(TokenRoutingTag(rotated.token), TokenRoutingTag(issued.token));
+}
+
+TEST(CredentialServiceTest, ARotationEndsAnEarlierGracePeriod) {
+  FakeCredentialStore store;
+  CredentialService service(store, "carol");
+  auto first = service.Create({"acme", "hits", "n", "", 0}).value();
+  const std::string& id = first.credential.id;
+  auto second = service.Rotate(id, 60000).value();
+  EXPECT_EQ(store.Authenticate(first.token)->value_or(""), id);  // in its grace period
+  EXPECT_EQ(store.Authenticate(second.token)->value_or(""), id);
+  auto third = service.Rotate(id, 60000).value();
+  // At most two valid tokens: the current one and the one it replaced.
+  EXPECT_FALSE(store.Authenticate(first.token)->has_value());
+  EXPECT_EQ(store.Authenticate(second.token)->value_or(""), id);
+  EXPECT_EQ(store.Authenticate(third.token)->value_or(""), id);
+  ASSERT_TRUE(service.Delete(id).ok());
+  for (const auto* token : {&first.token, &second.token, &third.token}) {
+    EXPECT_FALSE(store.Authenticate(*token)->has_value());
+  }
 }
 
 TEST(CredentialServiceTest, GraceAndNameAreCheckedBeforeTheStore) {

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "onep/clock.h"
+#include "onep/text.h"
+
 namespace onep {
 namespace {
 

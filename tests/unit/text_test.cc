@@ -66,5 +66,63 @@ TEST(TextTest, WidthsAreTerminalColumns) {
   EXPECT_EQ(CutToColumns("\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", 4), "\xE6\x97\xA5\xE2\x80\xA6");
 }
 
+TEST(TextTest, Utf8IsDecodedStrictly) {
+  uint32_t cp = 0;
+  EXPECT_EQ(DecodeUtf8("a", 0, &cp), 1u);
+  EXPECT_EQ(cp, 0x61u);
+  EXPECT_EQ(DecodeUtf8("x\xC3\xA9", 1, &cp), 2u);
+  EXPECT_EQ(cp, 0xE9u);
+  EXPECT_EQ(DecodeUtf8("\xE2\x80\xA6", 0, &cp), 3u);
+  EXPECT_EQ(cp, 0x2026u);
+  EXPECT_EQ(DecodeUtf8("\xF0\x9F\x98\x80", 0, &cp), 4u);
+  EXPECT_EQ(cp, 0x1F600u);
+  for (const char* bad : {
+           "\x80",              // a continuation byte alone
+           "\xC0\xAF",          // overlong '/'
+           "\xE0\x80\xAF",      // overlong, three bytes
+           "\xED\xA0\x80",      // a surrogate
+           "\xF4\x90\x80\x80",  // above U+10FFFF
+           "\xF5\x80\x80\x80",  // no such lead byte
+           "\xE2\x80",          // cut short
+           "\xC3(",             // not followed by a continuation byte
+       }) {
+    EXPECT_EQ(DecodeUtf8(bad, 0, &cp), 0u) << ::testing::PrintToString(std::string(bad));
+    EXPECT_FALSE(IsValidUtf8(bad)) << ::testing::PrintToString(std::string(bad));
+  }
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("caf\xC3\xA9 \xF0\x9F\x98\x80"));
+}
+
+TEST(TextTest, QuotedForAMessageWithTokensAndUnsafeCharactersWithheld) {
+  EXPECT_EQ(QuoteForMessage("acme"), "\"acme\"");
+  EXPECT_EQ(QuoteForMessage("caf\xC3\xA9"), "\"caf\xC3\xA9\"");
+  EXPECT_EQ(QuoteForMessage("onep_abcdef"), "(a token, not shown)");
+  EXPECT_EQ(QuoteForMessage("a\nb"), "\"a?b\"");
+  EXPECT_EQ(QuoteForMessage("say \"hi\\\""), "\"say \\\"hi\\\\\\\"\"");
+  for (const char* unsafe : kUnsafe) {
+    EXPECT_EQ(QuoteForMessage(std::string("a") + unsafe + "b"), "\"a?b\"")
+        << ::testing::PrintToString(std::string(unsafe));
+  }
+  EXPECT_EQ(QuoteForMessage("a\xFF"
+                            "b"),
+            "\"a?b\"");  // malformed UTF-8
+  EXPECT_EQ(QuoteForMessage(std::string(100, 'x')), "\"" + std::string(64, 'x') + "\xE2\x80\xA6\"");
+  EXPECT_EQ(QuoteForMessage(std::string(64, 'x')), "\"" + std::string(64, 'x') + "\"");
+  // Cut on a character boundary: 63 bytes, then a 2-byte character whole.
+  EXPECT_EQ(QuoteForMessage(std::string(63, 'x') + "\xC3\xA9" + "yz"),
+            "\"" + std::string(63, 'x') + "\xC3\xA9\xE2\x80\xA6\"");
+}
+
+TEST(TextTest, HexInEitherCaseAndBack) {
+  EXPECT_EQ(HexEncode(""), "");
+  EXPECT_EQ(HexEncode(std::string("\x00\x0F\xA5\xFF", 4)), "000fa5ff");
+  EXPECT_EQ(HexEncode(std::string("\x00\x0F\xA5\xFF", 4), HexCase::kUpper), "000FA5FF");
+  const std::string digits = "0123456789abcdefABCDEF";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    EXPECT_EQ(HexDigitValue(digits[i]), static_cast<int>(i < 16 ? i : i - 6)) << digits[i];
+  }
+  for (char c : {'g', 'G', ' ', '/', ':', '@', '`'}) EXPECT_EQ(HexDigitValue(c), -1) << c;
+}
+
 }  // namespace
 }  // namespace onep

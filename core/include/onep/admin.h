@@ -23,6 +23,7 @@
 #include "onep/json.h"
 #include "onep/redis_client.h"
 #include "onep/status.h"
+#include "onep/text.h"
 
 namespace onep::admin {
 
@@ -32,10 +33,6 @@ inline constexpr std::size_t kDefaultLimit = 100;
 // stats: the window by default, and the longest one the counters keep.
 inline constexpr int64_t kDefaultStatsWindowMs = 24LL * 3600 * 1000;
 inline constexpr int64_t kMaxStatsWindowMs = 30LL * 24 * 3600 * 1000;
-
-// Text a user typed, quoted for an error message: control characters
-// replaced, long values cut, anything that looks like a token withheld.
-std::string QuoteInput(std::string_view text);
 
 // An admin request's named inputs. `get(name)` is the value of input `name`
 // ("org", "limit", ...), nullptr when it was not given; `prefix` is how the

@@ -27,14 +27,15 @@ Result<uint64_t> ParseByteSize(std::string_view text);
 // A non-negative decimal integer with no sign or spaces, at most `max`.
 Result<uint64_t> ParseUint(std::string_view text, uint64_t max);
 
-// ^[a-z0-9][a-z0-9-]{0,62}$ : organization and application slugs.
+// Organization and application slugs match this.
+inline constexpr std::string_view kSlugPattern = "^[a-z0-9][a-z0-9-]{0,62}$";
 bool IsValidSlug(std::string_view text);
+// The one message for a `what` that is not a slug: InvalidArgument
+// "invalid <what> \"<text>\": it must match ^[a-z0-9][a-z0-9-]{0,62}$".
+Status InvalidSlug(std::string_view what, std::string_view text);
 
 // 1-100 printable UTF-8 characters (no control characters, valid UTF-8).
 Status ValidateName(std::string_view name);
-
-// True when `text` is well-formed UTF-8.
-bool IsValidUtf8(std::string_view text);
 
 // 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z in Unix ms.
 inline constexpr int64_t kMinRfc3339Ms = -62135596800000;
@@ -54,9 +55,6 @@ Result<int64_t> ParseTimeOrAgoMs(std::string_view text, int64_t now_ms);
 // Unix milliseconds to RFC 3339 UTC with millisecond precision:
 // "2026-11-27T10:00:00.123Z".
 std::string FormatRfc3339Ms(int64_t unix_ms);
-
-// The current wall-clock time in Unix milliseconds.
-int64_t NowMs();
 
 }  // namespace onep
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "onep/credential.h"
+#include "onep/credential_store.h"
 #include "onep/keys.h"
 #include "onep/redis_client.h"
 
@@ -38,6 +38,10 @@ class RedisCredentialStore : public CredentialStore {
   // The routing tag of credential `id`: inside a current id, looked up for a
   // legacy one; nullopt when there is none.
   Result<std::optional<std::string>> CredentialTag(const std::string& id);
+  // The same for a change: NotFound when there is no such credential.
+  Result<std::string> TagOfExisting(const std::string& id);
+  // The credential as a change left it; NotFound when it is gone.
+  Result<Credential> Reread(const std::string& id);
 
   RedisClient& redis_;
   KeySpace keys_;

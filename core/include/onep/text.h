@@ -1,4 +1,10 @@
-// Text shown to people: UTF-8 decoding, and what may not reach a terminal.
+// Text, one rule each: UTF-8 decoding, the user's text quoted in a message,
+// what may not reach a terminal, and hex. Every other file that needs one of
+// these calls it here.
+//
+// UTF-8 is decoded strictly (RFC 3629): no overlong forms, no surrogates,
+// nothing above U+10FFFF; a byte that starts no well-formed sequence is
+// malformed on its own.
 //
 // Stored values (names, event fields) come from whoever holds a token or
 // runs onepctl. Printed raw, some characters would act on the terminal or
@@ -19,12 +25,29 @@
 
 namespace onep {
 
-// Bytes of the UTF-8 sequence that starts with `lead` (1 for a byte that
-// cannot start one).
-std::size_t Utf8SequenceLength(unsigned char lead);
+// ---------------------------------------------------------------------------
+// UTF-8
 
-// The code point of a well-formed UTF-8 sequence (IsValidUtf8, parse.h).
-uint32_t DecodeUtf8(std::string_view sequence);
+// The length of the well-formed UTF-8 sequence at text[i] (i < text.size()),
+// its code point in *code_point; 0 when the bytes there are not one (then
+// *code_point is unspecified).
+std::size_t DecodeUtf8(std::string_view text, std::size_t i, uint32_t* code_point);
+
+// True when all of `text` is well-formed UTF-8.
+bool IsValidUtf8(std::string_view text);
+
+// ---------------------------------------------------------------------------
+// The user's text in a message (an error, a log line)
+
+// `text` in double quotes, fit for a message that reaches a terminal or a
+// log: '"' and '\' escaped, every terminal-unsafe character and every byte of
+// malformed UTF-8 shown as '?', cut after 64 bytes on a character boundary
+// with "…". Text that starts like a token ("onep_") is withheld:
+// "(a token, not shown)", so a token pasted in the wrong place is not echoed.
+std::string QuoteForMessage(std::string_view text);
+
+// ---------------------------------------------------------------------------
+// Terminals
 
 bool IsTerminalUnsafe(uint32_t code_point);
 
@@ -47,6 +70,17 @@ std::string SanitizeForTerminal(std::string_view text);
 // other terminal-unsafe character inside it written as \uXXXX: the same
 // JSON value, safe to print.
 std::string EscapeTerminalUnsafe(std::string_view json);
+
+// ---------------------------------------------------------------------------
+// Hex
+
+enum class HexCase { kLower, kUpper };
+
+// Two hex digits per byte ("00ff"; "00FF" with kUpper).
+std::string HexEncode(std::string_view bytes, HexCase letters = HexCase::kLower);
+
+// The value of one hex digit (either case), or -1 for any other character.
+int HexDigitValue(char c);
 
 }  // namespace onep
 

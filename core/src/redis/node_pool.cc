@@ -4,6 +4,16 @@
 
 namespace onep {
 
+std::unique_ptr<NodePool> NodePoolAt(const RedisEndpoint& like, const std::string& host, int port,
+                                     const RedisClientOptions& options) {
+  RedisEndpoint endpoint = like;
+  endpoint.is_unix = false;
+  endpoint.host = host;
+  endpoint.port = port;
+  return std::make_unique<NodePool>(RedisOptions{endpoint, options.timeout},
+                                    options.max_idle_per_node, options.log);
+}
+
 NodePool::NodePool(RedisOptions options, std::size_t max_idle, RedisLog log)
     : options_(std::move(options)),
       max_idle_(max_idle > 0 ? max_idle : 1),

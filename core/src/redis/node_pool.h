@@ -29,6 +29,14 @@
 
 namespace onep {
 
+class NodePool;
+
+// A pool for the node at host:port, with the user, password and db of
+// `like` (a seed node, or the master's settings behind Sentinel), and the
+// client's timeout, idle bound and log.
+std::unique_ptr<NodePool> NodePoolAt(const RedisEndpoint& like, const std::string& host, int port,
+                                     const RedisClientOptions& options);
+
 class NodePool {
  public:
   NodePool(RedisOptions options, std::size_t max_idle, RedisLog log);

@@ -1,4 +1,4 @@
-// The pure parts of the Sentinel client (sentinel_client.cc), apart so that
+// The pure parts of the Sentinel client (sentinel_replies.cc), apart so that
 // unit tests can check them without a server.
 #ifndef ONEP_CORE_SRC_REDIS_SENTINEL_H_
 #define ONEP_CORE_SRC_REDIS_SENTINEL_H_

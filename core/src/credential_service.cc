@@ -1,25 +1,15 @@
-// CredentialService: admin-side rules on top of any CredentialStore.
+// CredentialService: the admin side's rules on top of any CredentialStore.
+#include "onep/credential_service.h"
+
 #include <string>
 
-#include "onep/credential.h"
+#include "onep/clock.h"
 #include "onep/parse.h"
+#include "onep/text.h"
 #include "onep/token.h"
 
 namespace onep {
 namespace {
-
-// 'text' quoted for a POSIX shell.
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 Result<StoredToken> NewToken(const std::string& routing_tag, std::string& token) {
   auto generated = GenerateToken(routing_tag);
@@ -36,46 +26,44 @@ Status CheckExpiry(int64_t expires_in_ms) {
   return Status::Ok();
 }
 
-Status CheckGrace(int64_t grace_ms) {
-  if (grace_ms < 0 || grace_ms > kMaxGraceMs) {
-    return Status::InvalidArgument("grace period must be between 0 and 7 days");
+}  // namespace
+
+Status CheckGrace(int64_t grace_ms, std::string_view label) {
+  if (grace_ms < 0) return Status::InvalidArgument(std::string(label) + " is negative");
+  if (grace_ms > kMaxGraceMs) {
+    return Status::InvalidArgument(std::string(label) + " is longer than 7 days");
   }
   return Status::Ok();
 }
 
-}  // namespace
-
-const char* CredentialTypeName(CredentialType type) {
-  return type == CredentialType::kDeploy ? "deploy" : "hits";
+Status CheckCredentialName(std::string_view name, std::string_view label) {
+  Status valid = ValidateName(name);
+  if (valid.ok()) return valid;
+  return Status::InvalidArgument("invalid " + std::string(label) + ": " + valid.message());
 }
 
-std::optional<CredentialType> ParseCredentialType(std::string_view name) {
-  if (name == "hits") return CredentialType::kHits;
-  if (name == "deploy") return CredentialType::kDeploy;
-  return std::nullopt;
-}
-
-const char* Credential::State(int64_t now_ms) const {
-  if (expires_at_ms && *expires_at_ms <= now_ms) return "expired";
-  return legacy_token ? "legacy" : "active";
+Status CheckCreateRequest(const CreateRequest& request, std::string_view label_prefix) {
+  const std::string prefix(label_prefix);
+  if (!IsValidSlug(request.org)) return InvalidSlug("organization", request.org);
+  auto type = ParseCredentialType(request.type);
+  if (!type) {
+    return Status::InvalidArgument("invalid " + prefix + "type " + QuoteForMessage(request.type) +
+                                   ": use hits or deploy");
+  }
+  if (Status s = CheckCredentialName(request.name, prefix + "name"); !s.ok()) return s;
+  if (!request.app.empty() && !IsValidSlug(request.app)) {
+    return InvalidSlug(prefix + "app", request.app);
+  }
+  if (*type == CredentialType::kDeploy && request.app.empty()) {
+    return Status::InvalidArgument("a deploy credential needs " + prefix +
+                                   "app APP (one per application)");
+  }
+  return CheckExpiry(request.expires_in_ms);
 }
 
 Result<IssuedCredential> CredentialService::Create(const CreateRequest& request) {
-  if (!IsValidSlug(request.org)) {
-    return Status::InvalidArgument("org \"" + request.org +
-                                   "\" must match ^[a-z0-9][a-z0-9-]{0,62}$");
-  }
-  auto type = ParseCredentialType(request.type);
-  if (!type) return Status::InvalidArgument("type must be hits or deploy");
-  if (Status s = ValidateName(request.name); !s.ok()) return s;
-  if (!request.app.empty() && !IsValidSlug(request.app)) {
-    return Status::InvalidArgument("app \"" + request.app +
-                                   "\" must match ^[a-z0-9][a-z0-9-]{0,62}$");
-  }
-  if (*type == CredentialType::kDeploy && request.app.empty()) {
-    return Status::InvalidArgument("a deploy credential needs an app (one per application)");
-  }
-  if (Status s = CheckExpiry(request.expires_in_ms); !s.ok()) return s;
+  if (Status s = CheckCreateRequest(request); !s.ok()) return s;
+  const CredentialType type = *ParseCredentialType(request.type);
 
   auto tag = store_.AssignRoutingTag(request.org);
   if (!tag.ok()) return tag.status();
@@ -84,7 +72,7 @@ Result<IssuedCredential> CredentialService::Create(const CreateRequest& request)
   if (!id.ok()) return id.status();
   cred.id = std::move(id).value();
   cred.org = request.org;
-  cred.type = *type;
+  cred.type = type;
   cred.name = request.name;
   cred.app = request.app;
   cred.routing_tag = *tag;
@@ -105,7 +93,7 @@ Result<IssuedCredential> CredentialService::Rotate(const std::string& id, int64_
 Result<IssuedCredential> CredentialService::Rename(const std::string& id, const std::string& name,
                                                    int64_t grace_ms,
                                                    std::optional<int64_t> expires_in_ms) {
-  if (Status s = ValidateName(name); !s.ok()) return s;
+  if (Status s = CheckCredentialName(name, "name"); !s.ok()) return s;
   return Reissue(id, TokenChange{name, grace_ms, expires_in_ms});
 }
 
@@ -138,30 +126,5 @@ Result<IssuedCredential> CredentialService::Reissue(const std::string& id, Token
 }
 
 Status CredentialService::Delete(const std::string& id) { return store_.Delete(id, actor_); }
-
-std::string CurlCommand(const Credential& cred, const std::string& token,
-                        const std::string& base_url) {
-  // The route goes at the end of the path, before any query or fragment.
-  const std::size_t tail_at = base_url.find_first_of("?#");
-  std::string base = base_url.substr(0, tail_at);
-  const std::string tail = tail_at == std::string::npos ? "" : base_url.substr(tail_at);
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  // A test event, marked as one: never a made-up deploy or application.
-  std::string route;
-  std::string body;
-  if (cred.type == CredentialType::kDeploy) {
-    route = "/deploys";
-    body = R"({"version":"onepctl-test","environment":"onepctl-test",)"
-           R"("description":"onepctl test event"})";
-  } else {
-    route = "/hits";
-    // An unbound hits credential names the app in each event.
-    body = cred.app.empty() ? R"({"app":"onepctl-test","count":1,"message":"onepctl test event"})"
-                            : R"({"count":1,"message":"onepctl test event"})";
-  }
-  return "curl -sS -X POST " + ShellQuote(base + route + tail) + " -H " +
-         ShellQuote("Authorization: Bearer " + token) + " -H " +
-         ShellQuote("Content-Type: application/json") + " --data " + ShellQuote(body);
-}
 
 }  // namespace onep

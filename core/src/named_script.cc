@@ -1,0 +1,167 @@
+// NamedScript: the prologue generated from a script's declared names, the
+// per-item form of group commit, and Bind(). The scripts themselves are in
+// scripts.cc.
+#include <algorithm>
+#include <string>
+
+#include "scripts.h"
+
+namespace onep::scripts {
+namespace {
+
+#ifdef ONEP_SCRIPT_KEY_CHECK
+// Every command the scripts use, with where its keys are: "1" the first
+// argument, "*" every argument, "" none. A command missing here, or a key
+// that is not in KEYS, fails the script.
+constexpr const char* kCall = R"lua(
+local declared = {}
+for _, k in ipairs(KEYS) do declared[k] = true end
+local key_args = {
+  TIME = '', GET = '1', SET = '1', EXISTS = '*', DEL = '*', PEXPIRE = '1', PEXPIREAT = '1',
+  PERSIST = '1',
+  HGET = '1', HSET = '1', HMGET = '1', HDEL = '1', HINCRBY = '1', HGETALL = '1',
+  HEXISTS = '1', HLEN = '1', HSETNX = '1', ZADD = '1', ZREM = '1', ZCARD = '1', XADD = '1', XLEN = '1',
+  XTRIM = '1',
+}
+local function call(command, ...)
+  local where = key_args[string.upper(command)]
+  if where == nil then error('onep key check: ' .. command .. ' is not a known command') end
+  local args = {...}
+  local n = 0
+  if where == '1' then n = 1 elseif where == '*' then n = #args end
+  for i = 1, n do
+    if not declared[args[i]] then
+      error('onep key check: ' .. command .. ' touches ' .. tostring(args[i]) .. ', not in KEYS')
+    end
+  end
+  return redis.call(command, ...)
+end
+)lua";
+#else
+constexpr const char* kCall = "local call = redis.call\n";
+#endif
+
+// Redis' clock, so every Apache child and every admin agree on "now".
+constexpr const char* kNow = R"lua(
+local clock = call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now_text = string.format('%d', now)
+)lua";
+
+std::string Prologue(const std::vector<std::string_view>& keys,
+                     const std::vector<std::string_view>& args, bool deadline) {
+  // No flags: a script that writes, refused on a replica and when Redis is
+  // out of memory, with its keys checked for one slot on a Cluster.
+  std::string out = "#!lua\n";
+  out += kCall;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    out += "local " + std::string(keys[i]) + " = KEYS[" + std::to_string(i + 1) + "]\n";
+  }
+  std::size_t first_arg = 1;
+  if (deadline) out += "local deadline = tonumber(ARGV[" + std::to_string(first_arg++) + "])\n";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    out += "local " + std::string(args[i]) + " = ARGV[" + std::to_string(first_arg + i) + "]\n";
+  }
+  out += kNow;
+  return out;
+}
+
+// The source of a PerItem script: the prologue without per-call names, the
+// helpers, `body` as a function of the item's names, and the loop over items.
+std::string PerItemSource(const std::vector<std::string_view>& keys,
+                          const std::vector<std::string_view>& args, std::string_view helpers,
+                          std::string_view body) {
+  std::string out = Prologue({}, {}, /*deadline=*/true);
+  out += helpers;
+  std::string params;
+  for (auto name : keys) params += (params.empty() ? "" : ", ") + std::string(name);
+  for (auto name : args) params += (params.empty() ? "" : ", ") + std::string(name);
+  out += "local function item(" + params + ")\n";
+  out += body;
+  out += "\nend\n";
+  const std::string nk = std::to_string(keys.size());
+  const std::string na = std::to_string(args.size());
+  out += "local results = {}\nfor i = 0, #KEYS / " + nk + " - 1 do\n  results[i + 1] = item(";
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    out +=
+        (k == 0 ? "" : ", ") + std::string("KEYS[i * ") + nk + " + " + std::to_string(k + 1) + "]";
+  }
+  for (std::size_t a = 0; a < args.size(); ++a) {
+    // ARGV[1] is the deadline.
+    out += ", ARGV[i * " + na + " + " + std::to_string(a + 2) + "]";
+  }
+  out += ")\nend\nreturn results\n";
+  return out;
+}
+
+// Fills `out` in the order of `names` from `given`; false on a missing,
+// unknown or repeated name.
+bool Arrange(const std::vector<std::string_view>& names, Bindings given,
+             std::vector<std::string>& out, std::string& problem) {
+  out.assign(names.size(), std::string());
+  std::vector<bool> seen(names.size(), false);
+  for (const auto& [name, value] : given) {
+    auto at = std::find(names.begin(), names.end(), name);
+    if (at == names.end()) {
+      problem = "unknown name " + std::string(name);
+      return false;
+    }
+    std::size_t i = static_cast<std::size_t>(at - names.begin());
+    if (seen[i]) {
+      problem = "name given twice: " + std::string(name);
+      return false;
+    }
+    seen[i] = true;
+    out[i] = value;
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!seen[i]) {
+      problem = "missing " + std::string(names[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+// A token key's credential, if the token is valid at `now`: within its grace
+// period if it has one, its credential not expired. Returns id, org, type,
+// bound app; or nil.
+}  // namespace
+
+NamedScript::NamedScript(std::vector<std::string_view> keys, std::vector<std::string_view> args,
+                         bool deadline, std::string_view body)
+    : key_names_(std::move(keys)),
+      arg_names_(std::move(args)),
+      deadline_(deadline),
+      script_(Prologue(key_names_, arg_names_, deadline_) + std::string(body)) {}
+
+NamedScript::NamedScript(PerItem, std::vector<std::string_view> keys,
+                         std::vector<std::string_view> args, std::string_view helpers,
+                         std::string_view body)
+    : key_names_(std::move(keys)),
+      arg_names_(std::move(args)),
+      deadline_(true),
+      script_(PerItemSource(key_names_, arg_names_, helpers, body)) {}
+
+void NamedScript::Append(ScriptCall& batch, ScriptCall&& item) {
+  if (batch.script == nullptr) {
+    batch = std::move(item);
+    return;
+  }
+  for (auto& key : item.keys) batch.keys.push_back(std::move(key));
+  for (auto& arg : item.args) batch.args.push_back(std::move(arg));
+}
+
+Result<ScriptCall> NamedScript::Bind(Bindings keys, Bindings args) const {
+  ScriptCall call;
+  call.script = &script_;
+  call.deadline = deadline_;
+  std::string problem;
+  if (!Arrange(key_names_, keys, call.keys, problem) ||
+      !Arrange(arg_names_, args, call.args, problem)) {
+    return Status::Internal("script call: " + problem);
+  }
+  return call;
+}
+
+}  // namespace onep::scripts
