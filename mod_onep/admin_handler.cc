@@ -98,9 +98,14 @@ std::optional<std::string_view> PathBelowLocation(const request_rec* r) {
   return rest;
 }
 
-// The query string's parameters; false after answering a malformed one.
-bool ReadQuery(request_rec* r, std::map<std::string, std::string>* out, int* answered) {
-  if (r->args == nullptr) return true;
+// A refusal of the request's inputs, or OK (no error code).
+AdminAnswer Refusal(int status, const char* code, std::string message) {
+  return {status, std::move(message), code};
+}
+
+// The query string's parameters, or the refusal of a malformed one.
+AdminAnswer ReadQuery(request_rec* r, std::map<std::string, std::string>* out) {
+  if (r->args == nullptr) return {};
   for (std::string_view rest = r->args; !rest.empty();) {
     const std::size_t amp = std::min(rest.find('&'), rest.size());
     std::string pair(rest.substr(0, amp));
@@ -113,33 +118,29 @@ bool ReadQuery(request_rec* r, std::map<std::string, std::string>* out, int* ans
     char* v = apr_pstrdup(r->pool, value.c_str());
     if (ap_unescape_urlencoded(n) != OK || ap_unescape_urlencoded(v) != OK ||
         !out->emplace(n, v).second) {
-      *answered = Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                         "malformed or repeated query parameter " + QuoteForMessage(n));
-      return false;
+      return Refusal(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                     "malformed or repeated query parameter " + QuoteForMessage(n));
     }
   }
-  return true;
+  return {};
 }
 
-// The JSON body's fields (strings; "no_expiry": true); false after answering.
-bool ReadBodyFields(request_rec* r, std::map<std::string, std::string>* out, int* answered) {
+// The JSON body's fields (strings; "no_expiry": true), or the refusal.
+AdminAnswer ReadBodyFields(request_rec* r, std::map<std::string, std::string>* out) {
   std::string body;
   if (int read = ReadBody(r, kMaxAdminBody, &body); read != OK) {
-    *answered = read == HTTP_REQUEST_ENTITY_TOO_LARGE
-                    ? Refuse(r, read, "payload_too_large", "the body is larger than 16 KiB")
-                    : Refuse(r, HTTP_BAD_REQUEST, "invalid_json", "the body could not be read");
-    return false;
+    return read == HTTP_REQUEST_ENTITY_TOO_LARGE
+               ? Refusal(read, "payload_too_large", "the body is larger than 16 KiB")
+               : Refusal(HTTP_BAD_REQUEST, "invalid_json", "the body could not be read");
   }
-  if (body.empty()) return true;
+  if (body.empty()) return {};
   if (!HasJsonContentType(r)) {
-    *answered = Refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                       "Content-Type must be application/json");
-    return false;
+    return Refusal(HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                   "Content-Type must be application/json");
   }
   JsonPtr root(json_loadb(body.data(), body.size(), JSON_REJECT_DUPLICATES, nullptr));
   if (!json_is_object(root.get())) {
-    *answered = Refuse(r, HTTP_BAD_REQUEST, "invalid_json", "the body must be a JSON object");
-    return false;
+    return Refusal(HTTP_BAD_REQUEST, "invalid_json", "the body must be a JSON object");
   }
   const char* key = nullptr;
   json_t* value = nullptr;
@@ -150,12 +151,11 @@ bool ReadBodyFields(request_rec* r, std::map<std::string, std::string>* out, int
     } else if (json_is_string(value) && name.find('-') == std::string::npos) {
       (*out)[name] = std::string(json_string_value(value), json_string_length(value));
     } else if (!json_is_null(value)) {
-      *answered = Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                         "field " + QuoteForMessage(name) + " must be a string");
-      return false;
+      return Refusal(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                     "field " + QuoteForMessage(name) + " must be a string");
     }
   }
-  return true;
+  return {};
 }
 
 // Where this server's webhook routes are: its scheme and host, and the
@@ -194,10 +194,10 @@ int HandleApi(request_rec* r, std::string_view path) {
                   "send the X-CSRF-Token header that GET api/session gives, from this site's "
                   "own pages");
   }
-  int answered = OK;
-  if (!(route->method == M_POST ? ReadBodyFields(r, &request.input, &answered)
-                                : ReadQuery(r, &request.input, &answered))) {
-    return answered;
+  AdminAnswer inputs =
+      route->method == M_POST ? ReadBodyFields(r, &request.input) : ReadQuery(r, &request.input);
+  if (inputs.error_code != nullptr) {
+    return Refuse(r, inputs.status, inputs.error_code, inputs.body);
   }
   for (const auto& [name, value] : request.input) {
     bool known = false;
