@@ -7,16 +7,33 @@
 
 namespace onep {
 
+namespace {
+
+// The condition variable a thread waits on in any batcher. A notify may reach
+// it after the waiter has gone on (it woke on its own and saw its outcome):
+// its next wait then wakes once for nothing and waits again, as every wait
+// re-checks its condition.
+std::condition_variable& ThisThreadsWake() {
+  thread_local std::condition_variable wake;
+  return wake;
+}
+
+}  // namespace
+
 Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequest& request) {
   if (request.routing_tag.empty()) return store_.Record(redis, request);
-  Waiter self{&request, false, std::nullopt};
+  Waiter self{&request, &ThisThreadsWake(), false, std::nullopt};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&self);
   const auto give_up = std::chrono::steady_clock::now() + redis.timeout();
+  // Woken by the sender when this event's outcome is in, or when this event
+  // heads the queue and the batch before it is answered.
   while (!self.outcome && (sending_ || queue_.front() != &self)) {
-    if (done_.wait_until(lock, give_up) == std::cv_status::timeout && !self.outcome &&
+    if (self.wake->wait_until(lock, give_up) == std::cv_status::timeout && !self.outcome &&
         !self.taken) {
+      const bool was_front = queue_.front() == &self;
       queue_.erase(std::find(queue_.begin(), queue_.end(), &self));
+      if (was_front && !sending_ && !queue_.empty()) queue_.front()->wake->notify_one();
       return Status::Unavailable("no Redis write for this event within " +
                                  std::to_string(redis.timeout().count()) +
                                  "ms (the writes before it took that long); nothing was sent");
@@ -34,15 +51,16 @@ Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequ
   }
   lock.unlock();
   Send(redis, batch);
-  lock.lock();
-  sending_ = false;
-  done_.notify_all();
-  return std::move(*self.outcome);
+  return std::move(*self.outcome);  // set by Send, which is done with it
 }
 
 std::size_t RecordBatcher::Queued() {
   std::lock_guard<std::mutex> lock(mu_);
   return queue_.size();
+}
+
+void RecordBatcher::Wake(const std::vector<std::condition_variable*>& threads) {
+  for (std::condition_variable* wake : threads) wake->notify_one();
 }
 
 void RecordBatcher::Send(RedisClient& redis, const std::vector<Waiter*>& batch) {
@@ -62,7 +80,9 @@ void RecordBatcher::Send(RedisClient& redis, const std::vector<Waiter*>& batch) 
       group->push_back(w);
     }
   }
-  for (const auto& group : groups) {
+  Waiter* const sender = batch.front();
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto& group = groups[g];
     std::vector<Result<RecordOutcome>> outcomes;
     try {
       std::vector<const RecordRequest*> requests;
@@ -72,10 +92,25 @@ void RecordBatcher::Send(RedisClient& redis, const std::vector<Waiter*>& batch) 
     } catch (const std::exception& e) {
       outcomes.assign(group.size(), Status::Internal(std::string("recording failed: ") + e.what()));
     }
-    // Written under the lock: a waiter reads its outcome under it.
-    std::lock_guard<std::mutex> lock(mu_);
-    for (std::size_t i = 0; i < group.size(); ++i) group[i]->outcome = std::move(outcomes[i]);
-    done_.notify_all();
+    // Outcomes are written under the lock (a waiter reads its own under it);
+    // the threads are woken after it is released, so that none wakes only to
+    // wait for the lock. After the last call, the next event in the queue (if
+    // any) is woken first: it sends the next batch while these answer.
+    std::vector<std::condition_variable*> wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (g + 1 == groups.size()) {
+        sending_ = false;
+        if (!queue_.empty()) wake.push_back(queue_.front()->wake);
+      }
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        group[i]->outcome = std::move(outcomes[i]);
+        if (group[i] != sender) wake.push_back(group[i]->wake);
+      }
+    }
+    // A woken waiter may return (and its Waiter go) at once: nothing of
+    // `group` is read from here on.
+    Wake(wake);
   }
 }
 

@@ -51,6 +51,10 @@ class RecordBatcher {
  private:
   struct Waiter {
     const RecordRequest* request;
+    // The waiting thread's own condition variable (one per thread, so that it
+    // outlives a notify sent after the lock is released): only the thread
+    // concerned is woken, never the whole queue.
+    std::condition_variable* wake;
     bool taken = false;  // in a batch being sent: it can no longer withdraw
     std::optional<Result<RecordOutcome>> outcome;
   };
@@ -58,12 +62,13 @@ class RecordBatcher {
   // Sends `batch` (taken from the queue), one call per slot and wait setting,
   // and gives each waiter its outcome. Called without the lock.
   void Send(RedisClient& redis, const std::vector<Waiter*>& batch);
+  // Wakes each of `threads`; called without the lock.
+  static void Wake(const std::vector<std::condition_variable*>& threads);
 
   const EventStore& store_;
   const std::size_t max_batch_;
   std::function<void(std::size_t)> on_batch_;
   std::mutex mu_;
-  std::condition_variable done_;
   std::deque<Waiter*> queue_;  // guarded by mu_; waiters not yet taken
   bool sending_ = false;       // guarded by mu_: a batch is on the wire
 };
