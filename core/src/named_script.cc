@@ -70,7 +70,7 @@ std::string Prologue(const std::vector<std::string_view>& keys,
 // helpers, `body` as a function of the item's names, and the loop over items.
 std::string PerItemSource(const std::vector<std::string_view>& keys,
                           const std::vector<std::string_view>& args, std::string_view helpers,
-                          std::string_view body) {
+                          std::string_view body, std::string_view epilogue) {
   std::string out = Prologue({}, {}, /*deadline=*/true);
   out += helpers;
   std::string params;
@@ -90,7 +90,9 @@ std::string PerItemSource(const std::vector<std::string_view>& keys,
     // ARGV[1] is the deadline.
     out += ", ARGV[i * " + na + " + " + std::to_string(a + 2) + "]";
   }
-  out += ")\nend\nreturn results\n";
+  out += ")\nend\n";
+  out += epilogue;
+  out += "\nreturn results\n";
   return out;
 }
 
@@ -123,9 +125,6 @@ bool Arrange(const std::vector<std::string_view>& names, Bindings given,
   return true;
 }
 
-// A token key's credential, if the token is valid at `now`: within its grace
-// period if it has one, its credential not expired. Returns id, org, type,
-// bound app; or nil.
 }  // namespace
 
 NamedScript::NamedScript(std::vector<std::string_view> keys, std::vector<std::string_view> args,
@@ -137,11 +136,11 @@ NamedScript::NamedScript(std::vector<std::string_view> keys, std::vector<std::st
 
 NamedScript::NamedScript(PerItem, std::vector<std::string_view> keys,
                          std::vector<std::string_view> args, std::string_view helpers,
-                         std::string_view body)
+                         std::string_view body, std::string_view epilogue)
     : key_names_(std::move(keys)),
       arg_names_(std::move(args)),
       deadline_(true),
-      script_(PerItemSource(key_names_, arg_names_, helpers, body)) {}
+      script_(PerItemSource(key_names_, arg_names_, helpers, body, epilogue)) {}
 
 void NamedScript::Append(ScriptCall& batch, ScriptCall&& item) {
   if (batch.script == nullptr) {

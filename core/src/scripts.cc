@@ -20,13 +20,34 @@ end
 constexpr const char* kRecordBatchState = R"lua(
 local batch_counted = {}  -- stats bucket and field -> an event of this call counted it
 local batch_used = {}     -- credential id -> its last_used was written by this call
+-- token key -> what current_token said: a script call is atomic and writes
+-- no token, so the answer holds for every event of the call.
+local batch_tokens = {}
+local batch_streams = {}  -- the streams this call appended to, in order
+local batch_stream_max = {}  -- stream -> its length bound (a number)
+)lua";
+
+// Once per call, after its events: each stream appended to is trimmed to its
+// bound once (the bound is approximate: `~`).
+constexpr const char* kRecordEpilogue = R"lua(
+for _, key in ipairs(batch_streams) do
+  local bound = batch_stream_max[key]
+  if call('XLEN', key) > bound then
+    call('XTRIM', key, 'MAXLEN', '~', string.format('%d', bound))
+  end
+end
 )lua";
 
 constexpr const char* kRecordBody = R"lua(
 -- Run after the caller gave up waiting (Redis was paused or slow)? Then write
 -- nothing: the caller has already answered that nothing was recorded.
 if deadline > 0 and now > deadline then return {'late', '', '', ''} end
-local id, org, credential_type, bound_app = current_token(token_key, now)
+local token = batch_tokens[token_key]
+if not token then
+  token = {current_token(token_key, now)}
+  batch_tokens[token_key] = token
+end
+local id, org, credential_type, bound_app = token[1], token[2], token[3], token[4]
 if not id then return {'invalid_token', '', '', ''} end
 local wanted_type = 'hits'
 if event_type == 'deploy' then wanted_type = 'deploy' end
@@ -47,8 +68,9 @@ end
 -- An Idempotency-Key is tied to the request it first came with (route and
 -- body): the same key with another request is refused, not answered with
 -- the first request's event.
-local fingerprint_field = id .. ':request'
+local fingerprint_field
 if has_idempotency_key == '1' then
+  fingerprint_field = id .. ':request'
   local first = call('HMGET', idempotency_key, id, fingerprint_field)
   if first[1] then
     if first[2] and first[2] ~= request_fingerprint then
@@ -60,9 +82,10 @@ end
 -- A deploy_id names one deployment; its reports are its states. The same
 -- state reported again is a duplicate; a new state is recorded, and the
 -- deployment is counted once, with its first report.
-local deploy_state_field = id .. ':' .. deploy_status
+local deploy_state_field
 local deployment_seen = false
 if deploy_id ~= '' then
+  deploy_state_field = id .. ':' .. deploy_status
   local seen = call('HMGET', deploy_key, id, deploy_state_field)
   if seen[2] then return {'duplicate', id, org, seen[2]} end
   deployment_seen = seen[1] ~= false and seen[1] ~= nil
@@ -88,8 +111,12 @@ if not batch_counted[bucket_field] then
 end
 local event_id = call('XADD', events_key, 'MINID', '~', oldest_event_id, '*',
   'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
-if call('XLEN', events_key) > tonumber(stream_max_len) then
-  call('XTRIM', events_key, 'MAXLEN', '~', stream_max_len)
+local bound = batch_stream_max[events_key]
+if not bound then
+  batch_streams[#batch_streams + 1] = events_key
+  batch_stream_max[events_key] = tonumber(stream_max_len)
+elseif tonumber(stream_max_len) < bound then
+  batch_stream_max[events_key] = tonumber(stream_max_len)  -- the tightest bound given
 end
 -- Only the first count of an app in an hour creates its field: only then can
 -- the bucket be new and need its expiry.
@@ -256,7 +283,7 @@ const NamedScript& Record() {
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
        "request_fingerprint", "deploy_id", "deploy_status", "rate_limit", "stream_max_len",
        "oldest_event_id", "retention_ms", "stats_expire_at", "max_stats_fields"},
-      std::string(kCurrentToken) + kRecordBatchState, kRecordBody);
+      std::string(kCurrentToken) + kRecordBatchState, kRecordBody, kRecordEpilogue);
   return script;
 }
 

@@ -42,9 +42,11 @@ class NamedScript {
   // item's result), after `helpers` (functions it calls) ran once. Returns
   // the array of the items' results. Bind() builds one item; Append() adds
   // an item to a call.
+  // `epilogue`, when given, runs once after the last item (work that is
+  // done once per call, not per item).
   struct PerItem {};
   NamedScript(PerItem, std::vector<std::string_view> keys, std::vector<std::string_view> args,
-              std::string_view helpers, std::string_view body);
+              std::string_view helpers, std::string_view body, std::string_view epilogue = {});
 
   const Script& script() const { return script_; }
 

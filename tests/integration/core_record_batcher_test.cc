@@ -187,6 +187,30 @@ TEST_F(RecordBatcherTest, AnEventAloneIsSentAtOnceInACallOfItsOwn) {
   EXPECT_EQ(Batches(), std::vector<std::size_t>(5, 1));
 }
 
+// A call trims each stream it appended to once, after its events, to the
+// stream's bound: the bound holds for a batch as for single events.
+TEST_F(RecordBatcherTest, ABatchTrimsTheStreamToItsBound) {
+  const IssuedCredential web = Create("hits", "web");
+  EventStore bounded(keys_, EventRetention{1000});
+  const std::string events = keys_.Events(TokenRoutingTag(web.token));
+  for (int i = 0; i < 1200; ++i) {
+    ASSERT_TRUE(admin_->Command({"XADD", events, "*", "type", "hit", "fields", "{}"}).ok());
+  }
+  std::vector<RecordRequest> requests(64, Request(web.token, EventType::kHit, "{}"));
+  std::vector<const RecordRequest*> batch;
+  for (const auto& r : requests) batch.push_back(&r);
+  const long long xtrims = redis_.CommandCalls("xtrim");
+  auto outcomes = bounded.RecordBatch(*client_, batch);
+  ASSERT_EQ(outcomes.size(), batch.size());
+  for (const auto& o : outcomes) ASSERT_TRUE(o.ok() && o->kind == Kind::kAccepted);
+  EXPECT_EQ(redis_.CommandCalls("xtrim") - xtrims, 1);
+  auto len = admin_->Command({"XLEN", events});
+  ASSERT_TRUE(len.ok());
+  // Approximate trimming removes whole stream nodes (100 entries each).
+  EXPECT_GE(len->integer, 1000);
+  EXPECT_LE(len->integer, 1100);
+}
+
 class RecordBatcherFaultTest : public RecordBatcherTest {
  protected:
   // Durable, so that what was recorded survives the kill.
