@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "mod_onep.h"
 #include "onep/doctor.h"
+#include "onep/event_store.h"
 #include "onep/redis_url.h"
 
 APLOG_USE_MODULE(onep);
@@ -157,6 +158,7 @@ void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
       RedisClientOptions options;
       options.timeout = std::chrono::milliseconds(timeout_ms);
       options.max_idle_per_node = ThreadsPerChild();
+      options.preload = EventStore::Scripts();
       options.log.write = [main_server](int level, const std::string& line) {
         ap_log_error(APLOG_MARK, AprLevel(level), 0, main_server, "%s", line.c_str());
       };

@@ -138,13 +138,20 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const EventRetention& retent
   const int64_t event_time = ev.time_ms != 0 ? ev.time_ms : now;
   const int64_t hour = event_time / kHourMs;
   const bool has_key = !request.idempotency_key.empty();
+  // Without an Idempotency-Key or a deploy_id the script never touches their
+  // keys: the events key stands in (declared, in the same slot), so that no
+  // key is hashed for nothing.
+  std::string events_key = keys.Events(tag);
+  std::string idempotency_key =
+      has_key ? keys.Idempotency(tag, request.idempotency_key) : events_key;
+  std::string deploy_key = ev.deploy_id.empty() ? events_key : keys.DeployId(tag, ev.deploy_id);
   return scripts::Record().Bind(
       {{"token_key", keys.Token(tag, request.token_hash)},
        {"last_used_key", keys.LastUsed(tag)},
-       {"events_key", keys.Events(tag)},
+       {"events_key", std::move(events_key)},
        {"stats_key", keys.StatsBucket(tag, hour)},
-       {"idempotency_key", keys.Idempotency(tag, request.idempotency_key)},
-       {"deploy_key", keys.DeployId(tag, ev.deploy_id)},
+       {"idempotency_key", std::move(idempotency_key)},
+       {"deploy_key", std::move(deploy_key)},
        {"rate_key", keys.RateWindow(tag, now / 1000)}},
       {{"event_type", EventTypeName(ev.type)},
        {"app", ev.app},
@@ -165,7 +172,7 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const EventRetention& retent
 }
 
 // One event's result: {kind, credential id, org, detail}.
-Result<RecordOutcome> OutcomeOf(const Reply& reply, int64_t timeout_ms) {
+Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms) {
   if (reply.type == Reply::Type::kArray && !reply.elements.empty() &&
       reply.elements[0].str == "late") {
     return Status::Unavailable("Redis ran the command after its " + std::to_string(timeout_ms) +
@@ -178,25 +185,27 @@ Result<RecordOutcome> OutcomeOf(const Reply& reply, int64_t timeout_ms) {
   RecordOutcome out;
   out.kind = KindFromName(reply.elements[0].str, &known);
   if (!known) return Status::Internal("unknown outcome " + reply.elements[0].str);
-  out.credential_id = reply.elements[1].str;
-  out.org = reply.elements[2].str;
-  const std::string& detail = reply.elements[3].str;
+  out.credential_id = std::move(reply.elements[1].str);
+  out.org = std::move(reply.elements[2].str);
+  std::string& detail = reply.elements[3].str;
   switch (out.kind) {
     case RecordOutcome::Kind::kAccepted:
     case RecordOutcome::Kind::kDuplicate:
     case RecordOutcome::Kind::kIdempotencyKeyReused:
-      out.event_id = detail;
+      out.event_id = std::move(detail);
       break;
     case RecordOutcome::Kind::kRateLimited:
       out.retry_after_s = std::atoi(detail.c_str());
       break;
     default:
-      out.message = detail;
+      out.message = std::move(detail);
   }
   return out;
 }
 
 }  // namespace
+
+std::vector<const Script*> EventStore::Scripts() { return {&scripts::Record().script()}; }
 
 std::vector<Result<RecordOutcome>> EventStore::RecordBatch(
     RedisClient& redis, const std::vector<const RecordRequest*>& requests) const {
@@ -221,7 +230,7 @@ std::vector<Result<RecordOutcome>> EventStore::RecordBatch(
   }
   std::vector<Result<RecordOutcome>> out;
   out.reserve(requests.size());
-  for (const Reply& item : reply->elements) out.push_back(OutcomeOf(item, timeout_ms));
+  for (Reply& item : reply->elements) out.push_back(OutcomeOf(std::move(item), timeout_ms));
   return out;
 }
 

@@ -100,10 +100,31 @@ std::string PerItemSource(const std::vector<std::string_view>& keys,
 // unknown or repeated name.
 bool Arrange(const std::vector<std::string_view>& names, Bindings given,
              std::vector<std::string>& out, std::string& problem) {
+  // The common case, every name once in the declared order: checked in one
+  // pass, the values moved in.
+  if (given.size() == names.size()) {
+    std::size_t i = 0;
+    for (const Binding& binding : given) {
+      if (binding.name != names[i]) break;
+      ++i;
+    }
+    if (i == names.size()) {
+      out.clear();
+      out.reserve(names.size());
+      for (const Binding& binding : given) out.push_back(std::move(binding.value));
+      return true;
+    }
+  }
   out.assign(names.size(), std::string());
   std::vector<bool> seen(names.size(), false);
-  for (const auto& [name, value] : given) {
-    auto at = std::find(names.begin(), names.end(), name);
+  std::size_t position = 0;
+  for (const Binding& binding : given) {
+    const std::string_view name = binding.name;
+    // Names are mostly given in the declared order: look there first.
+    auto at = position < names.size() && names[position] == name
+                  ? names.begin() + static_cast<std::ptrdiff_t>(position)
+                  : std::find(names.begin(), names.end(), name);
+    ++position;
     if (at == names.end()) {
       problem = "unknown name " + std::string(name);
       return false;
@@ -114,7 +135,7 @@ bool Arrange(const std::vector<std::string_view>& names, Bindings given,
       return false;
     }
     seen[i] = true;
-    out[i] = value;
+    out[i] = std::move(binding.value);  // used once: see Binding
   }
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!seen[i]) {

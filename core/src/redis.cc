@@ -1,7 +1,7 @@
 #include "onep/redis.h"
 
 #include <hiredis/hiredis.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <utility>
 
 #include "onep/clock.h"
@@ -21,11 +22,6 @@
 namespace onep {
 namespace {
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
 timeval ToTimeval(std::chrono::milliseconds ms) {
   timeval tv;
   tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
@@ -33,42 +29,77 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
-Reply Convert(const redisReply* r) {
-  Reply out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      out.type = Reply::Type::kString;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = Reply::Type::kStatus;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = Reply::Type::kError;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = Reply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = Reply::Type::kArray;
-      out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
-      break;
-    default:
-      out.type = Reply::Type::kNil;
-  }
-  return out;
+// hiredis' reader builds our Reply tree directly, instead of a redisReply
+// tree to copy and then free. A child is its parent's element `idx` (the
+// array is sized when it is created, so the slot stays put); the root is
+// allocated, and is the only object hiredis ever frees (freeObject).
+// Returning nullptr tells hiredis it is out of memory.
+Reply* ReplySlot(const redisReadTask* task) {
+  if (task->parent == nullptr) return new Reply();
+  auto* parent = static_cast<Reply*>(task->parent->obj);
+  return &parent->elements[static_cast<std::size_t>(task->idx)];
 }
+
+template <typename Fill>
+void* MakeReply(const redisReadTask* task, Fill fill) noexcept {
+  try {
+    Reply* r = ReplySlot(task);
+    fill(*r);
+    return r;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void* CreateString(const redisReadTask* task, char* str, size_t len) {
+  return MakeReply(task, [&](Reply& r) {
+    r.type = task->type == REDIS_REPLY_ERROR    ? Reply::Type::kError
+             : task->type == REDIS_REPLY_STATUS ? Reply::Type::kStatus
+                                                : Reply::Type::kString;
+    r.str.assign(str, len);
+  });
+}
+
+void* CreateArray(const redisReadTask* task, int elements) {
+  return MakeReply(task, [&](Reply& r) {
+    r.type = Reply::Type::kArray;
+    r.elements.resize(elements > 0 ? static_cast<std::size_t>(elements) : 0);
+  });
+}
+
+void* CreateInteger(const redisReadTask* task, long long value) {
+  return MakeReply(task, [&](Reply& r) {
+    r.type = Reply::Type::kInteger;
+    r.integer = value;
+  });
+}
+
+void* CreateNil(const redisReadTask* task) {
+  return MakeReply(task, [](Reply& r) { r.type = Reply::Type::kNil; });
+}
+
+void FreeReply(void* reply) { delete static_cast<Reply*>(reply); }
+
+redisReplyObjectFunctions kReplyFunctions = {CreateString, CreateArray, CreateInteger, CreateNil,
+                                             FreeReply};
 
 }  // namespace
 
 std::string Sha1Hex(std::string_view data) {
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  // Fetched once: OpenSSL 3's SHA1() looks the algorithm up in the provider
+  // store on every call, which costs more than hashing a short key. Never
+  // freed; a fetch failure falls back to EVP_sha1().
+  static const EVP_MD* const kSha1 = [] {
+    const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    return md != nullptr ? md : EVP_sha1();
+  }();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, kSha1, nullptr) != 1) {
+    // Only on allocation failure inside OpenSSL.
+    throw std::bad_alloc();
+  }
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 Script::Script(std::string source) : source_(std::move(source)), sha1_(Sha1Hex(source_)) {}
@@ -91,6 +122,7 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
   if (conn->ctx_->err != 0) {
     return Status::Unavailable("cannot connect to " + ep.Redacted() + ": " + conn->ctx_->errstr);
   }
+  conn->ctx_->reader->fn = &kReplyFunctions;  // before any reply is read
   if (redisSetTimeout(conn->ctx_, tv) != REDIS_OK) {
     return Status::Unavailable("cannot set timeout on " + ep.Redacted());
   }
@@ -115,9 +147,21 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
     if (!s.ok()) return s;
   }
   if (!options.read_clock) return conn;
+  // TIME and the SCRIPT LOADs in one write; each reply read within the
+  // timeout of its own.
   const int64_t sent = NowMs();
-  auto time = conn->Command({"TIME"});
+  static constexpr std::string_view kTime[] = {"TIME"};
+  if (Status s = conn->Append(kTime, 1); !s.ok()) return s;
+  for (const Script* script : options.preload) {
+    const std::string_view load[] = {"SCRIPT", "LOAD", script->source()};
+    if (Status s = conn->Append(load, 3); !s.ok()) return s;
+  }
+  auto time = conn->ReadReply();
   if (Status s = check(time, "TIME"); !s.ok()) return s;
+  for (std::size_t i = 0; i < options.preload.size(); ++i) {
+    // An error reply (NOPERM, OOM, ...) is not a failure: EVALSHA falls back.
+    if (auto loaded = conn->ReadReply(); !loaded.ok()) return loaded.status();
+  }
   if (time->elements.size() == 2) {
     const int64_t server_ms = std::strtoll(time->elements[0].str.c_str(), nullptr, 10) * 1000 +
                               std::strtoll(time->elements[1].str.c_str(), nullptr, 10) / 1000;
@@ -162,8 +206,8 @@ Result<Reply> RedisConnection::ReadReply() {
   if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
     return Fail("no reply from");
   }
-  ReplyPtr reply(static_cast<redisReply*>(raw));
-  return Convert(reply.get());
+  std::unique_ptr<Reply> reply(static_cast<Reply*>(raw));  // made by kReplyFunctions
+  return std::move(*reply);
 }
 
 Status RedisConnection::Append(const std::string_view* argv, std::size_t argc) {

@@ -24,7 +24,15 @@
 
 namespace onep::scripts {
 
-using Bindings = std::initializer_list<std::pair<std::string_view, std::string>>;
+// One name and its value. The value is `mutable` so that Bind() can move it
+// into the call out of the (const) initializer list that holds it: each
+// binding is a temporary of the call's full expression, used once.
+struct Binding {
+  Binding(std::string_view n, std::string v) : name(n), value(std::move(v)) {}
+  std::string_view name;
+  mutable std::string value;
+};
+using Bindings = std::initializer_list<Binding>;
 
 class NamedScript {
  public:
@@ -51,7 +59,8 @@ class NamedScript {
   const Script& script() const { return script_; }
 
   // A call with every declared key and argument given by name, in any order.
-  // Internal when a name is missing, unknown or given twice: a bug.
+  // Internal when a name is missing, unknown or given twice: a bug. The
+  // values are moved into the call (each list is bound once).
   Result<ScriptCall> Bind(Bindings keys, Bindings args) const;
 
   // Adds the item `item` (from Bind) to `batch`, a call of the same script.

@@ -172,12 +172,12 @@ std::string QuoteForMessage(std::string_view text) {
 
 std::string HexEncode(std::string_view bytes, HexCase letters) {
   const char* digits = letters == HexCase::kUpper ? "0123456789ABCDEF" : "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * bytes.size());
+  std::string out(2 * bytes.size(), '\0');
+  char* at = out.data();
   for (const char byte : bytes) {
     const auto b = static_cast<unsigned char>(byte);
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
+    *at++ = digits[b >> 4];
+    *at++ = digits[b & 15];
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "onep/text.h"
 
@@ -157,9 +158,17 @@ std::string TokenHash(std::string_view token) {
     const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     return md != nullptr ? md : EVP_sha256();
   }();
+  // One context per thread, reused: EVP_Digest would allocate and free one
+  // (and its algorithm state) for every token.
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local const std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(token.data(), token.size(), digest, &len, kSha256, nullptr) != 1) {
+  if (!ctx || EVP_DigestInit_ex2(ctx.get(), kSha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), token.data(), token.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) {
     // Only on allocation failure inside OpenSSL. An empty hash matches no
     // stored token, so this fails closed.
     return std::string();

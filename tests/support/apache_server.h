@@ -56,6 +56,10 @@ class ApacheServer {
   // SIGTERM to the PID in the PidFile, then waits for the server to exit.
   void Stop();
 
+  // The options, to change before Start() (e.g. a directive that names a
+  // port known only once the stack exists).
+  ApacheOptions& options() { return options_; }
+
   // Runs `apache2 -t -f <conf>` on the generated configuration.
   RunResult ConfigTest() const;
 

@@ -33,9 +33,10 @@ class RedisMonitor {
   RedisMonitor& operator=(const RedisMonitor&) = delete;
 
   // The client commands seen so far (waits a moment for stragglers), less
-  // the one TIME a new connection sends once to measure the clock offset and
-  // the GET of the layout version each child makes once (docs/design.md): a
-  // request that lands on a child with no connection yet pays those once
+  // what a new connection sends once, in one write (the TIME that measures
+  // the clock offset and the SCRIPT LOAD of the record script), and the GET
+  // of the layout version each child makes once (docs/design.md): a request
+  // that lands on a child with no connection yet pays those once
   // (RedisConnectionsAreReused bounds how often).
   std::vector<std::string> ClientCommands() {
     std::vector<std::string> commands;
@@ -48,8 +49,11 @@ class RedisMonitor {
       const bool in_script = line.find(" lua] ") != std::string::npos;
       const bool connect_time =
           line.size() >= 7 && line.compare(line.size() - 7, 7, " \"TIME\"") == 0;
+      const bool connect_load = line.find("] \"SCRIPT\" \"LOAD\" ") != std::string::npos;
       const bool layout_check = line.find("\"GET\" \"onep:layout\"") != std::string::npos;
-      if (!in_script && !connect_time && !layout_check) commands.push_back(line);
+      if (!in_script && !connect_time && !connect_load && !layout_check) {
+        commands.push_back(line);
+      }
       start = end + 2;
     }
     return commands;

@@ -139,6 +139,9 @@ class EventStore {
   std::vector<Result<RecordOutcome>> RecordBatch(
       RedisClient& redis, const std::vector<const RecordRequest*>& requests) const;
 
+  // The scripts Record and RecordBatch run: for RedisClientOptions::preload.
+  static std::vector<const Script*> Scripts();
+
   // Matching events, oldest first (the newest `limit` of them). Empty for an
   // org without a routing tag. Holds them all: for a bounded `limit`.
   Result<std::vector<StoredEvent>> List(RedisClient& redis, const EventQuery& query) const;

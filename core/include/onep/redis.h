@@ -72,6 +72,11 @@ struct RedisOptions {
   // TIME once when connecting, for clock_offset_ms(). Off for a sentinel,
   // which serves only its own command set.
   bool read_clock = true;
+  // Scripts loaded (SCRIPT LOAD) when connecting, in the same round trip as
+  // TIME, so that the first EVALSHA on a fresh connection finds them. A
+  // refusal (an ACL without SCRIPT) is ignored: EVALSHA then falls back to
+  // EVAL once. Only with read_clock.
+  std::vector<const Script*> preload;
 };
 
 class RedisConnection {

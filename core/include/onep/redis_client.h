@@ -67,6 +67,9 @@ struct RedisClientOptions {
   std::chrono::milliseconds timeout{500};  // bounds every connect and every command
   std::size_t max_idle_per_node = 1;       // connections kept between calls, per server
   RedisLog log;
+  // Loaded on every new connection (RedisOptions::preload): the scripts of
+  // the request path, so that no request pays for loading one.
+  std::vector<const Script*> preload;
 };
 
 class RedisClient {

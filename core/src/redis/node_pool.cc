@@ -10,8 +10,9 @@ std::unique_ptr<NodePool> NodePoolAt(const RedisEndpoint& like, const std::strin
   endpoint.is_unix = false;
   endpoint.host = host;
   endpoint.port = port;
-  return std::make_unique<NodePool>(RedisOptions{endpoint, options.timeout},
-                                    options.max_idle_per_node, options.log);
+  RedisOptions connection{endpoint, options.timeout};
+  connection.preload = options.preload;
+  return std::make_unique<NodePool>(std::move(connection), options.max_idle_per_node, options.log);
 }
 
 NodePool::NodePool(RedisOptions options, std::size_t max_idle, RedisLog log)

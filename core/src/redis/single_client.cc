@@ -8,11 +8,17 @@
 namespace onep {
 namespace {
 
+RedisOptions ConnectionOptions(const RedisTarget& target, const RedisClientOptions& options) {
+  RedisOptions connection{target.nodes.at(0), options.timeout};
+  connection.preload = options.preload;
+  return connection;
+}
+
 class SingleClient : public RedisClient {
  public:
   SingleClient(const RedisTarget& target, RedisClientOptions options)
       : timeout_(options.timeout),
-        pool_(RedisOptions{target.nodes.at(0), options.timeout}, options.max_idle_per_node,
+        pool_(ConnectionOptions(target, options), options.max_idle_per_node,
               std::move(options.log)) {}
 
   Result<Reply> Command(std::string_view, const std::vector<std::string>& argv) override {
