@@ -18,7 +18,10 @@ end
 
 // The record script's state across the events of one call.
 constexpr const char* kRecordBatchState = R"lua(
-local batch_counted = {}  -- stats bucket and field -> an event of this call counted it
+-- stats bucket -> {fields = name -> {exists, counted, count}, order = the
+-- names in order, created = fields this call creates, expire_at}
+local batch_stats = {}
+local batch_buckets = {}  -- the stats buckets this call counts in, in order
 local batch_used = {}     -- credential id -> its last_used was written by this call
 -- token key -> what current_token said: a script call is atomic and writes
 -- no token, so the answer holds for every event of the call.
@@ -27,9 +30,23 @@ local batch_streams = {}  -- the streams this call appended to, in order
 local batch_stream_max = {}  -- stream -> its length bound (a number)
 )lua";
 
-// Once per call, after its events: each stream appended to is trimmed to its
-// bound once (the bound is approximate: `~`).
+// Once per call, after its events: each counter gets the sum of the call's
+// counts in one HINCRBY; a bucket that one of them created (only the first
+// count of an app in an hour creates its field: only then can the bucket be
+// new) gets its expiry; each stream appended to is trimmed to its bound once
+// (the bound is approximate: `~`).
 constexpr const char* kRecordEpilogue = R"lua(
+for _, stats_key in ipairs(batch_buckets) do
+  local bucket = batch_stats[stats_key]
+  local fresh = false
+  for _, name in ipairs(bucket.order) do
+    local field = bucket.fields[name]
+    if field.counted and call('HINCRBY', stats_key, name, field.count) == field.count then
+      fresh = true
+    end
+  end
+  if fresh then call('PEXPIREAT', stats_key, bucket.expire_at) end
+end
 for _, key in ipairs(batch_streams) do
   local bound = batch_stream_max[key]
   if call('XLEN', key) > bound then
@@ -100,14 +117,24 @@ if event_type == 'hit' then counter = 'hits' elseif event_type == 'failure' then
 local counter_field = counter .. ':' .. event_app
 -- The hour's bucket holds at most max_stats_fields counters: a token holder
 -- cannot grow it without bound by inventing applications. Checked once per
--- bucket and field in a batch: the first event of them created the field.
-local bucket_field = stats_key .. '\n' .. counter_field
-if not batch_counted[bucket_field] then
-  if call('HEXISTS', stats_key, counter_field) == 0 and
-      call('HLEN', stats_key) >= tonumber(max_stats_fields) then
+-- bucket and field in a call (the fields this call will create count too);
+-- the counts are added once per field, after the call's events (epilogue).
+local bucket = batch_stats[stats_key]
+if not bucket then
+  bucket = {fields = {}, order = {}, created = 0, expire_at = stats_expire_at}
+  batch_stats[stats_key] = bucket
+  batch_buckets[#batch_buckets + 1] = stats_key
+end
+local field = bucket.fields[counter_field]
+if not field then
+  local exists = call('HEXISTS', stats_key, counter_field) == 1
+  if not exists and call('HLEN', stats_key) + bucket.created >= tonumber(max_stats_fields) then
     return {'invalid_event', id, org,
             'app: too many distinct applications this hour for this organization'}
   end
+  field = {exists = exists, counted = false, count = 0}
+  bucket.fields[counter_field] = field
+  bucket.order[#bucket.order + 1] = counter_field
 end
 local event_id = call('XADD', events_key, 'MINID', '~', oldest_event_id, '*',
   'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
@@ -118,12 +145,11 @@ if not bound then
 elseif tonumber(stream_max_len) < bound then
   batch_stream_max[events_key] = tonumber(stream_max_len)  -- the tightest bound given
 end
--- Only the first count of an app in an hour creates its field: only then can
--- the bucket be new and need its expiry.
-if not deployment_seen and call('HINCRBY', stats_key, counter_field, count) == tonumber(count) then
-  call('PEXPIREAT', stats_key, stats_expire_at)
+if not deployment_seen then
+  if not field.exists and not field.counted then bucket.created = bucket.created + 1 end
+  field.counted = true
+  field.count = field.count + tonumber(count)
 end
-batch_counted[bucket_field] = true
 -- Every event of a batch has the same now: one write per credential.
 if not batch_used[id] then
   call('HSET', last_used_key, id, now_text)

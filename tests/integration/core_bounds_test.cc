@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "onep/clock.h"
 #include "onep/credential.h"
@@ -102,6 +103,60 @@ TEST_F(BoundsTest, DeployIdsExpireWithTheRetention) {
       "included); each deploy_id key expires within %lld ms\n",
       kDeploys, after - before, (after - before) / kDeploys,
       static_cast<long long>(retention.max_age_ms));
+}
+
+// In one call (group commit), the cap counts the fields the call itself
+// creates, and each counter gets the sum of the call's counts: exactly what
+// the same events would have made one by one.
+TEST_F(BoundsTest, OneCallCountsTheFieldsItCreatesAgainstTheCap) {
+  auto hits = service_.Create({"acme", "hits", "jobs", "", 0}).value();
+  EventStore events(keys_);
+  const std::string tag = Tag("acme");
+  // Pinned to one hour (the event's own time), however long the test takes.
+  constexpr int64_t kHourMs = 3600LL * 1000;
+  const int64_t time_ms = (NowMs() / kHourMs) * kHourMs;
+  const std::string bucket = keys_.StatsBucket(tag, time_ms / kHourMs);
+  // The bucket one field short of the cap, one of its fields an app "old".
+  std::vector<std::string> fill = {"HSET", bucket, "hits:old", "5"};
+  for (int i = 1; i < kMaxStatsFieldsPerHour - 1; ++i) {
+    fill.push_back("hits:filler-" + std::to_string(i));
+    fill.push_back("1");
+  }
+  auto filled = conn_->Command(fill);
+  ASSERT_TRUE(filled.ok()) << filled.status().ToString();
+  ASSERT_EQ(filled->integer, kMaxStatsFieldsPerHour - 1) << filled->str;
+  const std::string at = R"(,"timestamp":")" + FormatRfc3339Ms(time_ms) + "\"}";
+  const std::vector<std::string> bodies = {
+      R"({"app":"new-1","count":2)" + at,  // creates the last field: accepted
+      R"({"app":"new-2")" + at,            // one field too many: refused
+      R"({"app":"old","count":3)" + at,    // an existing field: accepted
+      R"({"app":"new-1")" + at,            // the field this call created: accepted
+  };
+  std::vector<RecordRequest> requests;
+  for (const auto& body : bodies) {
+    auto event = ParseEvent(EventType::kHit, body, NowMs());
+    ASSERT_TRUE(event.ok()) << event.status().ToString();
+    RecordRequest request;
+    request.token_hash = TokenHash(hits.token);
+    request.routing_tag = std::string(TokenRoutingTag(hits.token));
+    request.event = *event;
+    requests.push_back(request);
+  }
+  std::vector<const RecordRequest*> batch;
+  for (const auto& r : requests) batch.push_back(&r);
+  auto out = events.RecordBatch(*client_, batch);
+  ASSERT_EQ(out.size(), 4u);
+  const std::vector<Kind> expected = {Kind::kAccepted, Kind::kInvalidEvent, Kind::kAccepted,
+                                      Kind::kAccepted};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    ASSERT_TRUE(out[i].ok()) << out[i].status().ToString();
+    EXPECT_EQ(out[i]->kind, expected[i]) << "event " << i;
+  }
+  EXPECT_NE(out[1]->message.find("too many distinct applications"), std::string::npos);
+  EXPECT_EQ(conn_->Command({"HLEN", bucket})->integer, kMaxStatsFieldsPerHour);
+  EXPECT_EQ(conn_->Command({"HGET", bucket, "hits:new-1"})->str, "3");
+  EXPECT_EQ(conn_->Command({"HGET", bucket, "hits:old"})->str, "8");
+  EXPECT_FALSE(conn_->Command({"HEXISTS", bucket, "hits:new-2"})->integer);
 }
 
 // An hour's counters hold at most kMaxStatsFieldsPerHour fields (one per app
