@@ -58,8 +58,11 @@ int main(int argc, char** argv) {
     std::string body = "{\"app\":\"app-" + std::to_string(i % apps) + "\"}";
     auto event = onep::ParseEvent(failure ? onep::EventType::kFailure : onep::EventType::kHit, body,
                                   onep::NowMs());
-    auto out = store_events.Record(
-        **conn, {hash, std::string(onep::TokenRoutingTag(first_token)), *event, "", 0});
+    onep::RecordRequest request;
+    request.token_hash = hash;
+    request.routing_tag = std::string(onep::TokenRoutingTag(first_token));
+    request.event = *event;
+    auto out = store_events.Record(**conn, request);
     if (!out.ok() || out->kind != onep::RecordOutcome::Kind::kAccepted) {
       std::fprintf(stderr, "record failed\n");
       return 1;

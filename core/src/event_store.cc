@@ -128,31 +128,39 @@ Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest
 
 namespace {
 
+// The record script's call for one org's events (one slot, one
+// configuration), without its events: the keys and arguments they share.
+Result<ScriptCall> RecordCall(const KeySpace& keys, const EventRetention& retention,
+                              const std::string& tag, const std::string& events_key, int64_t now) {
+  return scripts::Record().BindCall(
+      {{"last_used_key", keys.LastUsed(tag)},
+       {"events_key", events_key},
+       {"rate_key", keys.RateWindow(tag, now / 1000)}},
+      {{"stream_max_len", std::to_string(retention.max_events)},
+       // Stream ids are Unix ms: "<ms>-0" is the oldest an entry may be.
+       {"oldest_event_id", std::to_string(std::max<int64_t>(now - retention.max_age_ms, 0)) + "-0"},
+       {"retention_ms", std::to_string(retention.max_age_ms)},
+       {"max_stats_fields", std::to_string(kMaxStatsFieldsPerHour)}});
+}
+
 // One event's part of the record script's call.
-Result<ScriptCall> RecordItem(const KeySpace& keys, const EventRetention& retention,
-                              const RecordRequest& request, int64_t now) {
+Result<ScriptCall> RecordItem(const KeySpace& keys, const RecordRequest& request,
+                              const std::string& events_key, int64_t now) {
   const ValidatedEvent& ev = request.event;
   const std::string& tag = request.routing_tag;
   // Keys that depend on time are named here, from this host's clock: the
-  // event's hour (its own time, or now) and the rate limit's second.
+  // event's hour (its own time, or now).
   const int64_t event_time = ev.time_ms != 0 ? ev.time_ms : now;
   const int64_t hour = event_time / kHourMs;
   const bool has_key = !request.idempotency_key.empty();
   // Without an Idempotency-Key or a deploy_id the script never touches their
   // keys: the events key stands in (declared, in the same slot), so that no
   // key is hashed for nothing.
-  std::string events_key = keys.Events(tag);
-  std::string idempotency_key =
-      has_key ? keys.Idempotency(tag, request.idempotency_key) : events_key;
-  std::string deploy_key = ev.deploy_id.empty() ? events_key : keys.DeployId(tag, ev.deploy_id);
   return scripts::Record().Bind(
       {{"token_key", keys.Token(tag, request.token_hash)},
-       {"last_used_key", keys.LastUsed(tag)},
-       {"events_key", std::move(events_key)},
        {"stats_key", keys.StatsBucket(tag, hour)},
-       {"idempotency_key", std::move(idempotency_key)},
-       {"deploy_key", std::move(deploy_key)},
-       {"rate_key", keys.RateWindow(tag, now / 1000)}},
+       {"idempotency_key", has_key ? keys.Idempotency(tag, request.idempotency_key) : events_key},
+       {"deploy_key", ev.deploy_id.empty() ? events_key : keys.DeployId(tag, ev.deploy_id)}},
       {{"event_type", EventTypeName(ev.type)},
        {"app", ev.app},
        {"event_time", std::to_string(event_time)},
@@ -163,12 +171,7 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const EventRetention& retent
        {"deploy_id", ev.deploy_id},
        {"deploy_status", ev.deploy_status},
        {"rate_limit", std::to_string(request.rate_limit)},
-       {"stream_max_len", std::to_string(retention.max_events)},
-       // Stream ids are Unix ms: "<ms>-0" is the oldest an entry may be.
-       {"oldest_event_id", std::to_string(std::max<int64_t>(now - retention.max_age_ms, 0)) + "-0"},
-       {"retention_ms", std::to_string(retention.max_age_ms)},
-       {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)},
-       {"max_stats_fields", std::to_string(kMaxStatsFieldsPerHour)}});
+       {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)}});
 }
 
 // One event's result: {kind, credential id, org, detail}.
@@ -214,16 +217,20 @@ std::vector<Result<RecordOutcome>> EventStore::RecordBatch(
   };
   if (requests.empty()) return {};
   const int64_t now = NowMs();
-  ScriptCall batch;
+  const std::string& tag = requests.front()->routing_tag;
+  const std::string events_key = keys_.Events(tag);
+  auto batch = RecordCall(keys_, retention_, tag, events_key, now);
+  if (!batch.ok()) return every(batch.status());
+  scripts::Record().Reserve(*batch, requests.size());
   for (const RecordRequest* request : requests) {
-    auto item = RecordItem(keys_, retention_, *request, now);
+    auto item = RecordItem(keys_, *request, events_key, now);
     if (!item.ok()) return every(item.status());
-    scripts::NamedScript::Append(batch, std::move(item).value());
+    scripts::NamedScript::Append(*batch, std::move(item).value());
   }
-  batch.wait_replicas = requests.front()->wait_replicas;
-  batch.wait_timeout_ms = requests.front()->wait_timeout_ms;
+  batch->wait_replicas = requests.front()->wait_replicas;
+  batch->wait_timeout_ms = requests.front()->wait_timeout_ms;
   const int64_t timeout_ms = redis.timeout().count();
-  auto reply = redis.Eval(KeySpace::SlotKey(requests.front()->routing_tag), batch);
+  auto reply = redis.Eval(KeySpace::SlotKey(tag), *batch);
   if (!reply.ok()) return every(reply.status());
   if (reply->type != Reply::Type::kArray || reply->elements.size() != requests.size()) {
     return every(Status::Internal("unexpected reply from the record script"));

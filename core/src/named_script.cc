@@ -66,12 +66,15 @@ std::string Prologue(const std::vector<std::string_view>& keys,
   return out;
 }
 
-// The source of a PerItem script: the prologue without per-call names, the
-// helpers, `body` as a function of the item's names, and the loop over items.
-std::string PerItemSource(const std::vector<std::string_view>& keys,
+// The source of a PerItem script: the prologue with the per-call names, the
+// helpers, `body` as a function of the item's names, the loop over items
+// (which come after the per-call keys and arguments), and the epilogue.
+std::string PerItemSource(const std::vector<std::string_view>& call_keys,
+                          const std::vector<std::string_view>& call_args,
+                          const std::vector<std::string_view>& keys,
                           const std::vector<std::string_view>& args, std::string_view helpers,
                           std::string_view body, std::string_view epilogue) {
-  std::string out = Prologue({}, {}, /*deadline=*/true);
+  std::string out = Prologue(call_keys, call_args, /*deadline=*/true);
   out += helpers;
   std::string params;
   for (auto name : keys) params += (params.empty() ? "" : ", ") + std::string(name);
@@ -81,14 +84,16 @@ std::string PerItemSource(const std::vector<std::string_view>& keys,
   out += "\nend\n";
   const std::string nk = std::to_string(keys.size());
   const std::string na = std::to_string(args.size());
-  out += "local results = {}\nfor i = 0, #KEYS / " + nk + " - 1 do\n  results[i + 1] = item(";
+  const std::size_t first_key = call_keys.size() + 1;
+  const std::size_t first_arg = 2 + call_args.size();  // ARGV[1] is the deadline
+  out += "local results = {}\nfor i = 0, (#KEYS - " + std::to_string(call_keys.size()) + ") / " +
+         nk + " - 1 do\n  results[i + 1] = item(";
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    out +=
-        (k == 0 ? "" : ", ") + std::string("KEYS[i * ") + nk + " + " + std::to_string(k + 1) + "]";
+    out += (k == 0 ? "" : ", ") + std::string("KEYS[i * ") + nk + " + " +
+           std::to_string(first_key + k) + "]";
   }
   for (std::size_t a = 0; a < args.size(); ++a) {
-    // ARGV[1] is the deadline.
-    out += ", ARGV[i * " + na + " + " + std::to_string(a + 2) + "]";
+    out += ", ARGV[i * " + na + " + " + std::to_string(first_arg + a) + "]";
   }
   out += ")\nend\n";
   out += epilogue;
@@ -155,13 +160,16 @@ NamedScript::NamedScript(std::vector<std::string_view> keys, std::vector<std::st
       deadline_(deadline),
       script_(Prologue(key_names_, arg_names_, deadline_) + std::string(body)) {}
 
-NamedScript::NamedScript(PerItem, std::vector<std::string_view> keys,
+NamedScript::NamedScript(PerItem per_call, std::vector<std::string_view> keys,
                          std::vector<std::string_view> args, std::string_view helpers,
                          std::string_view body, std::string_view epilogue)
-    : key_names_(std::move(keys)),
+    : call_key_names_(std::move(per_call.call_keys)),
+      call_arg_names_(std::move(per_call.call_args)),
+      key_names_(std::move(keys)),
       arg_names_(std::move(args)),
       deadline_(true),
-      script_(PerItemSource(key_names_, arg_names_, helpers, body, epilogue)) {}
+      script_(PerItemSource(call_key_names_, call_arg_names_, key_names_, arg_names_, helpers, body,
+                            epilogue)) {}
 
 void NamedScript::Append(ScriptCall& batch, ScriptCall&& item) {
   if (batch.script == nullptr) {
@@ -170,6 +178,23 @@ void NamedScript::Append(ScriptCall& batch, ScriptCall&& item) {
   }
   for (auto& key : item.keys) batch.keys.push_back(std::move(key));
   for (auto& arg : item.args) batch.args.push_back(std::move(arg));
+}
+
+void NamedScript::Reserve(ScriptCall& batch, std::size_t items) const {
+  batch.keys.reserve(batch.keys.size() + items * key_names_.size());
+  batch.args.reserve(batch.args.size() + items * arg_names_.size());
+}
+
+Result<ScriptCall> NamedScript::BindCall(Bindings keys, Bindings args) const {
+  ScriptCall call;
+  call.script = &script_;
+  call.deadline = deadline_;
+  std::string problem;
+  if (!Arrange(call_key_names_, keys, call.keys, problem) ||
+      !Arrange(call_arg_names_, args, call.args, problem)) {
+    return Status::Internal("script call: " + problem);
+  }
+  return call;
 }
 
 Result<ScriptCall> NamedScript::Bind(Bindings keys, Bindings args) const {

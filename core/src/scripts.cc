@@ -26,15 +26,14 @@ local batch_used = {}     -- credential id -> its last_used was written by this 
 -- token key -> what current_token said: a script call is atomic and writes
 -- no token, so the answer holds for every event of the call.
 local batch_tokens = {}
-local batch_streams = {}  -- the streams this call appended to, in order
-local batch_stream_max = {}  -- stream -> its length bound (a number)
+local batch_appended = false  -- an event of this call was added to the stream
 )lua";
 
 // Once per call, after its events: each counter gets the sum of the call's
 // counts in one HINCRBY; a bucket that one of them created (only the first
 // count of an app in an hour creates its field: only then can the bucket be
-// new) gets its expiry; each stream appended to is trimmed to its bound once
-// (the bound is approximate: `~`).
+// new) gets its expiry; the stream, if appended to, is trimmed to its bound
+// once (the bound is approximate: `~`).
 constexpr const char* kRecordEpilogue = R"lua(
 for _, stats_key in ipairs(batch_buckets) do
   local bucket = batch_stats[stats_key]
@@ -47,11 +46,8 @@ for _, stats_key in ipairs(batch_buckets) do
   end
   if fresh then call('PEXPIREAT', stats_key, bucket.expire_at) end
 end
-for _, key in ipairs(batch_streams) do
-  local bound = batch_stream_max[key]
-  if call('XLEN', key) > bound then
-    call('XTRIM', key, 'MAXLEN', '~', string.format('%d', bound))
-  end
+if batch_appended and call('XLEN', events_key) > tonumber(stream_max_len) then
+  call('XTRIM', events_key, 'MAXLEN', '~', stream_max_len)
 end
 )lua";
 
@@ -138,13 +134,7 @@ if not field then
 end
 local event_id = call('XADD', events_key, 'MINID', '~', oldest_event_id, '*',
   'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
-local bound = batch_stream_max[events_key]
-if not bound then
-  batch_streams[#batch_streams + 1] = events_key
-  batch_stream_max[events_key] = tonumber(stream_max_len)
-elseif tonumber(stream_max_len) < bound then
-  batch_stream_max[events_key] = tonumber(stream_max_len)  -- the tightest bound given
-end
+batch_appended = true
 if not deployment_seen then
   if not field.exists and not field.counted then bucket.created = bucket.created + 1 end
   field.counted = true
@@ -303,12 +293,13 @@ return {'ok'}
 
 const NamedScript& Record() {
   static const NamedScript script(
-      NamedScript::PerItem{},
-      {"token_key", "last_used_key", "events_key", "stats_key", "idempotency_key", "deploy_key",
-       "rate_key"},
+      // One org (slot) and one configuration per call.
+      NamedScript::PerItem{
+          {"last_used_key", "events_key", "rate_key"},
+          {"stream_max_len", "oldest_event_id", "retention_ms", "max_stats_fields"}},
+      {"token_key", "stats_key", "idempotency_key", "deploy_key"},
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
-       "request_fingerprint", "deploy_id", "deploy_status", "rate_limit", "stream_max_len",
-       "oldest_event_id", "retention_ms", "stats_expire_at", "max_stats_fields"},
+       "request_fingerprint", "deploy_id", "deploy_status", "rate_limit", "stats_expire_at"},
       std::string(kCurrentToken) + kRecordBatchState, kRecordBody, kRecordEpilogue);
   return script;
 }

@@ -44,17 +44,22 @@ class NamedScript {
               std::string_view body);
 
   // A script that does `body` for each of several items in one call (group
-  // commit): KEYS and ARGV (after the deadline) hold the items' keys and
-  // arguments one item after the other, each in the declared order; `body`
-  // runs once per item as a function of those names (its `return` is the
-  // item's result), after `helpers` (functions it calls) ran once. Returns
-  // the array of the items' results. Bind() builds one item; Append() adds
-  // an item to a call.
-  // `epilogue`, when given, runs once after the last item (work that is
-  // done once per call, not per item).
-  struct PerItem {};
-  NamedScript(PerItem, std::vector<std::string_view> keys, std::vector<std::string_view> args,
-              std::string_view helpers, std::string_view body, std::string_view epilogue = {});
+  // commit). KEYS and ARGV (after the deadline) hold first the call's own
+  // keys and arguments (`per_call`: the same for every item, defined once as
+  // locals by the prologue), then the items' keys and arguments one item
+  // after the other, each in the declared order; `body` runs once per item
+  // as a function of the item's names (its `return` is the item's result),
+  // after `helpers` (functions it calls) ran once. `epilogue`, when given,
+  // runs once after the last item (work done once per call). Returns the
+  // array of the items' results. BindCall() starts a call with the per-call
+  // names, Bind() builds one item, Append() adds an item to a call.
+  struct PerItem {
+    std::vector<std::string_view> call_keys;
+    std::vector<std::string_view> call_args;
+  };
+  NamedScript(PerItem per_call, std::vector<std::string_view> keys,
+              std::vector<std::string_view> args, std::string_view helpers, std::string_view body,
+              std::string_view epilogue = {});
 
   const Script& script() const { return script_; }
 
@@ -63,10 +68,18 @@ class NamedScript {
   // values are moved into the call (each list is bound once).
   Result<ScriptCall> Bind(Bindings keys, Bindings args) const;
 
+  // A PerItem script's call without items: its per-call keys and arguments,
+  // by name as Bind's. Items are added with Append().
+  Result<ScriptCall> BindCall(Bindings keys, Bindings args) const;
+
   // Adds the item `item` (from Bind) to `batch`, a call of the same script.
   static void Append(ScriptCall& batch, ScriptCall&& item);
+  // Makes room in `batch` (from BindCall) for `items` more items.
+  void Reserve(ScriptCall& batch, std::size_t items) const;
 
  private:
+  std::vector<std::string_view> call_key_names_;  // PerItem only
+  std::vector<std::string_view> call_arg_names_;
   std::vector<std::string_view> key_names_;
   std::vector<std::string_view> arg_names_;
   bool deadline_;
