@@ -210,34 +210,82 @@ Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms) {
 
 std::vector<const Script*> EventStore::Scripts() { return {&scripts::Record().script()}; }
 
-std::vector<Result<RecordOutcome>> EventStore::RecordBatch(
-    RedisClient& redis, const std::vector<const RecordRequest*>& requests) const {
-  auto every = [&](const Status& status) {
-    return std::vector<Result<RecordOutcome>>(requests.size(), status);
-  };
-  if (requests.empty()) return {};
-  const int64_t now = NowMs();
+namespace {
+
+// The record script's call for one batch (one slot, one wait setting).
+Result<ScriptCall> BatchCall(const KeySpace& keys, const EventRetention& retention,
+                             const std::vector<const RecordRequest*>& requests, int64_t now) {
   const std::string& tag = requests.front()->routing_tag;
-  const std::string events_key = keys_.Events(tag);
-  auto batch = RecordCall(keys_, retention_, tag, events_key, now);
-  if (!batch.ok()) return every(batch.status());
+  const std::string events_key = keys.Events(tag);
+  auto batch = RecordCall(keys, retention, tag, events_key, now);
+  if (!batch.ok()) return batch;
   scripts::Record().Reserve(*batch, requests.size());
   for (const RecordRequest* request : requests) {
-    auto item = RecordItem(keys_, *request, events_key, now);
-    if (!item.ok()) return every(item.status());
+    auto item = RecordItem(keys, *request, events_key, now);
+    if (!item.ok()) return item.status();
     scripts::NamedScript::Append(*batch, std::move(item).value());
   }
   batch->wait_replicas = requests.front()->wait_replicas;
   batch->wait_timeout_ms = requests.front()->wait_timeout_ms;
-  const int64_t timeout_ms = redis.timeout().count();
-  auto reply = redis.Eval(KeySpace::SlotKey(tag), *batch);
-  if (!reply.ok()) return every(reply.status());
-  if (reply->type != Reply::Type::kArray || reply->elements.size() != requests.size()) {
-    return every(Status::Internal("unexpected reply from the record script"));
+  return batch;
+}
+
+// Each event's outcome from the call's reply (a failed call fails them all).
+std::vector<Result<RecordOutcome>> BatchOutcomes(Result<Reply> reply, std::size_t n,
+                                                 int64_t timeout_ms) {
+  if (!reply.ok()) return std::vector<Result<RecordOutcome>>(n, reply.status());
+  if (reply->type != Reply::Type::kArray || reply->elements.size() != n) {
+    return std::vector<Result<RecordOutcome>>(
+        n, Status::Internal("unexpected reply from the record script"));
   }
   std::vector<Result<RecordOutcome>> out;
-  out.reserve(requests.size());
+  out.reserve(n);
   for (Reply& item : reply->elements) out.push_back(OutcomeOf(std::move(item), timeout_ms));
+  return out;
+}
+
+}  // namespace
+
+std::vector<Result<RecordOutcome>> EventStore::RecordBatch(
+    RedisClient& redis, const std::vector<const RecordRequest*>& requests) const {
+  if (requests.empty()) return {};
+  return std::move(RecordBatches(redis, {requests}).front());
+}
+
+std::vector<std::vector<Result<RecordOutcome>>> EventStore::RecordBatches(
+    RedisClient& redis, const std::vector<std::vector<const RecordRequest*>>& batches) const {
+  const int64_t now = NowMs();
+  const int64_t timeout_ms = redis.timeout().count();
+  std::vector<std::vector<Result<RecordOutcome>>> out(batches.size());
+  std::vector<ScriptCall> calls;
+  std::vector<std::size_t> call_of;  // batch -> its index in calls, or npos
+  calls.reserve(batches.size());
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    call_of.push_back(std::string::npos);
+    if (batches[b].empty()) continue;
+    auto call = BatchCall(keys_, retention_, batches[b], now);
+    if (!call.ok()) {
+      out[b] = std::vector<Result<RecordOutcome>>(batches[b].size(), call.status());
+      continue;
+    }
+    call_of.back() = calls.size();
+    calls.push_back(std::move(call).value());
+  }
+  std::vector<RedisClient::SlotCall> sent;
+  std::vector<std::string> slot_keys;
+  slot_keys.reserve(calls.size());
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    if (call_of[b] == std::string::npos) continue;
+    slot_keys.push_back(KeySpace::SlotKey(batches[b].front()->routing_tag));
+  }
+  for (std::size_t c = 0; c < calls.size(); ++c) sent.push_back({slot_keys[c], &calls[c]});
+  std::vector<Result<Reply>> replies =
+      sent.size() == 1 ? std::vector<Result<Reply>>{redis.Eval(sent[0].slot_key, *sent[0].call)}
+                       : redis.EvalAll(sent);
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    if (call_of[b] == std::string::npos) continue;
+    out[b] = BatchOutcomes(std::move(replies[call_of[b]]), batches[b].size(), timeout_ms);
+  }
   return out;
 }
 

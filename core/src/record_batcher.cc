@@ -80,38 +80,42 @@ void RecordBatcher::Send(RedisClient& redis, const std::vector<Waiter*>& batch) 
       group->push_back(w);
     }
   }
-  Waiter* const sender = batch.front();
+  // Every group's call in one write (one round trip on one server).
+  std::vector<std::vector<const RecordRequest*>> requests(groups.size());
   for (std::size_t g = 0; g < groups.size(); ++g) {
-    const auto& group = groups[g];
-    std::vector<Result<RecordOutcome>> outcomes;
-    try {
-      std::vector<const RecordRequest*> requests;
-      for (Waiter* w : group) requests.push_back(w->request);
-      if (on_batch_) on_batch_(requests.size());
-      outcomes = store_.RecordBatch(redis, requests);
-    } catch (const std::exception& e) {
-      outcomes.assign(group.size(), Status::Internal(std::string("recording failed: ") + e.what()));
-    }
-    // Outcomes are written under the lock (a waiter reads its own under it);
-    // the threads are woken after it is released, so that none wakes only to
-    // wait for the lock. After the last call, the next event in the queue (if
-    // any) is woken first: it sends the next batch while these answer.
-    std::vector<std::condition_variable*> wake;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (g + 1 == groups.size()) {
-        sending_ = false;
-        if (!queue_.empty()) wake.push_back(queue_.front()->wake);
-      }
-      for (std::size_t i = 0; i < group.size(); ++i) {
-        group[i]->outcome = std::move(outcomes[i]);
-        if (group[i] != sender) wake.push_back(group[i]->wake);
-      }
-    }
-    // A woken waiter may return (and its Waiter go) at once: nothing of
-    // `group` is read from here on.
-    Wake(wake);
+    for (Waiter* w : groups[g]) requests[g].push_back(w->request);
+    if (on_batch_) on_batch_(requests[g].size());
   }
+  std::vector<std::vector<Result<RecordOutcome>>> outcomes;
+  try {
+    outcomes = store_.RecordBatches(redis, requests);
+  } catch (const std::exception& e) {
+    outcomes.clear();
+    for (const auto& group : groups) {
+      outcomes.emplace_back(group.size(),
+                            Status::Internal(std::string("recording failed: ") + e.what()));
+    }
+  }
+  // Outcomes are written under the lock (a waiter reads its own under it);
+  // the threads are woken after it is released, so that none wakes only to
+  // wait for the lock. The next event in the queue (if any) is woken first:
+  // it sends the next batch while these answer.
+  Waiter* const sender = batch.front();
+  std::vector<std::condition_variable*> wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sending_ = false;
+    if (!queue_.empty()) wake.push_back(queue_.front()->wake);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      for (std::size_t i = 0; i < groups[g].size(); ++i) {
+        groups[g][i]->outcome = std::move(outcomes[g][i]);
+        if (groups[g][i] != sender) wake.push_back(groups[g][i]->wake);
+      }
+    }
+  }
+  // A woken waiter may return (and its Waiter go) at once: nothing of
+  // `batch` is read from here on.
+  Wake(wake);
 }
 
 }  // namespace onep

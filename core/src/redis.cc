@@ -282,63 +282,122 @@ int64_t RedisConnection::ServerDeadlineMs() const {
   return NowMs() + clock_offset_ms_ + timeout_ms - std::max<int64_t>(timeout_ms / 10, 5);
 }
 
-Result<Reply> RedisConnection::EvalRaw(const ScriptCall& call, bool asking) {
-  const std::string key_count = std::to_string(call.keys.size());
-  std::string deadline = call.deadline ? std::to_string(ServerDeadlineMs()) : "";
-  const std::size_t deadline_at = 3 + call.keys.size();
+// One script call's command, as EVALSHA or (after NOSCRIPT) EVAL: views of
+// the call's keys and arguments, and the strings made for it.
+struct RedisConnection::EvalCommand {
+  std::string key_count;
+  std::string deadline;
+  std::string wait_replicas;
+  std::string wait_timeout;
   std::vector<std::string_view> argv;
-  argv.reserve(4 + call.keys.size() + call.args.size());
-  argv.push_back("EVALSHA");
-  argv.push_back(call.script->sha1());
-  argv.push_back(key_count);
-  argv.insert(argv.end(), call.keys.begin(), call.keys.end());
-  if (call.deadline) argv.push_back(deadline);
-  argv.insert(argv.end(), call.args.begin(), call.args.end());
+  std::size_t deadline_at = 0;
+};
+
+// Appends `call` (behind ASKING with `asking`, followed by its WAIT) with a
+// deadline computed now; `command` keeps what the views point to.
+Status RedisConnection::AppendEval(const ScriptCall& call, bool asking, bool as_eval,
+                                   EvalCommand& command) {
   static constexpr std::string_view kAsking[] = {"ASKING"};
-  const std::string wait_replicas = std::to_string(call.wait_replicas);
-  const std::string wait_timeout = std::to_string(call.wait_timeout_ms);
-  const std::string_view wait[] = {"WAIT", wait_replicas, wait_timeout};
-  // ASKING, the script and WAIT go out in one write: one round trip.
-  auto send = [&]() -> Result<Reply> {
-    if (asking) {
-      if (Status sent = Append(kAsking, 1); !sent.ok()) return sent;
-    }
-    if (Status sent = Append(argv.data(), argv.size()); !sent.ok()) return sent;
-    if (call.wait_replicas > 0) {
-      if (Status sent = Append(wait, 3); !sent.ok()) return sent;
-    }
-    if (asking) {
-      auto ok = ReadReply();
-      if (!ok.ok()) return ok;
-    }
-    auto reply = ReadReply();
-    if (!reply.ok() || call.wait_replicas == 0) return reply;
-    auto acked = ReadReply();
-    if (!acked.ok()) return acked.status();
-    if (!reply->is_error() &&
-        (acked->type != Reply::Type::kInteger || acked->integer < call.wait_replicas)) {
-      return Status::Unavailable(
-          options_.endpoint.Redacted() + ": " +
-          std::to_string(acked->type == Reply::Type::kInteger ? acked->integer : 0) + " of " +
-          wait_replicas + " replica(s) acknowledged the write within " + wait_timeout + "ms");
-    }
-    return reply;
-  };
-  auto reply = send();
-  if (reply.ok() && reply->is_error() && reply->str.rfind("NOSCRIPT", 0) == 0) {
-    // This server restarted, failed over or had SCRIPT FLUSH: EVAL loads the
-    // script and runs it. NOSCRIPT proves the first call ran nothing.
-    argv[0] = "EVAL";
-    argv[1] = call.script->source();
-    // A command of its own, with a bound of its own: the time the first one
-    // took is not taken from this one.
-    if (call.deadline) {
-      deadline = std::to_string(ServerDeadlineMs());
-      argv[deadline_at] = deadline;
-    }
-    reply = send();
+  if (command.argv.empty()) {
+    command.key_count = std::to_string(call.keys.size());
+    command.deadline_at = 3 + call.keys.size();
+    command.argv.reserve(4 + call.keys.size() + call.args.size());
+    command.argv.push_back("EVALSHA");
+    command.argv.push_back(call.script->sha1());
+    command.argv.push_back(command.key_count);
+    command.argv.insert(command.argv.end(), call.keys.begin(), call.keys.end());
+    if (call.deadline) command.argv.push_back("");  // set below
+    command.argv.insert(command.argv.end(), call.args.begin(), call.args.end());
+    command.wait_replicas = std::to_string(call.wait_replicas);
+    command.wait_timeout = std::to_string(call.wait_timeout_ms);
+  }
+  if (as_eval) {
+    command.argv[0] = "EVAL";
+    command.argv[1] = call.script->source();
+  }
+  // A command of its own, with a bound of its own: the time an earlier one
+  // took (a NOSCRIPT) is not taken from this one.
+  if (call.deadline) {
+    command.deadline = std::to_string(ServerDeadlineMs());
+    command.argv[command.deadline_at] = command.deadline;
+  }
+  if (asking) {
+    if (Status sent = Append(kAsking, 1); !sent.ok()) return sent;
+  }
+  if (Status sent = Append(command.argv.data(), command.argv.size()); !sent.ok()) return sent;
+  if (call.wait_replicas > 0) {
+    const std::string_view wait[] = {"WAIT", command.wait_replicas, command.wait_timeout};
+    if (Status sent = Append(wait, 3); !sent.ok()) return sent;
+  }
+  return Status::Ok();
+}
+
+// Reads what AppendEval(call, asking) asked for: the script's reply, with
+// too few replicas' acknowledgements (WAIT) as Unavailable.
+Result<Reply> RedisConnection::ReadEval(const ScriptCall& call, bool asking) {
+  if (asking) {
+    auto ok = ReadReply();
+    if (!ok.ok()) return ok;
+  }
+  auto reply = ReadReply();
+  if (!reply.ok() || call.wait_replicas == 0) return reply;
+  auto acked = ReadReply();
+  if (!acked.ok()) return acked.status();
+  if (!reply->is_error() &&
+      (acked->type != Reply::Type::kInteger || acked->integer < call.wait_replicas)) {
+    return Status::Unavailable(
+        options_.endpoint.Redacted() + ": " +
+        std::to_string(acked->type == Reply::Type::kInteger ? acked->integer : 0) + " of " +
+        std::to_string(call.wait_replicas) + " replica(s) acknowledged the write within " +
+        std::to_string(call.wait_timeout_ms) + "ms");
   }
   return reply;
+}
+
+std::vector<Result<Reply>> RedisConnection::EvalCalls(const std::vector<const ScriptCall*>& calls,
+                                                      bool asking) {
+  std::vector<EvalCommand> commands(calls.size());
+  std::vector<Result<Reply>> replies;
+  replies.reserve(calls.size());
+  // One write, then the replies in order: once one cannot be read, the
+  // connection is broken and the rest fail with it.
+  auto round = [&](const std::vector<std::size_t>& which, bool as_eval) {
+    for (std::size_t i : which) {
+      if (Status sent = AppendEval(*calls[i], asking, as_eval, commands[i]); !sent.ok()) {
+        for (std::size_t j : which) replies[j] = sent;
+        return;
+      }
+    }
+    Status failed = Status::Ok();
+    for (std::size_t i : which) {
+      replies[i] = failed.ok() ? ReadEval(*calls[i], asking) : Result<Reply>(failed);
+      if (!replies[i].ok() && broken_) failed = replies[i].status();
+    }
+  };
+  std::vector<std::size_t> all(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    all[i] = i;
+    replies.emplace_back(Status::Internal("not sent"));
+  }
+  round(all, false);
+  // This server restarted, failed over or had SCRIPT FLUSH: EVAL loads the
+  // script and runs it. NOSCRIPT proves the first call ran nothing.
+  std::vector<std::size_t> again;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (replies[i].ok() && replies[i]->is_error() && replies[i]->str.rfind("NOSCRIPT", 0) == 0) {
+      again.push_back(i);
+    }
+  }
+  if (!again.empty()) round(again, true);
+  return replies;
+}
+
+Result<Reply> RedisConnection::EvalRaw(const ScriptCall& call, bool asking) {
+  return std::move(EvalCalls({&call}, asking).front());
+}
+
+std::vector<Result<Reply>> RedisConnection::EvalAll(const std::vector<const ScriptCall*>& calls) {
+  return EvalCalls(calls, false);
 }
 
 Result<Reply> RedisConnection::Eval(const Script& script, const std::vector<std::string>& keys,

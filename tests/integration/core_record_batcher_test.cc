@@ -26,6 +26,7 @@
 #include "onep/record_batcher.h"
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"
+#include "support/delay_proxy.h"
 #include "support/redis_server.h"
 
 namespace onep {
@@ -209,6 +210,59 @@ TEST_F(RecordBatcherTest, ABatchTrimsTheStreamToItsBound) {
   // Approximate trimming removes whole stream nodes (100 entries each).
   EXPECT_GE(len->integer, 1000);
   EXPECT_LE(len->integer, 1100);
+}
+
+// A batch that mixes orgs is one script call per org (per slot), and the
+// calls go to Redis in one write: one round trip, not one per org.
+TEST_F(RecordBatcherTest, TheCallsOfSeveralOrgsGoInOneWrite) {
+  testing::DelayProxy relay(redis_.port(), std::chrono::milliseconds(0));
+  auto relayed = testing::TestClientFor("redis://127.0.0.1:" + std::to_string(relay.port()) + "/0",
+                                        std::chrono::milliseconds(5000));
+  const IssuedCredential a = Create("hits", "web");
+  auto b = CredentialService(creds_, "tester").Create({"other", "hits", "b", "web", 0});
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  for (const std::string& token : {a.token, b->token}) {  // the script loaded, connections open
+    auto warm = batcher_.Record(*relayed, Request(token, EventType::kHit, "{}"));
+    ASSERT_TRUE(warm.ok() && warm->kind == Kind::kAccepted);
+  }
+  batches_before_ = Batches().size();
+  const long long calls_before = Calls();
+  const int writes_before = relay.client_writes();
+  const std::vector<RecordRequest> requests = {
+      Request(a.token, EventType::kHit, "{}"),  // held alone
+      Request(a.token, EventType::kHit, R"({"count":2})"),
+      Request(b->token, EventType::kHit, R"({"count":3})"),
+      Request(a.token, EventType::kFailure, R"({"error":"x"})"),
+      Request(b->token, EventType::kHit, "{}"),
+  };
+  std::vector<Result<RecordOutcome>> out(requests.size(), Status::Internal("not run"));
+  EXPECT_TRUE(admin_->Command({"CLIENT", "PAUSE", "10000", "WRITE"}).ok());
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { out[0] = batcher_.Record(*relayed, requests[0]); });
+  ASSERT_TRUE(Eventually([&] { return Batches().size() == batches_before_ + 1; }));
+  for (std::size_t i = 1; i < requests.size(); ++i) {
+    threads.emplace_back([&, i] { out[i] = batcher_.Record(*relayed, requests[i]); });
+  }
+  ASSERT_TRUE(Eventually([&] { return batcher_.Queued() == requests.size() - 1; }));
+  EXPECT_TRUE(admin_->Command({"CLIENT", "UNPAUSE"}).ok());
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    ASSERT_TRUE(out[i].ok()) << i << ": " << out[i].status().ToString();
+    EXPECT_EQ(out[i]->kind, Kind::kAccepted) << i;
+    EXPECT_EQ(out[i]->org, i == 2 || i == 4 ? "other" : "acme") << i;
+  }
+  // The held event's call, then one per org for the four queued.
+  EXPECT_EQ(Calls() - calls_before, 3);
+  const std::vector<std::size_t> batches = Batches();
+  ASSERT_EQ(batches.size(), batches_before_ + 3);
+  EXPECT_EQ(std::multiset<std::size_t>(batches.begin() + batches_before_ + 1, batches.end()),
+            (std::multiset<std::size_t>{2, 2}));
+  // Two writes: the held call, then both orgs' calls together.
+  EXPECT_EQ(relay.client_writes() - writes_before, 2);
+  auto stats = events_.Stats(*client_, "other", "", 3600 * 1000);
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ(stats->front().hits, 1 + 3 + 1);  // the warm-up, then 3 and 1
 }
 
 class RecordBatcherFaultTest : public RecordBatcherTest {

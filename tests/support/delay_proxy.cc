@@ -62,18 +62,19 @@ void DelayProxy::Accept() {
     std::lock_guard<std::mutex> lock(mu_);
     fds_.push_back(client);
     fds_.push_back(server);
-    pumps_.emplace_back([this, client, server] { Pump(client, server); });
-    pumps_.emplace_back([this, client, server] { Pump(server, client); });
+    pumps_.emplace_back([this, client, server] { Pump(client, server, true); });
+    pumps_.emplace_back([this, client, server] { Pump(server, client, false); });
   }
 }
 
 // Reads what `from` sends, waits `delay_`, writes it to `to`; on the end of
 // either side, ends the other's writing half.
-void DelayProxy::Pump(int from, int to) {
+void DelayProxy::Pump(int from, int to, bool from_client) {
   char buffer[64 * 1024];
   for (;;) {
     const ssize_t n = read(from, buffer, sizeof(buffer));
     if (n <= 0) break;
+    if (from_client) ++client_writes_;
     std::this_thread::sleep_for(delay_);  // the simulated latency, not a wait for a condition
     ssize_t written = 0;
     while (written < n) {

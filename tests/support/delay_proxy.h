@@ -1,7 +1,8 @@
 // A TCP relay on loopback that holds every chunk of data, in both
 // directions, for a fixed time before passing it on: a Redis that is slow to
 // answer every command (a slow disk under appendfsync always, a distant
-// link), with the real server behind it.
+// link), with the real server behind it. With no delay, it counts how many
+// writes the clients made.
 #ifndef ONEP_TESTS_SUPPORT_DELAY_PROXY_H_
 #define ONEP_TESTS_SUPPORT_DELAY_PROXY_H_
 
@@ -25,10 +26,13 @@ class DelayProxy {
   int port() const { return port_; }
   // Connections accepted so far.
   int connections() const { return connections_.load(); }
+  // Reads from the clients so far: on loopback, each write a client makes
+  // (of less than the buffer) arrives as one, so this counts its writes.
+  int client_writes() const { return client_writes_.load(); }
 
  private:
   void Accept();
-  void Pump(int from, int to);
+  void Pump(int from, int to, bool from_client);
 
   const int target_port_;
   const std::chrono::milliseconds delay_;
@@ -36,6 +40,7 @@ class DelayProxy {
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
+  std::atomic<int> client_writes_{0};
   std::thread acceptor_;
   std::mutex mu_;
   std::vector<int> fds_;            // guarded by mu_

@@ -138,6 +138,11 @@ class EventStore {
   // of it with the same status.
   std::vector<Result<RecordOutcome>> RecordBatch(
       RedisClient& redis, const std::vector<const RecordRequest*>& requests) const;
+  // Several batches (of several slots: several orgs), each as RecordBatch
+  // would record it, their calls sent together (RedisClient::EvalAll: one
+  // round trip on one server). The outcomes per batch, in order.
+  std::vector<std::vector<Result<RecordOutcome>>> RecordBatches(
+      RedisClient& redis, const std::vector<std::vector<const RecordRequest*>>& batches) const;
 
   // The scripts Record and RecordBatch run: for RedisClientOptions::preload.
   static std::vector<const Script*> Scripts();

@@ -2,7 +2,8 @@
 // to record share one write to Redis.
 //
 // The first thread to arrive sends what is queued then, its own event
-// included, as one script call per slot (EventStore::RecordBatch), while the
+// included, as one script call per slot, all in one write
+// (EventStore::RecordBatches), while the
 // threads that arrived with it wait for their own outcome; threads that
 // arrive while a batch is on the wire queue for the next one, which the first
 // of them sends as soon as the previous one is answered. No timer, no delay:
@@ -60,7 +61,8 @@ class RecordBatcher {
   };
 
   // Sends `batch` (taken from the queue), one call per slot and wait setting,
-  // and gives each waiter its outcome. Called without the lock.
+  // the calls together, and gives each waiter its outcome. Called without
+  // the lock.
   void Send(RedisClient& redis, const std::vector<Waiter*>& batch);
   // Wakes each of `threads`; called without the lock.
   static void Wake(const std::vector<std::condition_variable*>& threads);

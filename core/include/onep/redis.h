@@ -102,6 +102,12 @@ class RedisConnection {
   // (see ScriptReplyStatus in redis_client.h). With `asking`, each is sent
   // behind an ASKING (a Cluster's ASK redirection), in the same write.
   Result<Reply> EvalRaw(const ScriptCall& call, bool asking = false);
+  // Several EvalRaw in one round trip: every call (and its WAIT) in one
+  // write, the replies read in order; the calls that got NOSCRIPT go again
+  // as EVAL, together, each with a deadline of its own. A result per call.
+  // When the connection fails, the calls whose replies had not arrived fail
+  // with it (each may have run, as with EvalRaw).
+  std::vector<Result<Reply>> EvalAll(const std::vector<const ScriptCall*>& calls);
   // EvalRaw with error replies mapped as RedisClient::Eval maps them.
   Result<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                      const std::vector<std::string>& args);
@@ -138,6 +144,11 @@ class RedisConnection {
   Result<Reply> ReadReply();
   // Append + ReadReply: one round trip.
   Result<Reply> RoundTrip(const std::string_view* argv, std::size_t argc);
+  // The script calls of EvalRaw and EvalAll: see there.
+  struct EvalCommand;
+  std::vector<Result<Reply>> EvalCalls(const std::vector<const ScriptCall*>& calls, bool asking);
+  Status AppendEval(const ScriptCall& call, bool asking, bool as_eval, EvalCommand& command);
+  Result<Reply> ReadEval(const ScriptCall& call, bool asking);
 
   RedisOptions options_;
   redisContext* ctx_ = nullptr;

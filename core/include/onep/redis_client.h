@@ -92,6 +92,16 @@ class RedisClient {
   // CLUSTERDOWN, NOPERM, ...) become Unavailable; other error replies Internal.
   virtual Result<Reply> Eval(std::string_view slot_key, const ScriptCall& call) = 0;
 
+  // Several script calls, each to the server of its slot key; a result per
+  // call, each what Eval would have given that call alone. On one server
+  // (single, or Sentinel's master) they go in one round trip; on a Cluster,
+  // one after another (this default).
+  struct SlotCall {
+    std::string_view slot_key;
+    const ScriptCall* call;
+  };
+  virtual std::vector<Result<Reply>> EvalAll(const std::vector<SlotCall>& calls);
+
   // Every master answers PING (one, on a single Redis). Unavailable naming
   // the first that does not.
   virtual Status Ping() = 0;

@@ -65,6 +65,13 @@ uint16_t HashSlot(std::string_view key) {
   return Crc16(key) & 16383;
 }
 
+std::vector<Result<Reply>> RedisClient::EvalAll(const std::vector<SlotCall>& calls) {
+  std::vector<Result<Reply>> replies;
+  replies.reserve(calls.size());
+  for (const SlotCall& c : calls) replies.push_back(Eval(c.slot_key, *c.call));
+  return replies;
+}
+
 Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server) {
   if (!reply.ok() || !reply->is_error()) return reply;
   if (reply->str.find("user executing the script can't run this command") != std::string::npos) {

@@ -32,6 +32,9 @@ bool IsMasterRole(const Reply& role);
 // master. For a pipeline: any of its replies.
 bool SaysNotMaster(const Reply& reply);
 bool SaysNotMaster(const std::vector<Reply>& replies);
+// For script calls sent together: only when every one was refused READONLY
+// (none ran), so that all of them can go to the new master.
+bool SaysNotMaster(const std::vector<Result<Reply>>& replies);
 
 // The order in which to ask the sentinels next time: `order` with
 // `answered` moved to the front, the others keeping their order (the

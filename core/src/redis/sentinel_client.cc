@@ -82,6 +82,20 @@ class SentinelClient : public RedisClient {
     return ScriptReplyStatus(std::move(reply), server);
   }
 
+  std::vector<Result<Reply>> EvalAll(const std::vector<SlotCall>& calls) override {
+    std::vector<const ScriptCall*> raw;
+    for (const SlotCall& c : calls) raw.push_back(c.call);
+    std::string server = described_;
+    auto replies = OnMaster<std::vector<Result<Reply>>>(
+        [&](RedisConnection& conn) -> Result<std::vector<Result<Reply>>> {
+          return conn.EvalAll(raw);
+        },
+        &server);
+    if (!replies.ok()) return std::vector<Result<Reply>>(calls.size(), replies.status());
+    for (auto& reply : *replies) reply = ScriptReplyStatus(std::move(reply), server);
+    return std::move(replies).value();
+  }
+
   Status Ping() override {
     return OnMaster<Reply>([](RedisConnection& conn) -> Result<Reply> {
              if (Status alive = conn.Ping(); !alive.ok()) return alive;

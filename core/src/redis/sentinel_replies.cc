@@ -47,6 +47,13 @@ bool SaysNotMaster(const std::vector<Reply>& replies) {
   return false;
 }
 
+bool SaysNotMaster(const std::vector<Result<Reply>>& replies) {
+  for (const Result<Reply>& reply : replies) {
+    if (!reply.ok() || !SaysNotMaster(*reply)) return false;
+  }
+  return !replies.empty();
+}
+
 std::vector<std::size_t> AskFirst(std::vector<std::size_t> order, std::size_t answered) {
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (order[i] != answered) continue;

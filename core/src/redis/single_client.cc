@@ -35,6 +35,17 @@ class SingleClient : public RedisClient {
                              pool_.redacted());
   }
 
+  std::vector<Result<Reply>> EvalAll(const std::vector<SlotCall>& calls) override {
+    std::vector<const ScriptCall*> raw;
+    for (const SlotCall& c : calls) raw.push_back(c.call);
+    auto replies = pool_.Run([&](RedisConnection& conn) -> Result<std::vector<Result<Reply>>> {
+      return conn.EvalAll(raw);
+    });
+    if (!replies.ok()) return std::vector<Result<Reply>>(calls.size(), replies.status());
+    for (auto& reply : *replies) reply = ScriptReplyStatus(std::move(reply), pool_.redacted());
+    return std::move(replies).value();
+  }
+
   Status Ping() override {
     return pool_
         .Run([](RedisConnection& conn) -> Result<bool> {
