@@ -249,7 +249,10 @@ std::vector<Result<RecordOutcome>> BatchOutcomes(Result<Reply> reply, std::size_
 std::vector<Result<RecordOutcome>> EventStore::RecordBatch(
     RedisClient& redis, const std::vector<const RecordRequest*>& requests) const {
   if (requests.empty()) return {};
-  return std::move(RecordBatches(redis, {requests}).front());
+  auto call = BatchCall(keys_, retention_, requests, NowMs());
+  if (!call.ok()) return std::vector<Result<RecordOutcome>>(requests.size(), call.status());
+  return BatchOutcomes(redis.Eval(KeySpace::SlotKey(requests.front()->routing_tag), *call),
+                       requests.size(), redis.timeout().count());
 }
 
 std::vector<std::vector<Result<RecordOutcome>>> EventStore::RecordBatches(
@@ -279,9 +282,7 @@ std::vector<std::vector<Result<RecordOutcome>>> EventStore::RecordBatches(
     slot_keys.push_back(KeySpace::SlotKey(batches[b].front()->routing_tag));
   }
   for (std::size_t c = 0; c < calls.size(); ++c) sent.push_back({slot_keys[c], &calls[c]});
-  std::vector<Result<Reply>> replies =
-      sent.size() == 1 ? std::vector<Result<Reply>>{redis.Eval(sent[0].slot_key, *sent[0].call)}
-                       : redis.EvalAll(sent);
+  std::vector<Result<Reply>> replies = redis.EvalAll(sent);
   for (std::size_t b = 0; b < batches.size(); ++b) {
     if (call_of[b] == std::string::npos) continue;
     out[b] = BatchOutcomes(std::move(replies[call_of[b]]), batches[b].size(), timeout_ms);

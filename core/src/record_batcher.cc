@@ -88,7 +88,11 @@ void RecordBatcher::Send(RedisClient& redis, const std::vector<Waiter*>& batch) 
   }
   std::vector<std::vector<Result<RecordOutcome>>> outcomes;
   try {
-    outcomes = store_.RecordBatches(redis, requests);
+    if (requests.size() == 1) {  // one org: the common case
+      outcomes.push_back(store_.RecordBatch(redis, requests.front()));
+    } else {
+      outcomes = store_.RecordBatches(redis, requests);
+    }
   } catch (const std::exception& e) {
     outcomes.clear();
     for (const auto& group : groups) {

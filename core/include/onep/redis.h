@@ -76,7 +76,7 @@ struct RedisOptions {
   // TIME, so that the first EVALSHA on a fresh connection finds them. A
   // refusal (an ACL without SCRIPT) is ignored: EVALSHA then falls back to
   // EVAL once. Only with read_clock.
-  std::vector<const Script*> preload;
+  std::vector<const Script*> preload = {};
 };
 
 class RedisConnection {

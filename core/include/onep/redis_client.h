@@ -69,7 +69,7 @@ struct RedisClientOptions {
   RedisLog log;
   // Loaded on every new connection (RedisOptions::preload): the scripts of
   // the request path, so that no request pays for loading one.
-  std::vector<const Script*> preload;
+  std::vector<const Script*> preload = {};
 };
 
 class RedisClient {
