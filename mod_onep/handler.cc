@@ -77,6 +77,16 @@ int Respond(request_rec* r, const char* route, int status, const char* code,
   return SendError(r, status, code, message);
 }
 
+// A refusal whose body never changes (`body`: ErrorBody of its code and
+// message, built once by the caller): nothing to build per request.
+int RespondFixed(request_rec* r, const char* route, int status, const char* code,
+                 const std::string& body) {
+  ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0100: %s %s -> %d %s credential=- org=-",
+                r->method, route, status, code);
+  CountRequest(r, MetricRouteOf(route), code);
+  return SendJson(r, status, body);
+}
+
 int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outcome) {
   const bool duplicate = outcome.kind == RecordOutcome::Kind::kDuplicate;
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -216,18 +226,22 @@ int HandleEvent(request_rec* r, const Route& route) {
   const char* path = route.path;
   std::optional<std::string_view> token = BearerToken(r);
   if (!token) {
+    static const std::string kBody =
+        ErrorBody("missing_token",
+                  "send the integration token in an \"Authorization: Bearer <token>\" header");
     apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer");
-    return Respond(r, path, HTTP_UNAUTHORIZED, "missing_token",
-                   "send the integration token in an \"Authorization: Bearer <token>\" header");
+    return RespondFixed(r, path, HTTP_UNAUTHORIZED, "missing_token", kBody);
   }
   if (!CheckTokenFormat(*token).ok()) {
+    static const std::string kBody =
+        ErrorBody("invalid_token", "the token is malformed or mistyped");
     apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    return Respond(r, path, HTTP_UNAUTHORIZED, "invalid_token",
-                   "the token is malformed or mistyped");
+    return RespondFixed(r, path, HTTP_UNAUTHORIZED, "invalid_token", kBody);
   }
   if (!HasJsonContentType(r)) {
-    return Respond(r, path, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                   "Content-Type must be application/json");
+    static const std::string kBody =
+        ErrorBody("unsupported_media_type", "Content-Type must be application/json");
+    return RespondFixed(r, path, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", kBody);
   }
 
   const DirConfig* dconf = GetDirConfig(r);
