@@ -186,24 +186,22 @@ void NamedScript::Reserve(ScriptCall& batch, std::size_t items) const {
 }
 
 Result<ScriptCall> NamedScript::BindCall(Bindings keys, Bindings args) const {
-  ScriptCall call;
-  call.script = &script_;
-  call.deadline = deadline_;
-  std::string problem;
-  if (!Arrange(call_key_names_, keys, call.keys, problem) ||
-      !Arrange(call_arg_names_, args, call.args, problem)) {
-    return Status::Internal("script call: " + problem);
-  }
-  return call;
+  return BindNames(call_key_names_, call_arg_names_, keys, args);
 }
 
 Result<ScriptCall> NamedScript::Bind(Bindings keys, Bindings args) const {
+  return BindNames(key_names_, arg_names_, keys, args);
+}
+
+Result<ScriptCall> NamedScript::BindNames(const std::vector<std::string_view>& key_names,
+                                          const std::vector<std::string_view>& arg_names,
+                                          Bindings keys, Bindings args) const {
   ScriptCall call;
   call.script = &script_;
   call.deadline = deadline_;
   std::string problem;
-  if (!Arrange(key_names_, keys, call.keys, problem) ||
-      !Arrange(arg_names_, args, call.args, problem)) {
+  if (!Arrange(key_names, keys, call.keys, problem) ||
+      !Arrange(arg_names, args, call.args, problem)) {
     return Status::Internal("script call: " + problem);
   }
   return call;

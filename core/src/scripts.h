@@ -78,6 +78,11 @@ class NamedScript {
   void Reserve(ScriptCall& batch, std::size_t items) const;
 
  private:
+  // A call of `key_names` and `arg_names`, given by name (Bind, BindCall).
+  Result<ScriptCall> BindNames(const std::vector<std::string_view>& key_names,
+                               const std::vector<std::string_view>& arg_names, Bindings keys,
+                               Bindings args) const;
+
   std::vector<std::string_view> call_key_names_;  // PerItem only
   std::vector<std::string_view> call_arg_names_;
   std::vector<std::string_view> key_names_;

@@ -78,16 +78,19 @@ class RecordBatcherTest : public ::testing::Test {
     return issued.value();
   }
 
-  // Records `requests` concurrently: the first alone while Redis' writes are
-  // paused, the rest queued behind it, then released. Outcomes in order.
-  std::vector<Result<RecordOutcome>> RecordHeld(const std::vector<RecordRequest>& requests) {
+  // Records `requests` concurrently (through `client`, the test's own by
+  // default): the first alone while Redis' writes are paused, the rest
+  // queued behind it, then released. Outcomes in order.
+  std::vector<Result<RecordOutcome>> RecordHeld(const std::vector<RecordRequest>& requests,
+                                                RedisClient* client = nullptr) {
+    RedisClient& redis = client != nullptr ? *client : *client_;
     std::vector<Result<RecordOutcome>> out(requests.size(), Status::Internal("not run"));
     EXPECT_TRUE(admin_->Command({"CLIENT", "PAUSE", "10000", "WRITE"}).ok());
     std::vector<std::thread> threads;
-    threads.emplace_back([&] { out[0] = batcher_.Record(*client_, requests[0]); });
+    threads.emplace_back([&] { out[0] = batcher_.Record(redis, requests[0]); });
     EXPECT_TRUE(Eventually([&] { return Batches().size() == batches_before_ + 1; }));
     for (std::size_t i = 1; i < requests.size(); ++i) {
-      threads.emplace_back([&, i] { out[i] = batcher_.Record(*client_, requests[i]); });
+      threads.emplace_back([&, i] { out[i] = batcher_.Record(redis, requests[i]); });
     }
     EXPECT_TRUE(Eventually([&] { return batcher_.Queued() == requests.size() - 1; }));
     EXPECT_TRUE(admin_->Command({"CLIENT", "UNPAUSE"}).ok());
@@ -235,17 +238,7 @@ TEST_F(RecordBatcherTest, TheCallsOfSeveralOrgsGoInOneWrite) {
       Request(a.token, EventType::kFailure, R"({"error":"x"})"),
       Request(b->token, EventType::kHit, "{}"),
   };
-  std::vector<Result<RecordOutcome>> out(requests.size(), Status::Internal("not run"));
-  EXPECT_TRUE(admin_->Command({"CLIENT", "PAUSE", "10000", "WRITE"}).ok());
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] { out[0] = batcher_.Record(*relayed, requests[0]); });
-  ASSERT_TRUE(Eventually([&] { return Batches().size() == batches_before_ + 1; }));
-  for (std::size_t i = 1; i < requests.size(); ++i) {
-    threads.emplace_back([&, i] { out[i] = batcher_.Record(*relayed, requests[i]); });
-  }
-  ASSERT_TRUE(Eventually([&] { return batcher_.Queued() == requests.size() - 1; }));
-  EXPECT_TRUE(admin_->Command({"CLIENT", "UNPAUSE"}).ok());
-  for (auto& t : threads) t.join();
+  auto out = RecordHeld(requests, relayed.get());
   for (std::size_t i = 0; i < out.size(); ++i) {
     ASSERT_TRUE(out[i].ok()) << i << ": " << out[i].status().ToString();
     EXPECT_EQ(out[i]->kind, Kind::kAccepted) << i;
