@@ -260,28 +260,25 @@ std::vector<std::vector<Result<RecordOutcome>>> EventStore::RecordBatches(
   const int64_t now = NowMs();
   const int64_t timeout_ms = redis.timeout().count();
   std::vector<std::vector<Result<RecordOutcome>>> out(batches.size());
+  // Reserved: `sent` points into them.
   std::vector<ScriptCall> calls;
-  std::vector<std::size_t> call_of;  // batch -> its index in calls, or npos
+  std::vector<std::string> slot_keys;
   calls.reserve(batches.size());
+  slot_keys.reserve(batches.size());
+  std::vector<RedisClient::SlotCall> sent;
+  std::vector<std::size_t> call_of(batches.size(), std::string::npos);  // batch -> its call
   for (std::size_t b = 0; b < batches.size(); ++b) {
-    call_of.push_back(std::string::npos);
     if (batches[b].empty()) continue;
     auto call = BatchCall(keys_, retention_, batches[b], now);
     if (!call.ok()) {
       out[b] = std::vector<Result<RecordOutcome>>(batches[b].size(), call.status());
       continue;
     }
-    call_of.back() = calls.size();
+    call_of[b] = calls.size();
     calls.push_back(std::move(call).value());
-  }
-  std::vector<RedisClient::SlotCall> sent;
-  std::vector<std::string> slot_keys;
-  slot_keys.reserve(calls.size());
-  for (std::size_t b = 0; b < batches.size(); ++b) {
-    if (call_of[b] == std::string::npos) continue;
     slot_keys.push_back(KeySpace::SlotKey(batches[b].front()->routing_tag));
+    sent.push_back({slot_keys.back(), &calls.back()});
   }
-  for (std::size_t c = 0; c < calls.size(); ++c) sent.push_back({slot_keys[c], &calls[c]});
   std::vector<Result<Reply>> replies = redis.EvalAll(sent);
   for (std::size_t b = 0; b < batches.size(); ++b) {
     if (call_of[b] == std::string::npos) continue;
