@@ -60,7 +60,9 @@ void* CreateString(const redisReadTask* task, char* str, size_t len) {
   });
 }
 
-void* CreateArray(const redisReadTask* task, int elements) {
+// hiredis 0.14 passes an array's size as int, 1.x as size_t.
+template <typename Count>
+void* CreateArray(const redisReadTask* task, Count elements) {
   return MakeReply(task, [&](Reply& r) {
     r.type = Reply::Type::kArray;
     r.elements.resize(elements > 0 ? static_cast<std::size_t>(elements) : 0);
@@ -78,10 +80,35 @@ void* CreateNil(const redisReadTask* task) {
   return MakeReply(task, [](Reply& r) { r.type = Reply::Type::kNil; });
 }
 
+#if HIREDIS_MAJOR >= 1
+// RESP3 only (onep speaks RESP2, where Redis sends neither): a double as the
+// bulk string RESP2 would have sent, a boolean as RESP2's integer.
+void* CreateDouble(const redisReadTask* task, double, char* str, size_t len) {
+  return MakeReply(task, [&](Reply& r) {
+    r.type = Reply::Type::kString;
+    r.str.assign(str, len);
+  });
+}
+
+void* CreateBool(const redisReadTask* task, int value) {
+  return MakeReply(task, [&](Reply& r) {
+    r.type = Reply::Type::kInteger;
+    r.integer = value != 0 ? 1 : 0;
+  });
+}
+#endif
+
 void FreeReply(void* reply) { delete static_cast<Reply*>(reply); }
 
-redisReplyObjectFunctions kReplyFunctions = {CreateString, CreateArray, CreateInteger, CreateNil,
+// The table's layout is hiredis' own: 5 functions in 0.14, 7 in 1.x.
+#if HIREDIS_MAJOR >= 1
+redisReplyObjectFunctions kReplyFunctions = {CreateString, CreateArray<size_t>, CreateInteger,
+                                             CreateDouble, CreateNil,           CreateBool,
                                              FreeReply};
+#else
+redisReplyObjectFunctions kReplyFunctions = {CreateString, CreateArray<int>, CreateInteger,
+                                             CreateNil, FreeReply};
+#endif
 
 }  // namespace
 

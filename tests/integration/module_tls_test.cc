@@ -116,7 +116,7 @@ TEST(ModuleTlsTest, TheModuleAndOnepctlReachATlsOnlyRedisThroughStunnel) {
                                      "/ca.crt\ntls-auth-clients yes\nrequirepass " + kPassword +
                                      "\nsave \"\"\nappendonly no\ndaemonize no\nlogfile \"\"\n");
   Daemon redis("redis-server log", dir + "/redis.log");
-  redis.Start({"/usr/bin/redis-server", dir + "/redis.conf"});
+  redis.Start({ServerProgram("server"), dir + "/redis.conf"});
   ASSERT_TRUE(Listening(tls_port, dir + "/redis.log"));
   {
     // Plain RESP on the TLS port gets no answer: the tunnel is needed.

@@ -281,4 +281,10 @@ void WriteFile(const std::string& path, const std::string& content) {
   out << content;
 }
 
+std::string ServerProgram(const std::string& role) {
+  const char* server = getenv("ONEP_TEST_SERVER");
+  const bool valkey = server != nullptr && std::string(server) == "valkey";
+  return std::string(valkey ? "/usr/bin/valkey-" : "/usr/bin/redis-") + role;
+}
+
 }  // namespace onep::testing

@@ -17,6 +17,13 @@ struct RunResult {
   std::string err;
 };
 
+// The path of one of the Redis server's programs, `role` "server",
+// "sentinel" or "cli": /usr/bin/redis-ROLE (Debian's redis-server,
+// redis-sentinel, redis-tools), or /usr/bin/valkey-ROLE (valkey-server,
+// valkey-sentinel, valkey-tools) when the environment has
+// ONEP_TEST_SERVER=valkey, so the same suite runs on Redis and on Valkey.
+std::string ServerProgram(const std::string& role);
+
 // Runs argv[0] (a path) with the given arguments and extra environment
 // variables, stdin from `input`, and waits for it.
 RunResult Run(const std::vector<std::string>& argv,

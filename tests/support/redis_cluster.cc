@@ -114,7 +114,7 @@ void RedisCluster::Create() {
          // put it.
          << "cluster-allow-replica-migration no\n";
     WriteFile(node.dir + "/redis.conf", conf.str());
-    node.pid = Spawn({"/usr/bin/redis-server", node.dir + "/redis.conf"}, node.dir + "/redis.log");
+    node.pid = Spawn({ServerProgram("server"), node.dir + "/redis.conf"}, node.dir + "/redis.log");
     ASSERT_GT(node.pid, 0) << "cannot start redis-server";
     nodes_.push_back(node);
   }
@@ -128,7 +128,7 @@ void RedisCluster::Create() {
     }
     ASSERT_TRUE(up) << "redis-server did not answer on port " << node.port << "\n" << Logs();
   }
-  std::vector<std::string> create = {"/usr/bin/redis-cli", "--cluster", "create"};
+  std::vector<std::string> create = {ServerProgram("cli"), "--cluster", "create"};
   for (const Node& node : nodes_) create.push_back("127.0.0.1:" + std::to_string(node.port));
   create.insert(create.end(), {"--cluster-replicas", "1", "--cluster-yes"});
   RunResult created = Run(create);
@@ -413,7 +413,7 @@ void RedisCluster::Restart(int port) {
   }
   ASSERT_NE(node, nullptr) << "no node on port " << port;
   ASSERT_LE(node->pid, 0) << port << " is running";
-  node->pid = Spawn({"/usr/bin/redis-server", node->dir + "/redis.conf"}, node->dir + "/redis.log");
+  node->pid = Spawn({ServerProgram("server"), node->dir + "/redis.conf"}, node->dir + "/redis.log");
   ASSERT_GT(node->pid, 0) << "cannot start redis-server";
   WaitHealthy();
 }

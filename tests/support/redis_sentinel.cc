@@ -64,9 +64,9 @@ RedisOptions RedisSentinelGroup::ConnectOptions(int port, milliseconds timeout) 
 
 void RedisSentinelGroup::StartProcess(Process& p) {
   if (p.sentinel) {
-    p.pid = Spawn({"/usr/bin/redis-sentinel", p.dir + "/sentinel.conf"}, p.dir + "/redis.log");
+    p.pid = Spawn({ServerProgram("sentinel"), p.dir + "/sentinel.conf"}, p.dir + "/redis.log");
   } else {
-    p.pid = Spawn({"/usr/bin/redis-server", p.dir + "/redis.conf"}, p.dir + "/redis.log");
+    p.pid = Spawn({ServerProgram("server"), p.dir + "/redis.conf"}, p.dir + "/redis.log");
   }
   ASSERT_GT(p.pid, 0) << "cannot start " << (p.sentinel ? "redis-sentinel" : "redis-server");
   const auto deadline = steady_clock::now() + std::chrono::seconds(10);
