@@ -154,6 +154,16 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
     return Status::Unavailable("cannot set timeout on " + ep.Redacted());
   }
   if (!ep.is_unix) redisEnableKeepAlive(conn->ctx_);
+  if (ep.tls && !ep.is_unix) {
+    // After the timeout is set: it bounds the handshake too.
+    if (!options.tls) return Status::InvalidArgument(ep.Redacted() + " needs TLS settings");
+    const std::string where =
+        (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" +
+        std::to_string(ep.port);
+    auto ssl = options.tls->Handshake(conn->ctx_, ep.host, where);
+    if (!ssl.ok()) return ssl.status();
+    conn->ssl_ = *ssl;
+  }
 
   auto check = [&](const Result<Reply>& r, const char* what) -> Status {
     if (!r.ok()) return r.status();
@@ -212,6 +222,9 @@ bool RedisConnection::PeerClosed() const {
   char byte;
   ssize_t n = recv(ctx_->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  // Over TLS, the bytes may be a record that is not a reply (a TLS 1.3
+  // session ticket): the TLS layer tells.
+  if (n > 0 && ssl_ != nullptr) return TlsPeerClosed(ssl_, ctx_->fd);
   // 0: the server closed it; > 0: bytes nobody asked for. Either way, unusable.
   return true;
 }
@@ -220,8 +233,13 @@ Status RedisConnection::Fail(std::string_view what) {
   int saved_errno = errno;
   broken_ = true;
   std::string reason = ctx_->errstr[0] != '\0' ? ctx_->errstr : "unknown error";
+  const std::string tls_reason = ssl_ != nullptr ? TakeTlsError() : std::string();
   if (ctx_->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
     reason = "timed out after " + std::to_string(options_.timeout.count()) + "ms";
+  } else if (!tls_reason.empty()) {
+    // hiredis says only "I/O error" here; OpenSSL knows (e.g. an alert from
+    // a server that refused our certificate after the handshake).
+    reason = "TLS: " + tls_reason;
   }
   return Status::Unavailable(std::string(what) + " " + options_.endpoint.Redacted() + ": " +
                              reason);

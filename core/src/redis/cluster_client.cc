@@ -56,7 +56,9 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
     NodePool* node = Pool(candidate.first, candidate.second);
     auto shards = node->Run([&](RedisConnection& conn) -> Result<std::vector<ShardInfo>> {
       auto reply = conn.Command({"CLUSTER", "SHARDS"});
-      if (reply.ok() && !reply->is_error()) return ParseShards(*reply, candidate.first);
+      if (reply.ok() && !reply->is_error()) {
+        return ParseShards(*reply, candidate.first, seeds_.at(0).tls);
+      }
       if (!reply.ok()) return reply.status();
       reply = conn.Command({"CLUSTER", "SLOTS"});
       if (!reply.ok()) return reply.status();
