@@ -14,6 +14,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/hiredis_ssl.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #endif
 
@@ -32,6 +33,12 @@ Status RedisTlsMissing(std::string_view what) {
       std::string(what) +
       " needs hiredis with TLS (libhiredis-dev 1.x, as in Debian 13); on this system use the "
       "stunnel recipe in docs/operations.md (redis:// to a local stunnel)");
+}
+
+Status CheckRedisTlsSupport(const RedisTarget& target) {
+  if (!target.tls() || RedisTlsAvailable()) return Status::Ok();
+  const std::string url = target.Redacted();
+  return RedisTlsMissing(url.substr(0, url.find("://") + 3));
 }
 
 std::string TakeTlsError() {
@@ -98,10 +105,13 @@ Result<std::shared_ptr<const RedisTls>> RedisTls::Create(RedisTlsSettings settin
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), settings.cert_file.c_str()) != 1) {
       return FileProblem("certificate file", settings.cert_file);
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx.get(), settings.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    const bool key_loaded =
+        SSL_CTX_use_PrivateKey_file(ctx.get(), settings.key_file.c_str(), SSL_FILETYPE_PEM) == 1;
+    // OpenSSL checks the pair while loading the key, or else below.
+    if (!key_loaded && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
       return FileProblem("key file", settings.key_file);
     }
-    if (SSL_CTX_check_private_key(ctx.get()) != 1) {
+    if (!key_loaded || SSL_CTX_check_private_key(ctx.get()) != 1) {
       TakeTlsError();
       return Status::InvalidArgument("the key file " + settings.key_file +
                                      " is not the key of the certificate " + settings.cert_file);

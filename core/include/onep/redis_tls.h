@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "onep/redis_url.h"
 #include "onep/status.h"
 
 struct redisContext;
@@ -31,6 +32,10 @@ bool RedisTlsAvailable();
 // the stunnel recipe in docs/operations.md (...)". `what` is what asked for
 // TLS, e.g. "rediss://".
 Status RedisTlsMissing(std::string_view what);
+
+// OK for a plain target, or in a build with TLS; RedisTlsMissing naming the
+// target's scheme ("rediss-cluster://") otherwise.
+Status CheckRedisTlsSupport(const RedisTarget& target);
 
 struct RedisTlsSettings {
   std::string ca_file;      // PEM bundle Redis' certificate must chain to; empty: system CAs

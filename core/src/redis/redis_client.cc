@@ -90,11 +90,8 @@ Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server) 
 Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisTarget& target,
                                                   RedisClientOptions options) {
   if (target.nodes.empty()) return Status::InvalidArgument("the Redis URL names no server");
+  if (Status supported = CheckRedisTlsSupport(target); !supported.ok()) return supported;
   if (target.tls()) {
-    if (!RedisTlsAvailable()) {
-      const std::string url = target.Redacted();
-      return RedisTlsMissing(url.substr(0, url.find("://") + 3));
-    }
     if (!options.tls) {
       auto tls = RedisTls::Create({});
       if (!tls.ok()) return tls.status();
