@@ -1,0 +1,62 @@
+#include "support/tls_certs.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "support/process.h"
+
+namespace onep::testing {
+namespace {
+
+// Runs openssl with `args` in `dir`; fails the test on a non-zero exit.
+void OpenSsl(const std::string& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/bin/sh", "-c", "cd '" + dir + "' && openssl"};
+  for (const auto& a : args) argv[2] += " '" + a + "'";
+  RunResult r = Run(argv);
+  ASSERT_EQ(r.exit_code, 0) << argv[2] << "\n" << r.err;
+}
+
+void MakeCa(const std::string& dir, const std::string& name, const std::string& subject) {
+  OpenSsl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=" + subject, "-keyout", name + ".key", "-out", name + ".crt"});
+}
+
+void MakeAll(const std::string& dir) {
+  ASSERT_NO_FATAL_FAILURE(MakeCa(dir, "ca", "onep test CA"));
+  ASSERT_NO_FATAL_FAILURE(MakeCa(dir, "other-ca", "another CA"));
+  WriteFile(dir + "/server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  for (const std::string name : {"redis", "client"}) {
+    ASSERT_NO_FATAL_FAILURE(
+        OpenSsl(dir, {"req", "-newkey", "rsa:2048", "-nodes", "-subj",
+                      "/CN=" + std::string(name == "redis" ? "localhost" : "onep-module"),
+                      "-keyout", name + ".key", "-out", name + ".csr"}));
+    std::vector<std::string> sign = {"x509",   "-req",   "-in",        name + ".csr",     "-CA",
+                                     "ca.crt", "-CAkey", "ca.key",     "-CAcreateserial", "-days",
+                                     "2",      "-out",   name + ".crt"};
+    if (name == "redis") sign.insert(sign.end(), {"-extfile", "server.ext"});
+    ASSERT_NO_FATAL_FAILURE(OpenSsl(dir, sign));
+  }
+}
+
+}  // namespace
+
+TestCertificates MakeTestCertificates(const std::string& dir) {
+  MakeAll(dir);
+  TestCertificates certs;
+  certs.ca = dir + "/ca.crt";
+  certs.server_cert = dir + "/redis.crt";
+  certs.server_key = dir + "/redis.key";
+  certs.client_cert = dir + "/client.crt";
+  certs.client_key = dir + "/client.key";
+  certs.other_ca = dir + "/other-ca.crt";
+  return certs;
+}
+
+std::string TlsOnlyServerConfig(const TestCertificates& certs, int tls_port) {
+  return "port 0\ntls-port " + std::to_string(tls_port) + "\ntls-cert-file " + certs.server_cert +
+         "\ntls-key-file " + certs.server_key + "\ntls-ca-cert-file " + certs.ca +
+         "\ntls-auth-clients yes\n";
+}
+
+}  // namespace onep::testing
