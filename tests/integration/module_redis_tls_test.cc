@@ -69,25 +69,14 @@ class ModuleRedisTlsTest : public ::testing::Test {
     ONEP_NEEDS_REDIS_TLS();
     dir_ = MakeTempDir("redis-tls");
     ASSERT_NO_FATAL_FAILURE(certs_ = MakeTestCertificates(dir_));
-    port_ = FreePort();
-    WriteFile(dir_ + "/redis.conf", TlsOnlyServerConfig(certs_, port_) + "bind 127.0.0.1\ndir " +
-                                        dir_ + "\nrequirepass " + kPassword +
-                                        "\nsave \"\"\nappendonly no\ndaemonize no\nlogfile \"\"\n");
-    pid_ = Spawn({ServerProgram("server"), dir_ + "/redis.conf"}, dir_ + "/redis.log");
-    ASSERT_GT(pid_, 0);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!PortAcceptsConnections(port_)) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << ReadFile(dir_ + "/redis.log");
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    ASSERT_NO_FATAL_FAILURE(
+        redis_.Start(dir_, certs_, "requirepass " + std::string(kPassword) + "\n"));
+    port_ = redis_.port();
   }
 
   void TearDown() override {
-    StopSpawned(pid_, SIGTERM);
-    if (!dir_.empty()) {
-      PrintLogIfTestFailed("redis-server log", dir_ + "/redis.log", 40);
-      RemoveTree(dir_);
-    }
+    redis_.Stop();
+    if (!dir_.empty()) RemoveTree(dir_);
   }
 
   std::string Url(const std::string& host = "127.0.0.1") const {
@@ -118,8 +107,8 @@ class ModuleRedisTlsTest : public ::testing::Test {
 
   std::string dir_;
   TestCertificates certs_;
+  TlsOnlyRedis redis_;
   int port_ = 0;
-  pid_t pid_ = -1;
 };
 
 TEST_F(ModuleRedisTlsTest, TheModuleAndOnepctlUseATlsOnlyRedisOverRediss) {

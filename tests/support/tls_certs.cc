@@ -1,7 +1,10 @@
 #include "support/tls_certs.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "support/process.h"
@@ -57,6 +60,31 @@ std::string TlsOnlyServerConfig(const TestCertificates& certs, int tls_port) {
   return "port 0\ntls-port " + std::to_string(tls_port) + "\ntls-cert-file " + certs.server_cert +
          "\ntls-key-file " + certs.server_key + "\ntls-ca-cert-file " + certs.ca +
          "\ntls-auth-clients yes\n";
+}
+
+void TlsOnlyRedis::Start(const std::string& dir, const TestCertificates& certs,
+                         const std::string& extra_config) {
+  port_ = FreePort();
+  log_ = dir + "/redis.log";
+  WriteFile(dir + "/redis.conf", TlsOnlyServerConfig(certs, port_) + "bind 127.0.0.1\ndir " + dir +
+                                     "\nsave \"\"\nappendonly no\ndaemonize no\nlogfile \"\"\n" +
+                                     extra_config);
+  pid_ = Spawn({ServerProgram("server"), dir + "/redis.conf"}, log_);
+  ASSERT_GT(pid_, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!PortAcceptsConnections(port_)) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << ReadFile(log_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TlsOnlyRedis::~TlsOnlyRedis() { Stop(); }
+
+void TlsOnlyRedis::Stop() {
+  if (pid_ <= 0) return;
+  StopSpawned(pid_, SIGTERM);
+  pid_ = -1;
+  PrintLogIfTestFailed("redis-server log", log_, 40);
 }
 
 }  // namespace onep::testing

@@ -5,6 +5,8 @@
 #ifndef ONEP_TESTS_SUPPORT_TLS_CERTS_H_
 #define ONEP_TESTS_SUPPORT_TLS_CERTS_H_
 
+#include <sys/types.h>
+
 #include <string>
 
 namespace onep::testing {
@@ -25,6 +27,28 @@ TestCertificates MakeTestCertificates(const std::string& dir);
 // The lines of a redis.conf (or valkey.conf) that make it serve TLS only on
 // `tls_port`, with `certs`' server certificate, client certificates required.
 std::string TlsOnlyServerConfig(const TestCertificates& certs, int tls_port);
+
+// A TLS-only redis-server (ServerProgram("server")) of the test's own, in
+// `dir`, with `certs` and `extra_config`; stopped by its pid. On failure to
+// start, a fatal gtest failure with its log.
+class TlsOnlyRedis {
+ public:
+  TlsOnlyRedis() = default;
+  ~TlsOnlyRedis();
+  TlsOnlyRedis(const TlsOnlyRedis&) = delete;
+  TlsOnlyRedis& operator=(const TlsOnlyRedis&) = delete;
+
+  void Start(const std::string& dir, const TestCertificates& certs,
+             const std::string& extra_config = "");
+  // SIGTERM, and its log printed if the test failed. Idempotent.
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  std::string log_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
 
 }  // namespace onep::testing
 
