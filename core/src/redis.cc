@@ -19,6 +19,7 @@
 #include "onep/redis_client.h"
 #include "onep/text.h"
 #include "redis/reply_builder.h"
+#include "redis/tls_failure.h"
 
 namespace onep {
 namespace {
@@ -153,7 +154,7 @@ Status RedisConnection::Fail(std::string_view what) {
   int saved_errno = errno;
   broken_ = true;
   std::string reason = ctx_->errstr[0] != '\0' ? ctx_->errstr : "unknown error";
-  const std::string tls_reason = ssl_ != nullptr ? TakeTlsError() : std::string();
+  const std::string tls_reason = ssl_ != nullptr ? TlsFailureReason(ssl_) : std::string();
   if (ctx_->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
     reason = "timed out after " + std::to_string(options_.timeout.count()) + "ms";
   } else if (!tls_reason.empty()) {
@@ -172,6 +173,7 @@ Result<Reply> RedisConnection::ReadReply() {
     return Fail("no reply from");
   }
   std::unique_ptr<Reply> reply(static_cast<Reply*>(raw));  // made by UseReplyBuilder's functions
+  if (ssl_ != nullptr) TlsReplyRead(ssl_);
   return std::move(*reply);
 }
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <utility>
 
+#include "redis/tls_failure.h"
+
 #if ONEP_HAVE_REDIS_TLS
 #include <hiredis/hiredis.h>
 #include <hiredis/hiredis_ssl.h>
@@ -44,7 +46,9 @@ Status CheckRedisTlsSupport(const RedisTarget& target) {
 std::string TakeTlsError() {
   const unsigned long error = ERR_peek_last_error();
   std::string reason;
-  if (error != 0) {
+  if (error != 0 && ERR_GET_LIB(error) == ERR_LIB_SYS) {
+    reason = std::strerror(ERR_GET_REASON(error));  // an errno
+  } else if (error != 0) {
     const char* text = ERR_reason_error_string(error);
     reason = text != nullptr ? text : "OpenSSL error " + std::to_string(error);
   }
@@ -55,6 +59,23 @@ std::string TakeTlsError() {
 #if ONEP_HAVE_REDIS_TLS
 
 namespace {
+
+constexpr char kNoClientCertificate[] =
+    "Redis asked for a client certificate, and none is configured";
+
+// Where a session keeps "Redis asked for a client certificate we lack"
+// (tls_failure.h): an ex_data slot of our own, made once.
+int AskedIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// OpenSSL calls this when Redis asks for a client certificate and the
+// context has none: noted, and the handshake goes on without one.
+int NoteCertificateRequest(SSL* ssl, X509**, EVP_PKEY**) {
+  SSL_set_ex_data(ssl, AskedIndex(), const_cast<char*>(kNoClientCertificate));
+  return 0;
+}
 
 using SslCtxPtr = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 using SslPtr = std::unique_ptr<SSL, decltype(&SSL_free)>;
@@ -101,7 +122,10 @@ Result<std::shared_ptr<const RedisTls>> RedisTls::Create(RedisTlsSettings settin
   } else if (SSL_CTX_load_verify_locations(ctx.get(), settings.ca_file.c_str(), nullptr) != 1) {
     return FileProblem("CA file", settings.ca_file);
   }
-  if (!settings.cert_file.empty()) {
+  if (settings.cert_file.empty()) {
+    AskedIndex();  // made now, before threads share the context
+    SSL_CTX_set_client_cert_cb(ctx.get(), NoteCertificateRequest);
+  } else {
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), settings.cert_file.c_str()) != 1) {
       return FileProblem("certificate file", settings.cert_file);
     }
@@ -151,6 +175,8 @@ Result<ssl_st*> RedisTls::Handshake(redisContext* ctx, const std::string& host,
                X509_verify_cert_error_string(verified) + ")";
     } else if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK) {
       reason = "timed out";
+    } else if (SSL_get_ex_data(ssl.get(), AskedIndex()) != nullptr) {
+      reason = kNoClientCertificate;
     } else {
       reason = ctx->errstr;
       static constexpr std::string_view kPrefix = "SSL_connect failed: ";
@@ -176,6 +202,18 @@ bool TlsPeerClosed(ssl_st* ssl, int fd) {
   return !restored || error != SSL_ERROR_WANT_READ;
 }
 
+std::string TlsFailureReason(ssl_st* ssl) {
+  if (SSL_get_ex_data(ssl, AskedIndex()) != nullptr) {
+    TakeTlsError();
+    return kNoClientCertificate;
+  }
+  return TakeTlsError();
+}
+
+void TlsReplyRead(ssl_st* ssl) {
+  if (SSL_get_ex_data(ssl, AskedIndex()) != nullptr) SSL_set_ex_data(ssl, AskedIndex(), nullptr);
+}
+
 #else  // !ONEP_HAVE_REDIS_TLS
 
 RedisTls::RedisTls(RedisTlsSettings settings, ssl_ctx_st* ctx)
@@ -192,6 +230,10 @@ Result<ssl_st*> RedisTls::Handshake(redisContext*, const std::string&, const std
 }
 
 bool TlsPeerClosed(ssl_st*, int) { return true; }
+
+std::string TlsFailureReason(ssl_st*) { return TakeTlsError(); }
+
+void TlsReplyRead(ssl_st*) {}
 
 #endif  // ONEP_HAVE_REDIS_TLS
 
