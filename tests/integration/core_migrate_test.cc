@@ -4,6 +4,7 @@
 // run after an interrupted one) changes nothing more.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
