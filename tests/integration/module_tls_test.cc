@@ -26,7 +26,8 @@ constexpr char kPassword[] = "tls-pw";
 
 // Runs openssl with `args` in `dir`; fails the test on a non-zero exit.
 void OpenSsl(const std::string& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"/bin/sh", "-c", "cd '" + dir + "' && openssl"};
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/openssl", "openssl"));
+  std::vector<std::string> argv = {"/bin/sh", "-c", "cd '" + dir + "' && /usr/bin/openssl"};
   for (const auto& a : args) argv[2] += " '" + a + "'";
   RunResult r = Run(argv);
   ASSERT_EQ(r.exit_code, 0) << argv[2] << "\n" << r.err;
@@ -103,6 +104,8 @@ struct Folder {
 
 TEST(ModuleTlsTest, TheModuleAndOnepctlReachATlsOnlyRedisThroughStunnel) {
   ONEP_SINGLE_REDIS_ONLY("it starts its own TLS-only redis-server");
+  ASSERT_TRUE(ProgramInstalled(ServerProgram("server"), ServerPackage("server")));
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/stunnel4", "stunnel4"));
   Folder folder;
   const std::string& dir = folder.path;
   ASSERT_NO_FATAL_FAILURE(MakeCertificates(dir));

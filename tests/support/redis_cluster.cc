@@ -98,6 +98,7 @@ void RedisCluster::Create() {
     while (!taken.insert(port).second);
     return port;
   };
+  ASSERT_TRUE(ProgramInstalled(ServerProgram("server"), ServerPackage("server")));
   for (int i = 0; i < kNodes; ++i) {
     Node node;
     node.port = fresh_port();
@@ -128,6 +129,7 @@ void RedisCluster::Create() {
     }
     ASSERT_TRUE(up) << "redis-server did not answer on port " << node.port << "\n" << Logs();
   }
+  ASSERT_TRUE(ProgramInstalled(ServerProgram("cli"), ServerPackage("cli")));
   std::vector<std::string> create = {ServerProgram("cli"), "--cluster", "create"};
   for (const Node& node : nodes_) create.push_back("127.0.0.1:" + std::to_string(node.port));
   create.insert(create.end(), {"--cluster-replicas", "1", "--cluster-yes"});
