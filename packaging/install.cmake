@@ -35,7 +35,9 @@ set(CPACK_PACKAGE_CONTACT "onep maintainers <onep@example.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "authenticated webhooks recorded in Redis, for Apache")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "mod_onep is an Apache httpd 2.4 module that accepts hits, failures and deploys
  over HTTPS webhooks, checks each integration token against Redis and records
- the event in Redis. onepctl manages the credentials and reads the events.")
+ the event in Redis. onepctl manages the credentials and reads the events.
+ License: Apache-2.0.")
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE amd64)
 set(CPACK_DEBIAN_PACKAGE_SECTION httpd)

@@ -20,9 +20,9 @@ namespace {
 
 TEST(ModuleConsoleTest, TheCredentialsPageWorksInARealBrowser) {
   ONEP_SINGLE_REDIS_ONLY("the console's API runs on the cluster in ModuleAdminTest");
-  for (const char* needed : {"/usr/bin/chromium", "/usr/bin/chromedriver"}) {
-    ASSERT_EQ(access(needed, X_OK), 0) << needed << " is missing: run scripts/install-deps --tests";
-  }
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/chromium", "chromium"));
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/chromedriver", "chromium-driver"));
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/python3", "python3"));
   PasswordFile passwords({std::make_pair(std::string("alice"), std::string("alice-pw"))});
   ApacheOptions options;
   options.extra_config = BasicAuthModules() + AdminLocation("/admin", passwords.path()) +

@@ -75,6 +75,8 @@ struct Folder {
 
 TEST(ModuleTlsTest, TheModuleAndOnepctlReachATlsOnlyRedisThroughStunnel) {
   ONEP_SINGLE_REDIS_ONLY("it starts its own TLS-only redis-server");
+  ASSERT_TRUE(ProgramInstalled(ServerProgram("server"), ServerPackage("server")));
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/stunnel4", "stunnel4"));
   Folder folder;
   const std::string& dir = folder.path;
   ASSERT_NO_FATAL_FAILURE(MakeTestCertificates(dir));

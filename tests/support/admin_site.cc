@@ -12,6 +12,10 @@ PasswordFile::PasswordFile(const std::vector<std::pair<std::string, std::string>
   dir_ = MakeTempDir("htpasswd");
   chmod(dir_.c_str(), 0755);  // Apache's children run as www-data under root
   path_ = dir_ + "/htpasswd";
+  if (auto installed = ProgramInstalled("/usr/bin/htpasswd", "apache2-utils"); !installed) {
+    ADD_FAILURE() << installed.message();
+    return;
+  }
   for (const auto& [user, password] : users) {
     std::vector<std::string> argv = {"/usr/bin/htpasswd", "-b", "-B", "-C", "4"};
     if (&user == &users.front().first) argv.push_back("-c");

@@ -135,6 +135,7 @@ std::string ApacheServer::ConfigText() const {
 }
 
 ::testing::AssertionResult ApacheServer::Start() {
+  if (auto installed = ProgramInstalled(kApache, "apache2"); !installed) return installed;
   WriteFile(conf_path(), ConfigText());
   const std::string pid_file = dir_ + "/apache.pid";
   unlink(pid_file.c_str());

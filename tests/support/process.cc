@@ -281,6 +281,19 @@ void WriteFile(const std::string& path, const std::string& content) {
   out << content;
 }
 
+std::string ServerPackage(const std::string& role) {
+  const char* server = getenv("ONEP_TEST_SERVER");
+  const bool valkey = server != nullptr && std::string(server) == "valkey";
+  const std::string name = valkey ? "valkey-" : "redis-";
+  return name + (role == "cli" ? "tools" : role);
+}
+
+::testing::AssertionResult ProgramInstalled(const std::string& path, const std::string& package) {
+  if (access(path.c_str(), X_OK) == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << path << " is missing: it comes with Debian's package "
+                                       << package << " (scripts/install-deps --tests installs it)";
+}
+
 std::string ServerProgram(const std::string& role) {
   const char* server = getenv("ONEP_TEST_SERVER");
   const bool valkey = server != nullptr && std::string(server) == "valkey";

@@ -2,6 +2,7 @@
 #ifndef ONEP_TESTS_SUPPORT_PROCESS_H_
 #define ONEP_TESTS_SUPPORT_PROCESS_H_
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -23,6 +24,18 @@ struct RunResult {
 // valkey-sentinel, valkey-tools) when the environment has
 // ONEP_TEST_SERVER=valkey, so the same suite runs on Redis and on Valkey.
 std::string ServerProgram(const std::string& role);
+
+// The Debian package that installs ServerProgram(role): redis-server,
+// redis-sentinel or redis-tools (valkey-server, valkey-sentinel or
+// valkey-tools with ONEP_TEST_SERVER=valkey).
+std::string ServerPackage(const std::string& role);
+
+// Success when `path` is an executable file. Otherwise a failure that names
+// the program, the Debian package it comes with, and the command that
+// installs it, so that a missing package says so rather than failing later
+// in an exec: "/usr/bin/stunnel4 is missing: it comes with Debian's package
+// stunnel4 (scripts/install-deps --tests installs it)".
+::testing::AssertionResult ProgramInstalled(const std::string& path, const std::string& package);
 
 // Runs argv[0] (a path) with the given arguments and extra environment
 // variables, stdin from `input`, and waits for it.

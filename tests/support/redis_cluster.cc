@@ -114,6 +114,7 @@ void RedisCluster::Create() {
     while (!taken.insert(port).second);
     return port;
   };
+  ASSERT_TRUE(ProgramInstalled(ServerProgram("server"), ServerPackage("server")));
   for (int i = 0; i < kNodes; ++i) {
     Node node;
     node.port = fresh_port();
@@ -152,6 +153,7 @@ void RedisCluster::Create() {
     }
     ASSERT_TRUE(up) << "redis-server did not answer on port " << node.port << "\n" << Logs();
   }
+  ASSERT_TRUE(ProgramInstalled(ServerProgram("cli"), ServerPackage("cli")));
   std::vector<std::string> create = {ServerProgram("cli")};
   create.insert(create.end(), cli_tls_.begin(), cli_tls_.end());
   create.insert(create.end(), {"--cluster", "create"});

@@ -77,6 +77,8 @@ RedisOptions RedisSentinelGroup::ConnectOptions(int port, milliseconds timeout) 
 }
 
 void RedisSentinelGroup::StartProcess(Process& p) {
+  const std::string role = p.sentinel ? "sentinel" : "server";
+  ASSERT_TRUE(ProgramInstalled(ServerProgram(role), ServerPackage(role)));
   if (p.sentinel) {
     p.pid = Spawn({ServerProgram("sentinel"), p.dir + "/sentinel.conf"}, p.dir + "/redis.log");
   } else {

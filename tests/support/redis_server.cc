@@ -67,6 +67,7 @@ void RedisServer::Start() {
   if (!password_.empty()) conf << "requirepass \"" << password_ << "\"\n";
   for (const auto& line : extra_config_) conf << line << "\n";
   WriteFile(dir_ + "/redis.conf", conf.str());
+  ASSERT_TRUE(ProgramInstalled(ServerProgram("server"), ServerPackage("server")));
   pid_ = Spawn({ServerProgram("server"), dir_ + "/redis.conf"}, dir_ + "/redis.log");
   ASSERT_GT(pid_, 0) << "cannot start redis-server";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -14,7 +14,8 @@ namespace {
 
 // Runs openssl with `args` in `dir`; fails the test on a non-zero exit.
 void OpenSsl(const std::string& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"/bin/sh", "-c", "cd '" + dir + "' && openssl"};
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/openssl", "openssl"));
+  std::vector<std::string> argv = {"/bin/sh", "-c", "cd '" + dir + "' && /usr/bin/openssl"};
   for (const auto& a : args) argv[2] += " '" + a + "'";
   RunResult r = Run(argv);
   ASSERT_EQ(r.exit_code, 0) << argv[2] << "\n" << r.err;

@@ -26,6 +26,7 @@ std::string Squeeze(const std::string& text) {
 }
 
 std::string RenderedManPage() {
+  EXPECT_TRUE(testing::ProgramInstalled("/usr/bin/man", "man-db"));
   auto r = testing::Run({"/usr/bin/man", "--nh", "--nj", "-E", "ascii", "-l", ONEPCTL_MAN_PATH},
                         {{"MANWIDTH", "2000"}, {"MAN_KEEP_FORMATTING", ""}, {"LC_ALL", "C"}});
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -50,60 +50,78 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
   }
   std::string errors;
   std::vector<std::pair<std::string, int>> asked;
+  // A node's view can leave slots without a master for a moment: Redis 8's
+  // CLUSTER SHARDS, just after a failover, can list the failed-over shard
+  // with no slots (and both of its nodes as masters). Then the same node's
+  // CLUSTER SLOTS, read from its slot table, is asked too, and a map that
+  // still leaves slots unowned is taken only when no node has a whole one.
+  std::vector<ShardInfo> best;
+  NodePool* best_node = nullptr;
   for (const auto& candidate : candidates) {
     if (std::find(asked.begin(), asked.end(), candidate) != asked.end()) continue;
     asked.push_back(candidate);
     NodePool* node = Pool(candidate.first, candidate.second);
     auto shards = node->Run([&](RedisConnection& conn) -> Result<std::vector<ShardInfo>> {
+      std::vector<ShardInfo> from_shards;
       auto reply = conn.Command({"CLUSTER", "SHARDS"});
-      if (reply.ok() && !reply->is_error()) {
-        return ParseShards(*reply, candidate.first, seeds_.at(0).tls);
-      }
       if (!reply.ok()) return reply.status();
+      if (!reply->is_error()) {
+        from_shards = ParseShards(*reply, candidate.first, seeds_.at(0).tls);
+        if (SlotsCovered(from_shards) == kSlots) return from_shards;
+      }
       reply = conn.Command({"CLUSTER", "SLOTS"});
       if (!reply.ok()) return reply.status();
-      if (reply->is_error()) return Status::Unavailable(node->redacted() + ": " + reply->str);
-      return ParseSlots(*reply, candidate.first);
+      if (reply->is_error()) {
+        if (!from_shards.empty()) return from_shards;
+        return Status::Unavailable(node->redacted() + ": " + reply->str);
+      }
+      std::vector<ShardInfo> from_slots = ParseSlots(*reply, candidate.first);
+      return SlotsCovered(from_slots) >= SlotsCovered(from_shards) ? from_slots : from_shards;
     });
     if (!shards.ok() || shards->empty()) {
       errors += (errors.empty() ? "" : "; ") +
                 (shards.ok() ? node->redacted() + " knows no slots" : shards.status().message());
       continue;
     }
-    std::vector<NodePool*> slots(kSlots, nullptr);
-    std::vector<std::pair<int, NodePool*>> masters;  // first slot, pool
-    for (const ShardInfo& shard : *shards) {
-      NodePool* owner = Pool(shard.host, shard.port);
-      int first = kSlots;
-      for (auto [start, end] : shard.ranges) {
-        for (int slot = std::max(start, 0); slot <= std::min(end, kSlots - 1); ++slot) {
-          slots[slot] = owner;
-        }
-        first = std::min(first, start);
-      }
-      masters.emplace_back(first, owner);
+    if (SlotsCovered(*shards) > SlotsCovered(best)) {
+      best = std::move(shards).value();
+      best_node = node;
     }
-    std::sort(masters.begin(), masters.end());
-    std::vector<NodePool*> ordered;
-    for (const auto& [first, pool] : masters) {
-      if (std::find(ordered.begin(), ordered.end(), pool) == ordered.end()) {
-        ordered.push_back(pool);
-      }
-    }
-    {
-      std::unique_lock<std::shared_mutex> lock(map_mu_);
-      slots_.swap(slots);
-      masters_.swap(ordered);
-      ++version_;
-    }
-    options_.log(why.empty() ? RedisLog::kDebug : RedisLog::kInfo,
-                 "ONEP0303: Redis Cluster slot map of " + described_ + " read from " +
-                     node->redacted() + (why.empty() ? "" : " after " + why) + ": " +
-                     std::to_string(masters.size()) + " masters");
-    // `slots` and `ordered` (the old map) are freed here, outside the lock.
-    return Status::Ok();
+    if (SlotsCovered(best) == kSlots) break;
   }
-  return Status::Unavailable("cannot read the slot map of " + described_ + ": " + errors);
+  if (best_node == nullptr) {
+    return Status::Unavailable("cannot read the slot map of " + described_ + ": " + errors);
+  }
+  std::vector<NodePool*> slots(kSlots, nullptr);
+  std::vector<std::pair<int, NodePool*>> masters;  // first slot, pool
+  for (const ShardInfo& shard : best) {
+    NodePool* owner = Pool(shard.host, shard.port);
+    int first = kSlots;
+    for (auto [start, end] : shard.ranges) {
+      for (int slot = std::max(start, 0); slot <= std::min(end, kSlots - 1); ++slot) {
+        slots[slot] = owner;
+      }
+      first = std::min(first, start);
+    }
+    masters.emplace_back(first, owner);
+  }
+  std::sort(masters.begin(), masters.end());
+  std::vector<NodePool*> ordered;
+  for (const auto& [first, pool] : masters) {
+    if (std::find(ordered.begin(), ordered.end(), pool) == ordered.end()) ordered.push_back(pool);
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock(map_mu_);
+    slots_.swap(slots);
+    masters_.swap(ordered);
+    ++version_;
+  }
+  options_.log(why.empty() ? RedisLog::kDebug : RedisLog::kInfo,
+               "ONEP0303: Redis Cluster slot map of " + described_ + " read from " +
+                   best_node->redacted() + (why.empty() ? "" : " after " + why) + ": " +
+                   std::to_string(masters.size()) + " masters");
+  // `slots` and `ordered` (the old map) are freed here, outside the lock.
+  return Status::Ok();
 }
 
 template <typename Op>

@@ -1,5 +1,6 @@
 #include "cluster_replies.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -94,6 +95,18 @@ std::vector<ShardInfo> ParseSlots(const Reply& reply, const std::string& asked_h
     out.push_back(std::move(info));
   }
   return out;
+}
+
+int SlotsCovered(const std::vector<ShardInfo>& shards) {
+  int covered = 0;
+  for (const ShardInfo& shard : shards) {
+    for (auto [start, end] : shard.ranges) {
+      start = std::max(start, 0);
+      end = std::min(end, kSlots - 1);
+      if (end >= start) covered += end - start + 1;
+    }
+  }
+  return covered;
 }
 
 }  // namespace onep::cluster

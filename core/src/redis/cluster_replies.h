@@ -45,6 +45,10 @@ std::vector<ShardInfo> ParseShards(const Reply& reply, const std::string& asked_
 // CLUSTER SLOTS (Redis 3-6): [start, end, [host, port, id, ...], replicas...].
 std::vector<ShardInfo> ParseSlots(const Reply& reply, const std::string& asked_host);
 
+// How many of the 16384 slots `shards` give a master (ranges clamped to
+// 0-16383; ranges are not expected to overlap).
+int SlotsCovered(const std::vector<ShardInfo>& shards);
+
 }  // namespace onep::cluster
 
 #endif  // ONEP_CORE_SRC_REDIS_CLUSTER_REPLIES_H_

@@ -2,7 +2,10 @@
 // and the choice of implementation.
 #include "onep/redis_client.h"
 
+#include <algorithm>
 #include <array>
+#include <iterator>
+#include <string_view>
 
 #include "clients.h"
 
@@ -74,9 +77,16 @@ std::vector<Result<Reply>> RedisClient::EvalAll(const std::vector<SlotCall>& cal
 
 Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server) {
   if (!reply.ok() || !reply->is_error()) return reply;
-  if (reply->str.find("user executing the script can't run this command") != std::string::npos) {
-    // Redis 7's NOPERM for a command the script calls: the ACL user lacks a
-    // right (ACL LOG on the server names it; docs/operations.md lists them).
+  // A command the script calls that the ACL user may not run: Redis 7 says
+  // "The user executing the script can't run this command", Redis 8 "ACL
+  // failure in script". The user lacks a right (ACL LOG on the server names
+  // it; docs/operations.md lists them).
+  static constexpr std::string_view kAclRefusals[] = {
+      "user executing the script can't run this command", "ACL failure in script"};
+  const bool acl_refusal =
+      std::any_of(std::begin(kAclRefusals), std::end(kAclRefusals),
+                  [&](std::string_view m) { return reply->str.find(m) != std::string::npos; });
+  if (acl_refusal) {
     return Status::Unavailable(
         "NOPERM: the Redis user of " + server +
         " may not run a command the script calls (see ACL LOG): " + reply->str);
