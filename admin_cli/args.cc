@@ -98,6 +98,10 @@ Invocation ParseArgs(const std::vector<std::string>& argv) {
         if (name == "--redis") inv.redis_url = *value;
         if (name == "--prefix") inv.prefix = *value;
         if (name == "--actor") inv.actor = *value;
+        if (name == "--tls-ca") inv.tls_ca = *value;
+        if (name == "--tls-cert") inv.tls_cert = *value;
+        if (name == "--tls-key") inv.tls_key = *value;
+        if (name == "--tls-sni") inv.tls_sni = *value;
         if (name == "--json") inv.json = true;
         if (name == "--help") inv.help = true;
         if (name == "--version") inv.version = true;

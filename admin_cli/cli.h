@@ -72,7 +72,9 @@ inline constexpr std::string_view kDurationHelp =
 inline constexpr std::string_view kTimeHelp =
     "RFC 3339, e.g. 2026-11-27T10:00:00Z or 2026-11-27T12:00:00+02:00";
 inline constexpr std::string_view kEnvironmentHelp =
-    "ONEP_REDIS_URL, ONEP_KEY_PREFIX, ONEP_URL (base URL in curl commands)";
+    "ONEP_REDIS_URL, ONEP_KEY_PREFIX, ONEP_REDIS_TLS_CA, ONEP_REDIS_TLS_CERT, ONEP_REDIS_TLS_KEY, "
+    "ONEP_REDIS_TLS_SNI (defaults of --redis, --prefix and --tls-*), ONEP_URL (base URL in curl "
+    "commands)";
 inline constexpr std::string_view kExitStatusHelp =
     "0 success; 1 Redis unreachable or runtime failure; 2 usage error or invalid input; 3 no "
     "such credential or organization";
@@ -98,7 +100,11 @@ struct Invocation {
   // Global options.
   std::optional<std::string> redis_url;
   std::optional<std::string> prefix;
-  std::optional<std::string> actor;  // --actor
+  std::optional<std::string> actor;     // --actor
+  std::optional<std::string> tls_ca;    // --tls-ca
+  std::optional<std::string> tls_cert;  // --tls-cert
+  std::optional<std::string> tls_key;   // --tls-key
+  std::optional<std::string> tls_sni;   // --tls-sni
   bool json = false;
   bool help = false;
   bool version = false;
@@ -173,6 +179,8 @@ class Context {
   // Connects on first use (--redis, ONEP_REDIS_URL, default; --prefix,
   // ONEP_KEY_PREFIX, default) and checks the keyspace's layout (layout.h),
   // except for `migrate` and `doctor`. Never null when ok.
+  // A rediss* URL uses --tls-* (ONEP_REDIS_TLS_*); a build without TLS
+  // refuses it (InvalidArgument).
   Result<RedisClient*> Redis();
   Result<CredentialStore*> Credentials();
   const KeySpace& keys() const { return *keys_; }
@@ -180,6 +188,9 @@ class Context {
   const std::string& actor();
 
  private:
+  // --tls-*, else ONEP_REDIS_TLS_*, else empty.
+  RedisTlsSettings TlsSettings() const;
+
   Io io_;
   const Invocation& invocation_;
   std::unique_ptr<RedisClient> redis_;

@@ -232,9 +232,22 @@ const CommandSpec* FindCommand(std::string_view name) {
 const std::vector<OptionSpec>& GlobalOptions() {
   static const std::vector<OptionSpec> options = {
       {"--redis", "URL",
-       "Redis: redis://[[user]:password@]host:port[/db], unix:///path[?db=N] or "
-       "redis-cluster://[[user]:password@]host:port[,host:port...] "
+       "Redis: redis://[[user]:password@]host:port[/db], unix:///path[?db=N], "
+       "redis-cluster://[[user]:password@]host:port[,host:port...] or "
+       "redis-sentinel://[[user]:password@]host:port[,host:port...]/MASTER[/db]; rediss://, "
+       "rediss-cluster://, rediss-sentinel://: the same over TLS "
        "(default: $ONEP_REDIS_URL, else redis://127.0.0.1:6379/0)"},
+      {"--tls-ca", "FILE",
+       "with rediss*: the CA bundle Redis' certificate must chain to (default: "
+       "$ONEP_REDIS_TLS_CA, else the system's CAs)"},
+      {"--tls-cert", "FILE",
+       "with rediss*: the client certificate, when Redis requires one (default: "
+       "$ONEP_REDIS_TLS_CERT)"},
+      {"--tls-key", "FILE",
+       "with rediss*: the client certificate's key (default: $ONEP_REDIS_TLS_KEY)"},
+      {"--tls-sni", "NAME",
+       "with rediss*: the server name to verify and send (default: $ONEP_REDIS_TLS_SNI, else "
+       "the URL's host)"},
       {"--prefix", "STRING", "prefix of every Redis key (default: $ONEP_KEY_PREFIX, else onep:)"},
       {"--actor", "NAME",
        "who the audit trail names for a change (default: the invoking user: $SUDO_USER under "

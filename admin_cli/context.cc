@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "onep/layout.h"
 #include "onep/parse.h"
+#include "onep/redis_tls.h"
 #include "onep/redis_url.h"
 #include "output.h"
 
@@ -106,6 +107,18 @@ int Context::Fail(const Status& status, const std::string& todo) {
 
 int Context::UsageError(const std::string& what) { return Report(Usage(what)); }
 
+RedisTlsSettings Context::TlsSettings() const {
+  auto pick = [this](const std::optional<std::string>& option, const char* env) {
+    return option.value_or(Env(env).value_or(""));
+  };
+  RedisTlsSettings settings;
+  settings.ca_file = pick(invocation_.tls_ca, "ONEP_REDIS_TLS_CA");
+  settings.cert_file = pick(invocation_.tls_cert, "ONEP_REDIS_TLS_CERT");
+  settings.key_file = pick(invocation_.tls_key, "ONEP_REDIS_TLS_KEY");
+  settings.server_name = pick(invocation_.tls_sni, "ONEP_REDIS_TLS_SNI");
+  return settings;
+}
+
 Result<RedisClient*> Context::Redis() {
   if (redis_) return redis_.get();
   std::string url =
@@ -117,8 +130,9 @@ Result<RedisClient*> Context::Redis() {
         "; use redis://[[user]:password@]host:port[/db], unix:///path[?db=N], "
         "redis-cluster://[[user]:password@]host:port[,host:port...] or "
         "redis-sentinel://[[user]:password@]host:port[,host:port...]/MASTER[/db] "
-        "in --redis or ONEP_REDIS_URL");
+        "(rediss*: the same over TLS) in --redis or ONEP_REDIS_URL");
   }
+  if (Status tls = CheckRedisTlsSupport(*target); !tls.ok()) return tls;
   std::string prefix =
       invocation_.prefix.value_or(Env("ONEP_KEY_PREFIX").value_or(std::string(kDefaultKeyPrefix)));
   if (Status s = ValidateKeyPrefix(prefix); !s.ok()) {
@@ -127,10 +141,20 @@ Result<RedisClient*> Context::Redis() {
   }
   RedisClientOptions options;
   options.timeout = kRedisTimeout;
-  auto client = ConnectRedis(*target, std::move(options));
-  if (!client.ok()) {
-    return Advised(client.status(), "check --redis or ONEP_REDIS_URL");
+  if (target->tls()) {
+    auto tls = RedisTls::Create(TlsSettings());
+    if (!tls.ok()) {
+      return Status::InvalidArgument(tls.status().message() +
+                                     "; fix --tls-ca, --tls-cert, --tls-key (or ONEP_REDIS_TLS_*)");
+    }
+    options.tls = std::move(tls).value();
   }
+  // A TLS failure is as likely the certificates' as the URL's.
+  const std::string check_redis =
+      target->tls() ? "check --redis or ONEP_REDIS_URL, and --tls-* or ONEP_REDIS_TLS_*"
+                    : "check --redis or ONEP_REDIS_URL";
+  auto client = ConnectRedis(*target, std::move(options));
+  if (!client.ok()) return Advised(client.status(), check_redis);
   KeySpace keys(prefix);
   // The first round trip: says whether Redis can be reached at all, and
   // whether its keyspace is one this version can use.
@@ -149,8 +173,8 @@ Result<RedisClient*> Context::Redis() {
                    "(redis://user:password@host:port/db)"));
       }
     }
-    return Status(layout.status().code(), "cannot reach Redis at " + redacted + ": " + reason +
-                                              "; check --redis or ONEP_REDIS_URL");
+    return Status(layout.status().code(),
+                  "cannot reach Redis at " + redacted + ": " + reason + "; " + check_redis);
   }
   if (Status usable = LayoutStatus(*layout, keys); !usable.ok() &&
                                                    command().name != std::string_view("migrate") &&

@@ -26,6 +26,7 @@
 #include "mod_status.h"
 #include "mounts.h"
 #include "onep/parse.h"
+#include "onep/redis_tls.h"
 #include "onep/redis_url.h"
 #include "runtime.h"
 
@@ -49,6 +50,8 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
   auto* conf = static_cast<ServerConfig*>(apr_pcalloc(p, sizeof(ServerConfig)));
   conf->redis_url_set = add->redis_url_set || base->redis_url_set;
   conf->redis_url = add->redis_url_set ? add->redis_url : base->redis_url;
+  conf->redis_tls_set = add->redis_tls_set || base->redis_tls_set;
+  conf->redis_tls = add->redis_tls_set ? add->redis_tls : base->redis_tls;
   conf->timeout_set = add->timeout_set || base->timeout_set;
   conf->timeout_ms = add->timeout_set ? add->timeout_ms : base->timeout_ms;
   conf->key_prefix_set = add->key_prefix_set || base->key_prefix_set;
@@ -111,9 +114,50 @@ const char* SetRedis(cmd_parms* cmd, void*, const char* arg) {
   return Guarded(cmd, [&]() -> const char* {
     auto target = ParseRedisTarget(arg);  // its errors never echo the password
     if (!target.ok()) return DirectiveError(cmd, target.status().message());
+    if (Status tls = CheckRedisTlsSupport(*target); !tls.ok()) {
+      return DirectiveError(cmd, tls.message());
+    }
     auto* conf = GetServerConfig(cmd->server);
     conf->redis_url = apr_pstrdup(cmd->pool, arg);
     conf->redis_url_set = true;
+    return nullptr;
+  });
+}
+
+apr_status_t DeleteRedisTls(void* tls) {
+  delete static_cast<std::shared_ptr<const RedisTls>*>(tls);
+  return APR_SUCCESS;
+}
+
+// OnepRedisTLS CAFILE [CERTFILE KEYFILE] [SNI]: the files are read here, so
+// that one that cannot be used stops `apachectl -t`; the context lives as
+// long as the configuration, and each child's clients share it.
+const char* SetRedisTls(cmd_parms* cmd, void*, int argc, char* const argv[]) {
+  return Guarded(cmd, [&]() -> const char* {
+    if (argc < 1 || argc > 4) {
+      return DirectiveError(cmd, "takes CAFILE [CERTFILE KEYFILE] [SNI]");
+    }
+    auto path = [&](const char* file) -> std::string {
+      const char* full = ap_server_root_relative(cmd->pool, file);
+      return full != nullptr ? full : file;
+    };
+    RedisTlsSettings settings;
+    settings.ca_file = path(argv[0]);
+    if (argc >= 3) {
+      settings.cert_file = path(argv[1]);
+      settings.key_file = path(argv[2]);
+    }
+    if (argc == 2 || argc == 4) settings.server_name = argv[argc - 1];
+    if (settings.server_name.empty() && (argc == 2 || argc == 4)) {
+      return DirectiveError(cmd, "the server name (SNI) is empty");
+    }
+    auto tls = RedisTls::Create(std::move(settings));
+    if (!tls.ok()) return DirectiveError(cmd, tls.status().message());
+    auto* held = new std::shared_ptr<const RedisTls>(std::move(tls).value());
+    apr_pool_cleanup_register(cmd->pool, held, DeleteRedisTls, apr_pool_cleanup_null);
+    auto* conf = GetServerConfig(cmd->server);
+    conf->redis_tls = held;
+    conf->redis_tls_set = true;
     return nullptr;
   });
 }
@@ -258,8 +302,11 @@ cmd_func Directive(Fn* fn) {
 // conf/onep.conf and docs/configuration.md.
 const command_rec kCommands[] = {
     AP_INIT_TAKE1("OnepRedis", Directive(SetRedis), nullptr, RSRC_CONF,
-                  "Redis URL: redis://[[user]:password@]host:port[/db], unix:///path[?db=N] or "
-                  "redis-cluster://[[user]:password@]host:port[,host:port...]"),
+                  "Redis URL: redis://[[user]:password@]host:port[/db], unix:///path[?db=N], "
+                  "redis-cluster://[[user]:password@]host:port[,host:port...], "
+                  "redis-sentinel://...; rediss*: the same over TLS"),
+    AP_INIT_TAKE_ARGV("OnepRedisTLS", Directive(SetRedisTls), nullptr, RSRC_CONF,
+                      "TLS to Redis (rediss*): CAFILE [CERTFILE KEYFILE] [SNI]"),
     AP_INIT_TAKE12("OnepRedisWait", Directive(SetRedisWait), nullptr, RSRC_CONF,
                    "Replicas that must acknowledge an event before 202, and for how long to "
                    "wait (default: half of OnepRedisTimeout)"),

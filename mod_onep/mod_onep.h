@@ -1,6 +1,6 @@
 // mod_onep: the configuration records shared by the module's translation units.
 //
-// Server config (OnepRedis, OnepRedisTimeout, OnepKeyPrefix) is per virtual
+// Server config (OnepRedis, OnepRedisTLS, OnepRedisTimeout, OnepKeyPrefix, ...) is per virtual
 // host; directory config (OnepMaxBodySize, OnepRateLimit) is per <Location>.
 // Both are plain structs allocated from Apache pools; every field has an
 // explicit "was set" flag so merging never compares against a default.
@@ -69,6 +69,10 @@ struct ServerRuntime {
 struct ServerConfig {
   const char* redis_url;  // as written; validated when read
   bool redis_url_set;
+  // OnepRedisTLS: its files read when the directive was (owned by the
+  // configuration pool); used when the URL is a rediss* one.
+  const std::shared_ptr<const RedisTls>* redis_tls;
+  bool redis_tls_set;
   int64_t timeout_ms;
   bool timeout_set;
   const char* key_prefix;
@@ -111,6 +115,9 @@ inline DirConfig* GetDirConfig(const request_rec* r) {
 
 // Effective values, defaults applied.
 const char* EffectiveRedisUrl(const ServerConfig* conf);
+// OnepRedisTLS's context; null without the directive (ConnectRedis then
+// trusts the system's CAs).
+std::shared_ptr<const RedisTls> EffectiveRedisTls(const ServerConfig* conf);
 int64_t EffectiveTimeoutMs(const ServerConfig* conf);
 const char* EffectiveKeyPrefix(const ServerConfig* conf);
 // Replicas that must acknowledge an accepted event (0: none) and for how long

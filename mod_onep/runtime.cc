@@ -1,10 +1,12 @@
 #include "runtime.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -25,6 +27,10 @@ namespace onep::module {
 
 const char* EffectiveRedisUrl(const ServerConfig* conf) {
   return conf->redis_url_set ? conf->redis_url : kDefaultRedisUrl.data();
+}
+
+std::shared_ptr<const RedisTls> EffectiveRedisTls(const ServerConfig* conf) {
+  return conf->redis_tls_set && conf->redis_tls != nullptr ? *conf->redis_tls : nullptr;
 }
 
 int64_t EffectiveTimeoutMs(const ServerConfig* conf) {
@@ -80,12 +86,16 @@ void LogRedisDiagnosis(apr_pool_t* pconf, server_rec* main_server) {
   for (server_rec* s = main_server; s != nullptr; s = s->next) {
     const ServerConfig* conf = GetServerConfig(s);
     const std::string url = EffectiveRedisUrl(conf);
-    if (done[url + " " + EffectiveKeyPrefix(conf)]) continue;
-    done[url + " " + EffectiveKeyPrefix(conf)] = true;
+    std::shared_ptr<const RedisTls> tls = EffectiveRedisTls(conf);
+    const std::string seen_key = url + " " + EffectiveKeyPrefix(conf) + " " +
+                                 std::to_string(reinterpret_cast<std::uintptr_t>(tls.get()));
+    if (done[seen_key]) continue;
+    done[seen_key] = true;
     auto target = ParseRedisTarget(url);
     if (!target.ok()) continue;
     RedisClientOptions options;
     options.timeout = std::chrono::milliseconds(EffectiveTimeoutMs(conf));
+    options.tls = std::move(tls);
     auto client = ConnectRedis(*target, std::move(options));
     if (!client.ok()) continue;
     int failed = 0;
@@ -146,17 +156,20 @@ int AprLevel(int level) {
 
 void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
   auto state = std::make_unique<ChildState>();
-  // Servers with the same Redis and timeout share one client (and its pools).
-  std::map<std::pair<std::string, int64_t>, std::shared_ptr<RedisClient>> clients;
+  // Servers with the same Redis, TLS settings and timeout share one client
+  // (and its pools).
+  std::map<std::tuple<std::string, const RedisTls*, int64_t>, std::shared_ptr<RedisClient>> clients;
   for (server_rec* s = main_server; s != nullptr; s = s->next) {
     ServerConfig* conf = GetServerConfig(s);
     const std::string url = EffectiveRedisUrl(conf);
+    std::shared_ptr<const RedisTls> tls = EffectiveRedisTls(conf);
     const int64_t timeout_ms = EffectiveTimeoutMs(conf);
-    auto& client = clients[{url, timeout_ms}];
+    auto& client = clients[{url, tls.get(), timeout_ms}];
     if (!client) {
       auto target = ParseRedisTarget(url);
       RedisClientOptions options;
       options.timeout = std::chrono::milliseconds(timeout_ms);
+      options.tls = std::move(tls);
       options.max_idle_per_node = ThreadsPerChild();
       options.preload = EventStore::Scripts();
       options.log.write = [main_server](int level, const std::string& line) {

@@ -18,6 +18,8 @@
 #include "onep/parse.h"
 #include "onep/redis_client.h"
 #include "onep/text.h"
+#include "redis/reply_builder.h"
+#include "redis/tls_failure.h"
 
 namespace onep {
 namespace {
@@ -28,87 +30,6 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
   return tv;
 }
-
-// hiredis' reader builds our Reply tree directly, instead of a redisReply
-// tree to copy and then free. A child is its parent's element `idx` (the
-// array is sized when it is created, so the slot stays put); the root is
-// allocated, and is the only object hiredis ever frees (freeObject).
-// Returning nullptr tells hiredis it is out of memory.
-Reply* ReplySlot(const redisReadTask* task) {
-  if (task->parent == nullptr) return new Reply();
-  auto* parent = static_cast<Reply*>(task->parent->obj);
-  return &parent->elements[static_cast<std::size_t>(task->idx)];
-}
-
-template <typename Fill>
-void* MakeReply(const redisReadTask* task, Fill fill) noexcept {
-  try {
-    Reply* r = ReplySlot(task);
-    fill(*r);
-    return r;
-  } catch (...) {
-    return nullptr;
-  }
-}
-
-void* CreateString(const redisReadTask* task, char* str, size_t len) {
-  return MakeReply(task, [&](Reply& r) {
-    r.type = task->type == REDIS_REPLY_ERROR    ? Reply::Type::kError
-             : task->type == REDIS_REPLY_STATUS ? Reply::Type::kStatus
-                                                : Reply::Type::kString;
-    r.str.assign(str, len);
-  });
-}
-
-// hiredis 0.14 passes an array's size as int, 1.x as size_t.
-template <typename Count>
-void* CreateArray(const redisReadTask* task, Count elements) {
-  return MakeReply(task, [&](Reply& r) {
-    r.type = Reply::Type::kArray;
-    r.elements.resize(elements > 0 ? static_cast<std::size_t>(elements) : 0);
-  });
-}
-
-void* CreateInteger(const redisReadTask* task, long long value) {
-  return MakeReply(task, [&](Reply& r) {
-    r.type = Reply::Type::kInteger;
-    r.integer = value;
-  });
-}
-
-void* CreateNil(const redisReadTask* task) {
-  return MakeReply(task, [](Reply& r) { r.type = Reply::Type::kNil; });
-}
-
-#if HIREDIS_MAJOR >= 1
-// RESP3 only (onep speaks RESP2, where Redis sends neither): a double as the
-// bulk string RESP2 would have sent, a boolean as RESP2's integer.
-void* CreateDouble(const redisReadTask* task, double, char* str, size_t len) {
-  return MakeReply(task, [&](Reply& r) {
-    r.type = Reply::Type::kString;
-    r.str.assign(str, len);
-  });
-}
-
-void* CreateBool(const redisReadTask* task, int value) {
-  return MakeReply(task, [&](Reply& r) {
-    r.type = Reply::Type::kInteger;
-    r.integer = value != 0 ? 1 : 0;
-  });
-}
-#endif
-
-void FreeReply(void* reply) { delete static_cast<Reply*>(reply); }
-
-// The table's layout is hiredis' own: 5 functions in 0.14, 7 in 1.x.
-#if HIREDIS_MAJOR >= 1
-redisReplyObjectFunctions kReplyFunctions = {CreateString, CreateArray<size_t>, CreateInteger,
-                                             CreateDouble, CreateNil,           CreateBool,
-                                             FreeReply};
-#else
-redisReplyObjectFunctions kReplyFunctions = {CreateString, CreateArray<int>, CreateInteger,
-                                             CreateNil, FreeReply};
-#endif
 
 }  // namespace
 
@@ -149,11 +70,21 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
   if (conn->ctx_->err != 0) {
     return Status::Unavailable("cannot connect to " + ep.Redacted() + ": " + conn->ctx_->errstr);
   }
-  conn->ctx_->reader->fn = &kReplyFunctions;  // before any reply is read
+  UseReplyBuilder(conn->ctx_);  // before any reply is read
   if (redisSetTimeout(conn->ctx_, tv) != REDIS_OK) {
     return Status::Unavailable("cannot set timeout on " + ep.Redacted());
   }
   if (!ep.is_unix) redisEnableKeepAlive(conn->ctx_);
+  if (ep.tls && !ep.is_unix) {
+    // After the timeout is set: it bounds the handshake too.
+    if (!options.tls) return Status::InvalidArgument(ep.Redacted() + " needs TLS settings");
+    const std::string where =
+        (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" +
+        std::to_string(ep.port);
+    auto ssl = options.tls->Handshake(conn->ctx_, ep.host, where);
+    if (!ssl.ok()) return ssl.status();
+    conn->ssl_ = *ssl;
+  }
 
   auto check = [&](const Result<Reply>& r, const char* what) -> Status {
     if (!r.ok()) return r.status();
@@ -212,6 +143,9 @@ bool RedisConnection::PeerClosed() const {
   char byte;
   ssize_t n = recv(ctx_->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  // Over TLS, the bytes may be a record that is not a reply (a TLS 1.3
+  // session ticket): the TLS layer tells.
+  if (n > 0 && ssl_ != nullptr) return TlsPeerClosed(ssl_, ctx_->fd);
   // 0: the server closed it; > 0: bytes nobody asked for. Either way, unusable.
   return true;
 }
@@ -220,8 +154,13 @@ Status RedisConnection::Fail(std::string_view what) {
   int saved_errno = errno;
   broken_ = true;
   std::string reason = ctx_->errstr[0] != '\0' ? ctx_->errstr : "unknown error";
+  const std::string tls_reason = ssl_ != nullptr ? TlsFailureReason(ssl_) : std::string();
   if (ctx_->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
     reason = "timed out after " + std::to_string(options_.timeout.count()) + "ms";
+  } else if (!tls_reason.empty()) {
+    // hiredis says only "I/O error" here; OpenSSL knows (e.g. an alert from
+    // a server that refused our certificate after the handshake).
+    reason = "TLS: " + tls_reason;
   }
   return Status::Unavailable(std::string(what) + " " + options_.endpoint.Redacted() + ": " +
                              reason);
@@ -233,7 +172,8 @@ Result<Reply> RedisConnection::ReadReply() {
   if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
     return Fail("no reply from");
   }
-  std::unique_ptr<Reply> reply(static_cast<Reply*>(raw));  // made by kReplyFunctions
+  std::unique_ptr<Reply> reply(static_cast<Reply*>(raw));  // made by UseReplyBuilder's functions
+  if (ssl_ != nullptr) TlsReplyRead(ssl_);
   return std::move(*reply);
 }
 

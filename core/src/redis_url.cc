@@ -51,10 +51,10 @@ bool IsIpv6Char(char c) { return HexDigitValue(c) >= 0 || c == ':' || c == '.'; 
 
 Status Invalid(const std::string& why) {
   return Status::InvalidArgument("invalid Redis URL: " + why +
-                                 " (expected redis://[[user]:password@]host:port[/db], "
+                                 " (expected redis[s]://[[user]:password@]host:port[/db], "
                                  "unix:///path/to/socket[?db=N], "
-                                 "redis-cluster://[[user]:password@]host:port[,host:port...] or "
-                                 "redis-sentinel://[[user]:password@]host:port[,host:port...]/"
+                                 "redis[s]-cluster://[[user]:password@]host:port[,host:port...] or "
+                                 "redis[s]-sentinel://[[user]:password@]host:port[,host:port...]/"
                                  "MASTER_NAME[/db][?sentinel_user=U&sentinel_password=P])");
 }
 
@@ -161,8 +161,9 @@ Status ParseAuthority(std::string_view authority, RedisEndpoint& ep) {
   return Status::Ok();
 }
 
-Result<RedisEndpoint> ParseTcp(std::string_view rest) {
+Result<RedisEndpoint> ParseTcp(std::string_view rest, bool tls) {
   RedisEndpoint ep;
+  ep.tls = tls;
   if (Status s = ParseUserinfo(rest, ep); !s.ok()) return s;
   std::size_t slash = rest.find('/');
   if (Status s = ParseAuthority(rest.substr(0, slash), ep); !s.ok()) return s;
@@ -194,8 +195,9 @@ Result<std::vector<RedisEndpoint>> ParseNodeList(std::string_view list, const Re
   return nodes;
 }
 
-Result<RedisTarget> ParseCluster(std::string_view rest) {
+Result<RedisTarget> ParseCluster(std::string_view rest, bool tls) {
   RedisEndpoint base;
+  base.tls = tls;
   if (Status s = ParseUserinfo(rest, base); !s.ok()) return s;
   std::size_t slash = rest.find('/');
   if (slash != std::string_view::npos && slash + 1 != rest.size()) {
@@ -248,8 +250,9 @@ Status ParseSentinelQuery(std::string_view query, RedisTarget& target) {
   return Status::Ok();
 }
 
-Result<RedisTarget> ParseSentinel(std::string_view rest) {
+Result<RedisTarget> ParseSentinel(std::string_view rest, bool tls) {
   RedisEndpoint base;
+  base.tls = tls;
   RedisTarget target;
   // The query starts at the first '?' after the userinfo's '@' (a password
   // may hold '?'; a query value holds '@' only %-escaped).
@@ -319,12 +322,14 @@ std::string RedisEndpoint::Redacted() const {
     // A password cannot be given in a unix:// URL, but may be set otherwise.
     return "unix://" + RedactedUserinfo(*this) + path + "?db=" + db_text;
   }
-  return "redis://" + RedactedUserinfo(*this) + HostPort(*this) + "/" + db_text;
+  return (tls ? "rediss://" : "redis://") + RedactedUserinfo(*this) + HostPort(*this) + "/" +
+         db_text;
 }
 
 std::string RedisTarget::Redacted() const {
   if (topology == RedisTopology::kSingle) return nodes.empty() ? "" : nodes[0].Redacted();
-  std::string out = topology == RedisTopology::kCluster ? "redis-cluster://" : "redis-sentinel://";
+  std::string out = std::string(tls() ? "rediss" : "redis") +
+                    (topology == RedisTopology::kCluster ? "-cluster://" : "-sentinel://");
   if (!nodes.empty()) out += RedactedUserinfo(nodes[0]);
   for (std::size_t i = 0; i < nodes.size(); ++i) out += (i ? "," : "") + HostPort(nodes[i]);
   if (topology == RedisTopology::kSentinel) {
@@ -340,19 +345,23 @@ std::string RedisTarget::Redacted() const {
 
 Result<RedisEndpoint> ParseRedisUrl(std::string_view url) {
   std::string_view rest = url;
-  if (ConsumeScheme(rest, "redis://")) return ParseTcp(rest);
+  if (ConsumeScheme(rest, "redis://")) return ParseTcp(rest, false);
+  if (ConsumeScheme(rest, "rediss://")) return ParseTcp(rest, true);
   if (ConsumeScheme(rest, "unix://")) return ParseUnix(rest);
-  if (ConsumeScheme(rest, "rediss://")) return Invalid("TLS (rediss://) is not supported");
-  return Invalid("the scheme must be redis:// or unix://");
+  return Invalid("the scheme must be redis://, rediss:// or unix://");
 }
 
 Result<RedisTarget> ParseRedisTarget(std::string_view url) {
   std::string_view rest = url;
-  if (ConsumeScheme(rest, "redis-cluster://")) return ParseCluster(rest);
-  if (ConsumeScheme(rest, "redis-sentinel://")) return ParseSentinel(rest);
-  if (ConsumeScheme(rest, "rediss://")) return Invalid("TLS (rediss://) is not supported");
-  if (!ConsumeScheme(rest, "redis://") && !ConsumeScheme(rest, "unix://")) {
-    return Invalid("the scheme must be redis://, unix://, redis-cluster:// or redis-sentinel://");
+  if (ConsumeScheme(rest, "redis-cluster://")) return ParseCluster(rest, false);
+  if (ConsumeScheme(rest, "rediss-cluster://")) return ParseCluster(rest, true);
+  if (ConsumeScheme(rest, "redis-sentinel://")) return ParseSentinel(rest, false);
+  if (ConsumeScheme(rest, "rediss-sentinel://")) return ParseSentinel(rest, true);
+  if (!ConsumeScheme(rest, "redis://") && !ConsumeScheme(rest, "rediss://") &&
+      !ConsumeScheme(rest, "unix://")) {
+    return Invalid(
+        "the scheme must be redis://, unix://, redis-cluster:// or redis-sentinel:// (rediss, "
+        "rediss-cluster, rediss-sentinel: the same over TLS)");
   }
   auto ep = ParseRedisUrl(url);
   if (!ep.ok()) return ep.status();

@@ -18,41 +18,12 @@
 #include "support/http_client.h"
 #include "support/load.h"
 #include "support/process.h"
+#include "support/tls_certs.h"
 
 namespace onep::testing {
 namespace {
 
 constexpr char kPassword[] = "tls-pw";
-
-// Runs openssl with `args` in `dir`; fails the test on a non-zero exit.
-void OpenSsl(const std::string& dir, const std::vector<std::string>& args) {
-  ASSERT_TRUE(ProgramInstalled("/usr/bin/openssl", "openssl"));
-  std::vector<std::string> argv = {"/bin/sh", "-c", "cd '" + dir + "' && /usr/bin/openssl"};
-  for (const auto& a : args) argv[2] += " '" + a + "'";
-  RunResult r = Run(argv);
-  ASSERT_EQ(r.exit_code, 0) << argv[2] << "\n" << r.err;
-}
-
-// A CA, a server certificate for 127.0.0.1 / localhost and a client
-// certificate, both signed by the CA, as ca.crt, redis.{crt,key} and
-// client.{crt,key} in `dir`.
-void MakeCertificates(const std::string& dir) {
-  ASSERT_NO_FATAL_FAILURE(
-      OpenSsl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                    "/CN=onep test CA", "-keyout", "ca.key", "-out", "ca.crt"}));
-  WriteFile(dir + "/server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  for (const std::string name : {"redis", "client"}) {
-    ASSERT_NO_FATAL_FAILURE(
-        OpenSsl(dir, {"req", "-newkey", "rsa:2048", "-nodes", "-subj",
-                      "/CN=" + std::string(name == "redis" ? "localhost" : "onep-module"),
-                      "-keyout", name + ".key", "-out", name + ".csr"}));
-    std::vector<std::string> sign = {"x509",   "-req",   "-in",        name + ".csr",     "-CA",
-                                     "ca.crt", "-CAkey", "ca.key",     "-CAcreateserial", "-days",
-                                     "2",      "-out",   name + ".crt"};
-    if (name == "redis") sign.insert(sign.end(), {"-extfile", "server.ext"});
-    ASSERT_NO_FATAL_FAILURE(OpenSsl(dir, sign));
-  }
-}
 
 // A process of the test's own, stopped by its pid.
 class Daemon {
@@ -108,7 +79,7 @@ TEST(ModuleTlsTest, TheModuleAndOnepctlReachATlsOnlyRedisThroughStunnel) {
   ASSERT_TRUE(ProgramInstalled("/usr/bin/stunnel4", "stunnel4"));
   Folder folder;
   const std::string& dir = folder.path;
-  ASSERT_NO_FATAL_FAILURE(MakeCertificates(dir));
+  ASSERT_NO_FATAL_FAILURE(MakeTestCertificates(dir));
 
   // Redis: TLS only, client certificates required (Redis' default).
   const int tls_port = FreePort();

@@ -25,10 +25,13 @@ constexpr int kMasters = 3;
 constexpr int kNodes = 6;
 constexpr milliseconds kPoll{50};
 
-RedisOptions NodeOptions(int port, milliseconds timeout) {
+RedisOptions NodeOptions(const std::shared_ptr<const RedisTls>& tls, int port,
+                         milliseconds timeout) {
   RedisOptions options;
   options.endpoint.host = "127.0.0.1";
   options.endpoint.port = port;
+  options.endpoint.tls = tls != nullptr;
+  options.tls = tls;
   options.timeout = timeout;
   return options;
 }
@@ -84,7 +87,20 @@ std::string Tail(const std::string& text, std::size_t lines) {
 
 }  // namespace
 
-RedisCluster::RedisCluster() { Create(); }
+RedisCluster::RedisCluster(const TestCertificates* tls) {
+  if (tls != nullptr) {
+    RedisTlsSettings settings;
+    settings.ca_file = tls->ca;
+    settings.cert_file = tls->server_cert;
+    settings.key_file = tls->server_key;
+    auto context = RedisTls::Create(settings);
+    EXPECT_TRUE(context.ok()) << context.status().ToString();
+    if (!context.ok()) return;
+    tls_ = std::move(context).value();
+    cli_tls_ = {"--tls", "--cacert", tls->ca, "--cert", tls->server_cert, "--key", tls->server_key};
+  }
+  Create();
+}
 
 void RedisCluster::Create() {
   const auto start = steady_clock::now();
@@ -106,7 +122,15 @@ void RedisCluster::Create() {
     node.dir = dir_ + "/" + std::to_string(node.port);
     std::filesystem::create_directories(node.dir);
     std::ostringstream conf;
-    conf << "port " << node.port << "\nbind 127.0.0.1\nprotected-mode yes\ndir " << node.dir
+    if (tls_) {
+      const RedisTlsSettings& files = tls_->settings();
+      conf << "port 0\ntls-port " << node.port << "\ntls-cluster yes\ntls-replication yes\n"
+           << "tls-cert-file " << files.cert_file << "\ntls-key-file " << files.key_file
+           << "\ntls-ca-cert-file " << files.ca_file << "\ntls-auth-clients yes\n";
+    } else {
+      conf << "port " << node.port << "\n";
+    }
+    conf << "bind 127.0.0.1\nprotected-mode yes\ndir " << node.dir
          << "\ndaemonize no\nsave \"\"\nappendonly no\nlogfile \"\"\n"
          << "cluster-enabled yes\ncluster-config-file " << node.dir << "/nodes.conf\n"
          << "cluster-port " << node.bus_port << "\ncluster-node-timeout " << kNodeTimeout.count()
@@ -123,14 +147,16 @@ void RedisCluster::Create() {
     const auto deadline = steady_clock::now() + std::chrono::seconds(10);
     bool up = false;
     while (!up && steady_clock::now() < deadline) {
-      auto conn = RedisConnection::Connect(NodeOptions(node.port, milliseconds(500)));
+      auto conn = RedisConnection::Connect(NodeOptions(tls_, node.port, milliseconds(500)));
       up = conn.ok() && (*conn)->Ping().ok();
       if (!up) std::this_thread::sleep_for(kPoll);
     }
     ASSERT_TRUE(up) << "redis-server did not answer on port " << node.port << "\n" << Logs();
   }
   ASSERT_TRUE(ProgramInstalled(ServerProgram("cli"), ServerPackage("cli")));
-  std::vector<std::string> create = {ServerProgram("cli"), "--cluster", "create"};
+  std::vector<std::string> create = {ServerProgram("cli")};
+  create.insert(create.end(), cli_tls_.begin(), cli_tls_.end());
+  create.insert(create.end(), {"--cluster", "create"});
   for (const Node& node : nodes_) create.push_back("127.0.0.1:" + std::to_string(node.port));
   create.insert(create.end(), {"--cluster-replicas", "1", "--cluster-yes"});
   RunResult created = Run(create);
@@ -143,7 +169,7 @@ void RedisCluster::Create() {
 
 RedisCluster::~RedisCluster() {
   for (Node& node : nodes_) Stop(node, SIGTERM);
-  RemoveTree(dir_);
+  if (!dir_.empty()) RemoveTree(dir_);
 }
 
 void RedisCluster::Stop(Node& node, int signal) {
@@ -160,7 +186,7 @@ const RedisCluster::Node* RedisCluster::Find(int port) const {
 }
 
 std::string RedisCluster::url() const {
-  std::string out = "redis-cluster://";
+  std::string out = tls_ ? "rediss-cluster://" : "redis-cluster://";
   for (std::size_t i = 0; i < seeds_.size(); ++i) {
     out += (i == 0 ? "" : ",") + std::string("127.0.0.1:") + std::to_string(seeds_[i]);
   }
@@ -168,11 +194,11 @@ std::string RedisCluster::url() const {
 }
 
 std::unique_ptr<RedisClient> RedisCluster::Client(milliseconds timeout, RedisLog log) const {
-  return TestClientFor(url(), timeout, std::move(log));
+  return TestClientFor(url(), timeout, std::move(log), tls_);
 }
 
 std::unique_ptr<RedisConnection> RedisCluster::Connect(int port) const {
-  return TestConnection(NodeOptions(port, milliseconds(5000)));
+  return TestConnection(NodeOptions(tls_, port, milliseconds(5000)));
 }
 
 std::vector<int> RedisCluster::Ports() const {
@@ -187,7 +213,7 @@ std::vector<int> RedisCluster::Ports() const {
 std::vector<int> RedisCluster::Masters() const {
   // Any live node's CLUSTER SLOTS; WaitHealthy made them agree.
   for (int port : Ports()) {
-    auto conn = RedisConnection::Connect(NodeOptions(port, milliseconds(2000)));
+    auto conn = RedisConnection::Connect(NodeOptions(tls_, port, milliseconds(2000)));
     if (!conn.ok()) continue;
     auto slots = (*conn)->Command({"CLUSTER", "SLOTS"});
     if (!slots.ok() || slots->is_error()) continue;
@@ -222,7 +248,7 @@ std::vector<int> RedisCluster::Replicas() const {
 
 int RedisCluster::MasterOfSlot(int slot) const {
   for (int port : Ports()) {
-    auto conn = RedisConnection::Connect(NodeOptions(port, milliseconds(2000)));
+    auto conn = RedisConnection::Connect(NodeOptions(tls_, port, milliseconds(2000)));
     if (!conn.ok()) continue;
     auto slots = (*conn)->Command({"CLUSTER", "SLOTS"});
     if (!slots.ok() || slots->is_error()) continue;
@@ -424,7 +450,7 @@ bool RedisCluster::Healthy(std::string* why) const {
   std::string reference;
   int masters = 0;
   for (int port : Ports()) {
-    auto conn = RedisConnection::Connect(NodeOptions(port, milliseconds(1000)));
+    auto conn = RedisConnection::Connect(NodeOptions(tls_, port, milliseconds(1000)));
     if (!conn.ok()) {
       *why = conn.status().ToString();
       return false;

@@ -23,6 +23,7 @@
 
 #include "onep/redis.h"
 #include "onep/redis_client.h"
+#include "support/tls_certs.h"
 
 namespace onep::testing {
 
@@ -35,14 +36,20 @@ class RedisCluster {
 
   // Starts the 6 nodes and creates the cluster (redis-cli --cluster create).
   // On failure, a fatal gtest failure: check ::testing::Test::HasFatalFailure().
-  RedisCluster();
+  // With `tls`: TLS only (port 0, tls-port), between the nodes too
+  // (tls-cluster, tls-replication), client certificates required; the
+  // helpers below connect with the server certificate as theirs.
+  explicit RedisCluster(const TestCertificates* tls = nullptr);
   ~RedisCluster();
   RedisCluster(const RedisCluster&) = delete;
   RedisCluster& operator=(const RedisCluster&) = delete;
 
   // "redis-cluster://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3": the masters as
-  // they were created (seeds; they stay valid after a failover).
+  // they were created (seeds; they stay valid after a failover);
+  // rediss-cluster:// with TLS.
   std::string url() const;
+  // The TLS context the helpers use (null without TLS).
+  const std::shared_ptr<const RedisTls>& tls() const { return tls_; }
   // A client for url(), as the stores get one from ConnectRedis.
   std::unique_ptr<RedisClient> Client(std::chrono::milliseconds timeout = std::chrono::seconds(2),
                                       RedisLog log = {}) const;
@@ -127,6 +134,8 @@ class RedisCluster {
   void Stop(Node& node, int signal);
 
   std::string dir_;
+  std::shared_ptr<const RedisTls> tls_;
+  std::vector<std::string> cli_tls_;  // redis-cli's --tls options, or none
   std::vector<Node> nodes_;
   std::vector<int> seeds_;
   std::map<int, int> migrating_from_;  // slot -> source port, between Begin and Finish

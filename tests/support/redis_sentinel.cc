@@ -42,18 +42,32 @@ std::string Tail(const std::string& text, std::size_t lines) {
 
 RedisSentinelGroup::RedisSentinelGroup() : RedisSentinelGroup(Options()) {}
 
-RedisSentinelGroup::RedisSentinelGroup(Options options) : options_(std::move(options)) { Create(); }
+RedisSentinelGroup::RedisSentinelGroup(Options options) : options_(std::move(options)) {
+  if (options_.tls != nullptr) {
+    RedisTlsSettings settings;
+    settings.ca_file = options_.tls->ca;
+    settings.cert_file = options_.tls->server_cert;
+    settings.key_file = options_.tls->server_key;
+    auto context = RedisTls::Create(settings);
+    EXPECT_TRUE(context.ok()) << context.status().ToString();
+    if (!context.ok()) return;
+    tls_ = std::move(context).value();
+  }
+  Create();
+}
 
 RedisSentinelGroup::~RedisSentinelGroup() {
   for (Process& p : sentinels_) Stop(p, SIGTERM);
   for (Process& p : nodes_) Stop(p, SIGTERM);
-  RemoveTree(dir_);
+  if (!dir_.empty()) RemoveTree(dir_);
 }
 
 RedisOptions RedisSentinelGroup::ConnectOptions(int port, milliseconds timeout) const {
   RedisOptions options;
   options.endpoint.host = "127.0.0.1";
   options.endpoint.port = port;
+  options.endpoint.tls = tls_ != nullptr;
+  options.tls = tls_;
   options.timeout = timeout;
   bool sentinel = false;
   for (const Process& p : sentinels_) sentinel = sentinel || p.port == port;
@@ -80,11 +94,17 @@ void RedisSentinelGroup::StartProcess(Process& p) {
   }
 }
 
+// The lines that make a process listen on `port` (TLS only with `tls`).
+static std::string ListenConfig(int port, const TestCertificates* tls) {
+  if (tls == nullptr) return "port " + std::to_string(port) + "\n";
+  return TlsOnlyServerConfig(*tls, port) + "tls-replication yes\n";
+}
+
 // The data node's configuration: a replica of `primary` unless 0.
 static std::string DataConfig(int port, const std::string& dir, int primary,
-                              const std::string& password) {
+                              const std::string& password, const TestCertificates* tls) {
   std::ostringstream conf;
-  conf << "port " << port << "\nbind 127.0.0.1\nprotected-mode yes\ndir " << dir
+  conf << ListenConfig(port, tls) << "bind 127.0.0.1\nprotected-mode yes\ndir " << dir
        << "\ndaemonize no\nsave \"\"\nappendonly no\nlogfile \"\"\n";
   if (!password.empty())
     conf << "requirepass \"" << password << "\"\nmasterauth \"" << password << "\"\n";
@@ -107,8 +127,8 @@ void RedisSentinelGroup::Create() {
     p.port = fresh_port();
     p.dir = dir_ + "/node-" + std::to_string(p.port);
     std::filesystem::create_directories(p.dir);
-    WriteFile(p.dir + "/redis.conf",
-              DataConfig(p.port, p.dir, i == 0 ? 0 : nodes_[0].port, options_.data_password));
+    WriteFile(p.dir + "/redis.conf", DataConfig(p.port, p.dir, i == 0 ? 0 : nodes_[0].port,
+                                                options_.data_password, options_.tls));
     nodes_.push_back(p);
   }
   for (int i = 0; i < options_.sentinels; ++i) {
@@ -121,8 +141,8 @@ void RedisSentinelGroup::Create() {
   }
   for (Process& p : sentinels_) {
     std::ostringstream conf;
-    conf << "port " << p.port << "\nbind 127.0.0.1\ndaemonize no\nlogfile \"\"\ndir " << p.dir
-         << "\nsentinel monitor " << kMasterName << " 127.0.0.1 " << nodes_[0].port << " "
+    conf << ListenConfig(p.port, options_.tls) << "bind 127.0.0.1\ndaemonize no\nlogfile \"\"\ndir "
+         << p.dir << "\nsentinel monitor " << kMasterName << " 127.0.0.1 " << nodes_[0].port << " "
          << (options_.sentinels / 2 + 1) << "\nsentinel down-after-milliseconds " << kMasterName
          << " " << kDownAfter.count() << "\nsentinel failover-timeout " << kMasterName
          << " 10000\nsentinel parallel-syncs " << kMasterName << " 2\n";
@@ -154,7 +174,7 @@ void RedisSentinelGroup::Stop(Process& p, int signal) {
 }
 
 std::string RedisSentinelGroup::url() const {
-  std::string out = "redis-sentinel://";
+  std::string out = tls_ ? "rediss-sentinel://" : "redis-sentinel://";
   if (!options_.data_password.empty()) out += ":" + options_.data_password + "@";
   for (std::size_t i = 0; i < sentinels_.size(); ++i) {
     out += (i == 0 ? "" : ",") + std::string("127.0.0.1:") + std::to_string(sentinels_[i].port);
@@ -167,7 +187,7 @@ std::string RedisSentinelGroup::url() const {
 }
 
 std::unique_ptr<RedisClient> RedisSentinelGroup::Client(milliseconds timeout, RedisLog log) const {
-  return TestClientFor(url(), timeout, std::move(log));
+  return TestClientFor(url(), timeout, std::move(log), tls_);
 }
 
 std::unique_ptr<RedisConnection> RedisSentinelGroup::Connect(int port) const {
@@ -349,7 +369,7 @@ void RedisSentinelGroup::Restart(int port) {
   // As a replica of the current primary, as Sentinel would have rewritten
   // its configuration had it been up.
   WriteFile(node->dir + "/redis.conf",
-            DataConfig(node->port, node->dir, Primary(), options_.data_password));
+            DataConfig(node->port, node->dir, Primary(), options_.data_password, options_.tls));
   StartProcess(*node);
   if (::testing::Test::HasFatalFailure()) return;
   WaitHealthy();

@@ -23,6 +23,7 @@
 
 #include "onep/redis.h"
 #include "onep/redis_client.h"
+#include "support/tls_certs.h"
 
 namespace onep::testing {
 
@@ -41,6 +42,10 @@ class RedisSentinelGroup {
     std::string data_password;
     // requirepass of the sentinels (and sentinel sentinel-pass).
     std::string sentinel_password;
+    // When set: every process TLS only (port 0, tls-port), replication and
+    // the sentinels' connections too (tls-replication), client certificates
+    // required; the helpers connect with the server certificate as theirs.
+    const TestCertificates* tls = nullptr;
   };
 
   // Starts the processes and waits until the group is healthy. On failure, a
@@ -52,8 +57,10 @@ class RedisSentinelGroup {
   RedisSentinelGroup& operator=(const RedisSentinelGroup&) = delete;
 
   // redis-sentinel://[:DATA_PASSWORD@]127.0.0.1:S1,...,127.0.0.1:Sn/onep-primary/0
-  // [?sentinel_password=SENTINEL_PASSWORD]
+  // [?sentinel_password=SENTINEL_PASSWORD]; rediss-sentinel:// with TLS.
   std::string url() const;
+  // The TLS context the helpers use (null without TLS).
+  const std::shared_ptr<const RedisTls>& tls() const { return tls_; }
   // A client for url(), as the stores get one from ConnectRedis.
   std::unique_ptr<RedisClient> Client(std::chrono::milliseconds timeout = std::chrono::seconds(2),
                                       RedisLog log = {}) const;
@@ -108,6 +115,7 @@ class RedisSentinelGroup {
   RedisOptions ConnectOptions(int port, std::chrono::milliseconds timeout) const;
 
   Options options_;
+  std::shared_ptr<const RedisTls> tls_;
   std::string dir_;
   std::vector<Process> nodes_;  // data nodes; nodes_[0] was the first primary
   std::vector<Process> sentinels_;

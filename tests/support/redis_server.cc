@@ -107,13 +107,15 @@ std::unique_ptr<RedisConnection> RedisServer::Connect() const {
 }
 
 std::unique_ptr<RedisClient> TestClientFor(const std::string& url,
-                                           std::chrono::milliseconds timeout, RedisLog log) {
+                                           std::chrono::milliseconds timeout, RedisLog log,
+                                           std::shared_ptr<const RedisTls> tls) {
   auto target = ParseRedisTarget(url);
   EXPECT_TRUE(target.ok()) << target.status().ToString();
   if (!target.ok()) return nullptr;
   RedisClientOptions options;
   options.timeout = timeout;
   options.log = std::move(log);
+  options.tls = std::move(tls);
   auto client = ConnectRedis(*target, std::move(options));
   EXPECT_TRUE(client.ok()) << client.status().ToString();
   return client.ok() ? std::move(client).value() : nullptr;

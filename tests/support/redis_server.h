@@ -56,10 +56,11 @@ class RedisServer {
   pid_t pid_ = -1;
 };
 
-// A RedisClient for any OnepRedis URL, as the module and onepctl open one;
-// nullptr and a test failure when it cannot be had.
+// A RedisClient for any OnepRedis URL, as the module and onepctl open one
+// (`tls` for a rediss* URL); nullptr and a test failure when it cannot be had.
 std::unique_ptr<RedisClient> TestClientFor(const std::string& url,
-                                           std::chrono::milliseconds timeout, RedisLog log = {});
+                                           std::chrono::milliseconds timeout, RedisLog log = {},
+                                           std::shared_ptr<const RedisTls> tls = nullptr);
 
 // A plain connection with `options`; nullptr and a test failure if none.
 std::unique_ptr<RedisConnection> TestConnection(const RedisOptions& options);

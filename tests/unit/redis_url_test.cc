@@ -99,7 +99,9 @@ TEST(RedisUrlTest, RejectsMalformedUrlsNamingTheProblem) {
       {"", "scheme"},
       {"127.0.0.1:6379", "scheme"},
       {"http://localhost:6379", "scheme"},
-      {"rediss://localhost:6379", "TLS"},
+      {"rediss://", "host"},
+      {"rediss://host:0", "port"},
+      {"rediss-cluster://host", "scheme"},  // one server here: no topology
       {"redis://", "host"},
       {"redis:///0", "host"},
       {"redis://:6379", "host"},
@@ -142,9 +144,9 @@ TEST(RedisUrlTest, RejectsMalformedUrlsNamingTheProblem) {
 }
 
 TEST(RedisUrlTest, ErrorsNeverEchoThePassword) {
-  for (const char* url :
-       {"redis://:topsecret@host:99999/0", "redis://:topsecret@host:6379/abc",
-        "redis://:topsecret@bad host", "redis://:topsecret%zz@host", "rediss://:topsecret@host"}) {
+  for (const char* url : {"redis://:topsecret@host:99999/0", "redis://:topsecret@host:6379/abc",
+                          "redis://:topsecret@bad host", "redis://:topsecret%zz@host",
+                          "rediss://:topsecret@host:0"}) {
     auto ep = ParseRedisUrl(url);
     ASSERT_FALSE(ep.ok()) << url;
     EXPECT_EQ(ep.status().message().find("topsecret"), std::string::npos) << ep.status().message();
@@ -210,7 +212,8 @@ TEST(RedisTargetTest, EveryTopology) {
        {"redis-cluster://", "redis-cluster://a:7000,", "redis-cluster://a:7000,:7001",
         "redis-cluster://a:7000/1", "redis-cluster://a:0", "redis-sentinel://s1:26379",
         "redis-sentinel://s1:26379/", "redis-sentinel://s1/m a", "redis-sentinel://s1/m/x",
-        "http://a", "rediss://a"}) {
+        "http://a", "rediss-cluster://a:7000/1", "rediss-sentinel://s1:26379", "redisss://a",
+        "rediss+cluster://a"}) {
     auto target = ParseRedisTarget(bad);
     EXPECT_FALSE(target.ok()) << bad;
     if (!target.ok()) {
@@ -221,6 +224,66 @@ TEST(RedisTargetTest, EveryTopology) {
   auto refused = ParseRedisTarget("redis-cluster://u:topsecret@a:99999");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().message().find("topsecret"), std::string::npos);
+}
+
+// rediss*: the same URLs over TLS. Every node carries the flag (the cluster
+// client copies a seed's settings to the nodes it learns, the Sentinel
+// client the master's to the data nodes), and the redacted URL keeps the
+// scheme, so that it parses back to a TLS target.
+TEST(RedisTargetTest, TlsSchemesAreTheSameUrlsOverTls) {
+  auto single = ParseRedisTarget("rediss://u:pw@cache.internal:6380/2");
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  EXPECT_EQ(single->topology, RedisTopology::kSingle);
+  EXPECT_TRUE(single->tls());
+  ASSERT_EQ(single->nodes.size(), 1u);
+  EXPECT_TRUE(single->nodes[0].tls);
+  EXPECT_EQ(single->nodes[0].host, "cache.internal");
+  EXPECT_EQ(single->nodes[0].port, 6380);
+  EXPECT_EQ(single->nodes[0].db, 2);
+  EXPECT_EQ(single->Redacted(), "rediss://u:***@cache.internal:6380/2");
+  EXPECT_EQ(ParseRedisUrl("REDISS://h")->Redacted(), "rediss://h:6379/0");
+  EXPECT_TRUE(ParseRedisUrl("rediss://h")->tls);
+
+  auto cluster = ParseRedisTarget("rediss-cluster://:pw@a:7000,[::1]:7001");
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  EXPECT_EQ(cluster->topology, RedisTopology::kCluster);
+  ASSERT_EQ(cluster->nodes.size(), 2u);
+  for (const auto& node : cluster->nodes) EXPECT_TRUE(node.tls) << node.host;
+  EXPECT_EQ(cluster->Redacted(), "rediss-cluster://:***@a:7000,[::1]:7001");
+
+  auto sentinel = ParseRedisTarget(
+      "Rediss-Sentinel://:pw@s1:26379,s2/mymaster/1?sentinel_user=sen&sentinel_password=spw");
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status().ToString();
+  EXPECT_EQ(sentinel->topology, RedisTopology::kSentinel);
+  EXPECT_EQ(sentinel->master_name, "mymaster");
+  ASSERT_EQ(sentinel->nodes.size(), 2u);
+  for (const auto& node : sentinel->nodes) EXPECT_TRUE(node.tls) << node.host;
+  EXPECT_EQ(sentinel->Redacted(),
+            "rediss-sentinel://:***@s1:26379,s2:6379/mymaster/1?sentinel_user=sen&"
+            "sentinel_password=***");
+
+  // The plain schemes stay plain, and every redacted URL parses back to the
+  // same transport.
+  for (const char* url :
+       {"redis://h", "redis-cluster://a:7000", "redis-sentinel://s/m", "unix:///r.sock",
+        "rediss://h", "rediss-cluster://a:7000", "rediss-sentinel://s/m"}) {
+    auto target = ParseRedisTarget(url);
+    ASSERT_TRUE(target.ok()) << url << ": " << target.status().ToString();
+    EXPECT_EQ(target->tls(), std::string(url).rfind("rediss", 0) == 0) << url;
+    auto again = ParseRedisTarget(target->Redacted());
+    ASSERT_TRUE(again.ok()) << target->Redacted();
+    EXPECT_EQ(again->tls(), target->tls()) << url;
+    EXPECT_EQ(again->topology, target->topology) << url;
+  }
+  // The same rules as the plain schemes, the password never echoed.
+  for (const char* bad :
+       {"rediss://:topsecret@h:0", "rediss-cluster://:topsecret@a:7000/1",
+        "rediss-sentinel://:topsecret@s1:26379", "rediss-sentinel://:topsecret@s1/m a"}) {
+    auto target = ParseRedisTarget(bad);
+    ASSERT_EQ(target.status().code(), Code::kInvalidArgument) << bad;
+    EXPECT_EQ(target.status().message().find("topsecret"), std::string::npos)
+        << target.status().message();
+  }
 }
 
 // The userinfo is the master's; the sentinels' own credentials are query

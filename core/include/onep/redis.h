@@ -1,4 +1,5 @@
-// A Redis connection: RAII over a hiredis 0.14 context, with timeouts.
+// A Redis connection: RAII over a hiredis context, with timeouts; over TLS
+// for a rediss endpoint (onep/redis_tls.h).
 //
 // Every value goes to Redis as its own length-prefixed RESP bulk string, so
 // no user-supplied string can change a command. Replies are copied into Reply
@@ -15,10 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "onep/redis_tls.h"
 #include "onep/redis_url.h"
 #include "onep/status.h"
-
-struct redisContext;
 
 namespace onep {
 
@@ -77,12 +77,16 @@ struct RedisOptions {
   // refusal (an ACL without SCRIPT) is ignored: EVALSHA then falls back to
   // EVAL once. Only with read_clock.
   std::vector<const Script*> preload = {};
+  // The TLS context of a TLS endpoint (endpoint.tls); ignored otherwise.
+  std::shared_ptr<const RedisTls> tls = {};
 };
 
 class RedisConnection {
  public:
-  // Connects, authenticates and selects the db, each bounded by the timeout.
-  // Unavailable naming the (redacted) server when that fails.
+  // Connects, makes the TLS handshake (a TLS endpoint), authenticates and
+  // selects the db, each bounded by the timeout. Unavailable naming the
+  // (redacted) server when that fails; InvalidArgument for a TLS endpoint
+  // without options.tls.
   static Result<std::unique_ptr<RedisConnection>> Connect(const RedisOptions& options);
 
   ~RedisConnection();
@@ -152,6 +156,7 @@ class RedisConnection {
 
   RedisOptions options_;
   redisContext* ctx_ = nullptr;
+  ssl_st* ssl_ = nullptr;  // a TLS connection's session, owned by ctx_
   bool broken_ = false;
   uint64_t commands_sent_ = 0;
   int64_t clock_offset_ms_ = 0;

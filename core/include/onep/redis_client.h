@@ -70,6 +70,10 @@ struct RedisClientOptions {
   // Loaded on every new connection (RedisOptions::preload): the scripts of
   // the request path, so that no request pays for loading one.
   std::vector<const Script*> preload = {};
+  // For a TLS target (rediss*): the context every connection uses, the
+  // sentinels' and every cluster node's included. Null: ConnectRedis makes
+  // one that trusts the system's CAs and checks each node's host name.
+  std::shared_ptr<const RedisTls> tls = {};
 };
 
 class RedisClient {
@@ -120,7 +124,8 @@ class RedisClient {
 // A client for the topology `target` names. Connects lazily: the first call
 // opens the first connection (a Cluster client reads its slot map then,
 // a Sentinel client asks the sentinels then). InvalidArgument for a
-// topology this build cannot serve.
+// topology this build cannot serve, and for a TLS target in a build without
+// TLS (RedisTlsMissing).
 Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisTarget& target,
                                                   RedisClientOptions options);
 

@@ -5,6 +5,10 @@
 // [?sentinel_user=USER&sentinel_password=PASSWORD]: the userinfo is for the
 // master (the data node), the query parameters for the sentinels, which are
 // asked without AUTH when the URL has none (docs/configuration.md).
+//
+// rediss://, rediss-cluster:// and rediss-sentinel:// are the same over TLS:
+// every connection (the server, every cluster node, the sentinels and the
+// master) is made with TLS (onep/redis_tls.h).
 #ifndef ONEP_REDIS_URL_H_
 #define ONEP_REDIS_URL_H_
 
@@ -27,12 +31,13 @@ struct RedisEndpoint {
   std::string user;      // a Redis ACL user; empty: the default user
   std::string password;  // empty: no AUTH
   int db = 0;
+  bool tls = false;  // tcp only: rediss://
 
   // The URL with the password replaced by "***": safe to log and print.
   std::string Redacted() const;
 };
 
-// One server: redis:// or unix:// only. InvalidArgument naming the problem
+// One server: redis://, rediss:// or unix:// only. InvalidArgument naming the problem
 // (never echoing the password).
 Result<RedisEndpoint> ParseRedisUrl(std::string_view url);
 
@@ -41,7 +46,7 @@ enum class RedisTopology { kSingle, kCluster, kSentinel };
 struct RedisTarget {
   RedisTopology topology = RedisTopology::kSingle;
   // kSingle: the server; kCluster: the seed nodes; kSentinel: the sentinels.
-  // Every node carries the URL's user, password and db.
+  // Every node carries the URL's user, password, db and tls flag.
   std::vector<RedisEndpoint> nodes;
   std::string master_name;  // kSentinel only
   // kSentinel only: how to AUTH to the sentinels themselves (empty password:
@@ -51,6 +56,8 @@ struct RedisTarget {
 
   // The URL with the password replaced by "***": safe to log and print.
   std::string Redacted() const;
+  // Whether its connections use TLS (a rediss* scheme).
+  bool tls() const { return !nodes.empty() && nodes[0].tls; }
 };
 
 // Any OnepRedis form. InvalidArgument naming the problem.

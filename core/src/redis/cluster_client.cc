@@ -66,7 +66,7 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
       auto reply = conn.Command({"CLUSTER", "SHARDS"});
       if (!reply.ok()) return reply.status();
       if (!reply->is_error()) {
-        from_shards = ParseShards(*reply, candidate.first);
+        from_shards = ParseShards(*reply, candidate.first, seeds_.at(0).tls);
         if (SlotsCovered(from_shards) == kSlots) return from_shards;
       }
       reply = conn.Command({"CLUSTER", "SLOTS"});

@@ -44,7 +44,7 @@ Redirect ParseRedirect(const Reply& reply) {
   return out;
 }
 
-std::vector<ShardInfo> ParseShards(const Reply& reply, const std::string& asked_host) {
+std::vector<ShardInfo> ParseShards(const Reply& reply, const std::string& asked_host, bool tls) {
   std::vector<ShardInfo> out;
   for (const Reply& shard : reply.elements) {
     const Reply* slots = Field(shard, "slots");
@@ -69,8 +69,8 @@ std::vector<ShardInfo> ParseShards(const Reply& reply, const std::string& asked_
       }
     }
     if (info.host.empty()) info.host = asked_host;
-    const Reply* port = Field(*master, "port");
-    if (port == nullptr) port = Field(*master, "tls-port");
+    const Reply* port = Field(*master, tls ? "tls-port" : "port");
+    if (port == nullptr) port = Field(*master, tls ? "port" : "tls-port");
     if (port == nullptr || port->type != Reply::Type::kInteger) continue;
     info.port = static_cast<int>(port->integer);
     for (std::size_t i = 0; i + 1 < slots->elements.size(); i += 2) {

@@ -35,10 +35,12 @@ struct ShardInfo {
 };
 
 // CLUSTER SHARDS (Redis 7): per shard "slots" [start, end, ...] and "nodes",
-// each a map with ip/endpoint/port/role/health. A failed-over master may still
-// be listed with health "failed"; the online master wins. A node that does
-// not know its own address is `asked_host`.
-std::vector<ShardInfo> ParseShards(const Reply& reply, const std::string& asked_host);
+// each a map with ip/endpoint/port/tls-port/role/health. A failed-over master
+// may still be listed with health "failed"; the online master wins. A node
+// that does not know its own address is `asked_host`. With `tls`, a node's
+// tls-port (its only port when it has no plain one).
+std::vector<ShardInfo> ParseShards(const Reply& reply, const std::string& asked_host,
+                                   bool tls = false);
 
 // CLUSTER SLOTS (Redis 3-6): [start, end, [host, port, id, ...], replicas...].
 std::vector<ShardInfo> ParseSlots(const Reply& reply, const std::string& asked_host);

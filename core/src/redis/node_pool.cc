@@ -12,6 +12,7 @@ std::unique_ptr<NodePool> NodePoolAt(const RedisEndpoint& like, const std::strin
   endpoint.port = port;
   RedisOptions connection{endpoint, options.timeout};
   connection.preload = options.preload;
+  connection.tls = options.tls;
   return std::make_unique<NodePool>(std::move(connection), options.max_idle_per_node, options.log);
 }
 

@@ -100,6 +100,14 @@ Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server) 
 Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisTarget& target,
                                                   RedisClientOptions options) {
   if (target.nodes.empty()) return Status::InvalidArgument("the Redis URL names no server");
+  if (Status supported = CheckRedisTlsSupport(target); !supported.ok()) return supported;
+  if (target.tls()) {
+    if (!options.tls) {
+      auto tls = RedisTls::Create({});
+      if (!tls.ok()) return tls.status();
+      options.tls = std::move(tls).value();
+    }
+  }
   switch (target.topology) {
     case RedisTopology::kSingle:
       return NewSingleClient(target, std::move(options));

@@ -305,6 +305,7 @@ Result<std::optional<sentinel::MasterAddr>> SentinelClient::AskSentinel(
     const RedisEndpoint& sentinel, milliseconds budget) {
   RedisOptions options{sentinel, budget};
   options.read_clock = false;
+  options.tls = options_.tls;
   auto conn = RedisConnection::Connect(options);
   if (!conn.ok()) return conn.status();
   auto reply = (*conn)->Command({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", master_name_});
@@ -316,6 +317,7 @@ Result<std::optional<sentinel::MasterAddr>> SentinelClient::AskSentinel(
 Status SentinelClient::ConfirmMaster(const RedisEndpoint& endpoint, milliseconds budget) {
   RedisOptions options{endpoint, budget};
   options.read_clock = false;
+  options.tls = options_.tls;
   auto conn = RedisConnection::Connect(options);
   if (!conn.ok()) return conn.status();
   auto role = (*conn)->Command({"ROLE"});

@@ -11,6 +11,7 @@ namespace {
 RedisOptions ConnectionOptions(const RedisTarget& target, const RedisClientOptions& options) {
   RedisOptions connection{target.nodes.at(0), options.timeout};
   connection.preload = options.preload;
+  connection.tls = options.tls;
   return connection;
 }
 
