@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command-line parsing for onepctl: pure, no I/O.
 #include <string>
 #include <vector>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl: the command table, the parsed command line and the context that
 // command handlers run in. Handlers turn core results into output and an exit
 // code; they never spell out a Redis command (core does that).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command table: one entry per command, driving dispatch and --help.
 #include <algorithm>
 #include <ostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Context: the connection, the error line and the exit code for handlers.
 #include <pwd.h>
 #include <unistd.h>

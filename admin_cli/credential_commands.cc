@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // create, list, show, rotate, rename, delete.
 //
 // Input is checked before Redis is contacted, so a usage error says so even

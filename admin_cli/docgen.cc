@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl-docgen: writes onepctl(1) or the bash completion script, generated
 // from the command table, at build time. Not installed.
 //   onepctl-docgen man | bash-completion

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl doctor: is the Redis that onep uses set up so that nothing is lost
 // (core/include/onep/doctor.h)?
 #include <ostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // orgs, stats, audit: the read-only commands besides events (events_command.cc).
 #include <algorithm>
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // events: the newest N, a page after or before an id, every event (--all,
 // streamed), and --follow. Filtering happens in core (EventQuery); this file
 // turns options into a query and events into output.

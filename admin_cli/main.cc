@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl: the admin CLI of onep. Everything but the wiring to the process
 // lives in the onep_cli library (cli.h).
 #include <unistd.h>

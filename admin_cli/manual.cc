@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl(1) and the bash completion script, generated from the command table
 // (commands.cc) at build time by onepctl-docgen: one source for dispatch,
 // --help, the man page and completion.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl migrate: upgrades the keyspace to the layout this version uses
 // (core/include/onep/migrate.h).
 #include <ostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl output: human tables and key/value blocks, and the JSON objects of
 // the --json contract (docs/cli.md). Pure functions, no I/O.
 #ifndef ONEP_ADMIN_CLI_OUTPUT_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // expire and verify: a credential's expiry without a new token, and which
 // credential a token belongs to.
 #include <istream>

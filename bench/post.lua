@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wrk script used by bench/run: POSTs a small JSON hit and counts responses
 -- whose status is not the expected one. Settings come from the environment,
 -- so that no token is ever written to a file:

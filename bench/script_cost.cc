@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one accepted event costs Redis, by the number of events per script
 // call (group commit's batch size), measured in Redis itself: its own CPU
 // time (INFO cpu) and the EVALSHA time it reports (INFO commandstats), for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fills a Redis with credentials and events through the core (the same code
 // onepctl and mod_onep run), for the CLI-at-scale benchmark.
 //

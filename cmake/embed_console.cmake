@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Writes OUTPUT, a C++ file that defines onep::module::ConsoleFiles() with the
 # bytes of every file in FILES (a ;-list of paths), for mod_onep to serve.
 # Run with cmake -P at build time (mod_onep/CMakeLists.txt).

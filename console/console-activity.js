@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An organization's activity on its page: the recent events, the last 24
 // hours per app (an SVG bar chart and the same numbers as a table) and the
 // audit trail. Each load takes the org page's state (console-pages.js) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The admin API as the console calls it: the session (user and CSRF token),
 // GET, POST and DELETE with the CSRF token and one retry, and the API's
 // paths. Every path is relative to the admin location that served the page.

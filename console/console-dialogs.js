@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dialogs of an organization's page: + (create), the pencil (rotate or
 // rename, with the grace period and the expiry) and the bin (delete), and
 // the issued token with its curl command and Copy buttons.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The console's DOM helpers: building elements, the page's live regions,
 // how values are written (times, durations, names) and the icons.
 //

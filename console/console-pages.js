@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The console's pages: the organizations page, an organization's page with
 // its credentials table, and the polling that keeps that page current. The
 // org page's events, chart and audit trail are drawn by console-activity.js;

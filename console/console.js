@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The onep web console: the front end of `SetHandler onep-admin`.
 //
 // The module serves this file and the modules it imports under the admin

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The "onep-admin" handler: the admin JSON API and the web console, below a
 // <Location> the site protects with Apache's own authentication
 // (docs/api.md, "Admin API"; docs/console.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP side of onep-admin: who is asking (Apache's authenticated user,
 // or nobody: 403), the CSRF defence of every change, the inputs of a route
 // (query parameters, or a JSON body), the security headers, and the

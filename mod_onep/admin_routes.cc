@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The admin API's routes: each reads its inputs with onep/admin.h, calls
 // the core services as onepctl does, and answers with the same JSON objects
 // as `onepctl ... --json`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The web console's files (console/ in the source tree), compiled into the
 // module: served by onep-admin, nothing to install beside the module.
 #ifndef ONEP_MOD_ONEP_CONSOLE_FILES_H_

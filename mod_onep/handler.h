@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The "onep" handler: routes a webhook request, checks it, records it through
 // onep::EventStore and maps the outcome to an HTTP response (docs/api.md).
 #ifndef ONEP_MOD_ONEP_HANDLER_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP side of a webhook request: reading the headers and the body the
 // handler needs, and writing JSON responses. No knowledge of Redis here.
 #ifndef ONEP_MOD_ONEP_HTTP_IO_H_

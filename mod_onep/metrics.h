@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep's metrics: counters per virtual host, summed across every child
 // process, in one anonymous shared memory segment that the parent creates at
 // post_config and each child inherits across fork. Children add with atomic

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What mod_onep's two views of its counters share: the Prometheus text
 // (metrics.cc) and the server-status section (metrics_status.cc) both read a
 // snapshot of the shared segment. Internal to mod_onep.

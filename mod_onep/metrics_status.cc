@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_status' section of mod_onep (metrics.h: StatusHook).
 #include <cstring>
 #include <string>

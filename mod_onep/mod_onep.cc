@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep: accepts authenticated webhooks (hits, failures, deploys) and
 // records them in Redis through onep_core.
 //

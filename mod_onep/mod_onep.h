@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep: the configuration records shared by the module's translation units.
 //
 // Server config (OnepRedis, OnepRedisTLS, OnepRedisTimeout, OnepKeyPrefix, ...) is per virtual

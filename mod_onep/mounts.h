@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the handlers are mounted, per server, and how a request's URL is
 // matched against those mounts.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Each server's runtime: the effective values of its configuration
 // (defaults applied), the Redis clients and stores each child builds for it
 // (child_init), and what the parent says about its Redis at start.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Where `cmake --install` and the Debian package (CPack, below) put things:
 # the same rules for both. Apache's folders come from apxs, as Debian's
 # apache2-dev describes them.

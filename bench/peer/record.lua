@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- The peer's per-event script: for a hit or a failure, the work mod_onep's
 -- record script (core/src/scripts.cc) does for the benchmark's request (no
 -- Idempotency-Key, no deploy_id, no rate limit): the token's credential and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // The benchmark's peer (docs/benchmarks.md): the webhook receiver a Node team
 // would write instead of mod_onep. Fastify in node:cluster workers, ioredis

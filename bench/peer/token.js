@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // Integration tokens as docs/tokens.md describes them: onep_ + 8 characters
 // of routing tag + 32 random + 6 of checksum (CRC32 of the rest, base62, most

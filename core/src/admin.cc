@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "onep/admin.h"
 
 #include "onep/credential_service.h"

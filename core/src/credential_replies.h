@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The credential store's readings of Redis replies, shared by its changes
 // (redis_credential_store.cc) and its queries (redis_credential_queries.cc).
 #ifndef ONEP_CORE_SRC_CREDENTIAL_REPLIES_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CredentialService: the admin side's rules on top of any CredentialStore.
 #include "onep/credential_service.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Validation of webhook bodies.
 //
 // Rules (docs/api.md describes them for users):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NamedScript: the prologue generated from a script's declared names, the
 // per-item form of group commit, and Bind(). The scripts themselves are in
 // scripts.cc.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RedisCredentialStore's reads: one credential, an org's, the orgs, the
 // audit trail, and which credential a token authenticates.
 #include <algorithm>

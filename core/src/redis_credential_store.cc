@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "onep/redis_credential_store.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Lua scripts that make every write atomic. Internal to core.
 //
 // Each script declares its keys and arguments by name. Its source starts with

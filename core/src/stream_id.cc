@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "onep/stream_id.h"
 
 #include "onep/parse.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The onep web console in a real browser (headless Chromium).
 
 Run by ModuleConsoleTest against a real Apache with mod_onep and a real, empty

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event validation: any bytes in, a clear verdict out; what it accepts is a
 // well-formed event whose stored fields are a JSON object.
 #include <jansson.h>

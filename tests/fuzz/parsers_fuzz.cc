@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The small parsers users type into: durations, sizes, slugs, names, times,
 // Redis URLs. No crash, and the invariants each one promises.
 #include <cstddef>

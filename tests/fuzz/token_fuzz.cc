@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Token and credential id parsing never reads outside its input, and accepts
 // only tokens and ids of the documented shapes.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every onepctl command against a real Redis: output shapes and exact --json keys.
 #include <signal.h>
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The generated bash completion against a real Redis: organizations after
 // --org and credential ids after show/rotate/rename/delete come from onepctl
 // itself, with the --redis and --prefix typed on the line.

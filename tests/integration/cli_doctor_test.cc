@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl doctor against real Redis servers configured right and wrong.
 #include <gtest/gtest.h>
 

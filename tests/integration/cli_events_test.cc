@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl events: filters by the event's own time and by credential, paging
 // with --after/--before, --all streamed as JSON Lines or table rows, usage
 // errors, and output that cannot be written.

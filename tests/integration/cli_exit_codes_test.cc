@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl exit codes: 0 success, 1 Redis unreachable / runtime failure,
 // 2 usage error or invalid input, 3 no such credential or organization; and
 // the one-line error on stderr.

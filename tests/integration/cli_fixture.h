@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by the cli_*_test.cc files: a real Redis per test suite, the real
 // onepctl binary, and helpers to check its output against the store.
 #ifndef ONEP_TESTS_INTEGRATION_CLI_FIXTURE_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Token lifecycle through onepctl, checked against the store the module uses:
 // rotation, renaming, grace periods, deletion, concurrent admins, secrecy.
 #include <pty.h>

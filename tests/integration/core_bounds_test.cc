@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a token holder can make an org's keys grow to through the record
 // script, at scale: 20,000 distinct deploy_ids and 20,000 invented apps.
 #include <gtest/gtest.h>

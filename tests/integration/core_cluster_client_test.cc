@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Redis Cluster client against a real 3-master, 3-replica cluster.
 //
 // One cluster serves the whole suite; tests move slots and fail masters over,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RedisCredentialStore + CredentialService against a real Redis.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // EventStore::Record against a real Redis: every outcome, the cost model, and
 // the read side.
 #include <arpa/inet.h>

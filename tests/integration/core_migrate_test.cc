@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MigrateKeyspace against a real Redis filled the way the previous release
 // filled it (support/layout_v1.h): every event, counter, audit entry and
 // credential survives, the legacy tokens keep working, and a second run (or a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Group commit (RecordBatcher) against a real Redis: concurrent events share
 // one script call and each gets exactly its own outcome; a batch that Redis
 // never answers fails exactly its members, and their Idempotency-Key retries

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RedisConnection over TLS against a TLS-only redis-server: the pool's
 // no-round-trip liveness check (PeerClosed) must tell a TLS record that is
 // not a reply (a TLS 1.3 session ticket, sent after the handshake) from a

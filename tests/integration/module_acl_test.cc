@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The module and onepctl as the least-privilege Redis ACL users that
 // docs/operations.md gives (the lines are read from that file): everything
 // works; a user without a right it needs gets a clear 503 (module) or one

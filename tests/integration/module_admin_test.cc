@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The admin API (SetHandler onep-admin) on the real module, behind Apache's
 // own Basic authentication: every route, status and error code, the CSRF
 // defence, the audit actor, OnepAdminOrgs, and the same JSON as onepctl's

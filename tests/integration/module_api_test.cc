@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep's HTTP API against a real Apache and a real Redis: every route and
 // every row of the error table (docs/api.md), with exact statuses and codes.
 #include <arpa/inet.h>

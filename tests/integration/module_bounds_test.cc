@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one holder of a valid token can make Redis hold, through the real
 // module: events budgeted in bytes as stored, streams trimmed by count and
 // age, /health that turns 503 when Redis refuses writes.

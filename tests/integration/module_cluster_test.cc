@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep on a real Redis Cluster (the cluster run of this binary,
 // ONEP_TEST_REDIS=cluster; skipped otherwise): every org on the master of its
 // routing tag's slot, one round trip to that master per accepted webhook,

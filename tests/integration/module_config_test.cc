@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep's directives: `apache2 -t` refuses every bad value with a message
 // naming the directive, virtual hosts inherit and override the server config,
 // mounts belong to their own virtual host (another one's authentication at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The web console in a real browser: Debian's headless Chromium, driven by
 // Selenium (tests/browser/console_flow.py), against the real module on a
 // real Apache with Basic authentication and a real Redis. The script clicks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // No first request is special: a child's first request opens its Redis
 // connection, which loads the record script in the round trip of its TIME,
 // so the request itself is one EVALSHA; each command has a bound of its own.

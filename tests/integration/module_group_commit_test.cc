@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Group commit on the real module: concurrent accepted requests in one Apache
 // child share Redis writes (fewer script calls than requests, counted by
 // Redis itself), each request gets its own answer, and the batch sizes show

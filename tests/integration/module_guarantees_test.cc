@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The contract's guarantees that span processes: token rotation and deletion
 // take effect on the very next request in every Apache child and thread, and
 // concurrent requests are each recorded exactly once.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile input against a real Apache with mod_onep: one table of malformed or
 // adversarial requests, each sent as raw bytes over a loopback socket. For
 // every row: the exact status and error code, nothing recorded, and the

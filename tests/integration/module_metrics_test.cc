@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The metrics handler (SetHandler onep-metrics) and mod_status' section: a
 // known mix of requests sent by several clients across at least 3 Apache
 // children (prefork: one request per child at a time), scraped while the load

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep when Redis goes away, comes back, is slow, needs a password or
 // listens on a unix socket. Fail closed, fast, and recover without restarting
 // Apache.

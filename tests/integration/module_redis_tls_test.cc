@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Native TLS to Redis (rediss://, rediss-cluster://, OnepRedisTLS, onepctl
 // --tls-*), run for real: a TLS-only redis-server (port 0, tls-port, client
 // certificates required) and a TLS-only Redis Cluster, the module in a real

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Security properties of mod_onep and onepctl, end to end: organizations are
 // isolated whatever a token of another one tries; no token, token part or
 // token hash reaches the error log (even at trace8) or the access log; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The TLS recipe of docs/operations.md, run for real: a redis-server that
 // accepts only TLS (port 0, tls-port, client certificates required), Debian's
 // stunnel4 in front of it on a loopback port, and the module and onepctl

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Sentinel client on a real primary, two replicas and three sentinels:
 // it finds the primary, follows a SENTINEL FAILOVER and a killed primary,
 // never waits past its bounds, and says clearly why when it cannot find one.

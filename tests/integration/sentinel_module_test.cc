@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep and onepctl on a real Redis Sentinel group (a primary, two
 // replicas, three sentinels): SENTINEL FAILOVER and SIGKILL of the primary
 // under steady load, Apache never restarted. Every answer is 202 or 503; with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rediss-sentinel://: the sentinels and the master they name, all TLS only
 // (client certificates required), reached by the module and by onepctl over
 // TLS; after a failover, the new master too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "support/admin_site.h"
 
 #include <gtest/gtest.h>

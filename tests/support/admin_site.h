@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onep-admin locations for tests: Apache's own Basic authentication in front
 // of the admin API and the console, as a site would put it (docs/console.md).
 #ifndef ONEP_TESTS_SUPPORT_ADMIN_SITE_H_

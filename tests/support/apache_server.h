@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real /usr/sbin/apache2 loading the built mod_onep, on a free loopback
 // port, with a generated configuration in a temporary folder of its own (its
 // own ServerRoot, PidFile, Mutex dir and ErrorLog; /etc/apache2 is never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "support/delay_proxy.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A TCP relay on loopback that holds every chunk of data, in both
 // directions, for a fixed time before passing it on: a Redis that is slow to
 // answer every command (a slow disk under appendfsync always, a distant

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A tiny HTTP/1.1 client over a raw loopback socket, for tests that need exact
 // control of what goes on the wire (chunked bodies, a Content-Length that
 // lies, header spelling). One request per connection ("Connection: close").

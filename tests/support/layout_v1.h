@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Layout 1, as the previous release wrote it: its scripts and token format,
 // to fill a Redis the way that release did, for the tests of `onepctl
 // migrate`. Nothing here is used by the product.

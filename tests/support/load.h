@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load for the fault tests: clients posting hits with unique messages and
 // Idempotency-Keys, and the checks that tie their answers to what Redis holds
 // ("a 202 means the event is in Redis; no write without a 202"), shared by the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running real binaries from tests: spawn, wait, capture output.
 #ifndef ONEP_TESTS_SUPPORT_PROCESS_H_
 #define ONEP_TESTS_SUPPORT_PROCESS_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real Redis Cluster for tests: 3 masters and 3 replicas (Debian's
 // redis-server), on free loopback ports, in one temporary folder, for the
 // lifetime of the object. Every process is stopped by its own pid.

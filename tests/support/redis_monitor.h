@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Redis MONITOR on a raw socket, for tests that count the commands a client
 // sends to one server.
 #ifndef ONEP_TESTS_SUPPORT_REDIS_MONITOR_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real Redis Sentinel deployment for tests: one primary, `replicas`
 // replicas and `sentinels` redis-sentinel processes (Debian's redis-server
 // and redis-sentinel), on free loopback ports, in one temporary folder, for

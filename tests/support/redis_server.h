@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real redis-server on a free loopback port, in a temporary folder, for the
 // lifetime of the object. Stopped by its own pid only.
 #ifndef ONEP_TESTS_SUPPORT_REDIS_SERVER_H_

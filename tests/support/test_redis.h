@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Redis that a module or CLI test runs against. Normally a fresh
 // redis-server of its own (RedisServer). When the suite runs on a cluster
 // (environment ONEP_TEST_REDIS=cluster: CTest runs each module and CLI test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Certificates for tests of TLS to Redis, made with the openssl program in a
 // folder of the test's own: a CA, a server certificate signed by it for
 // 127.0.0.1 and localhost, a client certificate signed by it, and a second

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl's command line: parsing, the command table, help, and the usage
 // errors that need no Redis.
 #include <gtest/gtest.h>

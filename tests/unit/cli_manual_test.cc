@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl(1) and the bash completion, generated from the command table, must
 // say what --help says: the man page is rendered by man(1) and every line of
 // every --help must be found in it; the completion script is driven by bash

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // onepctl's pure output helpers: tables, sanitizing, times, JSON shapes.
 #include <gtest/gtest.h>
 

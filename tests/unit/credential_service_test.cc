@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CredentialService rules against an in-memory fake store (fast, no Redis).
 // The same rules run against a real Redis in tests/integration.
 #include "onep/credential_service.h"

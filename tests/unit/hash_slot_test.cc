@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HashSlot against vectors checked with CLUSTER KEYSLOT on Redis 7.0.
 #include <gtest/gtest.h>
 

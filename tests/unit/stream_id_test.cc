@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stream ids as --after/--before take them, and --since/--until times.
 #include "onep/stream_id.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What onepctl and the admin API (mod_onep's onep-admin handler) share: the
 // reading of an admin request's named inputs (onepctl's options, the API's
 // query parameters and body fields: the same names), and the JSON objects

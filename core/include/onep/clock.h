@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The local wall clock, for what is not an acceptance decision (those use
 // Redis' clock, inside the scripts: docs/design.md, "Time").
 //

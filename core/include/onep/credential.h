@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A webhook credential as a value: the record, its type, its tokens as a
 // store sees them (hashes and hints), its audit entries, and the requests
 // that create or change one. The store interface is in credential_store.h,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The admin side's rules for credentials on top of any CredentialStore:
 // what a new credential must be (CheckCreateRequest, the one place that says
 // it, for onepctl, the admin API and the service alike), ids and tokens

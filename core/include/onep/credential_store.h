@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The narrow interface in front of the credentials' storage. The Redis
 // implementation (RedisCredentialStore, redis_credential_store.h) is the only
 // part that talks to Redis; the service above it (credential_service.h) is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The curl command onepctl and the console print after issuing a token.
 #ifndef ONEP_CURL_COMMAND_H_
 #define ONEP_CURL_COMMAND_H_

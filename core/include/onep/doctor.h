@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What an operator should know about the Redis that onep uses: the checks of
 // `onepctl doctor`, also logged by mod_onep at startup.
 //

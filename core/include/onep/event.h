@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Webhook events: the three types and the validation of a request body.
 #ifndef ONEP_EVENT_H_
 #define ONEP_EVENT_H_

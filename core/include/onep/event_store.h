@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recording and reading events in Redis.
 //
 // Record() is the one function that records a validated webhook event: a

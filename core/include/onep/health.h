@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whether Redis can take writes now, judged without writing: from INFO on
 // every master (memory, persistence, replication). What /health reports.
 #ifndef ONEP_HEALTH_H_

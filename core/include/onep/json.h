@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RAII for Jansson values.
 #ifndef ONEP_JSON_H_
 #define ONEP_JSON_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Redis key layout, version 2 (docs/redis-layout.md lists every key).
 //
 // Every key of an organization carries the org's routing tag as its Redis

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The key layout version stored in Redis (KeySpace::Layout()), and the check
 // that the module and onepctl make before they use a keyspace.
 //

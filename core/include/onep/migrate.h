@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Upgrading a keyspace from layout 1 (keys by org slug, global token and id
 // indexes; onep before routing tags) to layout 2 (keys.h), in place.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parsers for the small values that users type: durations, byte sizes, slugs,
 // names, RFC 3339 times. Pure functions, no I/O; thread-safe.
 #ifndef ONEP_PARSE_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Group commit: the events that concurrent threads of one process are ready
 // to record share one write to Redis.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Redis connection: RAII over a hiredis context, with timeouts; over TLS
 // for a rediss endpoint (onep/redis_tls.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RedisClient: the one narrow interface through which the stores, the module
 // and onepctl talk to Redis, whatever the topology behind it.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CredentialStore on Redis (layout 2, keys.h). Each change of a credential
 // is one script on the org's slot, hence atomic; the global org directory is
 // written by its own commands first (docs/redis-layout.md says in which

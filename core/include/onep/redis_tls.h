@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TLS to Redis: what rediss://, rediss-cluster:// and rediss-sentinel://
 // connect with (docs/configuration.md, OnepRedisTLS; onepctl --tls-*).
 //

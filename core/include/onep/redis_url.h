@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where Redis is. One server: redis://[[user]:password@]host:port[/db] or
 // unix:///path[?db=N]; a Redis Cluster:
 // redis-cluster://[[user]:password@]host:port[,host:port...] (seed nodes);

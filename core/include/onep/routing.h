@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which slot an org's keys are in: its routing tag, from an org slug, a
 // credential id or a token (token.h). Current ids and tokens carry the tag,
 // so finding it costs nothing; legacy ones (layout 1) and slugs cost one read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Status and Result<T>: errors as values.
 //
 // Every core function that can fail returns a Status (or a Result<T>, which is

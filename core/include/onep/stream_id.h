@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Redis stream entry ids, "<ms>-<seq>": the ids of events (event_store.h).
 // Pure functions, no I/O; thread-safe.
 #ifndef ONEP_STREAM_ID_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text, one rule each: UTF-8 decoding, the user's text quoted in a message,
 // what may not reach a terminal, and hex. Every other file that needs one of
 // these calls it here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Integration tokens, routing tags and credential ids: generation, offline
 // format checks, hashing.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The RedisClient implementations, one file each; ConnectRedis picks one.
 #ifndef ONEP_CORE_SRC_REDIS_CLIENTS_H_
 #define ONEP_CORE_SRC_REDIS_CLIENTS_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RedisClient for a Redis Cluster: a slot map (16384 slots -> the master's
 // NodePool), read from CLUSTER SHARDS (CLUSTER SLOTS before Redis 7), and the
 // redirections Redis answers with when the map is stale.

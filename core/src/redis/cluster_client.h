@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The RedisClient of a Redis Cluster (cluster_client.cc says how it routes).
 #ifndef ONEP_CORE_SRC_REDIS_CLUSTER_CLIENT_H_
 #define ONEP_CORE_SRC_REDIS_CLUSTER_CLIENT_H_

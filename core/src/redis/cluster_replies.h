@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a Redis Cluster node answers that the cluster client reads: a
 // redirection (MOVED, ASK) and the slot map (CLUSTER SHARDS, CLUSTER SLOTS).
 // Pure functions of a reply.

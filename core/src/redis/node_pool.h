@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NodePool: the connections to one Redis server, for every RedisClient.
 //
 // Connections are opened lazily (RedisConnection::Connect, bounded by the

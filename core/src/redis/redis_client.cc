@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What every RedisClient shares: hash slots, the mapping of script replies,
 // and the choice of implementation.
 #include "onep/redis_client.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hiredis' reader building onep::Reply values directly, instead of a
 // redisReply tree to copy and then free: the reply functions' table of
 // hiredis 0.14 (5 functions) or 1.x (7).

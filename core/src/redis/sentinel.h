@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure parts of the Sentinel client (sentinel_replies.cc), apart so that
 // unit tests can check them without a server.
 #ifndef ONEP_CORE_SRC_REDIS_SENTINEL_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RedisClient for a master behind Redis Sentinel, as the Sentinel client
 // guidelines describe it: ask the sentinels in turn for the master's address
 // (SENTINEL GET-MASTER-ADDR-BY-NAME), confirm it with ROLE, and use it until

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What sentinels and masters answer, read for the Sentinel client (sentinel.h).
 #include <string>
 #include <vector>

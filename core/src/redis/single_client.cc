@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RedisClient for one server: a NodePool and nothing else. Slot keys are
 // ignored; there is nothing to redirect.
 #include <memory>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why a TLS connection to Redis failed, for RedisConnection's messages
 // (implemented in redis_tls.cc).
 //
