@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_onep under concurrent load while things break: Redis stops and comes
 // back (with AOF, every 202 must be in Redis and nothing else), Redis stalls
 // (CLIENT PAUSE, DEBUG SLEEP), Apache restarts or stops gracefully, Redis
@@ -58,18 +59,39 @@ class ModuleFaultsTest : public ::testing::Test {
   // opens its Redis connection and checks the keyspace's layout, which on a
   // loaded 2-core machine (the sanitizer build) can exceed the 300 ms timeout
   // once: so this waits, bounded, for `n` 202s in a row rather than failing
-  // on the first 503, and says what it last got.
+  // on the first 503, and says what it last got. The MPM may hand all of
+  // them to one child: it also waits until every child has logged opening
+  // its connection (ONEP0301), so no child's first connection (which loads
+  // the scripts) happens after the fault.
   static void WarmUp(OnepStack& stack, const std::string& token, int n = 20) {
     const auto deadline = Clock::now() + std::chrono::seconds(15);
     int in_a_row = 0;
-    while (in_a_row < n) {
+    while (in_a_row < n || !EveryChildConnected(stack)) {
       auto r = PostJson(stack.port(), stack.path("/hits"), token, R"({"app":"web"})");
       in_a_row = r.status == 202 ? in_a_row + 1 : 0;
       ASSERT_TRUE(r.status == 202 || r.status == 503) << r.status << " " << r.body << r.error;
       ASSERT_LT(Clock::now(), deadline)
-          << "warm-up: no " << n << " 202s in a row within 15 s; last: " << r.status << " "
-          << r.body << r.error;
+          << "warm-up: no " << n
+          << " 202s in a row from every child within 15 s; last: " << r.status << " " << r.body
+          << r.error << "\n"
+          << stack.apache().ErrorLog();
     }
+  }
+
+  // Each child of `stack` has opened a Redis connection (its ONEP0301 line).
+  static bool EveryChildConnected(OnepStack& stack) {
+    std::set<std::string> connected;  // "(pid N)"
+    std::istringstream log(stack.apache().ErrorLog());
+    for (std::string line; std::getline(log, line);) {
+      const std::size_t at = line.find("ONEP0301");
+      const std::size_t pid = at == std::string::npos ? at : line.find("(pid ", at);
+      if (pid != std::string::npos)
+        connected.insert(line.substr(pid, line.find(')', pid) - pid + 1));
+    }
+    for (pid_t child : stack.apache().ChildPids()) {
+      if (connected.count("(pid " + std::to_string(child) + ")") == 0) return false;
+    }
+    return true;
   }
 };
 
