@@ -17,13 +17,13 @@
 #include <exception>
 #include <string>
 
-#include "admin.h"
+#include "admin/admin.h"
 #include "apr_strings.h"
-#include "handler.h"
+#include "webhook/webhook_handler.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
-#include "metrics.h"
+#include "metrics/metrics.h"
 #include "mod_status.h"
 #include "mounts.h"
 #include "onep/parse.h"

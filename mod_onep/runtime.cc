@@ -13,7 +13,7 @@
 
 #include "ap_mpm.h"
 #include "http_log.h"
-#include "metrics.h"
+#include "metrics/metrics.h"
 #include "mod_onep.h"
 #include "onep/doctor.h"
 #include "onep/event_store.h"

@@ -11,9 +11,9 @@
 #include <exception>
 #include <string>
 
-#include "admin.h"
+#include "admin/admin.h"
 #include "apr_strings.h"
-#include "console_files.h"
+#include "admin/console_files.h"
 #include "http_core.h"
 #include "http_io.h"
 #include "http_log.h"

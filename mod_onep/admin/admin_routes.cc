@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "admin.h"
+#include "admin/admin.h"
 #include "http_protocol.h"
 #include "onep/clock.h"
 #include "onep/credential_service.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "metrics.h"
+#include "metrics/metrics.h"
 
 #include <apr_shm.h>
 
@@ -17,7 +17,7 @@
 #include "http_log.h"
 #include "http_main.h"
 #include "http_protocol.h"
-#include "metrics_snapshot.h"
+#include "metrics/metrics_snapshot.h"
 #include "mod_onep.h"
 #include "mod_status.h"
 

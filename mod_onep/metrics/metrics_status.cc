@@ -5,10 +5,10 @@
 
 // metrics.h first: it includes httpd.h, which the other Apache headers need.
 // clang-format off
-#include "metrics.h"
+#include "metrics/metrics.h"
 #include "http_log.h"
 #include "http_protocol.h"
-#include "metrics_snapshot.h"
+#include "metrics/metrics_snapshot.h"
 #include "mod_status.h"
 // clang-format on
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "handler.h"
+#include "webhook/webhook_handler.h"
 
 #include <chrono>
 #include <cstring>
@@ -14,7 +14,7 @@
 #include "http_io.h"
 #include "http_log.h"
 #include "http_protocol.h"
-#include "metrics.h"
+#include "metrics/metrics.h"
 #include "mod_onep.h"
 #include "mounts.h"
 #include "onep/clock.h"

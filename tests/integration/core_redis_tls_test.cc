@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/redis_tls.h"
 #include "support/process.h"
 #include "support/tls_certs.h"

@@ -5,7 +5,7 @@
 // that build proves that every script names every key it touches.
 #include <gtest/gtest.h>
 
-#include "../../core/src/scripts.h"
+#include "../../core/src/scripts/named_script.h"
 #include "onep/redis_client.h"
 #include "support/redis_server.h"
 

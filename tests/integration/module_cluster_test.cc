@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "../../core/src/scripts.h"
+#include "../../core/src/scripts/named_script.h"
 #include "onep/keys.h"
 #include "onep/redis_client.h"
 #include "onep/token.h"

@@ -17,7 +17,7 @@
 #include "onep/credential.h"
 #include "onep/credential_service.h"
 #include "onep/event_store.h"
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
 #include "onep/redis_credential_store.h"
 #include "support/process.h"

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 
 namespace onep::testing::v1 {
 

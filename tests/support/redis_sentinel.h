@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
 #include "support/tls_certs.h"
 

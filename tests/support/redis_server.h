@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
 
 namespace onep::testing {

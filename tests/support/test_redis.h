@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
 #include "support/redis_cluster.h"
 #include "support/redis_sentinel.h"

@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/redis_url.h"
 #include "onep/status.h"
 

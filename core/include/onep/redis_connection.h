@@ -7,8 +7,8 @@
 // values, so no hiredis object outlives a call.
 //
 // Thread-safety: a RedisConnection is used by one thread at a time.
-#ifndef ONEP_REDIS_H_
-#define ONEP_REDIS_H_
+#ifndef ONEP_REDIS_CONNECTION_H_
+#define ONEP_REDIS_CONNECTION_H_
 
 #include <chrono>
 #include <cstdint>
@@ -165,4 +165,4 @@ class RedisConnection {
 
 }  // namespace onep
 
-#endif  // ONEP_REDIS_H_
+#endif  // ONEP_REDIS_CONNECTION_H_

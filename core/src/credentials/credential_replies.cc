@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "credential_replies.h"
+#include "credentials/credential_replies.h"
 
 #include <cstdlib>
 #include <unordered_map>

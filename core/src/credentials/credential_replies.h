@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The credential store's readings of Redis replies, shared by its changes
 // (redis_credential_store.cc) and its queries (redis_credential_queries.cc).
-#ifndef ONEP_CORE_SRC_CREDENTIAL_REPLIES_H_
-#define ONEP_CORE_SRC_CREDENTIAL_REPLIES_H_
+#ifndef ONEP_CORE_SRC_CREDENTIALS_CREDENTIAL_REPLIES_H_
+#define ONEP_CORE_SRC_CREDENTIALS_CREDENTIAL_REPLIES_H_
 
 #include <cstdint>
 #include <optional>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "onep/credential.h"
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/status.h"
 
 namespace onep::credential_replies {
@@ -35,4 +35,4 @@ const std::string& Str(const Reply& reply, std::size_t i);
 
 }  // namespace onep::credential_replies
 
-#endif  // ONEP_CORE_SRC_CREDENTIAL_REPLIES_H_
+#endif  // ONEP_CORE_SRC_CREDENTIALS_CREDENTIAL_REPLIES_H_

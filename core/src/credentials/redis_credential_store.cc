@@ -6,13 +6,13 @@
 #include <functional>
 #include <unordered_map>
 
-#include "credential_replies.h"
+#include "credentials/credential_replies.h"
 #include "onep/clock.h"
 #include "onep/layout.h"
 #include "onep/parse.h"
 #include "onep/routing.h"
 #include "onep/token.h"
-#include "scripts.h"
+#include "scripts/named_script.h"
 
 namespace onep {
 

@@ -9,7 +9,7 @@
 #include "onep/parse.h"
 #include "onep/routing.h"
 #include "onep/stream_id.h"
-#include "scripts.h"
+#include "scripts/named_script.h"
 
 namespace onep {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "onep/keys.h"
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 
 namespace onep {
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 
 namespace onep::cluster {
 

@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
 #include "onep/status.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>

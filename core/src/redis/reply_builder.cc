@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 
 namespace onep {
 namespace {

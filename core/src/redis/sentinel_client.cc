@@ -35,7 +35,7 @@
 
 #include "clients.h"
 #include "node_pool.h"
-#include "sentinel.h"
+#include "sentinel_replies.h"
 
 namespace onep {
 

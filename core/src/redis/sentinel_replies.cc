@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "sentinel.h"
+#include "sentinel_replies.h"
 
 namespace onep::sentinel {
 

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The pure parts of the Sentinel client (sentinel_replies.cc), apart so that
 // unit tests can check them without a server.
-#ifndef ONEP_CORE_SRC_REDIS_SENTINEL_H_
-#define ONEP_CORE_SRC_REDIS_SENTINEL_H_
+#ifndef ONEP_CORE_SRC_REDIS_SENTINEL_REPLIES_H_
+#define ONEP_CORE_SRC_REDIS_SENTINEL_REPLIES_H_
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/status.h"
 
 namespace onep::sentinel {
@@ -44,4 +44,4 @@ std::vector<std::size_t> AskFirst(std::vector<std::size_t> order, std::size_t an
 
 }  // namespace onep::sentinel
 
-#endif  // ONEP_CORE_SRC_REDIS_SENTINEL_H_
+#endif  // ONEP_CORE_SRC_REDIS_SENTINEL_REPLIES_H_

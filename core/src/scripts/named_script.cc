@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-#include "scripts.h"
+#include "scripts/named_script.h"
 
 namespace onep::scripts {
 namespace {

@@ -11,8 +11,8 @@
 // Built with ONEP_SCRIPT_KEY_CHECK (the sanitizer build of scripts/test), the
 // prologue also wraps redis.call so that a script touching a key it did not
 // declare fails with "onep key check: ...".
-#ifndef ONEP_CORE_SRC_SCRIPTS_H_
-#define ONEP_CORE_SRC_SCRIPTS_H_
+#ifndef ONEP_CORE_SRC_SCRIPTS_NAMED_SCRIPT_H_
+#define ONEP_CORE_SRC_SCRIPTS_NAMED_SCRIPT_H_
 
 #include <initializer_list>
 #include <string>
@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "onep/redis.h"
+#include "onep/redis_connection.h"
 #include "onep/status.h"
 
 namespace onep::scripts {
@@ -121,4 +121,4 @@ const NamedScript& SetExpiry();
 
 }  // namespace onep::scripts
 
-#endif  // ONEP_CORE_SRC_SCRIPTS_H_
+#endif  // ONEP_CORE_SRC_SCRIPTS_NAMED_SCRIPT_H_

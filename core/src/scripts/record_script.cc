@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "scripts.h"
+#include "scripts/named_script.h"
 
 #include <algorithm>
 #include <string>
