@@ -24,6 +24,7 @@
 #include "onep/json.h"
 #include "onep/layout.h"
 #include "onep/parse.h"
+#include "onep/sha1.h"
 #include "onep/token.h"
 
 APLOG_USE_MODULE(onep);

@@ -5,7 +5,9 @@
 // that build proves that every script names every key it touches.
 #include <gtest/gtest.h>
 
-#include "../../core/src/scripts/named_script.h"
+#include "../../core/src/scripts/credential_scripts.h"
+#include "../../core/src/scripts/read_scripts.h"
+#include "../../core/src/scripts/record_script.h"
 #include "onep/redis_client.h"
 #include "support/redis_server.h"
 
@@ -14,8 +16,9 @@ namespace {
 
 TEST(ScriptKeyCheckTest, EveryScriptCarriesTheLuaShebang) {
   for (const scripts::NamedScript* s :
-       {&scripts::Record(), &scripts::Authenticate(), &scripts::CreateCredential(),
-        &scripts::ReplaceToken(), &scripts::DeleteCredential()}) {
+       {&scripts::RecordScript(), &scripts::AuthenticateScript(),
+        &scripts::CreateCredentialScript(), &scripts::ReplaceTokenScript(),
+        &scripts::DeleteCredentialScript()}) {
     EXPECT_EQ(s->script().source().rfind("#!lua\n", 0), 0u) << s->script().source();
   }
 }

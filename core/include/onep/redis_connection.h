@@ -17,55 +17,13 @@
 #include <string_view>
 #include <vector>
 
+#include "onep/redis_reply.h"
+#include "onep/redis_script.h"
 #include "onep/redis_tls.h"
 #include "onep/redis_url.h"
 #include "onep/status.h"
 
 namespace onep {
-
-struct Reply {
-  enum class Type { kNil, kString, kInteger, kArray, kStatus, kError };
-  Type type = Type::kNil;
-  std::string str;  // kString, kStatus, kError
-  long long integer = 0;
-  std::vector<Reply> elements;  // kArray
-
-  bool is_nil() const { return type == Type::kNil; }
-  bool is_error() const { return type == Type::kError; }
-};
-
-// Lowercase hex SHA-1 of `data` (script ids, idempotency key names).
-std::string Sha1Hex(std::string_view data);
-
-// A Lua script with its SHA1, computed once.
-class Script {
- public:
-  explicit Script(std::string source);
-  const std::string& source() const { return source_; }
-  const std::string& sha1() const { return sha1_; }
-
- private:
-  std::string source_;
-  std::string sha1_;
-};
-
-// A script call. With `deadline` set, the connection that sends it puts a
-// deadline in the server's clock (ServerDeadlineMs) in front of `args`, as
-// ARGV[1]: a script run after the caller gave up can see that it is late and
-// write nothing.
-//
-// With wait_replicas > 0, "WAIT wait_replicas wait_timeout_ms" follows the
-// script in the same write, and a reply that is not an error counts only
-// once that many replicas acknowledged it: otherwise the call is Unavailable
-// (the script may have run on this server; its write may not survive it).
-struct ScriptCall {
-  const Script* script = nullptr;
-  std::vector<std::string> keys;
-  std::vector<std::string> args;
-  bool deadline = false;
-  int wait_replicas = 0;
-  int64_t wait_timeout_ms = 0;
-};
 
 struct RedisOptions {
   RedisEndpoint endpoint;

@@ -13,7 +13,7 @@
 #include "onep/redis_credential_store.h"
 #include "onep/routing.h"
 #include "onep/token.h"
-#include "scripts/named_script.h"
+#include "scripts/read_scripts.h"
 
 namespace onep {
 
@@ -162,7 +162,7 @@ Result<std::optional<std::string>> RedisCredentialStore::Authenticate(std::strin
   auto tag = TokenRoutingTagOf(redis_, keys_, token, hash);
   if (!tag.ok()) return tag.status();
   if (!tag->has_value()) return std::optional<std::string>();
-  auto call = scripts::Authenticate().Bind({{"token_key", keys_.Token(**tag, hash)}}, {});
+  auto call = scripts::AuthenticateScript().Bind({{"token_key", keys_.Token(**tag, hash)}}, {});
   if (!call.ok()) return call.status();
   auto reply = redis_.Eval(KeySpace::SlotKey(**tag), *call);
   if (!reply.ok()) return reply.status();

@@ -12,7 +12,7 @@
 #include "onep/parse.h"
 #include "onep/routing.h"
 #include "onep/token.h"
-#include "scripts/named_script.h"
+#include "scripts/credential_scripts.h"
 
 namespace onep {
 
@@ -50,22 +50,23 @@ Result<std::string> RedisCredentialStore::AssignRoutingTag(const std::string& or
 Result<Credential> RedisCredentialStore::Create(const Credential& cred, const StoredToken& token,
                                                 int64_t expires_in_ms, const std::string& actor) {
   const std::string& tag = cred.routing_tag;
-  auto call = scripts::CreateCredential().Bind({{"owner_key", keys_.OrgOwner(tag)},
-                                                {"credential_key", keys_.Credential(tag, cred.id)},
-                                                {"token_key", keys_.Token(tag, token.hash)},
-                                                {"credentials_key", keys_.OrgCredentials(tag)},
-                                                {"deploy_app_key", keys_.DeployApp(tag, cred.app)},
-                                                {"audit_key", keys_.Audit(tag)}},
-                                               {{"org", cred.org},
-                                                {"id", cred.id},
-                                                {"credential_type", CredentialTypeName(cred.type)},
-                                                {"name", cred.name},
-                                                {"app", cred.app},
-                                                {"token_hash", token.hash},
-                                                {"token_hint", token.hint},
-                                                {"expires_in_ms", std::to_string(expires_in_ms)},
-                                                {"actor", actor},
-                                                {"audit_max_len", std::to_string(kAuditMaxLen)}});
+  auto call =
+      scripts::CreateCredentialScript().Bind({{"owner_key", keys_.OrgOwner(tag)},
+                                              {"credential_key", keys_.Credential(tag, cred.id)},
+                                              {"token_key", keys_.Token(tag, token.hash)},
+                                              {"credentials_key", keys_.OrgCredentials(tag)},
+                                              {"deploy_app_key", keys_.DeployApp(tag, cred.app)},
+                                              {"audit_key", keys_.Audit(tag)}},
+                                             {{"org", cred.org},
+                                              {"id", cred.id},
+                                              {"credential_type", CredentialTypeName(cred.type)},
+                                              {"name", cred.name},
+                                              {"app", cred.app},
+                                              {"token_hash", token.hash},
+                                              {"token_hint", token.hint},
+                                              {"expires_in_ms", std::to_string(expires_in_ms)},
+                                              {"actor", actor},
+                                              {"audit_max_len", std::to_string(kAuditMaxLen)}});
   if (!call.ok()) return call.status();
   auto reply = redis_.Eval(KeySpace::SlotKey(tag), *call);
   if (!reply.ok()) return reply.status();
@@ -166,7 +167,7 @@ Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
                                                       const std::string& actor) {
   auto done = RunChange(
       redis_, keys_, TagOfExisting(id), id, [&](const std::string& t, const TokenState& s) {
-        return scripts::ReplaceToken().Bind(
+        return scripts::ReplaceTokenScript().Bind(
             {{"credential_key", keys_.Credential(t, id)},
              {"new_token_key", keys_.Token(t, token.hash)},
              {"current_token_key", keys_.Token(t, s.current_hash)},
@@ -200,19 +201,20 @@ Result<Credential> RedisCredentialStore::ReplaceToken(const std::string& id,
 
 Result<Credential> RedisCredentialStore::SetExpiry(const std::string& id, int64_t expires_in_ms,
                                                    const std::string& actor) {
-  auto done = RunChange(
-      redis_, keys_, TagOfExisting(id), id, [&](const std::string& t, const TokenState& s) {
-        return scripts::SetExpiry().Bind({{"credential_key", keys_.Credential(t, id)},
-                                          {"current_token_key", keys_.Token(t, s.current_hash)},
-                                          {"previous_token_key", keys_.Token(t, s.previous_hash)},
-                                          {"audit_key", keys_.Audit(t)}},
-                                         {{"id", id},
-                                          {"current_hash", s.current_hash},
-                                          {"previous_hash", s.previous_hash},
-                                          {"expires_in_ms", std::to_string(expires_in_ms)},
-                                          {"actor", actor},
-                                          {"audit_max_len", std::to_string(kAuditMaxLen)}});
-      });
+  auto done = RunChange(redis_, keys_, TagOfExisting(id), id,
+                        [&](const std::string& t, const TokenState& s) {
+                          return scripts::SetExpiryScript().Bind(
+                              {{"credential_key", keys_.Credential(t, id)},
+                               {"current_token_key", keys_.Token(t, s.current_hash)},
+                               {"previous_token_key", keys_.Token(t, s.previous_hash)},
+                               {"audit_key", keys_.Audit(t)}},
+                              {{"id", id},
+                               {"current_hash", s.current_hash},
+                               {"previous_hash", s.previous_hash},
+                               {"expires_in_ms", std::to_string(expires_in_ms)},
+                               {"actor", actor},
+                               {"audit_max_len", std::to_string(kAuditMaxLen)}});
+                        });
   if (!done.ok()) return done.status();
   if (Str(done->reply, 0) != "ok") return Unexpected("expire", done->reply);
   return Reread(id);
@@ -221,7 +223,7 @@ Result<Credential> RedisCredentialStore::SetExpiry(const std::string& id, int64_
 Status RedisCredentialStore::Delete(const std::string& id, const std::string& actor) {
   auto done = RunChange(redis_, keys_, TagOfExisting(id), id,
                         [&](const std::string& t, const TokenState& s) {
-                          return scripts::DeleteCredential().Bind(
+                          return scripts::DeleteCredentialScript().Bind(
                               {{"credential_key", keys_.Credential(t, id)},
                                {"current_token_key", keys_.Token(t, s.current_hash)},
                                {"previous_token_key", keys_.Token(t, s.previous_hash)},

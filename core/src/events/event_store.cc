@@ -9,7 +9,7 @@
 #include "onep/parse.h"
 #include "onep/routing.h"
 #include "onep/stream_id.h"
-#include "scripts/named_script.h"
+#include "scripts/record_script.h"
 
 namespace onep {
 namespace {
@@ -17,8 +17,9 @@ namespace {
 constexpr int64_t kHourMs = 3600LL * 1000;
 constexpr std::size_t kPageSize = 1000;
 
-RecordOutcome::Kind KindFromName(const std::string& name, bool* known) {
-  *known = true;
+// The outcome the record script names `name`; nullopt for a name it never
+// returns.
+std::optional<RecordOutcome::Kind> OutcomeKindNamed(const std::string& name) {
   if (name == "accepted") return RecordOutcome::Kind::kAccepted;
   if (name == "duplicate") return RecordOutcome::Kind::kDuplicate;
   if (name == "invalid_token") return RecordOutcome::Kind::kInvalidToken;
@@ -26,8 +27,7 @@ RecordOutcome::Kind KindFromName(const std::string& name, bool* known) {
   if (name == "rate_limited") return RecordOutcome::Kind::kRateLimited;
   if (name == "invalid_event") return RecordOutcome::Kind::kInvalidEvent;
   if (name == "idempotency_key_reused") return RecordOutcome::Kind::kIdempotencyKeyReused;
-  *known = false;
-  return RecordOutcome::Kind::kInvalidToken;
+  return std::nullopt;
 }
 
 // One XRANGE/XREAD entry: [id, [field, value, ...]].
@@ -133,7 +133,7 @@ namespace {
 // configuration), without its events: the keys and arguments they share.
 Result<ScriptCall> RecordCall(const KeySpace& keys, const EventRetention& retention,
                               const std::string& tag, const std::string& events_key, int64_t now) {
-  return scripts::Record().BindCall(
+  return scripts::RecordScript().BindCall(
       {{"last_used_key", keys.LastUsed(tag)},
        {"events_key", events_key},
        {"rate_key", keys.RateWindow(tag, now / 1000)}},
@@ -157,7 +157,7 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const RecordRequest& request
   // Without an Idempotency-Key or a deploy_id the script never touches their
   // keys: the events key stands in (declared, in the same slot), so that no
   // key is hashed for nothing.
-  return scripts::Record().Bind(
+  return scripts::RecordScript().Bind(
       {{"token_key", keys.Token(tag, request.token_hash)},
        {"stats_key", keys.StatsBucket(tag, hour)},
        {"idempotency_key", has_key ? keys.Idempotency(tag, request.idempotency_key) : events_key},
@@ -185,10 +185,10 @@ Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms) {
   if (reply.type != Reply::Type::kArray || reply.elements.size() != 4) {
     return Status::Internal("unexpected reply from the record script");
   }
-  bool known = false;
+  const std::optional<RecordOutcome::Kind> kind = OutcomeKindNamed(reply.elements[0].str);
+  if (!kind) return Status::Internal("unknown outcome " + reply.elements[0].str);
   RecordOutcome out;
-  out.kind = KindFromName(reply.elements[0].str, &known);
-  if (!known) return Status::Internal("unknown outcome " + reply.elements[0].str);
+  out.kind = *kind;
   out.credential_id = std::move(reply.elements[1].str);
   out.org = std::move(reply.elements[2].str);
   std::string& detail = reply.elements[3].str;
@@ -209,7 +209,7 @@ Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms) {
 
 }  // namespace
 
-std::vector<const Script*> EventStore::Scripts() { return {&scripts::Record().script()}; }
+std::vector<const Script*> EventStore::Scripts() { return {&scripts::RecordScript().script()}; }
 
 namespace {
 
@@ -220,7 +220,7 @@ Result<ScriptCall> BatchCall(const KeySpace& keys, const EventRetention& retenti
   const std::string events_key = keys.Events(tag);
   auto batch = RecordCall(keys, retention, tag, events_key, now);
   if (!batch.ok()) return batch;
-  scripts::Record().Reserve(*batch, requests.size());
+  scripts::RecordScript().Reserve(*batch, requests.size());
   for (const RecordRequest* request : requests) {
     auto item = RecordItem(keys, *request, events_key, now);
     if (!item.ok()) return item.status();

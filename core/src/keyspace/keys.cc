@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "onep/keys.h"
 
-#include "onep/redis_connection.h"
+#include "onep/sha1.h"
 
 namespace onep {
 

@@ -20,8 +20,6 @@
 #include <utility>
 #include <vector>
 
-#include "clients.h"
-
 namespace onep {
 namespace cluster {
 namespace {
@@ -312,6 +310,34 @@ Result<std::vector<Reply>> ClusterClient::ForEveryMaster(Op op) {
     for (NodePool* master : masters) replies.push_back(std::move(done[master]));
     return replies;
   }
+}
+
+Result<Reply> ClusterClient::Command(std::string_view slot_key,
+                                     const std::vector<std::string>& argv) {
+  return Routed(HashSlot(slot_key), [&](RedisConnection& conn, bool asking) -> Result<Reply> {
+    if (!asking) return conn.Command(argv);
+    return AskingCommand(conn, argv);
+  });
+}
+
+Result<Reply> ClusterClient::Eval(std::string_view slot_key, const ScriptCall& call) {
+  NodePool* last = nullptr;
+  auto reply = Routed(
+      HashSlot(slot_key),
+      [&](RedisConnection& conn, bool asking) { return conn.EvalRaw(call, asking); }, &last);
+  return ScriptReplyStatus(std::move(reply), last != nullptr ? last->redacted() : described_);
+}
+
+Status ClusterClient::Ping() {
+  return ForEveryMaster([](RedisConnection& conn) -> Result<Reply> {
+           if (Status alive = conn.Ping(); !alive.ok()) return alive;
+           return Reply{};
+         })
+      .status();
+}
+
+Result<std::vector<Reply>> ClusterClient::OnEveryMaster(const std::vector<std::string>& command) {
+  return ForEveryMaster([&](RedisConnection& conn) { return conn.Command(command); });
 }
 
 }  // namespace cluster

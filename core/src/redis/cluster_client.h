@@ -26,35 +26,16 @@ class ClusterClient : public RedisClient {
         options_(std::move(options)),
         slots_(kSlots, nullptr) {}
 
-  Result<Reply> Command(std::string_view slot_key, const std::vector<std::string>& argv) override {
-    return Routed(HashSlot(slot_key), [&](RedisConnection& conn, bool asking) -> Result<Reply> {
-      if (!asking) return conn.Command(argv);
-      return AskingCommand(conn, argv);
-    });
-  }
+  Result<Reply> Command(std::string_view slot_key, const std::vector<std::string>& argv) override;
 
   Result<std::vector<Reply>> Pipeline(
       std::string_view slot_key, const std::vector<std::vector<std::string>>& commands) override;
 
-  Result<Reply> Eval(std::string_view slot_key, const ScriptCall& call) override {
-    NodePool* last = nullptr;
-    auto reply = Routed(
-        HashSlot(slot_key),
-        [&](RedisConnection& conn, bool asking) { return conn.EvalRaw(call, asking); }, &last);
-    return ScriptReplyStatus(std::move(reply), last != nullptr ? last->redacted() : described_);
-  }
+  Result<Reply> Eval(std::string_view slot_key, const ScriptCall& call) override;
 
-  Status Ping() override {
-    return ForEveryMaster([](RedisConnection& conn) -> Result<Reply> {
-             if (Status alive = conn.Ping(); !alive.ok()) return alive;
-             return Reply{};
-           })
-        .status();
-  }
+  Status Ping() override;
 
-  Result<std::vector<Reply>> OnEveryMaster(const std::vector<std::string>& command) override {
-    return ForEveryMaster([&](RedisConnection& conn) { return conn.Command(command); });
-  }
+  Result<std::vector<Reply>> OnEveryMaster(const std::vector<std::string>& command) override;
 
   std::string Describe() const override { return described_; }
   std::chrono::milliseconds timeout() const override { return options_.timeout; }
@@ -154,5 +135,13 @@ class ClusterClient : public RedisClient {
 };
 
 }  // namespace onep::cluster
+
+namespace onep {
+
+// The ClusterClient behind a RedisClient; ConnectRedis picks it for a Cluster.
+std::unique_ptr<RedisClient> NewClusterClient(const RedisTarget& target,
+                                              RedisClientOptions options);
+
+}  // namespace onep
 
 #endif  // ONEP_CORE_SRC_REDIS_CLUSTER_CLIENT_H_

@@ -8,7 +8,9 @@
 #include <iterator>
 #include <string_view>
 
-#include "clients.h"
+#include "cluster_client.h"
+#include "sentinel_client.h"
+#include "single_client.h"
 
 namespace onep {
 namespace {

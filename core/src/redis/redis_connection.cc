@@ -2,7 +2,6 @@
 #include "onep/redis_connection.h"
 
 #include <hiredis/hiredis.h>
-#include <openssl/evp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -33,25 +32,6 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
 }
 
 }  // namespace
-
-std::string Sha1Hex(std::string_view data) {
-  // Fetched once: OpenSSL 3's SHA1() looks the algorithm up in the provider
-  // store on every call, which costs more than hashing a short key. Never
-  // freed; a fetch failure falls back to EVP_sha1().
-  static const EVP_MD* const kSha1 = [] {
-    const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-    return md != nullptr ? md : EVP_sha1();
-  }();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, kSha1, nullptr) != 1) {
-    // Only on allocation failure inside OpenSSL.
-    throw std::bad_alloc();
-  }
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
-}
-
-Script::Script(std::string source) : source_(std::move(source)), sha1_(Sha1Hex(source_)) {}
 
 RedisConnection::RedisConnection(RedisOptions options) : options_(std::move(options)) {}
 

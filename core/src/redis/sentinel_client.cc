@@ -23,6 +23,8 @@
 //
 // Locks: `mu_` guards the current master, the sentinel order and the pools;
 // it is never held across network I/O. Pools live as long as the client.
+#include "sentinel_client.h"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -33,7 +35,6 @@
 #include <utility>
 #include <vector>
 
-#include "clients.h"
 #include "node_pool.h"
 #include "sentinel_replies.h"
 

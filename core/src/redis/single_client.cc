@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // RedisClient for one server: a NodePool and nothing else. Slot keys are
 // ignored; there is nothing to redirect.
+#include "single_client.h"
+
 #include <memory>
 
-#include "clients.h"
 #include "node_pool.h"
 
 namespace onep {

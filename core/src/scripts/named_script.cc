@@ -2,10 +2,10 @@
 // NamedScript: the prologue generated from a script's declared names, the
 // per-item form of group commit, and Bind(). The scripts themselves are in
 // scripts.cc.
+#include "scripts/named_script.h"
+
 #include <algorithm>
 #include <string>
-
-#include "scripts/named_script.h"
 
 namespace onep::scripts {
 namespace {
@@ -44,8 +44,12 @@ constexpr const char* kCall = "local call = redis.call\n";
 
 // Redis' clock, so every Apache child and every admin agree on "now".
 constexpr const char* kNow = R"lua(
-local clock = call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now_us
+do
+  local time = call('TIME')
+  now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
+end
+local now = math.floor(now_us / 1000)
 local now_text = string.format('%d', now)
 )lua";
 

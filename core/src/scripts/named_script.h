@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Lua scripts that make every write atomic. Internal to core.
+// The machinery of the Lua scripts that make every write atomic (the
+// scripts themselves: record_script.h, credential_scripts.h, read_scripts.h).
+// Internal to core.
 //
 // Each script declares its keys and arguments by name. Its source starts with
 // a prologue generated from those names ("local token_key = KEYS[1]", ...),
@@ -40,7 +42,9 @@ class NamedScript {
   // With `deadline`, the call carries the caller's deadline in Redis' clock
   // (ScriptCall::deadline) and the prologue defines `deadline` (a number).
   // The prologue also defines `call` (redis.call, or the key check), `now`
-  // (Redis' clock in ms) and `now_text` (the same as a decimal string).
+  // (Redis' clock in ms), `now_text` (the same as a decimal string) and
+  // `now_us` (Redis' clock in microseconds). A script's body uses only these
+  // and its declared names.
   NamedScript(std::vector<std::string_view> keys, std::vector<std::string_view> args, bool deadline,
               std::string_view body);
 
@@ -91,33 +95,6 @@ class NamedScript {
   bool deadline_;
   Script script_;
 };
-
-// The webhook path, per event of a batch (PerItem): token -> credential
-// checks -> idempotency / deploy_id -> rate limit -> XADD -> counters ->
-// last used. Each event's result is {kind, credential id, org, detail}: kind
-// is accepted | duplicate | invalid_token | forbidden | rate_limited |
-// invalid_event | late (run after the deadline: nothing was written); detail
-// is the event id, a message or the seconds to wait.
-const NamedScript& Record();
-
-// Which credential a token key authenticates now, without writing: {id, org}
-// or nil.
-const NamedScript& Authenticate();
-
-// Returns {"ok", created ms, expires ms or ""}, {"conflict", holder id or ""}
-// or {"tag_taken"} (the routing tag belongs to another org).
-const NamedScript& CreateCredential();
-
-// Rotate or rename. Returns {"ok", now ms} | {"not_found"} | {"conflict"} |
-// {"retry"} (the credential changed since the caller read its tokens).
-const NamedScript& ReplaceToken();
-
-// Returns {"ok"} | {"not_found"} | {"retry"}.
-const NamedScript& DeleteCredential();
-
-// A new expiry for the credential and its tokens. Returns {"ok", expires ms
-// or ""} | {"not_found"} | {"retry"}.
-const NamedScript& SetExpiry();
 
 }  // namespace onep::scripts
 
