@@ -16,10 +16,9 @@
 #include "onep/event_store.h"
 #include "onep/json.h"
 #include "onep/text.h"
+#include "terminal.h"
 
 namespace onep::cli {
-
-using ::onep::SanitizeForTerminal;  // text.h
 
 // JsonDump for stdout: every terminal-unsafe character (text.h) escaped as
 // \uXXXX, so `--json` output is the same JSON and safe on a terminal too.

@@ -11,6 +11,7 @@
 #include "cli_fixture.h"
 #include "onep/curl_command.h"
 #include "onep/text.h"
+#include "terminal.h"
 
 namespace onep::testing {
 namespace {
@@ -454,7 +455,7 @@ TEST_F(CliCommandsTest, ListColumnsStayAlignedWithLongAndWideNames) {
   for (const std::string& line : Lines(r.out)) {
     const std::size_t at = line.find(line.rfind("ID", 0) == 0 ? "TYPE" : "hits");
     ASSERT_NE(at, std::string::npos) << line;
-    type_columns.insert(TerminalWidth(line.substr(0, at)));
+    type_columns.insert(cli::TerminalWidth(line.substr(0, at)));
   }
   EXPECT_EQ(type_columns.size(), 1u) << r.out;
 }

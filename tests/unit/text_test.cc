@@ -4,9 +4,15 @@
 #include <gtest/gtest.h>
 
 #include "onep/json.h"
+#include "terminal.h"
 
 namespace onep {
 namespace {
+
+using cli::CutToColumns;
+using cli::EscapeTerminalUnsafe;
+using cli::SanitizeForTerminal;
+using cli::TerminalWidth;
 
 // Each character that could act on a terminal or fool its reader, in UTF-8.
 constexpr const char* kUnsafe[] = {

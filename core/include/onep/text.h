@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,24 @@ std::size_t DecodeUtf8(std::string_view text, std::size_t i, uint32_t* code_poin
 // True when all of `text` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view text);
 
+// Calls f(sequence, code point) for each character of `text`: a byte of
+// malformed UTF-8 is a character of its own, with no code point (nullopt).
+// Stops when f returns false.
+template <typename F>
+void ForEachCharacter(std::string_view text, F&& f) {
+  uint32_t cp;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = DecodeUtf8(text, i, &cp);
+    if (len == 0) {
+      if (!f(text.substr(i, 1), std::optional<uint32_t>())) return;
+      ++i;
+    } else {
+      if (!f(text.substr(i, len), std::optional<uint32_t>(cp))) return;
+      i += len;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // The user's text in a message (an error, a log line)
 
@@ -50,27 +69,9 @@ std::string QuoteForMessage(std::string_view text);
 // ---------------------------------------------------------------------------
 // Terminals
 
+// True for a terminal-unsafe code point (above); onepctl's terminal output
+// (admin_cli/terminal.h) and QuoteForMessage both follow it.
 bool IsTerminalUnsafe(uint32_t code_point);
-
-// Columns a code point takes on a terminal: 2 for East Asian wide and
-// full-width characters and emoji, 0 for combining marks and joiners, else 1.
-int CodePointWidth(uint32_t code_point);
-
-// Columns `text` (UTF-8) takes; a malformed byte counts 1.
-std::size_t TerminalWidth(std::string_view text);
-
-// `text` cut to at most `max` columns on a character boundary, with "…" at
-// the end when something was cut (max >= 1).
-std::string CutToColumns(std::string_view text, std::size_t max);
-
-// `text` with every terminal-unsafe character and every byte of malformed
-// UTF-8 replaced by one '?', so columns stay aligned.
-std::string SanitizeForTerminal(std::string_view text);
-
-// JSON text (as Jansson writes it, C0 controls already escaped) with every
-// other terminal-unsafe character inside it written as \uXXXX: the same
-// JSON value, safe to print.
-std::string EscapeTerminalUnsafe(std::string_view json);
 
 // ---------------------------------------------------------------------------
 // Hex
