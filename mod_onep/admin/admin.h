@@ -70,8 +70,10 @@ const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* all
 // Whether this location may manage `org` (OnepAdminOrgs).
 bool OrgAllowed(const request_rec* r, std::string_view org);
 
-// The answer for a failed core call: 422, 404, 409 or 503.
-AdminAnswer FailureAnswer(const Status& status);
+// An error answer: `status`, the JSON error `code` and its message.
+AdminAnswer ErrorAnswer(int status, const char* code, std::string message);
+// The error answer for a failed core call: 422, 404, 409 or 503.
+AdminAnswer ErrorAnswer(const Status& status);
 
 }  // namespace onep::module
 

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "admin/admin.h"
-#include "apr_strings.h"
 #include "admin/console_files.h"
+#include "apr_strings.h"
 #include "http_core.h"
 #include "http_io.h"
 #include "http_log.h"
@@ -62,7 +62,8 @@ std::string CsrfToken(const std::string& user) {
   return out;
 }
 
-int Refuse(request_rec* r, int status, const char* code, const std::string& message) {
+// Sends an error answer now; logged at debug level (ONEP0112).
+int SendErrorAnswer(request_rec* r, int status, const char* code, const std::string& message) {
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0112: %s %s -> %d %s", r->method,
                 ap_escape_logitem(r->pool, r->uri), status, code);
   return SendError(r, status, code, message);
@@ -99,11 +100,6 @@ std::optional<std::string_view> PathBelowLocation(const request_rec* r) {
   return rest;
 }
 
-// A refusal of the request's inputs, or OK (no error code).
-AdminAnswer Refusal(int status, const char* code, std::string message) {
-  return {status, std::move(message), code};
-}
-
 // The query string's parameters, or the refusal of a malformed one.
 AdminAnswer ReadQuery(request_rec* r, std::map<std::string, std::string>* out) {
   if (r->args == nullptr) return {};
@@ -119,8 +115,8 @@ AdminAnswer ReadQuery(request_rec* r, std::map<std::string, std::string>* out) {
     char* v = apr_pstrdup(r->pool, value.c_str());
     if (ap_unescape_urlencoded(n) != OK || ap_unescape_urlencoded(v) != OK ||
         !out->emplace(n, v).second) {
-      return Refusal(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                     "malformed or repeated query parameter " + QuoteForMessage(n));
+      return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                         "malformed or repeated query parameter " + QuoteForMessage(n));
     }
   }
   return {};
@@ -131,17 +127,17 @@ AdminAnswer ReadBodyFields(request_rec* r, std::map<std::string, std::string>* o
   std::string body;
   if (int read = ReadBody(r, kMaxAdminBody, &body); read != OK) {
     return read == HTTP_REQUEST_ENTITY_TOO_LARGE
-               ? Refusal(read, "payload_too_large", "the body is larger than 16 KiB")
-               : Refusal(HTTP_BAD_REQUEST, "invalid_json", "the body could not be read");
+               ? ErrorAnswer(read, "payload_too_large", "the body is larger than 16 KiB")
+               : ErrorAnswer(HTTP_BAD_REQUEST, "invalid_json", "the body could not be read");
   }
   if (body.empty()) return {};
   if (!HasJsonContentType(r)) {
-    return Refusal(HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                   "Content-Type must be application/json");
+    return ErrorAnswer(HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                       "Content-Type must be application/json");
   }
   JsonPtr root(json_loadb(body.data(), body.size(), JSON_REJECT_DUPLICATES, nullptr));
   if (!json_is_object(root.get())) {
-    return Refusal(HTTP_BAD_REQUEST, "invalid_json", "the body must be a JSON object");
+    return ErrorAnswer(HTTP_BAD_REQUEST, "invalid_json", "the body must be a JSON object");
   }
   const char* key = nullptr;
   json_t* value = nullptr;
@@ -152,8 +148,8 @@ AdminAnswer ReadBodyFields(request_rec* r, std::map<std::string, std::string>* o
     } else if (json_is_string(value) && name.find('-') == std::string::npos) {
       (*out)[name] = std::string(json_string_value(value), json_string_length(value));
     } else if (!json_is_null(value)) {
-      return Refusal(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                     "field " + QuoteForMessage(name) + " must be a string");
+      return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                         "field " + QuoteForMessage(name) + " must be a string");
     }
   }
   return {};
@@ -173,7 +169,8 @@ int HandleApi(request_rec* r, std::string_view path) {
   if (path == "session") {
     if (r->method_number != M_GET) {
       apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
-      return Refuse(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "api/session is read-only");
+      return SendErrorAnswer(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                             "api/session is read-only");
     }
     JsonPtr session(json_object());
     json_object_set_new(session.get(), "user", json_string(r->user));
@@ -185,39 +182,44 @@ int HandleApi(request_rec* r, std::string_view path) {
   const ApiRoute* route = FindApiRoute(path, r->method_number, &allow, &request.org, &request.id);
   if (route == nullptr) {
     if (allow.empty()) {
-      return Refuse(r, HTTP_NOT_FOUND, "not_found", "no such admin API route (docs/api.md)");
+      return SendErrorAnswer(r, HTTP_NOT_FOUND, "not_found",
+                             "no such admin API route (docs/api.md)");
     }
     apr_table_setn(r->headers_out, "Allow", apr_pstrdup(r->pool, allow.c_str()));
-    return Refuse(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "this route accepts " + allow);
+    return SendErrorAnswer(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                           "this route accepts " + allow);
   }
   if (route->method != M_GET && !CsrfOk(r)) {
-    return Refuse(r, HTTP_FORBIDDEN, "csrf",
-                  "send the X-CSRF-Token header that GET api/session gives, from this site's "
-                  "own pages");
+    return SendErrorAnswer(
+        r, HTTP_FORBIDDEN, "csrf",
+        "send the X-CSRF-Token header that GET api/session gives, from this site's "
+        "own pages");
   }
   AdminAnswer inputs =
       route->method == M_POST ? ReadBodyFields(r, &request.input) : ReadQuery(r, &request.input);
   if (inputs.error_code != nullptr) {
-    return Refuse(r, inputs.status, inputs.error_code, inputs.body);
+    return SendErrorAnswer(r, inputs.status, inputs.error_code, inputs.body);
   }
   for (const auto& [name, value] : request.input) {
     bool known = false;
     for (std::string_view accepted : route->inputs) known = known || accepted == name;
     if (!known) {
-      return Refuse(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                    std::string(route->method == M_POST ? "unknown field " : "unknown parameter ") +
-                        QuoteForMessage(name == "no-expiry" ? "no_expiry" : name));
+      return SendErrorAnswer(
+          r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+          std::string(route->method == M_POST ? "unknown field " : "unknown parameter ") +
+              QuoteForMessage(name == "no-expiry" ? "no_expiry" : name));
     }
   }
 
   ServerRuntime* runtime = GetServerConfig(r->server)->runtime;
-  if (runtime == nullptr) return Refuse(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "no pool");
+  if (runtime == nullptr)
+    return SendErrorAnswer(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "no pool");
   if (!runtime->layout_checked.load(std::memory_order_acquire)) {
     if (Status usable = CheckLayout(*runtime->redis, runtime->keys); !usable.ok()) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0111: admin API: %s",
                     usable.message().c_str());
       apr_table_setn(r->headers_out, "Retry-After", "1");
-      return Refuse(r, HTTP_SERVICE_UNAVAILABLE, "store_unavailable", usable.message());
+      return SendErrorAnswer(r, HTTP_SERVICE_UNAVAILABLE, "store_unavailable", usable.message());
     }
     runtime->layout_checked.store(true, std::memory_order_release);
   }
@@ -258,9 +260,10 @@ int HandleAdmin(request_rec* r) {
                   "ONEP0113: onep-admin at %s has no authenticated user: refused; protect the "
                   "<Location> with Apache authentication (AuthType, Require)",
                   ap_escape_logitem(r->pool, r->uri));
-    return Refuse(r, HTTP_FORBIDDEN, "forbidden",
-                  "this location must be protected by Apache authentication (AuthType and "
-                  "Require valid-user, LDAP, OpenID Connect...): it serves no one without it");
+    return SendErrorAnswer(
+        r, HTTP_FORBIDDEN, "forbidden",
+        "this location must be protected by Apache authentication (AuthType and "
+        "Require valid-user, LDAP, OpenID Connect...): it serves no one without it");
   }
   std::optional<std::string_view> path = PathBelowLocation(r);
   if (!path) {
@@ -273,11 +276,12 @@ int HandleAdmin(request_rec* r) {
     if (file.name != name) continue;
     if (r->method_number != M_GET) {
       apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
-      return Refuse(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "the console is read-only");
+      return SendErrorAnswer(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                             "the console is read-only");
     }
     return SendStatic(r, file.content_type, file.content);
   }
-  return Refuse(r, HTTP_NOT_FOUND, "not_found", "no such page or admin API route");
+  return SendErrorAnswer(r, HTTP_NOT_FOUND, "not_found", "no such page or admin API route");
 }
 
 }  // namespace

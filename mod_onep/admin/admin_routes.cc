@@ -21,21 +21,17 @@ using admin::JsonArrayOf;
 
 AdminAnswer Json(int status, const JsonPtr& value) { return {status, JsonDump(value.get()), {}}; }
 
-AdminAnswer Error(int status, const char* code, std::string message) {
-  return {status, std::move(message), code};
-}
-
 AdminAnswer NoSuchCredential(const std::string& id) {
-  return Error(HTTP_NOT_FOUND, "not_found", "no credential " + QuoteForMessage(id));
+  return ErrorAnswer(HTTP_NOT_FOUND, "not_found", "no credential " + QuoteForMessage(id));
 }
 
 // The org of the path: a valid slug that this location serves.
 AdminAnswer CheckOrg(const AdminRequest& request) {
-  if (Status s = admin::OrgInput(request.Inputs()).status(); !s.ok()) return FailureAnswer(s);
+  if (Status s = admin::OrgInput(request.Inputs()).status(); !s.ok()) return ErrorAnswer(s);
   if (!OrgAllowed(request.r, request.org)) {
-    return Error(HTTP_FORBIDDEN, "forbidden",
-                 "organization " + QuoteForMessage(request.org) +
-                     " is not managed here (OnepAdminOrgs of this location)");
+    return ErrorAnswer(HTTP_FORBIDDEN, "forbidden",
+                       "organization " + QuoteForMessage(request.org) +
+                           " is not managed here (OnepAdminOrgs of this location)");
   }
   return {};
 }
@@ -44,9 +40,10 @@ AdminAnswer CheckOrg(const AdminRequest& request) {
 AdminAnswer CheckExistingOrg(const AdminRequest& request, CredentialStore& store) {
   if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
   auto exists = store.OrgExists(request.org);
-  if (!exists.ok()) return FailureAnswer(exists.status());
+  if (!exists.ok()) return ErrorAnswer(exists.status());
   if (!*exists) {
-    return Error(HTTP_NOT_FOUND, "not_found", "no organization " + QuoteForMessage(request.org));
+    return ErrorAnswer(HTTP_NOT_FOUND, "not_found",
+                       "no organization " + QuoteForMessage(request.org));
   }
   return {};
 }
@@ -56,12 +53,12 @@ AdminAnswer CheckExistingOrg(const AdminRequest& request, CredentialStore& store
 Result<Credential> PathCredential(const AdminRequest& request, CredentialStore& store,
                                   AdminAnswer* error) {
   if (ClassifyCredentialId(request.id) == CredentialIdForm::kMalformed) {
-    *error = FailureAnswer(admin::InvalidCredentialId(request.id));
+    *error = ErrorAnswer(admin::InvalidCredentialId(request.id));
     return Status::InvalidArgument("");
   }
   auto cred = store.Get(request.id);
   if (!cred.ok()) {
-    *error = FailureAnswer(cred.status());
+    *error = ErrorAnswer(cred.status());
     return cred.status();
   }
   if (!cred->has_value() || !OrgAllowed(request.r, (*cred)->org)) {
@@ -78,7 +75,7 @@ RedisCredentialStore StoreOf(const AdminRequest& request) {
 AdminAnswer Orgs(AdminRequest& request) {
   RedisCredentialStore store = StoreOf(request);
   auto orgs = store.Orgs();
-  if (!orgs.ok()) return FailureAnswer(orgs.status());
+  if (!orgs.ok()) return ErrorAnswer(orgs.status());
   std::vector<OrgSummary> served;
   for (auto& org : *orgs) {
     if (OrgAllowed(request.r, org.org)) served.push_back(std::move(org));
@@ -89,11 +86,11 @@ AdminAnswer Orgs(AdminRequest& request) {
 AdminAnswer ListCredentials(AdminRequest& request) {
   RedisCredentialStore store = StoreOf(request);
   if (auto bad = admin::FilterCredentials(request.Inputs(), {}); !bad.ok()) {
-    return FailureAnswer(bad.status());
+    return ErrorAnswer(bad.status());
   }
   if (AdminAnswer bad = CheckExistingOrg(request, store); bad.error_code) return bad;
   auto all = store.List(request.org);
-  if (!all.ok()) return FailureAnswer(all.status());
+  if (!all.ok()) return ErrorAnswer(all.status());
   auto creds = admin::FilterCredentials(request.Inputs(), std::move(*all));
   const int64_t now = NowMs();
   return Json(HTTP_OK, JsonArrayOf(*creds, [now](const Credential& c) {
@@ -104,12 +101,12 @@ AdminAnswer ListCredentials(AdminRequest& request) {
 AdminAnswer CreateCredential(AdminRequest& request) {
   if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
   auto create = admin::CreateInput(request.Inputs());
-  if (!create.ok()) return FailureAnswer(create.status());
+  if (!create.ok()) return ErrorAnswer(create.status());
   auto base_url = admin::BaseUrlInput(request.Inputs(), request.base_url);
-  if (!base_url.ok()) return FailureAnswer(base_url.status());
+  if (!base_url.ok()) return ErrorAnswer(base_url.status());
   RedisCredentialStore store = StoreOf(request);
   auto issued = CredentialService(store, request.actor).Create(*create);
-  if (!issued.ok()) return FailureAnswer(issued.status());
+  if (!issued.ok()) return ErrorAnswer(issued.status());
   const std::string curl = CurlCommand(issued->credential, issued->token, *base_url);
   return Json(HTTP_CREATED, admin::IssuedJson(*issued, curl, NowMs()));
 }
@@ -126,14 +123,14 @@ AdminAnswer ShowCredential(AdminRequest& request) {
 AdminAnswer Reissue(AdminRequest& request, bool rename) {
   const admin::Inputs in = request.Inputs();
   auto grace_ms = admin::GraceInput(in);
-  if (!grace_ms.ok()) return FailureAnswer(grace_ms.status());
+  if (!grace_ms.ok()) return ErrorAnswer(grace_ms.status());
   auto expires_in_ms = admin::ExpiryInput(in);
-  if (!expires_in_ms.ok()) return FailureAnswer(expires_in_ms.status());
+  if (!expires_in_ms.ok()) return ErrorAnswer(expires_in_ms.status());
   std::string name;
   if (rename) {
-    if (!in.Has("name")) return FailureAnswer(Status::InvalidArgument("missing name"));
+    if (!in.Has("name")) return ErrorAnswer(Status::InvalidArgument("missing name"));
     name = *in.Get("name");
-    if (Status s = CheckCredentialName(name, "name"); !s.ok()) return FailureAnswer(s);
+    if (Status s = CheckCredentialName(name, "name"); !s.ok()) return ErrorAnswer(s);
   }
   RedisCredentialStore store = StoreOf(request);
   AdminAnswer error;
@@ -141,7 +138,7 @@ AdminAnswer Reissue(AdminRequest& request, bool rename) {
   CredentialService service(store, request.actor);
   auto issued = rename ? service.Rename(request.id, name, *grace_ms, *expires_in_ms)
                        : service.Rotate(request.id, *grace_ms, *expires_in_ms);
-  if (!issued.ok()) return FailureAnswer(issued.status());
+  if (!issued.ok()) return ErrorAnswer(issued.status());
   const std::string curl = CurlCommand(issued->credential, issued->token, request.base_url);
   return Json(HTTP_OK, admin::IssuedJson(*issued, curl, NowMs(), *grace_ms));
 }
@@ -154,43 +151,43 @@ AdminAnswer DeleteCredential(AdminRequest& request) {
   AdminAnswer error;
   if (!PathCredential(request, store, &error).ok()) return error;
   if (Status s = CredentialService(store, request.actor).Delete(request.id); !s.ok()) {
-    return FailureAnswer(s);
+    return ErrorAnswer(s);
   }
   return {HTTP_NO_CONTENT, "", nullptr};
 }
 
 AdminAnswer Events(AdminRequest& request) {
   auto query = admin::EventQueryInput(request.Inputs(), NowMs());
-  if (!query.ok()) return FailureAnswer(query.status());
+  if (!query.ok()) return ErrorAnswer(query.status());
   RedisCredentialStore store = StoreOf(request);
   if (AdminAnswer bad = CheckExistingOrg(request, store); bad.error_code) return bad;
   query->org = request.org;
   EventStore events(*request.keys);
   auto page = admin::EventPage(*request.redis, events, *query);
-  if (!page.ok()) return FailureAnswer(page.status());
+  if (!page.ok()) return ErrorAnswer(page.status());
   return Json(HTTP_OK, JsonArrayOf(*page, admin::EventJson));
 }
 
 AdminAnswer Stats(AdminRequest& request) {
   const admin::Inputs in = request.Inputs();
   auto app = admin::AppFilter(in);
-  if (!app.ok()) return FailureAnswer(app.status());
+  if (!app.ok()) return ErrorAnswer(app.status());
   auto window_ms = admin::StatsWindowInput(in);
-  if (!window_ms.ok()) return FailureAnswer(window_ms.status());
+  if (!window_ms.ok()) return ErrorAnswer(window_ms.status());
   RedisCredentialStore store = StoreOf(request);
   if (AdminAnswer bad = CheckExistingOrg(request, store); bad.error_code) return bad;
   auto stats = EventStore(*request.keys).Stats(*request.redis, request.org, *app, *window_ms);
-  if (!stats.ok()) return FailureAnswer(stats.status());
+  if (!stats.ok()) return ErrorAnswer(stats.status());
   return Json(HTTP_OK, JsonArrayOf(*stats, admin::StatsJson));
 }
 
 AdminAnswer Audit(AdminRequest& request) {
   auto query = admin::AuditQueryInput(request.Inputs(), NowMs());
-  if (!query.ok()) return FailureAnswer(query.status());
+  if (!query.ok()) return ErrorAnswer(query.status());
   if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
   RedisCredentialStore store = StoreOf(request);
   auto entries = store.Audit(request.org, *query);
-  if (!entries.ok()) return FailureAnswer(entries.status());
+  if (!entries.ok()) return ErrorAnswer(entries.status());
   // The trail outlives the org's last credential: only an org with neither is unknown.
   if (entries->empty()) {
     if (AdminAnswer bad = CheckExistingOrg(request, store); bad.error_code) return bad;
@@ -269,16 +266,20 @@ const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* all
   return nullptr;
 }
 
-AdminAnswer FailureAnswer(const Status& status) {
+AdminAnswer ErrorAnswer(int status, const char* code, std::string message) {
+  return {status, std::move(message), code};
+}
+
+AdminAnswer ErrorAnswer(const Status& status) {
   switch (status.code()) {
     case Code::kInvalidArgument:
-      return Error(HTTP_UNPROCESSABLE_ENTITY, "invalid_request", status.message());
+      return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request", status.message());
     case Code::kNotFound:
-      return Error(HTTP_NOT_FOUND, "not_found", status.message());
+      return ErrorAnswer(HTTP_NOT_FOUND, "not_found", status.message());
     case Code::kConflict:
-      return Error(HTTP_CONFLICT, "conflict", status.message());
+      return ErrorAnswer(HTTP_CONFLICT, "conflict", status.message());
     default:
-      return Error(HTTP_SERVICE_UNAVAILABLE, "store_unavailable", status.message());
+      return ErrorAnswer(HTTP_SERVICE_UNAVAILABLE, "store_unavailable", status.message());
   }
 }
 

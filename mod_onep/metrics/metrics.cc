@@ -33,7 +33,7 @@ struct ServerCounters {
   Counter requests[kNumRoutes][kNumCodes];
   Counter latency[kNumBuckets + 1];  // per bucket, not cumulative; the last is above kBuckets
   Counter latency_sum_ns;
-  Counter redis_errors[kNumErrorKinds];
+  Counter redis_errors[kNumRedisErrorLabels];
 };
 
 void Totals::Add(const ServerCounters& c) {
@@ -44,7 +44,7 @@ void Totals::Add(const ServerCounters& c) {
   }
   for (int b = 0; b <= kNumBuckets; ++b) latency[b] += c.latency[b].load(std::memory_order_relaxed);
   latency_sum_ns += c.latency_sum_ns.load(std::memory_order_relaxed);
-  for (int k = 0; k < kNumErrorKinds; ++k) {
+  for (int k = 0; k < kNumRedisErrorLabels; ++k) {
     redis_errors[k] += c.redis_errors[k].load(std::memory_order_relaxed);
   }
 }
@@ -81,21 +81,21 @@ int CodeIndex(const char* code) {
   return -1;
 }
 
-ErrorKind KindOf(const Status& status) {
+RedisErrorLabel ErrorLabelOf(const Status& status) {
   switch (status.code()) {
     case Code::kFailedPrecondition:
-      return kLayout;
+      return RedisErrorLabel::kLayout;
     case Code::kUnavailable:
       break;
     default:
-      return kInternal;
+      return RedisErrorLabel::kInternal;
   }
   // Core says "unavailable" for all of these; its messages say which
   // (core/src/redis.cc: "cannot connect to ...", "... timed out").
   const std::string& m = status.message();
-  if (m.rfind("cannot connect", 0) == 0) return kConnect;
-  if (m.find("timed out") != std::string::npos) return kTimeout;
-  return kConnection;
+  if (m.rfind("cannot connect", 0) == 0) return RedisErrorLabel::kConnect;
+  if (m.find("timed out") != std::string::npos) return RedisErrorLabel::kTimeout;
+  return RedisErrorLabel::kConnection;
 }
 
 // "host:port" of a server, the `server` label.
@@ -179,9 +179,9 @@ std::string PrometheusText() {
   }
   Family(out, "onep_redis_errors_total", "counter", "Failed Redis round trips, by kind.");
   for (const auto& [label, t] : snapshot) {
-    for (int k = 0; k < kNumErrorKinds; ++k) {
+    for (int k = 0; k < kNumRedisErrorLabels; ++k) {
       out += "onep_redis_errors_total{server=\"" + LabelValue(label) + "\",kind=\"" +
-             kErrorKinds[k] + "\"} " + std::to_string(t.redis_errors[k]) + "\n";
+             kRedisErrorLabels[k] + "\"} " + std::to_string(t.redis_errors[k]) + "\n";
     }
   }
   const uint64_t opened = g_segment ? g_segment->pool_opened.load() : 0;
@@ -283,7 +283,8 @@ void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration el
   c->latency_sum_ns.fetch_add(
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
       std::memory_order_relaxed);
-  if (!status.ok()) c->redis_errors[KindOf(status)].fetch_add(1, std::memory_order_relaxed);
+  if (!status.ok())
+    c->redis_errors[static_cast<int>(ErrorLabelOf(status))].fetch_add(1, std::memory_order_relaxed);
 }
 
 void CountBatch(std::size_t events) {

@@ -31,14 +31,16 @@ inline constexpr double kBuckets[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0
                                       0.025,   0.05,   0.1,   0.25,   0.5,   1.0};
 inline constexpr int kNumBuckets = sizeof(kBuckets) / sizeof(kBuckets[0]);
 
-// Kinds of Redis errors. "connect": no connection could be opened;
+// The kinds of Redis errors the metrics count. "connect": no connection could be opened;
 // "timeout": a command got no answer in time; "connection": the connection
 // broke or Redis answered that it cannot serve now (LOADING, BUSY, a cluster
 // without a master); "layout": the keyspace needs onepctl migrate;
 // "internal": an unexpected reply.
-enum ErrorKind { kConnect, kTimeout, kConnection, kLayout, kInternal, kNumErrorKinds };
-inline constexpr const char* kErrorKinds[] = {"connect", "timeout", "connection", "layout",
-                                              "internal"};
+// The value of onep_redis_errors_total's `kind` label: kRedisErrorLabels[kind].
+enum class RedisErrorLabel { kConnect, kTimeout, kConnection, kLayout, kInternal };
+inline constexpr const char* kRedisErrorLabels[] = {"connect", "timeout", "connection", "layout",
+                                                    "internal"};
+inline constexpr int kNumRedisErrorLabels = 5;
 
 struct ServerCounters;  // metrics.cc: one virtual host's counters in the segment
 
@@ -47,7 +49,7 @@ struct Totals {
   uint64_t requests[kNumRoutes][kNumCodes] = {};
   uint64_t latency[kNumBuckets + 1] = {};
   uint64_t latency_sum_ns = 0;
-  uint64_t redis_errors[kNumErrorKinds] = {};
+  uint64_t redis_errors[kNumRedisErrorLabels] = {};
 
   void Add(const ServerCounters& c);
   uint64_t LatencyCount() const {
