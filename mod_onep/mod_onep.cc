@@ -6,8 +6,8 @@
 // and their merging, directive handlers, the command table, the hooks, hook
 // registration and the module record. The mounts and the URL hooks are in
 // mounts.cc, effective values and each child's Redis clients in runtime.cc,
-// the request handler in handler.cc, the admin API in admin_handler.cc, the
-// metrics in metrics.cc, the Redis connection pools in core.
+// the webhook handler in webhook/, the admin API and the console in admin/,
+// the metrics in metrics/, the Redis connection pools in core.
 //
 // Log ids: ONEP00xx configuration and process life, ONEP01xx requests,
 // ONEP02xx metrics, ONEP03xx the connection pool (docs/operations.md lists
@@ -17,19 +17,20 @@
 #include <exception>
 #include <string>
 
-#include "admin/admin.h"
+#include "admin/admin_handler.h"
 #include "apr_strings.h"
-#include "webhook/webhook_handler.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "metrics/metrics.h"
+#include "metrics/metrics_status.h"
 #include "mod_status.h"
 #include "mounts.h"
 #include "onep/parse.h"
 #include "onep/redis_tls.h"
 #include "onep/redis_url.h"
 #include "runtime.h"
+#include "webhook/webhook_handler.h"
 
 APLOG_USE_MODULE(onep);
 

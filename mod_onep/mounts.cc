@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "admin/admin.h"
+#include "admin/admin_handler.h"
 #include "ap_expr.h"
 #include "apr_strings.h"
 #include "http_config.h"

@@ -3,6 +3,8 @@
 // or nobody: 403), the CSRF defence of every change, the inputs of a route
 // (query parameters, or a JSON body), the security headers, and the
 // console's files, compiled into the module.
+#include "admin/admin_handler.h"
+
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -11,7 +13,7 @@
 #include <exception>
 #include <string>
 
-#include "admin/admin.h"
+#include "admin/admin_routes.h"
 #include "admin/console_files.h"
 #include "apr_strings.h"
 #include "http_core.h"
@@ -285,15 +287,6 @@ int HandleAdmin(request_rec* r) {
 }
 
 }  // namespace
-
-admin::Inputs AdminRequest::Inputs() const {
-  return {[this](std::string_view name) -> const std::string* {
-            if (name == "org") return org.empty() ? nullptr : &org;
-            auto it = input.find(std::string(name));
-            return it == input.end() ? nullptr : &it->second;
-          },
-          ""};
-}
 
 bool OrgAllowed(const request_rec* r, std::string_view org) {
   const DirConfig* conf = GetDirConfig(r);

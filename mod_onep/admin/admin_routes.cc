@@ -2,10 +2,12 @@
 // The admin API's routes: each reads its inputs with onep/admin.h, calls
 // the core services as onepctl does, and answers with the same JSON objects
 // as `onepctl ... --json`.
+#include "admin/admin_routes.h"
+
 #include <string>
 #include <vector>
 
-#include "admin/admin.h"
+#include "admin/admin_handler.h"
 #include "http_protocol.h"
 #include "onep/clock.h"
 #include "onep/credential_service.h"
@@ -264,6 +266,15 @@ const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* all
     *allow += (allow->empty() ? "" : ", ") + std::string(MethodName(route.method));
   }
   return nullptr;
+}
+
+admin::Inputs AdminRequest::Inputs() const {
+  return {[this](std::string_view name) -> const std::string* {
+            if (name == "org") return org.empty() ? nullptr : &org;
+            auto it = input.find(std::string(name));
+            return it == input.end() ? nullptr : &it->second;
+          },
+          ""};
 }
 
 AdminAnswer ErrorAnswer(int status, const char* code, std::string message) {

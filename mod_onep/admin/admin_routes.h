@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The "onep-admin" handler: the admin JSON API and the web console, below a
-// <Location> the site protects with Apache's own authentication
-// (docs/api.md, "Admin API"; docs/console.md).
-//
-// admin_handler.cc: the HTTP side (who is asking, CSRF, inputs, the
-// console's files); admin_routes.cc: the API's routes, on onep/admin.h and
-// the core services, as onepctl runs them.
-#ifndef ONEP_MOD_ONEP_ADMIN_H_
-#define ONEP_MOD_ONEP_ADMIN_H_
+// The admin API's routes (docs/api.md, "Admin API"): each turns an
+// AdminRequest into an AdminAnswer, on onep/admin.h and the core services,
+// as onepctl runs them. admin_handler.h is the HTTP side.
+#ifndef ONEP_MOD_ONEP_ADMIN_ADMIN_ROUTES_H_
+#define ONEP_MOD_ONEP_ADMIN_ADMIN_ROUTES_H_
 
 #include <map>
 #include <string>
@@ -21,15 +17,6 @@
 #include "onep/status.h"
 
 namespace onep::module {
-
-inline constexpr const char* kAdminHandlerName = "onep-admin";
-
-// The handler hook. DECLINED unless r->handler is "onep-admin"; never throws.
-int AdminHandler(request_rec* r);
-
-// A fresh secret for this server generation's CSRF tokens (post_config, in
-// the parent: every child inherits it). A restart makes a new one.
-Status InitAdminSecret();
 
 // One admin API request, as a route sees it.
 struct AdminRequest {
@@ -67,9 +54,6 @@ struct ApiRoute {
 const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* allow,
                              std::string* org, std::string* id);
 
-// Whether this location may manage `org` (OnepAdminOrgs).
-bool OrgAllowed(const request_rec* r, std::string_view org);
-
 // An error answer: `status`, the JSON error `code` and its message.
 AdminAnswer ErrorAnswer(int status, const char* code, std::string message);
 // The error answer for a failed core call: 422, 404, 409 or 503.
@@ -77,4 +61,4 @@ AdminAnswer ErrorAnswer(const Status& status);
 
 }  // namespace onep::module
 
-#endif  // ONEP_MOD_ONEP_ADMIN_H_
+#endif  // ONEP_MOD_ONEP_ADMIN_ADMIN_ROUTES_H_

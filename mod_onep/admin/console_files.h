@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The web console's files (console/ in the source tree), compiled into the
 // module: served by onep-admin, nothing to install beside the module.
-#ifndef ONEP_MOD_ONEP_CONSOLE_FILES_H_
-#define ONEP_MOD_ONEP_CONSOLE_FILES_H_
+#ifndef ONEP_MOD_ONEP_ADMIN_CONSOLE_FILES_H_
+#define ONEP_MOD_ONEP_ADMIN_CONSOLE_FILES_H_
 
 #include <string_view>
 #include <vector>
@@ -20,4 +20,4 @@ const std::vector<ConsoleFile>& ConsoleFiles();
 
 }  // namespace onep::module
 
-#endif  // ONEP_MOD_ONEP_CONSOLE_FILES_H_
+#endif  // ONEP_MOD_ONEP_ADMIN_CONSOLE_FILES_H_

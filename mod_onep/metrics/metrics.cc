@@ -91,7 +91,7 @@ RedisErrorLabel ErrorLabelOf(const Status& status) {
       return RedisErrorLabel::kInternal;
   }
   // Core says "unavailable" for all of these; its messages say which
-  // (core/src/redis.cc: "cannot connect to ...", "... timed out").
+  // (core/src/redis/redis_connection.cc: "cannot connect to ...", "... timed out").
   const std::string& m = status.message();
   if (m.rfind("cannot connect", 0) == 0) return RedisErrorLabel::kConnect;
   if (m.find("timed out") != std::string::npos) return RedisErrorLabel::kTimeout;

@@ -12,8 +12,8 @@
 //
 // Thread-safety: every function here may be called from any thread of a
 // child once CreateMetrics has run in the parent.
-#ifndef ONEP_MOD_ONEP_METRICS_H_
-#define ONEP_MOD_ONEP_METRICS_H_
+#ifndef ONEP_MOD_ONEP_METRICS_METRICS_H_
+#define ONEP_MOD_ONEP_METRICS_METRICS_H_
 
 #include <chrono>
 
@@ -59,10 +59,6 @@ void CountBatch(std::size_t events);
 // The handler of `SetHandler onep-metrics`: the Prometheus text format.
 int MetricsHandler(request_rec* r);
 
-// mod_status' hook: an "onep" section on the server-status page (and lines
-// of "Onep...: N" in its ?auto form).
-int StatusHook(request_rec* r, int flags);
-
 }  // namespace onep::module
 
-#endif  // ONEP_MOD_ONEP_METRICS_H_
+#endif  // ONEP_MOD_ONEP_METRICS_METRICS_H_

@@ -2,8 +2,8 @@
 // What mod_onep's two views of its counters share: the Prometheus text
 // (metrics.cc) and the server-status section (metrics_status.cc) both read a
 // snapshot of the shared segment. Internal to mod_onep.
-#ifndef ONEP_MOD_ONEP_METRICS_SNAPSHOT_H_
-#define ONEP_MOD_ONEP_METRICS_SNAPSHOT_H_
+#ifndef ONEP_MOD_ONEP_METRICS_METRICS_SNAPSHOT_H_
+#define ONEP_MOD_ONEP_METRICS_METRICS_SNAPSHOT_H_
 
 #include <cstdint>
 #include <map>
@@ -68,4 +68,4 @@ uint64_t RedisConnectionsOpen();
 
 }  // namespace onep::module
 
-#endif  // ONEP_MOD_ONEP_METRICS_SNAPSHOT_H_
+#endif  // ONEP_MOD_ONEP_METRICS_METRICS_SNAPSHOT_H_

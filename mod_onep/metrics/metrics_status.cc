@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// mod_status' section of mod_onep (metrics.h: StatusHook).
+// mod_status' section of mod_onep.
+#include "metrics/metrics_status.h"
+
 #include <cstring>
 #include <string>
 
-// metrics.h first: it includes httpd.h, which the other Apache headers need.
+// metrics_status.h above includes httpd.h, which the other Apache headers need.
 // clang-format off
-#include "metrics/metrics.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "metrics/metrics.h"
 #include "metrics/metrics_snapshot.h"
 #include "mod_status.h"
 // clang-format on
