@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Command-line parsing for onepctl: pure, no I/O.
+#include "args.h"
+
 #include <string>
 #include <vector>
 
-#include "cli.h"
 #include "onep/token.h"
 
 namespace onep::cli {
@@ -126,25 +127,6 @@ Invocation ParseArgs(const std::vector<std::string>& argv) {
     inv.args.push_back(arg);
   }
   return inv;
-}
-
-int ExitCodeFor(Code code) {
-  switch (code) {
-    case Code::kOk:
-      return kExitOk;
-    case Code::kInvalidArgument:
-    case Code::kInvalidJson:
-    case Code::kInvalidEvent:
-    case Code::kConflict:
-      return kExitUsage;
-    case Code::kNotFound:
-      return kExitNotFound;
-    case Code::kUnavailable:
-    case Code::kInternal:
-    case Code::kFailedPrecondition:
-      return kExitFailure;
-  }
-  return kExitFailure;
 }
 
 }  // namespace onep::cli

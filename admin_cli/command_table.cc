@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The command table: one entry per command, driving dispatch and --help.
+#include "command_table.h"
+
 #include <algorithm>
 #include <ostream>
 #include <string>
 
-#include "cli.h"
+#include "commands/credential_commands.h"
+#include "commands/doctor_command.h"
+#include "commands/events_command.h"
+#include "commands/migrate_command.h"
+#include "commands/report_commands.h"
+#include "commands/token_commands.h"
+#include "context.h"
 
 #ifndef ONEP_VERSION
 #define ONEP_VERSION "unknown"

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Context: the connection, the error line and the exit code for handlers.
+#include "context.h"
+
 #include <pwd.h>
 #include <unistd.h>
 
@@ -8,7 +10,6 @@
 #include <ostream>
 #include <vector>
 
-#include "cli.h"
 #include "onep/layout.h"
 #include "onep/parse.h"
 #include "onep/redis_tls.h"
@@ -41,6 +42,25 @@ std::string ConnectReason(const std::string& message, const std::string& redacte
 }
 
 }  // namespace
+
+int ExitCodeFor(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return kExitOk;
+    case Code::kInvalidArgument:
+    case Code::kInvalidJson:
+    case Code::kInvalidEvent:
+    case Code::kConflict:
+      return kExitUsage;
+    case Code::kNotFound:
+      return kExitNotFound;
+    case Code::kUnavailable:
+    case Code::kInternal:
+    case Code::kFailedPrecondition:
+      return kExitFailure;
+  }
+  return kExitFailure;
+}
 
 Context::Context(Io io, const Invocation& invocation)
     : io_(std::move(io)), invocation_(invocation) {}

@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
-// onepctl: the command table, the parsed command line and the context that
-// command handlers run in. Handlers turn core results into output and an exit
-// code; they never spell out a Redis command (core does that).
-#ifndef ONEP_ADMIN_CLI_CLI_H_
-#define ONEP_ADMIN_CLI_CLI_H_
+// onepctl: the context that command handlers run in (the outside world, the
+// connection to Redis, errors reported as one line and an exit code).
+// Handlers turn core results into output and an exit code; they never spell
+// out a Redis command (core does that).
+#ifndef ONEP_ADMIN_CLI_CONTEXT_H_
+#define ONEP_ADMIN_CLI_CONTEXT_H_
 
 #include <functional>
 #include <iosfwd>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "onep/admin.h"
-#include "onep/credential.h"
+#include "args.h"
+#include "command_table.h"
 #include "onep/credential_service.h"
 #include "onep/keys.h"
 #include "onep/redis_client.h"
@@ -34,99 +33,6 @@ enum ExitCode : int {
 
 // The exit code for a core status that is not OK.
 int ExitCodeFor(Code code);
-
-struct OptionSpec {
-  std::string_view name;        // "--org"
-  std::string_view value_name;  // "ORG"; empty: a flag without a value
-  std::string_view help;
-  bool required = false;
-  // The option just before this one in the table, which this one excludes:
-  // the synopsis shows them as one "[--limit N|--all]", and giving both is
-  // a usage error.
-  std::string_view excludes = {};
-};
-
-struct Invocation;
-class Context;
-using Handler = int (*)(Context&, const Invocation&);
-
-// One entry per command: drives dispatch, argument checks and --help.
-struct CommandSpec {
-  std::string_view name;
-  std::string_view summary;            // one line, for the global help
-  std::vector<std::string_view> args;  // positional arguments, all required ("ID", "NAME")
-  std::vector<OptionSpec> options;     // the command's own options
-  std::string_view description;        // a paragraph for `onepctl CMD --help`
-  std::vector<std::string_view> examples;
-  Handler handler = nullptr;
-};
-
-const std::vector<CommandSpec>& Commands();
-const CommandSpec* FindCommand(std::string_view name);
-const std::vector<OptionSpec>& GlobalOptions();
-
-// Texts that --help and the man page share.
-inline constexpr std::string_view kSummary =
-    "manage onep webhook credentials and read the events they record";
-inline constexpr std::string_view kDurationHelp =
-    "500ms, 30s, 15m, 24h, 7d; a bare number means seconds";
-inline constexpr std::string_view kTimeHelp =
-    "RFC 3339, e.g. 2026-11-27T10:00:00Z or 2026-11-27T12:00:00+02:00";
-inline constexpr std::string_view kEnvironmentHelp =
-    "ONEP_REDIS_URL, ONEP_KEY_PREFIX, ONEP_REDIS_TLS_CA, ONEP_REDIS_TLS_CERT, ONEP_REDIS_TLS_KEY, "
-    "ONEP_REDIS_TLS_SNI (defaults of --redis, --prefix and --tls-*), ONEP_URL (base URL in curl "
-    "commands)";
-inline constexpr std::string_view kExitStatusHelp =
-    "0 success; 1 Redis unreachable or runtime failure; 2 usage error or invalid input; 3 no "
-    "such credential or organization";
-
-// "--org ORG"
-std::string OptionLabel(const OptionSpec& option);
-// "onepctl create --org ORG ... [--app APP]"
-std::string Synopsis(const CommandSpec& command);
-std::string GlobalHelp();
-std::string CommandHelp(const CommandSpec& command);
-
-// onepctl(1) in roff (man(7) macros) and a bash completion script, both
-// generated from the command table above (manual.cc), so that neither can
-// drift from --help. `version` goes into the man page's footer.
-std::string ManPage(std::string_view version);
-std::string BashCompletion();
-
-// A command line after parsing, before anything is checked against Redis.
-struct Invocation {
-  const CommandSpec* command = nullptr;
-  std::map<std::string, std::string, std::less<>> options;  // "--org" -> value; flags -> ""
-  std::vector<std::string> args;
-  // Global options.
-  std::optional<std::string> redis_url;
-  std::optional<std::string> prefix;
-  std::optional<std::string> actor;     // --actor
-  std::optional<std::string> tls_ca;    // --tls-ca
-  std::optional<std::string> tls_cert;  // --tls-cert
-  std::optional<std::string> tls_key;   // --tls-key
-  std::optional<std::string> tls_sni;   // --tls-sni
-  bool json = false;
-  bool help = false;
-  bool version = false;
-  // The first usage error met (what is wrong), empty when none. --help still
-  // wins over it, so that `onepctl create --bogus --help` shows the help.
-  std::string error;
-
-  bool Has(std::string_view option) const { return options.count(option) != 0; }
-  // The option's value, or nullptr when it was not given.
-  const std::string* Get(std::string_view option) const;
-  // The options as the named inputs that onep/admin.h reads ("org" is
-  // --org); valid while this Invocation lives.
-  admin::Inputs Inputs() const;
-};
-
-// Parses argv without the program name. Global options are accepted before
-// and after the command name; "--name=value" and "--name value" both work;
-// "--" ends the options.
-Invocation ParseArgs(const std::vector<std::string>& argv);
-
-// Text the user typed, quoted for an error message (onep/admin.h).
 
 // What a command handler may touch of the outside world; main() wires it to
 // the process, tests to string streams.
@@ -201,25 +107,6 @@ class Context {
   std::string actor_;
 };
 
-// Runs one command line and returns the exit code.
-int Run(const std::vector<std::string>& argv, Io io);
-
-// Command handlers (credential_commands.cc, event_commands.cc).
-int CreateCommand(Context& ctx, const Invocation& inv);
-int ListCommand(Context& ctx, const Invocation& inv);
-int ShowCommand(Context& ctx, const Invocation& inv);
-int RotateCommand(Context& ctx, const Invocation& inv);
-int RenameCommand(Context& ctx, const Invocation& inv);
-int DeleteCommand(Context& ctx, const Invocation& inv);
-int OrgsCommand(Context& ctx, const Invocation& inv);
-int EventsCommand(Context& ctx, const Invocation& inv);
-int StatsCommand(Context& ctx, const Invocation& inv);
-int AuditCommand(Context& ctx, const Invocation& inv);
-int MigrateCommand(Context& ctx, const Invocation& inv);
-int ExpireCommand(Context& ctx, const Invocation& inv);
-int VerifyCommand(Context& ctx, const Invocation& inv);
-int DoctorCommand(Context& ctx, const Invocation& inv);
-
 // Shared by handlers (errors to Report): the org named by --org, checked to
 // be a valid slug and to exist.
 Result<std::string> ExistingOrg(Context& ctx, const Invocation& inv);
@@ -230,4 +117,4 @@ Status CheckAppFilter(const Context& ctx, const Invocation& inv);
 
 }  // namespace onep::cli
 
-#endif  // ONEP_ADMIN_CLI_CLI_H_
+#endif  // ONEP_ADMIN_CLI_CONTEXT_H_

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "cli.h"
+#include "manual.h"
 
 #ifndef ONEP_VERSION
 #define ONEP_VERSION "unknown"

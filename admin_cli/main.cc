@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // onepctl: the admin CLI of onep. Everything but the wiring to the process
-// lives in the onep_cli library (cli.h).
+// lives in the onep_cli library (context.h).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
+#include "context.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -3,11 +3,12 @@
 //
 // Input is checked before Redis is contacted, so a usage error says so even
 // when Redis is down. The token is printed by create/rotate/rename only.
+#include "commands/credential_commands.h"
+
 #include <istream>
 #include <ostream>
 #include <string>
 
-#include "cli.h"
 #include "onep/clock.h"
 #include "onep/credential_service.h"
 #include "onep/curl_command.h"

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // onepctl doctor: is the Redis that onep uses set up so that nothing is lost
 // (core/include/onep/doctor.h)?
+#include "commands/doctor_command.h"
+
 #include <ostream>
 
-#include "cli.h"
 #include "onep/doctor.h"
 #include "output.h"
 

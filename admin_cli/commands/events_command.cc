@@ -2,6 +2,8 @@
 // events: the newest N, a page after or before an id, every event (--all,
 // streamed), and --follow. Filtering happens in core (EventQuery); this file
 // turns options into a query and events into output.
+#include "commands/events_command.h"
+
 #include <algorithm>
 #include <csignal>
 #include <optional>
@@ -9,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
 #include "onep/clock.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
@@ -60,7 +61,7 @@ struct EventsRequest {
 };
 
 // The options as a request; InvalidArgument naming the first bad one. The
-// table (commands.cc) already refused --limit with --all.
+// table (command_table.cc) already refused --limit with --all.
 Result<EventsRequest> ParseRequest(const Invocation& inv, int64_t now_ms) {
   EventsRequest r;
   r.all = inv.Has("--all");

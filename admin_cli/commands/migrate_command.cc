@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // onepctl migrate: upgrades the keyspace to the layout this version uses
 // (core/include/onep/migrate.h).
+#include "commands/migrate_command.h"
+
 #include <ostream>
 
-#include "cli.h"
 #include "onep/json.h"
 #include "onep/keys.h"
 #include "onep/migrate.h"

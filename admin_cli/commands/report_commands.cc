@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // orgs, stats, audit: the read-only commands besides events (events_command.cc).
+#include "commands/report_commands.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <ostream>
 #include <string>
 
-#include "cli.h"
 #include "onep/clock.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // expire and verify: a credential's expiry without a new token, and which
 // credential a token belongs to.
+#include "commands/token_commands.h"
+
 #include <istream>
 #include <ostream>
 #include <string>
 
-#include "cli.h"
 #include "onep/clock.h"
 #include "onep/parse.h"
 #include "onep/token.h"

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
+#include "args.h"
+#include "context.h"
 
 namespace onep::cli {
 namespace {

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
+#include "command_table.h"
+#include "manual.h"
 #include "support/process.h"
 
 namespace onep::cli {
