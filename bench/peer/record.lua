@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: Apache-2.0
 -- The peer's per-event script: for a hit or a failure, the work mod_onep's
--- record script (core/src/scripts.cc) does for the benchmark's request (no
+-- record script (core/src/scripts/record_script.cc) does for the benchmark's request (no
 -- Idempotency-Key, no deploy_id, no rate limit): the token's credential and
 -- its checks, one stream entry, the hour's counter, the credential's
 -- last use. One call per event, every key named in KEYS (one slot: {tag}).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The scripts' key discipline (core/src/scripts.h): in the key-check build
-// (ONEP_SCRIPT_KEY_CHECK, the sanitizer build of scripts/test) a script that
+// The scripts' key discipline (core/src/scripts/named_script.h): in the
+// key-check build (ONEP_SCRIPT_KEY_CHECK, the sanitizer build of scripts/test) a script that
 // touches a key it did not declare in KEYS fails, so the whole suite run in
 // that build proves that every script names every key it touches.
 #include <gtest/gtest.h>

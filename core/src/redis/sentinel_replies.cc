@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// What sentinels and masters answer, read for the Sentinel client (sentinel.h).
+// What sentinels and masters answer, read for the Sentinel client (sentinel_replies.h).
+#include "sentinel_replies.h"
+
 #include <string>
 #include <vector>
-
-#include "sentinel_replies.h"
 
 namespace onep::sentinel {
 

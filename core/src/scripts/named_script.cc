@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // NamedScript: the prologue generated from a script's declared names, the
 // per-item form of group commit, and Bind(). The scripts themselves are in
-// scripts.cc.
+// record_script.cc, credential_scripts.cc and read_scripts.cc.
 #include "scripts/named_script.h"
 
 #include <algorithm>
