@@ -388,7 +388,7 @@ void RegisterHooks(apr_pool_t*) {
   ap_hook_translate_name(TranslateName, nullptr, nullptr, APR_HOOK_LAST);
   ap_hook_map_to_storage(MapToStorage, nullptr, nullptr, APR_HOOK_FIRST);
   ap_hook_post_read_request(PostReadRequest, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
-  ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_handler(WebhookHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_handler(MetricsHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_handler(AdminHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
   // Called only when mod_status is loaded (an optional hook).

@@ -31,7 +31,7 @@ extern module AP_MODULE_DECLARE_DATA onep_module;
 
 namespace onep::module {
 
-inline constexpr const char* kHandlerName = "onep";
+inline constexpr const char* kWebhookHandlerName = "onep";
 inline constexpr int64_t kDefaultTimeoutMs = 500;
 inline constexpr int64_t kMaxTimeoutMs = 60 * 1000;
 inline constexpr uint64_t kDefaultMaxBodySize = 64 * 1024;

@@ -153,7 +153,7 @@ void CollectMounts(apr_pool_t* pconf, server_rec* main_server) {
     conf->webhook_mounts = apr_array_make(pconf, 2, sizeof(const char*));
     conf->admin_mounts = apr_array_make(pconf, 2, sizeof(const char*));
   }
-  for (const char* handler : {kHandlerName, kAdminHandlerName}) {
+  for (const char* handler : {kWebhookHandlerName, kAdminHandlerName}) {
     CollectFrom(Walk{pconf, main_server, handler}, ap_conftree, nullptr, "");
   }
 }
@@ -178,7 +178,7 @@ namespace {
 constexpr const char* kNoFileNote = "onep-no-file";
 
 bool IsBelowAWebhookMount(const request_rec* r, const char* uri) {
-  return uri != nullptr && LongestMount(uri, MountsOf(r->server, kHandlerName)).has_value();
+  return uri != nullptr && LongestMount(uri, MountsOf(r->server, kWebhookHandlerName)).has_value();
 }
 
 // True when the request's path, as sent or as Apache will normalise it
@@ -233,7 +233,7 @@ int PostReadRequest(request_rec* r) {
 // so a module that rewrote or answered the URL first (mod_rewrite, mod_alias)
 // wins; the URL must still be below a mount.
 int TranslateName(request_rec* r) {
-  for (const char* handler : {kHandlerName, kAdminHandlerName}) {
+  for (const char* handler : {kWebhookHandlerName, kAdminHandlerName}) {
     if (r->uri != nullptr && LongestMount(r->uri, MountsOf(r->server, handler)) &&
         HandlerIs(r, handler)) {
       apr_table_setn(r->notes, kNoFileNote, "1");

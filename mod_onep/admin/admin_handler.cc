@@ -163,7 +163,7 @@ std::string OwnWebhookUrl(const request_rec* r) {
   const char* host = apr_table_get(r->headers_in, "Host");
   std::string url = std::string(ap_http_scheme(r)) + "://" +
                     (host != nullptr ? host : r->server->server_hostname);
-  const char* mount = FirstMount(r->server, kHandlerName);
+  const char* mount = FirstMount(r->server, kWebhookHandlerName);
   return url + (mount != nullptr ? mount : "/onep");
 }
 

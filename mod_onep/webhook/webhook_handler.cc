@@ -52,7 +52,7 @@ constexpr Route kRoutes[] = {
 
 // The route of r->uri below its webhook mount (mounts.h), or null.
 const Route* FindRoute(const request_rec* r) {
-  std::optional<MountMatch> match = FindMount(r, kHandlerName);
+  std::optional<MountMatch> match = FindMount(r, kWebhookHandlerName);
   if (!match) return nullptr;
   for (const Route& route : kRoutes) {
     if (match->rest == route.path) return &route;
@@ -350,8 +350,8 @@ int Handle(request_rec* r) {
 
 }  // namespace
 
-int Handler(request_rec* r) {
-  if (r->handler == nullptr || strcmp(r->handler, kHandlerName) != 0) return DECLINED;
+int WebhookHandler(request_rec* r) {
+  if (r->handler == nullptr || strcmp(r->handler, kWebhookHandlerName) != 0) return DECLINED;
   return RunGuarded(r, Handle);
 }
 

@@ -9,7 +9,7 @@
 namespace onep::module {
 
 // The handler hook. DECLINED unless r->handler is "onep"; never throws.
-int Handler(request_rec* r);
+int WebhookHandler(request_rec* r);
 
 }  // namespace onep::module
 
