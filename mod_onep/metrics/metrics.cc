@@ -90,12 +90,15 @@ RedisErrorLabel ErrorLabelOf(const Status& status) {
     default:
       return RedisErrorLabel::kInternal;
   }
-  // Core says "unavailable" for all of these; its messages say which
-  // (core/src/redis/redis_connection.cc: "cannot connect to ...", "... timed out").
-  const std::string& m = status.message();
-  if (m.rfind("cannot connect", 0) == 0) return RedisErrorLabel::kConnect;
-  if (m.find("timed out") != std::string::npos) return RedisErrorLabel::kTimeout;
-  return RedisErrorLabel::kConnection;
+  // Core says "unavailable" for all of these; the Redis layer says which.
+  switch (status.redis_failure()) {
+    case RedisFailure::kCannotConnect:
+      return RedisErrorLabel::kConnect;
+    case RedisFailure::kTimedOut:
+      return RedisErrorLabel::kTimeout;
+    default:
+      return RedisErrorLabel::kConnection;
+  }
 }
 
 // "host:port" of a server, the `server` label.

@@ -213,9 +213,8 @@ int HandleHealth(request_rec* r, const Route& route) {
                   alive.message().c_str());
     SetRetryAfter(r, 1);
     return Respond(r, route.path, HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-                   alive.message().find("refuses writes") != std::string::npos
-                       ? "Redis refuses writes"
-                       : "Redis is unreachable");
+                   alive.redis_failure() == RedisFailure::kRefusesWrites ? "Redis refuses writes"
+                                                                         : "Redis is unreachable");
   }
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "ONEP0105: %s %s -> 200 ok", r->method, route.path);
   CountRequest(r, MetricRoute::kHealth, "ok");

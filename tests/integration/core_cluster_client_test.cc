@@ -353,6 +353,27 @@ TEST_F(ClusterClientTest, NoReachableSeedIsUnavailableWithinTheTimeout) {
   EXPECT_EQ((*client)->OnEveryMaster({"DBSIZE"}).status().code(), Code::kUnavailable);
 }
 
+// The kind of a failure is a value from the Redis layer, whatever the
+// message says: here "cannot read the slot map of ...", with each node's
+// "cannot connect" inside it.
+TEST_F(ClusterClientTest, NoReachableSeedIsACannotConnectFailure) {
+  const std::string url = "redis-cluster://127.0.0.1:" + std::to_string(testing::FreePort()) +
+                          ",127.0.0.1:" + std::to_string(testing::FreePort());
+  auto target = ParseRedisTarget(url);
+  ASSERT_TRUE(target.ok());
+  RedisClientOptions options;
+  options.timeout = milliseconds(300);
+  auto client = ConnectRedis(*target, options);
+  ASSERT_TRUE(client.ok());
+  const Status command = (*client)->Command("{k}", {"GET", "{k}"}).status();
+  EXPECT_EQ(command.code(), Code::kUnavailable);
+  EXPECT_EQ(command.message().rfind("cannot read the slot map of ", 0), 0u) << command.message();
+  EXPECT_EQ(command.redis_failure(), RedisFailure::kCannotConnect) << command.ToString();
+  EXPECT_EQ((*client)->Ping().redis_failure(), RedisFailure::kCannotConnect);
+  EXPECT_EQ((*client)->OnEveryMaster({"DBSIZE"}).status().redis_failure(),
+            RedisFailure::kCannotConnect);
+}
+
 TEST_F(ClusterClientTest, ARedirectionLoopIsCutAtTheBound) {
   LogLines log;
   auto client = cluster_->Client(std::chrono::seconds(2), log.Sink());
@@ -414,6 +435,7 @@ TEST_F(ClusterClientTest, AWriteThatTimedOutIsNotResent) {
   const uint64_t sent_before = client->commands_sent();
   auto reply = client->Command(key, {"INCR", key});
   EXPECT_EQ(reply.status().code(), Code::kUnavailable) << Str(reply);
+  EXPECT_EQ(reply.status().redis_failure(), RedisFailure::kTimedOut) << Str(reply);
   EXPECT_EQ(client->commands_sent() - sent_before, 1u);  // written once, not again
   // A look at the paused node waits for the pause to end. Redis drops a
   // paused command whose client hung up, so the INCR ran at most once, there.

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "onep/token.h"
 #include "support/apache_server.h"
 #include "support/http_client.h"
 #include "support/process.h"
@@ -292,6 +293,29 @@ TEST_F(ModuleMetricsTest, RedisDownIsCountedAsUnavailableAndAsAConnectError) {
   EXPECT_EQ(Sample(text, "onep_redis_errors_total", {"kind=\"connect\""}), 2) << text;
   EXPECT_GE(Sample(text, "onep_redis_connect_failures_total"), 2) << text;
   stack_.redis().server().Start();
+}
+
+// A Cluster none of whose nodes can be reached: the Redis layer says
+// "cannot connect" as a value, so the error counts as kind "connect" although
+// the message starts "cannot read the slot map of ...".
+TEST(ModuleMetricsKindTest, AnUnreachableClusterIsCountedAsAConnectError) {
+  ApacheOptions options = MetricsOptions();
+  options.server_directives = {"OnepRedis redis-cluster://127.0.0.1:" + std::to_string(FreePort()) +
+                                   ",127.0.0.1:" + std::to_string(FreePort()),
+                               "OnepRedisTimeout 300ms"};
+  ApacheServer apache(options);
+  ASSERT_TRUE(apache.Start());
+  auto tag = GenerateRoutingTag();
+  ASSERT_TRUE(tag.ok());
+  auto token = GenerateToken(*tag);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(PostJson(apache.port(), "/onep/hits", *token, "{}").status, 503);
+  auto scraped = Get(apache.port(), "/metrics");
+  ASSERT_EQ(scraped.status, 200) << scraped.error;
+  EXPECT_EQ(Sample(scraped.body, "onep_redis_errors_total", {"kind=\"connect\""}), 1)
+      << scraped.body;
+  EXPECT_EQ(Sample(scraped.body, "onep_redis_errors_total", {"kind=\"connection\""}), 0)
+      << scraped.body;
 }
 
 TEST_F(ModuleMetricsTest, TheMetricsHandlerAnswersOnlyGet) {

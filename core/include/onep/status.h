@@ -30,10 +30,30 @@ enum class Code {
 
 const char* CodeName(Code code);
 
+// Why Redis could not serve a call, said by the Redis layer on the
+// Unavailable status it returns, so that a caller (the metrics, the health
+// route) tells the kinds apart without reading the message.
+enum class RedisFailure {
+  kNone = 0,         // not said: not a Redis failure, or not Unavailable
+  kCannotConnect,    // no connection could be opened (connect, TLS, AUTH, no
+                     // node, sentinel or master reachable)
+  kTimedOut,         // no answer within the timeout (or the caller's deadline)
+  kConnectionLost,   // the connection broke or was closed
+  kCannotServeNow,   // Redis answered that it cannot serve now (LOADING,
+                     // BUSY, TRYAGAIN, CLUSTERDOWN, a missing right, ...)
+  kRefusesWrites,    // the health check: a replica, loading, out of memory,
+                     // failing to persist
+  kNotAcknowledged,  // WAIT: fewer replicas acknowledged the write
+};
+
+// "cannot_connect", "timed_out", ...; "none" for kNone.
+const char* RedisFailureName(RedisFailure failure);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(Code code, std::string message, RedisFailure failure = RedisFailure::kNone)
+      : code_(code), message_(std::move(message)), failure_(failure) {}
 
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
@@ -41,7 +61,9 @@ class [[nodiscard]] Status {
   static Status InvalidEvent(std::string m) { return {Code::kInvalidEvent, std::move(m)}; }
   static Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
   static Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
-  static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+  static Status Unavailable(std::string m, RedisFailure failure = RedisFailure::kNone) {
+    return {Code::kUnavailable, std::move(m), failure};
+  }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
     return {Code::kFailedPrecondition, std::move(m)};
@@ -50,12 +72,20 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // What kind of Redis failure this is (kNone unless the Redis layer said).
+  RedisFailure redis_failure() const { return failure_; }
+  // The same status (code and failure kept) with `context` before its
+  // message: "<context>: <message>".
+  Status WithContext(const std::string& context) const {
+    return {code_, context + ": " + message_, failure_};
+  }
   // "unavailable: cannot connect to redis://127.0.0.1:6379/0: Connection refused"
   std::string ToString() const;
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  RedisFailure failure_ = RedisFailure::kNone;
 };
 
 // A T, or the Status saying why there is none. Never holds an OK Status.

@@ -31,7 +31,7 @@ long long Number(std::string_view text) {
 
 Status JudgeInfo(const std::string& info, const std::string& server) {
   auto refuse = [&](const std::string& why) {
-    return Status::Unavailable(server + " refuses writes: " + why);
+    return Status::Unavailable(server + " refuses writes: " + why, RedisFailure::kRefusesWrites);
   };
   const std::string_view role = Field(info, "role");
   if (!role.empty() && role != "master") return refuse("it is a read-only replica");
@@ -53,7 +53,10 @@ Status CheckWritable(RedisClient& redis) {
   auto replies = redis.OnEveryMaster({"INFO", "memory", "persistence", "replication"});
   if (!replies.ok()) return replies.status();
   for (const Reply& reply : *replies) {
-    if (reply.is_error()) return Status::Unavailable(redis.Describe() + ": INFO: " + reply.str);
+    if (reply.is_error()) {
+      return Status::Unavailable(redis.Describe() + ": INFO: " + reply.str,
+                                 RedisFailure::kCannotServeNow);
+    }
     if (Status s = JudgeInfo(reply.str, redis.Describe()); !s.ok()) return s;
   }
   return Status::Ok();

@@ -28,6 +28,26 @@ const char* CodeName(Code code) {
   return "unknown";  // Only reachable through a cast of an out-of-range value.
 }
 
+const char* RedisFailureName(RedisFailure failure) {
+  switch (failure) {
+    case RedisFailure::kNone:
+      return "none";
+    case RedisFailure::kCannotConnect:
+      return "cannot_connect";
+    case RedisFailure::kTimedOut:
+      return "timed_out";
+    case RedisFailure::kConnectionLost:
+      return "connection_lost";
+    case RedisFailure::kCannotServeNow:
+      return "cannot_serve_now";
+    case RedisFailure::kRefusesWrites:
+      return "refuses_writes";
+    case RedisFailure::kNotAcknowledged:
+      return "not_acknowledged";
+  }
+  return "unknown";  // Only reachable through a cast of an out-of-range value.
+}
+
 std::string Status::ToString() const {
   if (ok()) return "ok";
   std::string out = CodeName(code_);

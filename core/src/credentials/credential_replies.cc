@@ -48,7 +48,10 @@ std::optional<Credential> FromHash(const Reply& reply, const Reply& last_used,
 // without a right) as Unavailable quoting it: never mistaken for a miss.
 Status FirstError(const char* what, const std::vector<Reply>& replies) {
   for (const Reply& reply : replies) {
-    if (reply.is_error()) return Status::Unavailable(std::string(what) + ": " + reply.str);
+    if (reply.is_error()) {
+      return Status::Unavailable(std::string(what) + ": " + reply.str,
+                                 RedisFailure::kCannotServeNow);
+    }
   }
   return Status::Ok();
 }

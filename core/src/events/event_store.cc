@@ -180,7 +180,8 @@ Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms) {
   if (reply.type == Reply::Type::kArray && !reply.elements.empty() &&
       reply.elements[0].str == "late") {
     return Status::Unavailable("Redis ran the command after its " + std::to_string(timeout_ms) +
-                               "ms deadline; nothing was recorded");
+                                   "ms deadline; nothing was recorded",
+                               RedisFailure::kTimedOut);
   }
   if (reply.type != Reply::Type::kArray || reply.elements.size() != 4) {
     return Status::Internal("unexpected reply from the record script");

@@ -36,8 +36,9 @@ Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequ
       queue_.erase(std::find(queue_.begin(), queue_.end(), &self));
       if (was_front && !sending_ && !queue_.empty()) queue_.front()->wake->notify_one();
       return Status::Unavailable("no Redis write for this event within " +
-                                 std::to_string(redis.timeout().count()) +
-                                 "ms (the writes before it took that long); nothing was sent");
+                                     std::to_string(redis.timeout().count()) +
+                                     "ms (the writes before it took that long); nothing was sent",
+                                 RedisFailure::kTimedOut);
     }
   }
   if (self.outcome) return std::move(*self.outcome);

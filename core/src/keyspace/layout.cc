@@ -7,7 +7,10 @@ Result<LayoutInfo> ReadLayout(RedisClient& redis, const KeySpace& keys) {
   const std::string layout_key = keys.Layout();
   auto layout = redis.Command(layout_key, {"GET", layout_key});
   if (!layout.ok()) return layout.status();
-  if (layout->is_error()) return Status::Unavailable("GET " + layout_key + ": " + layout->str);
+  if (layout->is_error()) {
+    return Status::Unavailable("GET " + layout_key + ": " + layout->str,
+                               RedisFailure::kCannotServeNow);
+  }
   LayoutInfo info;
   if (layout->type == Reply::Type::kString) {
     info.version = layout->str;
@@ -17,7 +20,9 @@ Result<LayoutInfo> ReadLayout(RedisClient& redis, const KeySpace& keys) {
   const std::string v1_orgs = Version1Orgs(keys);
   auto v1 = redis.Command(v1_orgs, {"EXISTS", v1_orgs});
   if (!v1.ok()) return v1.status();
-  if (v1->is_error()) return Status::Unavailable("EXISTS " + v1_orgs + ": " + v1->str);
+  if (v1->is_error()) {
+    return Status::Unavailable("EXISTS " + v1_orgs + ": " + v1->str, RedisFailure::kCannotServeNow);
+  }
   info.state = v1->integer == 1 ? LayoutState::kVersion1 : LayoutState::kEmpty;
   return info;
 }
@@ -53,7 +58,10 @@ Status StampLayout(RedisClient& redis, const KeySpace& keys) {
   const std::string layout_key = keys.Layout();
   auto set = redis.Command(layout_key, {"SET", layout_key, std::string(kLayoutVersion), "NX"});
   if (!set.ok()) return set.status();
-  if (set->is_error()) return Status::Unavailable("SET " + layout_key + ": " + set->str);
+  if (set->is_error()) {
+    return Status::Unavailable("SET " + layout_key + ": " + set->str,
+                               RedisFailure::kCannotServeNow);
+  }
   return CheckLayout(redis, keys);  // another writer may have stamped it first
 }
 

@@ -87,7 +87,8 @@ class Migrator {
     if (!reply.ok()) return reply.status();
     if (reply->is_error()) {
       return Status::Unavailable(command[0] + " failed during the migration: " + reply->str +
-                                 "; run 'onepctl migrate' again");
+                                     "; run 'onepctl migrate' again",
+                                 RedisFailure::kCannotServeNow);
     }
     return reply;
   }

@@ -13,7 +13,10 @@ Result<std::optional<std::string>> ReadTag(RedisClient& redis, const std::string
                                            const std::vector<std::string>& command) {
   auto reply = redis.Command(key, command);
   if (!reply.ok()) return reply.status();
-  if (reply->is_error()) return Status::Unavailable(command[0] + " " + key + ": " + reply->str);
+  if (reply->is_error()) {
+    return Status::Unavailable(command[0] + " " + key + ": " + reply->str,
+                               RedisFailure::kCannotServeNow);
+  }
   if (reply->type != Reply::Type::kString || !IsValidRoutingTag(reply->str)) {
     return std::optional<std::string>();
   }
@@ -41,13 +44,17 @@ Result<std::string> ClaimRoutingTag(RedisClient& redis, const KeySpace& keys,
     const std::string owner = keys.OrgOwner(*tag);
     auto claimed = redis.Command(owner, {"SET", owner, org, "NX"});
     if (!claimed.ok()) return claimed.status();
-    if (claimed->is_error()) return Status::Unavailable("SET " + owner + ": " + claimed->str);
+    if (claimed->is_error()) {
+      return Status::Unavailable("SET " + owner + ": " + claimed->str,
+                                 RedisFailure::kCannotServeNow);
+    }
     if (claimed->is_nil()) continue;  // another org's tag: draw again
     const std::string directory = keys.OrgTags();
     auto published = redis.Command(directory, {"HSETNX", directory, org, *tag});
     if (!published.ok()) return published.status();
     if (published->is_error()) {
-      return Status::Unavailable("HSETNX " + directory + ": " + published->str);
+      return Status::Unavailable("HSETNX " + directory + ": " + published->str,
+                                 RedisFailure::kCannotServeNow);
     }
   }
   auto known = OrgRoutingTag(redis, keys, org);

@@ -48,6 +48,7 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
     }
   }
   std::string errors;
+  RedisFailure failure = RedisFailure::kNone;  // the kind of the first node's failure
   std::vector<std::pair<std::string, int>> asked;
   // A node's view can leave slots without a master for a moment: Redis 8's
   // CLUSTER SHARDS, just after a failover, can list the failed-over shard
@@ -72,12 +73,16 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
       if (!reply.ok()) return reply.status();
       if (reply->is_error()) {
         if (!from_shards.empty()) return from_shards;
-        return Status::Unavailable(node->redacted() + ": " + reply->str);
+        return Status::Unavailable(node->redacted() + ": " + reply->str,
+                                   RedisFailure::kCannotServeNow);
       }
       std::vector<ShardInfo> from_slots = ParseSlots(*reply, candidate.first);
       return SlotsCovered(from_slots) >= SlotsCovered(from_shards) ? from_slots : from_shards;
     });
     if (!shards.ok() || shards->empty()) {
+      if (failure == RedisFailure::kNone) {
+        failure = shards.ok() ? RedisFailure::kCannotServeNow : shards.status().redis_failure();
+      }
       errors += (errors.empty() ? "" : "; ") +
                 (shards.ok() ? node->redacted() + " knows no slots" : shards.status().message());
       continue;
@@ -89,7 +94,8 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
     if (SlotsCovered(best) == kSlots) break;
   }
   if (best_node == nullptr) {
-    return Status::Unavailable("cannot read the slot map of " + described_ + ": " + errors);
+    return Status::Unavailable("cannot read the slot map of " + described_ + ": " + errors,
+                               failure);
   }
   std::vector<NodePool*> slots(kSlots, nullptr);
   std::vector<std::pair<int, NodePool*>> masters;  // first slot, pool
@@ -166,8 +172,9 @@ Result<Reply> ClusterClient::Routed(int slot, Op op, NodePool** last) {
                                         described_ + " after " + std::to_string(kMaxRedirects) +
                                         " redirections; last: " + reply->str);
       return Status::Unavailable("slot " + std::to_string(slot) + " of " + described_ +
-                                 " is still being redirected after " +
-                                 std::to_string(kMaxRedirects) + " hops: " + reply->str);
+                                     " is still being redirected after " +
+                                     std::to_string(kMaxRedirects) + " hops: " + reply->str,
+                                 RedisFailure::kCannotServeNow);
     }
     NodePool* target =
         Pool(redirect.host.empty() ? node->endpoint().host : redirect.host, redirect.port);
@@ -206,8 +213,9 @@ Result<std::vector<Reply>> ClusterClient::Pipeline(
                                         std::to_string(slot) + " of " + described_ + " after " +
                                         std::to_string(kMaxRedirects) + " redirections");
       return Status::Unavailable("slot " + std::to_string(slot) + " of " + described_ +
-                                 " is still being redirected after " +
-                                 std::to_string(kMaxRedirects) + " hops");
+                                     " is still being redirected after " +
+                                     std::to_string(kMaxRedirects) + " hops",
+                                 RedisFailure::kCannotServeNow);
     }
     std::vector<Batch> next;
     for (Batch& batch : batches) {
@@ -281,7 +289,8 @@ Result<std::vector<Reply>> ClusterClient::ForEveryMaster(Op op) {
       version = version_;
     }
     if (masters.empty()) {
-      if (attempt > 0) return Status::Unavailable(described_ + " has no master");
+      if (attempt > 0)
+        return Status::Unavailable(described_ + " has no master", RedisFailure::kCannotServeNow);
       if (Status refreshed = Refresh(version, ""); !refreshed.ok()) return refreshed;
       continue;
     }
@@ -301,7 +310,7 @@ Result<std::vector<Reply>> ClusterClient::ForEveryMaster(Op op) {
           retry = true;
           break;
         }
-        return Status::Unavailable(master->redacted() + ": " + reply.status().message());
+        return reply.status().WithContext(master->redacted());
       }
       done.emplace(master, std::move(reply).value());
     }

@@ -83,8 +83,9 @@ class ClusterClient : public RedisClient {
     if (Status refreshed = Refresh(*version, ""); !refreshed.ok()) return refreshed;
     owner = Owner(slot, version);
     if (owner == nullptr) {
-      return Status::Unavailable("no master serves slot " + std::to_string(slot) + " of " +
-                                 described_);
+      return Status::Unavailable(
+          "no master serves slot " + std::to_string(slot) + " of " + described_,
+          RedisFailure::kCannotServeNow);
     }
     return owner;
   }

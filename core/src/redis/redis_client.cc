@@ -92,10 +92,12 @@ Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server) 
   if (acl_refusal) {
     return Status::Unavailable(
         "NOPERM: the Redis user of " + server +
-        " may not run a command the script calls (see ACL LOG): " + reply->str);
+            " may not run a command the script calls (see ACL LOG): " + reply->str,
+        RedisFailure::kCannotServeNow);
   }
   if (IsTransientError(reply->str)) {
-    return Status::Unavailable(server + " cannot run the script now: " + reply->str);
+    return Status::Unavailable(server + " cannot run the script now: " + reply->str,
+                               RedisFailure::kCannotServeNow);
   }
   return Status::Internal("script failed on " + server + ": " + reply->str);
 }

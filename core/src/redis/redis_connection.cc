@@ -46,14 +46,17 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
   conn->ctx_ = ep.is_unix ? redisConnectUnixWithTimeout(ep.path.c_str(), tv)
                           : redisConnectWithTimeout(ep.host.c_str(), ep.port, tv);
   if (conn->ctx_ == nullptr) {
-    return Status::Unavailable("cannot connect to " + ep.Redacted() + ": out of memory");
+    return Status::Unavailable("cannot connect to " + ep.Redacted() + ": out of memory",
+                               RedisFailure::kCannotConnect);
   }
   if (conn->ctx_->err != 0) {
-    return Status::Unavailable("cannot connect to " + ep.Redacted() + ": " + conn->ctx_->errstr);
+    return Status::Unavailable("cannot connect to " + ep.Redacted() + ": " + conn->ctx_->errstr,
+                               RedisFailure::kCannotConnect);
   }
   UseReplyBuilder(conn->ctx_);  // before any reply is read
   if (redisSetTimeout(conn->ctx_, tv) != REDIS_OK) {
-    return Status::Unavailable("cannot set timeout on " + ep.Redacted());
+    return Status::Unavailable("cannot set timeout on " + ep.Redacted(),
+                               RedisFailure::kCannotConnect);
   }
   if (!ep.is_unix) redisEnableKeepAlive(conn->ctx_);
   if (ep.tls && !ep.is_unix) {
@@ -70,8 +73,8 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
   auto check = [&](const Result<Reply>& r, const char* what) -> Status {
     if (!r.ok()) return r.status();
     if (r->is_error()) {
-      return Status::Unavailable(std::string(what) + " refused by " + ep.Redacted() + ": " +
-                                 r->str);
+      return Status::Unavailable(std::string(what) + " refused by " + ep.Redacted() + ": " + r->str,
+                                 RedisFailure::kCannotConnect);
     }
     return Status::Ok();
   };
@@ -113,8 +116,9 @@ Status RedisConnection::Ping() {
   auto reply = Command({"PING"});
   if (!reply.ok()) return reply.status();
   if (reply->type != Reply::Type::kStatus || reply->str != "PONG") {
-    return Status::Unavailable(options_.endpoint.Redacted() + " answered PING with \"" +
-                               reply->str + "\"");
+    return Status::Unavailable(
+        options_.endpoint.Redacted() + " answered PING with \"" + reply->str + "\"",
+        RedisFailure::kCannotServeNow);
   }
   return Status::Ok();
 }
@@ -135,16 +139,18 @@ Status RedisConnection::Fail(std::string_view what) {
   int saved_errno = errno;
   broken_ = true;
   std::string reason = ctx_->errstr[0] != '\0' ? ctx_->errstr : "unknown error";
+  RedisFailure failure = RedisFailure::kConnectionLost;
   const std::string tls_reason = ssl_ != nullptr ? TlsFailureReason(ssl_) : std::string();
   if (ctx_->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
     reason = "timed out after " + std::to_string(options_.timeout.count()) + "ms";
+    failure = RedisFailure::kTimedOut;
   } else if (!tls_reason.empty()) {
     // hiredis says only "I/O error" here; OpenSSL knows (e.g. an alert from
     // a server that refused our certificate after the handshake).
     reason = "TLS: " + tls_reason;
   }
-  return Status::Unavailable(std::string(what) + " " + options_.endpoint.Redacted() + ": " +
-                             reason);
+  return Status::Unavailable(std::string(what) + " " + options_.endpoint.Redacted() + ": " + reason,
+                             failure);
 }
 
 Result<Reply> RedisConnection::ReadReply() {
@@ -160,7 +166,8 @@ Result<Reply> RedisConnection::ReadReply() {
 
 Status RedisConnection::Append(const std::string_view* argv, std::size_t argc) {
   if (broken_) {
-    return Status::Unavailable("connection to " + options_.endpoint.Redacted() + " is broken");
+    return Status::Unavailable("connection to " + options_.endpoint.Redacted() + " is broken",
+                               RedisFailure::kConnectionLost);
   }
   // The RESP framing hiredis would write (every argument a length-prefixed
   // bulk string, so no value can change the command), written straight into
@@ -297,9 +304,10 @@ Result<Reply> RedisConnection::ReadEval(const ScriptCall& call, bool asking) {
       (acked->type != Reply::Type::kInteger || acked->integer < call.wait_replicas)) {
     return Status::Unavailable(
         options_.endpoint.Redacted() + ": " +
-        std::to_string(acked->type == Reply::Type::kInteger ? acked->integer : 0) + " of " +
-        std::to_string(call.wait_replicas) + " replica(s) acknowledged the write within " +
-        std::to_string(call.wait_timeout_ms) + "ms");
+            std::to_string(acked->type == Reply::Type::kInteger ? acked->integer : 0) + " of " +
+            std::to_string(call.wait_replicas) + " replica(s) acknowledged the write within " +
+            std::to_string(call.wait_timeout_ms) + "ms",
+        RedisFailure::kNotAcknowledged);
   }
   return reply;
 }

@@ -148,7 +148,8 @@ Result<std::shared_ptr<const RedisTls>> RedisTls::Create(RedisTlsSettings settin
 Result<ssl_st*> RedisTls::Handshake(redisContext* ctx, const std::string& host,
                                     const std::string& where) const {
   auto failed = [&](const std::string& reason) {
-    return Status::Unavailable("TLS handshake with " + where + " failed: " + reason);
+    return Status::Unavailable("TLS handshake with " + where + " failed: " + reason,
+                               RedisFailure::kCannotConnect);
   };
   ERR_clear_error();
   SslPtr ssl(SSL_new(ctx_), SSL_free);

@@ -185,8 +185,9 @@ Result<T> SentinelClient::OnMaster(Op op, std::string* server) {
     if (!sentinel::SaysNotMaster(*result)) return result;
     Forget(pool, "it answered READONLY (demoted to a replica)");
     if (attempt > 0) {
-      return Status::Unavailable(pool->redacted() + " is no longer the master \"" + master_name_ +
-                                 "\" of " + described_);
+      return Status::Unavailable(
+          pool->redacted() + " is no longer the master \"" + master_name_ + "\" of " + described_,
+          RedisFailure::kRefusesWrites);
     }
   }
 }
@@ -200,7 +201,8 @@ Result<NodePool*> SentinelClient::Master(Clock::time_point deadline) {
       // Another caller is asking the sentinels: its answer, within our bound.
       if (!discovered_.wait_until(lock, deadline, [&] { return !discovering_; })) {
         return Status::Unavailable("no master \"" + master_name_ + "\" known for " + described_ +
-                                   " yet: still asking the sentinels");
+                                       " yet: still asking the sentinels",
+                                   RedisFailure::kTimedOut);
       }
       continue;
     }
@@ -255,14 +257,19 @@ Result<NodePool*> SentinelClient::Discover(const std::vector<std::size_t>& order
                                            Clock::time_point deadline, const NodePool* current,
                                            std::size_t* answered) {
   std::string errors;
-  auto note = [&](const std::string& error) { errors += (errors.empty() ? "" : "; ") + error; };
+  RedisFailure failure = RedisFailure::kNone;  // the kind of the first failure met
+  auto note = [&](const std::string& error, RedisFailure kind) {
+    errors += (errors.empty() ? "" : "; ") + error;
+    if (failure == RedisFailure::kNone) failure = kind;
+  };
   for (std::size_t n = 0; n < order.size(); ++n) {
     const RedisEndpoint& sentinel = sentinels_[order[n]];
     const std::string name = sentinel.host + ":" + std::to_string(sentinel.port);
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       note("out of time (" + std::to_string(options_.timeout.count()) + "ms) before sentinel " +
-           name);
+               name,
+           RedisFailure::kTimedOut);
       break;
     }
     // A share of what is left, so that one silent sentinel cannot use it all.
@@ -270,11 +277,12 @@ Result<NodePool*> SentinelClient::Discover(const std::vector<std::size_t>& order
         std::max(milliseconds(1), left / static_cast<long>(order.size() - n));
     auto addr = AskSentinel(sentinel, share);
     if (!addr.ok()) {
-      note("sentinel " + name + ": " + addr.status().message());
+      note("sentinel " + name + ": " + addr.status().message(), addr.status().redis_failure());
       continue;
     }
     if (!addr->has_value()) {
-      note("sentinel " + name + " monitors no master named \"" + master_name_ + "\"");
+      note("sentinel " + name + " monitors no master named \"" + master_name_ + "\"",
+           RedisFailure::kCannotServeNow);
       continue;
     }
     RedisEndpoint master = data_node_;
@@ -288,19 +296,21 @@ Result<NodePool*> SentinelClient::Discover(const std::vector<std::size_t>& order
     }
     left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
-      note("out of time before confirming " + master.Redacted());
+      note("out of time before confirming " + master.Redacted(), RedisFailure::kTimedOut);
       break;
     }
     if (Status confirmed = ConfirmMaster(master, left); !confirmed.ok()) {
-      note("sentinel " + name + " named " + master.Redacted() + ", but " + confirmed.message());
+      note("sentinel " + name + " named " + master.Redacted() + ", but " + confirmed.message(),
+           confirmed.redis_failure());
       continue;
     }
     *answered = order[n];
     std::lock_guard<std::mutex> lock(mu_);
     return Pool(master.host, master.port);
   }
-  return Status::Unavailable("no sentinel of " + described_ + " named a usable master \"" +
-                             master_name_ + "\": " + errors);
+  return Status::Unavailable(
+      "no sentinel of " + described_ + " named a usable master \"" + master_name_ + "\": " + errors,
+      failure == RedisFailure::kNone ? RedisFailure::kCannotConnect : failure);
 }
 
 Result<std::optional<sentinel::MasterAddr>> SentinelClient::AskSentinel(
@@ -325,10 +335,12 @@ Status SentinelClient::ConfirmMaster(const RedisEndpoint& endpoint, milliseconds
   auto role = (*conn)->Command({"ROLE"});
   discovery_commands_.fetch_add((*conn)->commands_sent(), std::memory_order_relaxed);
   if (!role.ok()) return role.status();
-  if (role->is_error()) return Status::Unavailable("ROLE was refused: " + role->str);
+  if (role->is_error())
+    return Status::Unavailable("ROLE was refused: " + role->str, RedisFailure::kCannotServeNow);
   if (!sentinel::IsMasterRole(*role)) {
-    return Status::Unavailable("it says it is a " +
-                               (role->elements.empty() ? std::string("?") : role->elements[0].str));
+    return Status::Unavailable(
+        "it says it is a " + (role->elements.empty() ? std::string("?") : role->elements[0].str),
+        RedisFailure::kRefusesWrites);
   }
   return Status::Ok();
 }

@@ -11,11 +11,12 @@ Result<std::optional<MasterAddr>> ParseMasterAddr(const Reply& reply) {
   if (reply.is_nil() || (reply.type == Reply::Type::kArray && reply.elements.empty())) {
     return std::optional<MasterAddr>();
   }
-  if (reply.is_error()) return Status::Unavailable(reply.str);
+  if (reply.is_error()) return Status::Unavailable(reply.str, RedisFailure::kCannotServeNow);
   if (reply.type != Reply::Type::kArray || reply.elements.size() != 2 ||
       reply.elements[0].type != Reply::Type::kString || reply.elements[0].str.empty() ||
       reply.elements[1].type != Reply::Type::kString) {
-    return Status::Unavailable("unexpected reply to SENTINEL GET-MASTER-ADDR-BY-NAME");
+    return Status::Unavailable("unexpected reply to SENTINEL GET-MASTER-ADDR-BY-NAME",
+                               RedisFailure::kCannotServeNow);
   }
   const std::string& port_text = reply.elements[1].str;
   int port = 0;
@@ -27,7 +28,8 @@ Result<std::optional<MasterAddr>> ParseMasterAddr(const Reply& reply) {
     port = port * 10 + (c - '0');
   }
   if (port <= 0 || port > 65535) {
-    return Status::Unavailable("a sentinel named the master's port \"" + port_text + "\"");
+    return Status::Unavailable("a sentinel named the master's port \"" + port_text + "\"",
+                               RedisFailure::kCannotServeNow);
   }
   return std::optional<MasterAddr>(MasterAddr{reply.elements[0].str, port});
 }
