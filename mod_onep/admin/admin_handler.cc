@@ -214,8 +214,13 @@ int HandleApi(request_rec* r, std::string_view path) {
   }
 
   ServerRuntime* runtime = GetServerConfig(r->server)->runtime;
-  if (runtime == nullptr)
-    return SendErrorAnswer(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "no pool");
+  if (runtime == nullptr) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "ONEP0114: admin %s %s: no Redis client in this process", r->method,
+                  ap_escape_logitem(r->pool, r->uri));
+    return SendErrorAnswer(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                           "an internal error; the server's error log has its cause");
+  }
   if (!runtime->layout_checked.load(std::memory_order_acquire)) {
     if (Status usable = CheckLayout(*runtime->redis, runtime->keys); !usable.ok()) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0111: admin API: %s",
@@ -236,6 +241,11 @@ int HandleApi(request_rec* r, std::string_view path) {
                   r, "ONEP0110: admin %s: %s %s -> %d%s%s", ap_escape_logitem(r->pool, r->user),
                   r->method, ap_escape_logitem(r->pool, r->uri), answer.status,
                   answer.error_code ? " " : "", answer.error_code ? answer.error_code : "");
+  }
+  if (answer.status == HTTP_INTERNAL_SERVER_ERROR) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0114: admin %s %s: %s", r->method,
+                  ap_escape_logitem(r->pool, r->uri),
+                  ap_escape_logitem(r->pool, answer.log_detail.c_str()));
   }
   if (answer.error_code != nullptr) {
     if (answer.status == HTTP_SERVICE_UNAVAILABLE) {
@@ -269,7 +279,11 @@ int HandleAdmin(request_rec* r) {
   }
   std::optional<std::string_view> path = PathBelowLocation(r);
   if (!path) {
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, r->uri, "/", nullptr));
+    // As mod_dir does: the path escaped again, the query kept, an absolute URL.
+    const char* escaped = ap_escape_uri(r->pool, r->uri);
+    const char* target = r->args != nullptr ? apr_pstrcat(r->pool, escaped, "/?", r->args, nullptr)
+                                            : apr_pstrcat(r->pool, escaped, "/", nullptr);
+    apr_table_setn(r->headers_out, "Location", ap_construct_url(r->pool, target, r));
     return HTTP_MOVED_PERMANENTLY;
   }
   if (path->rfind("api/", 0) == 0) return HandleApi(r, path->substr(4));

@@ -289,8 +289,15 @@ AdminAnswer ErrorAnswer(const Status& status) {
       return ErrorAnswer(HTTP_NOT_FOUND, "not_found", status.message());
     case Code::kConflict:
       return ErrorAnswer(HTTP_CONFLICT, "conflict", status.message());
-    default:
+    case Code::kUnavailable:
+    case Code::kFailedPrecondition:
       return ErrorAnswer(HTTP_SERVICE_UNAVAILABLE, "store_unavailable", status.message());
+    default: {
+      AdminAnswer answer = ErrorAnswer(HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                       "an internal error; the server's error log has its cause");
+      answer.log_detail = status.ToString();
+      return answer;
+    }
   }
 }
 

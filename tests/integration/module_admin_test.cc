@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "onep/keys.h"
+#include "onep/token.h"
 #include "support/admin_site.h"
 #include "support/apache_server.h"
 #include "support/http_client.h"
@@ -23,6 +25,7 @@ ApacheOptions AdminOptions(const PasswordFile& passwords) {
   ApacheOptions options;
   options.extra_config = BasicAuthModules() + AdminLocation("/admin", passwords.path()) +
                          AdminLocation("/admin-acme", passwords.path(), {"OnepAdminOrgs acme"}) +
+                         AdminLocation("/the admin", passwords.path()) +
                          "<Location \"/open-admin\">\n  SetHandler onep-admin\n"
                          "  Require all granted\n</Location>\n";
   return options;
@@ -152,6 +155,40 @@ TEST_F(ModuleAdminTest, TheConsoleIsServedFromTheModule) {
   HttpResponse post = Api("POST", "/admin/", "{}");
   EXPECT_EQ(post.status, 405);
   EXPECT_EQ(post.Header("Allow"), "GET, HEAD");
+}
+
+// The redirect to the location's own slash is built as mod_dir builds its
+// own: the path escaped again (it was decoded), the query kept, absolute.
+TEST_F(ModuleAdminTest, TheSlashRedirectEscapesThePathAndKeepsTheQuery) {
+  HttpResponse bare = Api("GET", "/the%20admin?tab=events&x=%3C");
+  EXPECT_EQ(bare.status, 301);
+  const std::string location = bare.Header("Location");
+  EXPECT_EQ(location,
+            "http://127.0.0.1:" + std::to_string(stack_.port()) + "/the%20admin/?tab=events&x=%3C");
+  EXPECT_EQ(Api("GET", location.substr(location.find("/the%20admin/"))).status, 200);
+}
+
+// A failure that is not Redis being unavailable is a 500 that says nothing
+// of its cause, which goes to the error log (ONEP0114): here the org's
+// audit stream is not a stream, so the rotate script fails inside Redis.
+TEST_F(ModuleAdminTest, AnInternalErrorIsA500WithoutItsCauseWhichIsLogged) {
+  JsonPtr created = Create("acme", R"({"type":"hits","name":"web","app":"web"})");
+  const std::string id = Str(created, "id");
+  const std::string tag(CredentialIdRoutingTag(id));
+  const std::string audit = KeySpace("onep:").Audit(tag);
+  auto redis = stack_.redis().Client();
+  ASSERT_TRUE(redis->Command(KeySpace::SlotKey(tag), {"DEL", audit}).ok());
+  ASSERT_TRUE(redis->Command(KeySpace::SlotKey(tag), {"SET", audit, "not a stream"}).ok());
+  HttpResponse rotated = Api("POST", "/admin/api/credentials/" + id + "/rotate", "{}");
+  EXPECT_EQ(rotated.status, 500) << rotated.body;
+  EXPECT_EQ(rotated.ErrorCode(), "internal_error") << rotated.body;
+  EXPECT_EQ(rotated.body.find("WRONGTYPE"), std::string::npos) << rotated.body;
+  EXPECT_EQ(rotated.body.find("redis"), std::string::npos) << rotated.body;
+  EXPECT_EQ(rotated.Header("Retry-After"), "");
+  const std::string log = stack_.apache().ErrorLog();
+  const auto logged = log.find("ONEP0114: admin POST /admin/api/credentials/" + id + "/rotate");
+  ASSERT_NE(logged, std::string::npos) << log;
+  EXPECT_NE(log.find("WRONGTYPE", logged), std::string::npos) << log;
 }
 
 TEST_F(ModuleAdminTest, CredentialsAreManagedAsWithOnepctlAndTheActorIsTheApacheUser) {
