@@ -27,11 +27,11 @@ Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequ
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&self);
   const auto give_up = std::chrono::steady_clock::now() + redis.timeout();
-  // Woken by the sender when this event's outcome is in, or when this event
-  // heads the queue and the batch before it is answered.
-  while (!self.outcome && (sending_ || queue_.front() != &self)) {
-    if (self.wake->wait_until(lock, give_up) == std::cv_status::timeout && !self.outcome &&
-        !self.taken) {
+  // Until its event is taken into a batch, this thread may withdraw it.
+  // Woken when it heads the queue and the batch before it is answered (it
+  // sends), or when it was taken and its batch is answered.
+  while (!self.taken && (sending_ || queue_.front() != &self)) {
+    if (self.wake->wait_until(lock, give_up) == std::cv_status::timeout && !self.taken) {
       const bool was_front = queue_.front() == &self;
       queue_.erase(std::find(queue_.begin(), queue_.end(), &self));
       if (was_front && !sending_ && !queue_.empty()) queue_.front()->wake->notify_one();
@@ -40,7 +40,14 @@ Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequ
                                  "ms (the writes before it took that long); nothing was sent");
     }
   }
-  if (self.outcome) return std::move(*self.outcome);
+  if (self.taken) {
+    // Its outcome comes with the batch's answer, and the sender's call is
+    // bounded: no deadline of its own. (Past `give_up`, a timed wait returns
+    // at once, and the thread would spin on the lock the sender needs to
+    // publish the outcomes.)
+    self.wake->wait(lock, [&self] { return self.outcome.has_value(); });
+    return std::move(*self.outcome);
+  }
 
   // This thread sends the queue's head: its own event first.
   sending_ = true;

@@ -15,7 +15,9 @@
 // sent twice, and a call that fails (Redis gone, timed out, too few replicas
 // with OnepRedisWait) fails exactly the events in it. A thread whose event
 // has not been sent within the Redis timeout withdraws it (nothing was sent)
-// and gets Unavailable.
+// and gets Unavailable. Once its event is in a batch being sent, a thread
+// waits for that batch's answer with no deadline of its own: the sender's
+// call is bounded by the sender's Redis timeout.
 //
 // Thread-safety: Record() may be called from any number of threads.
 #ifndef ONEP_RECORD_BATCHER_H_
