@@ -10,11 +10,15 @@
 // and the queue goes out as the next call.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +75,9 @@ class RecordBatcherTest : public ::testing::Test {
         batcher_(events_, 64, [this](std::size_t n) {
           std::lock_guard<std::mutex> lock(batches_mu_);
           batches_.push_back(n);
+          // Called by the sending thread before its call: an exception in the
+          // middle of a send, where nothing caught one.
+          if (batches_.size() == throw_at_batch_) throw std::runtime_error("injected failure");
         }) {}
 
   IssuedCredential Create(const std::string& type, const std::string& app) {
@@ -101,6 +108,23 @@ class RecordBatcherTest : public ::testing::Test {
 
   long long Calls() { return redis_.CommandCalls("evalsha") + redis_.CommandCalls("eval"); }
 
+  // The batch callback throws for the `n`th batch (counted from 1).
+  void ThrowAtBatch(std::size_t n) {
+    std::lock_guard<std::mutex> lock(batches_mu_);
+    throw_at_batch_ = n;
+  }
+
+  // Record, with an exception out of it (there must be none: nothing may
+  // throw into Apache's hooks) turned into a test failure.
+  Result<RecordOutcome> RecordNoThrow(RedisClient& redis, const RecordRequest& request) {
+    try {
+      return batcher_.Record(redis, request);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "Record threw: " << e.what();
+      return Status::Internal(std::string("Record threw: ") + e.what());
+    }
+  }
+
   testing::RedisServer redis_;
   std::unique_ptr<RedisConnection> admin_;
   std::unique_ptr<RedisClient> client_;
@@ -114,6 +138,9 @@ class RecordBatcherTest : public ::testing::Test {
   }
   std::mutex batches_mu_;
   std::vector<std::size_t> batches_;  // guarded by batches_mu_
+  // The batch (counted from 1) whose callback throws; 0: none. Guarded by
+  // batches_mu_.
+  std::size_t throw_at_batch_ = 0;
   std::size_t batches_before_ = 0;
   RecordBatcher batcher_;
 };
@@ -257,6 +284,159 @@ TEST_F(RecordBatcherTest, TheCallsOfSeveralOrgsGoInOneWrite) {
   ASSERT_TRUE(stats.ok());
   ASSERT_EQ(stats->size(), 1u);
   EXPECT_EQ(stats->front().hits, 1 + 3 + 1);  // the warm-up, then 3 and 1
+}
+
+// An exception in the middle of a send (here from the batch callback, which
+// the sender calls before its Redis call) fails exactly the members of that
+// batch, with Internal: the batcher is not left with a batch "on the wire"
+// forever, and the events after it are recorded.
+TEST_F(RecordBatcherTest, AnExceptionInSendFailsItsBatchAndTheNextEventsAreRecorded) {
+  const IssuedCredential web = Create("hits", "web");
+  // A batch of one: the sender's own event.
+  ThrowAtBatch(Batches().size() + 1);
+  auto alone = RecordNoThrow(*client_, Request(web.token, EventType::kHit, "{}"));
+  EXPECT_EQ(alone.status().code(), Code::kInternal) << alone.status().ToString();
+  EXPECT_NE(alone.status().message().find("injected failure"), std::string::npos)
+      << alone.status().ToString();
+  // Bounded on any code: a batcher left sending withdraws this event after
+  // the client's timeout (Unavailable).
+  auto next = RecordNoThrow(*client_, Request(web.token, EventType::kHit, R"({"count":2})"));
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_EQ(next->kind, Kind::kAccepted);
+
+  // A batch of five, queued behind an event held alone.
+  batches_before_ = Batches().size();
+  ThrowAtBatch(batches_before_ + 2);
+  const std::vector<RecordRequest> requests(6, Request(web.token, EventType::kHit, "{}"));
+  auto out = RecordHeld(requests);
+  ASSERT_TRUE(out[0].ok()) << out[0].status().ToString();
+  EXPECT_EQ(out[0]->kind, Kind::kAccepted);
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].status().code(), Code::kInternal) << i << ": " << out[i].status().ToString();
+    EXPECT_NE(out[i].status().message().find("injected failure"), std::string::npos)
+        << out[i].status().ToString();
+  }
+  const std::vector<std::size_t> batches = Batches();
+  EXPECT_EQ(std::vector<std::size_t>(batches.begin() + batches_before_, batches.end()),
+            (std::vector<std::size_t>{1, 5}));
+  auto last = RecordNoThrow(*client_, Request(web.token, EventType::kHit, "{}"));
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ(last->kind, Kind::kAccepted);
+
+  // The stream holds exactly the events answered as recorded: nothing of
+  // either failed batch (their calls were never made).
+  EventQuery query;
+  query.org = "acme";
+  auto stored = events_.List(*client_, query);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  std::set<std::string> recorded;
+  for (const StoredEvent& e : *stored) recorded.insert(e.id);
+  EXPECT_EQ(recorded, (std::set<std::string>{next->event_id, out[0]->event_id, last->event_id}));
+}
+
+// CPU time of the calling thread / of the whole process.
+std::chrono::nanoseconds CpuTime(clockid_t clock) {
+  timespec ts{};
+  EXPECT_EQ(clock_gettime(clock, &ts), 0);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+// Sixteen threads wait while a batch is on the wire past their own timeout:
+// its events were taken into it (they can no longer withdraw) late in their
+// wait, and its sender's call goes through a relay that holds every reply
+// longer than the timeout (here the first on the sender's new connection, its
+// TIME: the script call is never sent). Each
+// waiter sleeps until its outcome is in: it does not wake over and over once
+// its own timeout has passed (each such wake-up takes the lock the sender
+// needs to publish the outcomes). And each gets its outcome within one
+// timeout of its batch going out: the sender's call is bounded.
+TEST_F(RecordBatcherTest, ThreadsWaitingForASlowBatchSleepUntilItIsAnswered) {
+  constexpr auto kTimeout = std::chrono::milliseconds(1000);
+  // Scheduling on a loaded machine, not the code under test.
+  constexpr auto kMargin = std::chrono::milliseconds(500);
+  constexpr std::size_t kThreads = 16;
+  // Every chunk a whole timeout late: no call through the relay is answered
+  // within the timeout.
+  testing::DelayProxy relay(redis_.port(), kTimeout);
+  auto slow =
+      testing::TestClientFor("redis://127.0.0.1:" + std::to_string(relay.port()) + "/0", kTimeout);
+  ASSERT_NE(slow, nullptr);
+  const IssuedCredential web = Create("hits", "web");
+  auto warm = batcher_.Record(*client_, Request(web.token, EventType::kHit, "{}"));
+  ASSERT_TRUE(warm.ok() && warm->kind == Kind::kAccepted);
+  batches_before_ = Batches().size();
+
+  using Clock = std::chrono::steady_clock;
+  struct Wait {
+    Clock::time_point start, end;
+    std::chrono::nanoseconds cpu{0};  // the thread's CPU time in Record
+    Result<RecordOutcome> outcome = Status::Internal("not run");
+  };
+  std::vector<Wait> waits(kThreads);
+  const RecordRequest request = Request(web.token, EventType::kHit, "{}");
+  auto wait = [&](std::size_t i, RedisClient* redis) {
+    waits[i].start = Clock::now();
+    const auto cpu = CpuTime(CLOCK_THREAD_CPUTIME_ID);
+    waits[i].outcome = RecordNoThrow(*redis, request);
+    waits[i].cpu = CpuTime(CLOCK_THREAD_CPUTIME_ID) - cpu;
+    waits[i].end = Clock::now();
+  };
+  // The first event is held in Redis (writes paused; the test's own client,
+  // with a longer timeout); the fifteen others, on the slow client, queue
+  // behind it.
+  const auto process_cpu = CpuTime(CLOCK_PROCESS_CPUTIME_ID);
+  EXPECT_TRUE(admin_->Command({"CLIENT", "PAUSE", "10000", "WRITE"}).ok());
+  std::vector<std::thread> threads;
+  threads.emplace_back(wait, 0, client_.get());
+  EXPECT_TRUE(Eventually([&] { return Batches().size() == batches_before_ + 1; }));
+  const Clock::time_point queued = Clock::now();
+  for (std::size_t i = 1; i < kThreads; ++i) threads.emplace_back(wait, i, slow.get());
+  EXPECT_TRUE(Eventually([&] { return batcher_.Queued() == kThreads - 1; }));
+  // The held call is answered well into their wait (a long queue), so that
+  // their own timeout passes while the next batch, theirs, is on the wire.
+  std::this_thread::sleep_until(queued + kTimeout * 6 / 10);
+  const Clock::time_point sent = Clock::now();
+  EXPECT_TRUE(admin_->Command({"CLIENT", "UNPAUSE"}).ok());
+  for (auto& t : threads) t.join();
+  const auto process_cpu_used = CpuTime(CLOCK_PROCESS_CPUTIME_ID) - process_cpu;
+  ASSERT_LT(sent - queued, kTimeout) << "the queued events gave up before their batch went out";
+
+  ASSERT_TRUE(waits[0].outcome.ok()) << waits[0].outcome.status().ToString();
+  EXPECT_EQ(waits[0].outcome->kind, Kind::kAccepted);
+  Clock::time_point first = waits[0].start, last = waits[0].end;
+  std::chrono::nanoseconds cpu{0};
+  for (std::size_t i = 0; i < kThreads; ++i) {
+    const Wait& w = waits[i];
+    first = std::min(first, w.start);
+    last = std::max(last, w.end);
+    cpu += w.cpu;
+    if (i == 0) continue;
+    // Nothing is answered through the relay within the timeout.
+    EXPECT_EQ(w.outcome.status().code(), Code::kUnavailable)
+        << i << ": " << w.outcome.status().ToString();
+    // Within one timeout of its batch going out; so within two of its
+    // start: one in the queue, one on the wire.
+    EXPECT_LE(w.end - sent, kTimeout + kMargin) << i;
+    EXPECT_LE(w.end - w.start, 2 * kTimeout + kMargin) << i;
+  }
+  const auto stall = last - first;
+  const auto ms = [](auto d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  std::cout << "stall " << ms(stall) << " ms: the " << kThreads << " waiting threads used "
+            << ms(cpu) << " ms of CPU, the process " << ms(process_cpu_used) << " ms\n";
+  // Together, the waiting threads use less than a twentieth of one core
+  // (each woken a few times, a send of one batch); threads that spin once
+  // their timeout has passed use whole cores.
+  EXPECT_LT(ms(cpu), ms(stall) / 20);
+  // The process (relay threads and thread starts included) under a tenth.
+  EXPECT_LT(ms(process_cpu_used), ms(stall) / 10);
+  // The slow batch wrote nothing: its script call was never sent.
+  EventQuery query;
+  query.org = "acme";
+  auto stored = events_.List(*client_, query);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->size(), 2u);  // the warm-up and the held event
 }
 
 class RecordBatcherFaultTest : public RecordBatcherTest {

@@ -79,7 +79,9 @@ void DelayProxy::Pump(int from, int to, bool from_client) {
     std::this_thread::sleep_for(delay_);  // the simulated latency, not a wait for a condition
     ssize_t written = 0;
     while (written < n) {
-      const ssize_t w = write(to, buffer + written, static_cast<size_t>(n - written));
+      // Not write(): a side closed (or the relay stopped) while a chunk was
+      // held would raise SIGPIPE and end the test process.
+      const ssize_t w = send(to, buffer + written, static_cast<size_t>(n - written), MSG_NOSIGNAL);
       if (w <= 0) break;
       written += w;
     }

@@ -15,7 +15,11 @@
 // sent twice, and a call that fails (Redis gone, timed out, too few replicas
 // with OnepRedisWait) fails exactly the events in it. A thread whose event
 // has not been sent within the Redis timeout withdraws it (nothing was sent)
-// and gets Unavailable.
+// and gets Unavailable. Once its event is in a batch being sent, a thread
+// waits for that batch's answer with no deadline of its own: the sender's
+// call is bounded by the sender's Redis timeout. An exception while sending a
+// batch (no memory, the `on_batch` callback) fails exactly that batch's
+// events with Internal; Record never throws it, and the next batch goes out.
 //
 // Thread-safety: Record() may be called from any number of threads.
 #ifndef ONEP_RECORD_BATCHER_H_
@@ -27,6 +31,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "onep/event_store.h"
 #include "onep/redis_client.h"
@@ -57,16 +62,33 @@ class RecordBatcher {
     // outlives a notify sent after the lock is released): only the thread
     // concerned is woken, never the whole queue.
     std::condition_variable* wake;
-    bool taken = false;  // in a batch being sent: it can no longer withdraw
+    bool taken = false;     // in a batch being sent: it can no longer withdraw
+    bool answered = false;  // its batch was answered: `outcome` is final
+    // Written by the sender before it marks the batch answered. Empty only
+    // if even a failure could not be written (no memory).
     std::optional<Result<RecordOutcome>> outcome;
   };
+  // A thread's condition variable and what it needs to send a batch (in the
+  // .cc file).
+  struct ThreadState;
 
-  // Sends `batch` (taken from the queue), one call per slot and wait setting,
-  // the calls together, and gives each waiter its outcome. Called without
-  // the lock.
-  void Send(RedisClient& redis, const std::vector<Waiter*>& batch);
-  // Wakes each of `threads`; called without the lock.
-  static void Wake(const std::vector<std::condition_variable*>& threads);
+  // The calling thread's state, with room for a batch of max_batch_ taken
+  // before its event is queued: taking a batch and ending it allocate
+  // nothing, so they cannot throw half-way.
+  ThreadState& ThisThread();
+  // Sends the batch `sender` took from the queue and ends it, whatever
+  // throws: every member gets an outcome, sending_ is cleared and the next
+  // event in the queue woken. Called without the lock.
+  void Send(RedisClient& redis, ThreadState& sender);
+  // The calls of `batch`, one per slot and wait setting, sent together; each
+  // member's outcome written into it. May throw.
+  void Call(RedisClient& redis, const std::vector<Waiter*>& batch);
+  // Gives each member of `batch` that has no outcome Internal, saying `what`
+  // failed.
+  static void Fail(const std::vector<Waiter*>& batch, const char* what) noexcept;
+  // Clears sending_, marks `sender`'s batch answered and wakes its members
+  // and the next event in the queue. Takes the lock.
+  void End(ThreadState& sender) noexcept;
 
   const EventStore& store_;
   const std::size_t max_batch_;

@@ -8,30 +8,39 @@
 
 namespace onep {
 
-namespace {
+// One per thread, shared by every batcher it records through (a thread is in
+// one Record at a time).
+struct RecordBatcher::ThreadState {
+  // What the thread waits on. A notify may reach it after the waiter has gone
+  // on (it woke on its own and saw its answer): its next wait then wakes once
+  // for nothing and waits again, as every wait re-checks its condition.
+  std::condition_variable wake;
+  // The batch this thread sends, taken from the queue; then the threads it
+  // wakes when the batch is answered (read after the lock is released, when
+  // the members may be gone).
+  std::vector<Waiter*> batch;
+  std::vector<std::condition_variable*> woken;
+};
 
-// The condition variable a thread waits on in any batcher. A notify may reach
-// it after the waiter has gone on (it woke on its own and saw its outcome):
-// its next wait then wakes once for nothing and waits again, as every wait
-// re-checks its condition.
-std::condition_variable& ThisThreadsWake() {
-  thread_local std::condition_variable wake;
-  return wake;
+RecordBatcher::ThreadState& RecordBatcher::ThisThread() {
+  thread_local ThreadState state;
+  state.batch.reserve(max_batch_);
+  state.woken.reserve(max_batch_ + 1);
+  return state;
 }
-
-}  // namespace
 
 Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequest& request) {
   if (request.routing_tag.empty()) return store_.Record(redis, request);
-  Waiter self{&request, &ThisThreadsWake(), false, std::nullopt};
+  ThreadState& thread = ThisThread();  // may throw: nothing is queued yet
+  Waiter self{&request, &thread.wake, false, false, std::nullopt};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&self);
   const auto give_up = std::chrono::steady_clock::now() + redis.timeout();
-  // Woken by the sender when this event's outcome is in, or when this event
-  // heads the queue and the batch before it is answered.
-  while (!self.outcome && (sending_ || queue_.front() != &self)) {
-    if (self.wake->wait_until(lock, give_up) == std::cv_status::timeout && !self.outcome &&
-        !self.taken) {
+  // Until its event is taken into a batch, this thread may withdraw it.
+  // Woken when it heads the queue and the batch before it is answered (it
+  // sends), or when it was taken and its batch is answered.
+  while (!self.taken && (sending_ || queue_.front() != &self)) {
+    if (self.wake->wait_until(lock, give_up) == std::cv_status::timeout && !self.taken) {
       const bool was_front = queue_.front() == &self;
       queue_.erase(std::find(queue_.begin(), queue_.end(), &self));
       if (was_front && !sending_ && !queue_.empty()) queue_.front()->wake->notify_one();
@@ -41,19 +50,27 @@ Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequ
                                  RedisFailure::kTimedOut);
     }
   }
-  if (self.outcome) return std::move(*self.outcome);
-
-  // This thread sends the queue's head: its own event first.
-  sending_ = true;
-  std::vector<Waiter*> batch;
-  while (!queue_.empty() && batch.size() < max_batch_) {
-    queue_.front()->taken = true;
-    batch.push_back(queue_.front());
-    queue_.pop_front();
+  if (self.taken) {
+    // Its outcome comes with the batch's answer, and the sender's call is
+    // bounded: no deadline of its own. (Past `give_up`, a timed wait returns
+    // at once, and the thread would spin on the lock the sender needs to
+    // publish the outcomes.)
+    self.wake->wait(lock, [&self] { return self.answered; });
+  } else {
+    // This thread heads the queue and nothing is on the wire: it sends the
+    // queue's head, its own event first.
+    sending_ = true;
+    thread.batch.clear();
+    while (!queue_.empty() && thread.batch.size() < max_batch_) {
+      queue_.front()->taken = true;
+      thread.batch.push_back(queue_.front());  // within the room reserved
+      queue_.pop_front();
+    }
+    lock.unlock();
+    Send(redis, thread);
   }
-  lock.unlock();
-  Send(redis, batch);
-  return std::move(*self.outcome);  // set by Send, which is done with it
+  if (!self.outcome) return Status::Internal("recording failed: out of memory");
+  return std::move(*self.outcome);
 }
 
 std::size_t RecordBatcher::Queued() {
@@ -61,11 +78,23 @@ std::size_t RecordBatcher::Queued() {
   return queue_.size();
 }
 
-void RecordBatcher::Wake(const std::vector<std::condition_variable*>& threads) {
-  for (std::condition_variable* wake : threads) wake->notify_one();
+void RecordBatcher::Send(RedisClient& redis, ThreadState& sender) {
+  // On every way out of here, the batch ends.
+  struct Ender {
+    RecordBatcher& batcher;
+    ThreadState& sender;
+    ~Ender() { batcher.End(sender); }
+  } ender{*this, sender};
+  try {
+    Call(redis, sender.batch);
+  } catch (const std::exception& e) {
+    Fail(sender.batch, e.what());
+  } catch (...) {
+    Fail(sender.batch, "an exception of unknown type");
+  }
 }
 
-void RecordBatcher::Send(RedisClient& redis, const std::vector<Waiter*>& batch) {
+void RecordBatcher::Call(RedisClient& redis, const std::vector<Waiter*>& batch) {
   // One call per slot and wait setting, in the order of the first arrival.
   std::vector<std::vector<Waiter*>> groups;
   for (Waiter* w : batch) {
@@ -89,39 +118,49 @@ void RecordBatcher::Send(RedisClient& redis, const std::vector<Waiter*>& batch) 
     if (on_batch_) on_batch_(requests[g].size());
   }
   std::vector<std::vector<Result<RecordOutcome>>> outcomes;
-  try {
-    if (requests.size() == 1) {  // one org: the common case
-      outcomes.push_back(store_.RecordBatch(redis, requests.front()));
-    } else {
-      outcomes = store_.RecordBatches(redis, requests);
-    }
-  } catch (const std::exception& e) {
-    outcomes.clear();
-    for (const auto& group : groups) {
-      outcomes.emplace_back(group.size(),
-                            Status::Internal(std::string("recording failed: ") + e.what()));
+  if (requests.size() == 1) {  // one org: the common case
+    outcomes.push_back(store_.RecordBatch(redis, requests.front()));
+  } else {
+    outcomes = store_.RecordBatches(redis, requests);
+  }
+  // Outside the lock: a member reads its outcome only once End has marked
+  // the batch answered, under the lock.
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    for (std::size_t i = 0; i < groups[g].size(); ++i) {
+      groups[g][i]->outcome = std::move(outcomes[g][i]);
     }
   }
-  // Outcomes are written under the lock (a waiter reads its own under it);
-  // the threads are woken after it is released, so that none wakes only to
-  // wait for the lock. The next event in the queue (if any) is woken first:
-  // it sends the next batch while these answer.
-  Waiter* const sender = batch.front();
-  std::vector<std::condition_variable*> wake;
+}
+
+void RecordBatcher::Fail(const std::vector<Waiter*>& batch, const char* what) noexcept {
+  try {
+    const Status failed = Status::Internal(std::string("recording failed: ") + what);
+    for (Waiter* w : batch) {
+      if (!w->outcome) w->outcome = failed;
+    }
+  } catch (...) {  // no memory for the message: Record says so
+  }
+}
+
+void RecordBatcher::End(ThreadState& sender) noexcept {
+  // The members are woken after the lock is released, so that none wakes
+  // only to wait for it; the next event in the queue (if any) first: it
+  // sends the next batch while these answer. `woken` has room for them all.
+  std::vector<std::condition_variable*>& woken = sender.woken;
+  woken.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);
     sending_ = false;
-    if (!queue_.empty()) wake.push_back(queue_.front()->wake);
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      for (std::size_t i = 0; i < groups[g].size(); ++i) {
-        groups[g][i]->outcome = std::move(outcomes[g][i]);
-        if (groups[g][i] != sender) wake.push_back(groups[g][i]->wake);
-      }
+    if (!queue_.empty()) woken.push_back(queue_.front()->wake);
+    for (Waiter* w : sender.batch) {
+      w->answered = true;
+      if (w != sender.batch.front()) woken.push_back(w->wake);
     }
   }
-  // A woken waiter may return (and its Waiter go) at once: nothing of
-  // `batch` is read from here on.
-  Wake(wake);
+  // A woken member may return (and its Waiter go) at once: nothing of the
+  // batch is read from here on.
+  sender.batch.clear();
+  for (std::condition_variable* wake : woken) wake->notify_one();
 }
 
 }  // namespace onep
