@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -61,7 +62,7 @@ class RecordBatcher {
     // The waiting thread's own condition variable (one per thread, so that it
     // outlives a notify sent after the lock is released): only the thread
     // concerned is woken, never the whole queue.
-    std::condition_variable* wake;
+    std::shared_ptr<std::condition_variable> wake;
     bool taken = false;     // in a batch being sent: it can no longer withdraw
     bool answered = false;  // its batch was answered: `outcome` is final
     // Written by the sender before it marks the batch answered. Empty only

@@ -13,13 +13,16 @@ namespace onep {
 struct RecordBatcher::ThreadState {
   // What the thread waits on. A notify may reach it after the waiter has gone
   // on (it woke on its own and saw its answer): its next wait then wakes once
-  // for nothing and waits again, as every wait re-checks its condition.
-  std::condition_variable wake;
+  // for nothing and waits again, as every wait re-checks its condition. Held
+  // by a shared_ptr, of which a sender keeps a copy while it wakes the
+  // thread: the thread may have ended meanwhile (an Apache child's thread
+  // exits with its thread_local state), the condition variable has not.
+  std::shared_ptr<std::condition_variable> wake = std::make_shared<std::condition_variable>();
   // The batch this thread sends, taken from the queue; then the threads it
   // wakes when the batch is answered (read after the lock is released, when
   // the members may be gone).
   std::vector<Waiter*> batch;
-  std::vector<std::condition_variable*> woken;
+  std::vector<std::shared_ptr<std::condition_variable>> woken;
 };
 
 RecordBatcher::ThreadState& RecordBatcher::ThisThread() {
@@ -32,7 +35,7 @@ RecordBatcher::ThreadState& RecordBatcher::ThisThread() {
 Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequest& request) {
   if (request.routing_tag.empty()) return store_.Record(redis, request);
   ThreadState& thread = ThisThread();  // may throw: nothing is queued yet
-  Waiter self{&request, &thread.wake, false, false, std::nullopt};
+  Waiter self{&request, thread.wake, false, false, std::nullopt};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&self);
   const auto give_up = std::chrono::steady_clock::now() + redis.timeout();
@@ -146,7 +149,7 @@ void RecordBatcher::End(ThreadState& sender) noexcept {
   // The members are woken after the lock is released, so that none wakes
   // only to wait for it; the next event in the queue (if any) first: it
   // sends the next batch while these answer. `woken` has room for them all.
-  std::vector<std::condition_variable*>& woken = sender.woken;
+  std::vector<std::shared_ptr<std::condition_variable>>& woken = sender.woken;
   woken.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -160,7 +163,8 @@ void RecordBatcher::End(ThreadState& sender) noexcept {
   // A woken member may return (and its Waiter go) at once: nothing of the
   // batch is read from here on.
   sender.batch.clear();
-  for (std::condition_variable* wake : woken) wake->notify_one();
+  for (const auto& wake : woken) wake->notify_one();
+  woken.clear();  // the copies go: an ended thread's condition variable with them
 }
 
 }  // namespace onep
