@@ -345,4 +345,12 @@ const NamedScript& DeleteCredential() {
   return script;
 }
 
+const std::vector<const NamedScript*>& AllScripts() {
+  static const std::vector<const NamedScript*> all = {
+      &Record(),       &Authenticate(), &CreateCredential(),
+      &ReplaceToken(), &SetExpiry(),    &DeleteCredential(),
+  };
+  return all;
+}
+
 }  // namespace onep::scripts

@@ -119,6 +119,11 @@ const NamedScript& DeleteCredential();
 // or ""} | {"not_found"} | {"retry"}.
 const NamedScript& SetExpiry();
 
+// Every script declared above, once each, for the tests that check them all
+// (tests/integration/core_script_check_test.cc fails when a script declared
+// in this header is missing here).
+const std::vector<const NamedScript*>& AllScripts();
+
 }  // namespace onep::scripts
 
 #endif  // ONEP_CORE_SRC_SCRIPTS_H_
