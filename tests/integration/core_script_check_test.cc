@@ -18,6 +18,7 @@
 
 #include "../../core/src/scripts.h"
 #include "onep/redis_client.h"
+#include "support/process.h"
 #include "support/redis_server.h"
 
 namespace onep {
@@ -112,7 +113,9 @@ TEST(ScriptKeyCheckTest, RedisTakesEveryScriptAsSentForALuaShebangWithoutFlags) 
 // that reaches a key of another slot than its declared keys', even one the
 // node serves, because of its shebang: the same body without it runs.
 TEST(ScriptKeyCheckTest, ACrossSlotKeyIsRefusedToANamedScriptByRedisItself) {
-  testing::RedisServer redis({"cluster-enabled yes", "cluster-config-file nodes.conf"});
+  // The bus port set, as RedisCluster does: port + 10000 is not reserved.
+  testing::RedisServer redis({"cluster-enabled yes", "cluster-config-file nodes.conf",
+                              "cluster-port " + std::to_string(testing::FreePort())});
   auto conn = redis.Connect();
   ASSERT_TRUE(conn);
   auto added = conn->Command({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"});
