@@ -5,9 +5,11 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -55,23 +57,47 @@ namespace {
 constexpr int kBatchBuckets[] = {1, 2, 4, 8, 16, 32, 64};
 constexpr int kNumBatchBuckets = sizeof(kBatchBuckets) / sizeof(kBatchBuckets[0]);
 
-struct Segment {
+// The shared segment: a SegmentHeader, then, from kServersOffset on, one
+// ServerCounters per server (`servers` of them). Each object is constructed
+// by placement-new in CreateMetrics, and addressed from the segment's base:
+// the counters are not an array member of the header (indexing a `[1]`
+// member past its first element is undefined behaviour).
+struct SegmentHeader {
   Counter pool_opened, pool_closed, pool_connect_failed;
   Counter batches[kNumBatchBuckets + 1];  // per bucket, not cumulative
   Counter batched_events;
   int servers;
-  ServerCounters server[1];  // `servers` of them: the segment is sized for all
 };
 
+constexpr std::size_t kServersOffset = (sizeof(SegmentHeader) + alignof(ServerCounters) - 1) /
+                                       alignof(ServerCounters) * alignof(ServerCounters);
+constexpr std::size_t kSegmentAlign = alignof(SegmentHeader) > alignof(ServerCounters)
+                                          ? alignof(SegmentHeader)
+                                          : alignof(ServerCounters);
+
+// Where server `index`'s counters start, from the segment's base; the
+// segment's size for `index` servers.
+constexpr std::size_t ServerOffset(int index) {
+  return kServersOffset + static_cast<std::size_t>(index) * sizeof(ServerCounters);
+}
+
 // Written once by the parent in post_config, before any child exists; read
-// only afterwards (as HandlerMounts' array).
-Segment* g_segment = nullptr;
+// only afterwards (as HandlerMounts' array): the segment's (aligned) base,
+// and the header constructed there.
+unsigned char* g_base = nullptr;
+SegmentHeader* g_segment = nullptr;
+
+// The counters of server `index` (0-based, below g_segment->servers), as
+// CreateMetrics constructed them.
+ServerCounters* ServerAt(int index) {
+  return std::launder(reinterpret_cast<ServerCounters*>(g_base + ServerOffset(index)));
+}
 
 ServerCounters* CountersOf(const server_rec* s) {
   if (g_segment == nullptr || s == nullptr) return nullptr;
   const int slot = GetServerConfig(s)->metrics_slot;
   if (slot < 1 || slot > g_segment->servers) return nullptr;
-  return &g_segment->server[slot - 1];
+  return ServerAt(slot - 1);
 }
 
 int CodeIndex(const char* code) {
@@ -244,26 +270,36 @@ MetricRoute MetricRouteOf(const char* route_path) {
 
 Status CreateMetrics(apr_pool_t* pconf, server_rec* main_server) {
   g_segment = nullptr;
+  g_base = nullptr;
   int servers = 0;
   for (server_rec* s = main_server; s != nullptr; s = s->next)
     GetServerConfig(s)->metrics_slot = ++servers;
-  const apr_size_t size = sizeof(Segment) + (servers - 1) * sizeof(ServerCounters);
+  const std::size_t size = ServerOffset(servers);
+  // Room to align the start: APR's anonymous segment need not be aligned
+  // beyond 8 bytes.
+  std::size_t space = size + kSegmentAlign - 1;
+  auto fail = [&](const std::string& why) {
+    for (server_rec* s = main_server; s != nullptr; s = s->next)
+      GetServerConfig(s)->metrics_slot = 0;
+    return Status::Internal("cannot create the metrics' shared memory: " + why);
+  };
   apr_shm_t* shm = nullptr;
   // Anonymous: no file to clean up, inherited by the children across fork,
   // destroyed with the configuration pool.
-  apr_status_t rv = apr_shm_create(&shm, size, nullptr, pconf);
+  apr_status_t rv = apr_shm_create(&shm, space, nullptr, pconf);
   if (rv != APR_SUCCESS) {
     char why[256];
     apr_strerror(rv, why, sizeof why);
-    for (server_rec* s = main_server; s != nullptr; s = s->next)
-      GetServerConfig(s)->metrics_slot = 0;
-    return Status::Internal(std::string("cannot create the metrics' shared memory: ") + why);
+    return fail(why);
   }
   void* base = apr_shm_baseaddr_get(shm);
+  if (std::align(kSegmentAlign, size, base, space) == nullptr) return fail("misaligned");
   memset(base, 0, size);
-  auto* segment = new (base) Segment();
+  auto* segment = new (base) SegmentHeader();
   segment->servers = servers;
-  for (int i = 1; i < servers; ++i) new (&segment->server[i]) ServerCounters();
+  unsigned char* bytes = static_cast<unsigned char*>(base);
+  for (int i = 0; i < servers; ++i) new (bytes + ServerOffset(i)) ServerCounters();
+  g_base = bytes;
   g_segment = segment;
   return Status::Ok();
 }

@@ -4,7 +4,8 @@
 // routing tag's slot, one round trip to that master per accepted webhook,
 // scripts refused by Redis itself if they ever crossed slots, and no lost 202
 // while a busy org's slot moves to another master or its master fails over
-// (coordinated, and killed).
+// (coordinated, and killed). What OnepRedisWait changes when a master dies is
+// shown exactly, with the org's replica cut off from it.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -232,7 +233,9 @@ TEST(ModuleClusterTest, ACoordinatedFailoverUnderLoadLosesNo202) {
 // With OnepRedisWait 1 a 202 means a replica has the event too, so none is
 // lost when the master dies; service comes back once the replica took over
 // and has a replica of its own again (the killed node, restarted). Without
-// it, a 202 means "on the master": what the kill took is counted and shown.
+// it, a 202 means "on the master": what the kill took is counted and shown
+// (how many depends on timing; KillTheOrgsMasterAfterItsReplicaWasCutOff
+// asserts the loss exactly).
 void KillTheOrgsMasterUnderLoad(bool wait_for_a_replica) {
   RedisCluster own;
   ASSERT_FALSE(::testing::Test::HasFatalFailure());
@@ -304,6 +307,90 @@ TEST(ModuleClusterTest, AKilledMasterUnderLoadLosesNo202WithOnepRedisWait) {
 TEST(ModuleClusterTest, AKilledMasterUnderLoadWithoutOnepRedisWaitGives202Or503) {
   ONEP_CLUSTER_ONLY();
   KillTheOrgsMasterUnderLoad(false);
+}
+
+// What OnepRedisWait 1 changes when the org's master dies before its replica
+// got an event, made exact (no load, no timing): the replica is cut off from
+// the master (support/load.h) after a first event it acknowledged; a second
+// event is posted; the master is killed and the replica promoted. Without
+// OnepRedisWait, the second event's 202 is lost with the master. With it, the
+// second request gets 503 (no replica acknowledged it), and the client's
+// retry with the same Idempotency-Key is recorded once on the new master
+// (once the killed node, restarted, is its replica).
+void KillTheOrgsMasterAfterItsReplicaWasCutOff(bool wait_for_a_replica) {
+  RedisCluster own;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  ApacheOptions options = ClusterOptions();
+  if (wait_for_a_replica) options.server_directives.push_back("OnepRedisWait 1 300ms");
+  OnepStack stack(options, own);
+  ASSERT_TRUE(stack.Start());
+  auto cred = stack.Create("acme", "hits", "web");
+  const int slot = SlotOfOrg(stack, "acme");
+  const int master = own.MasterOfSlot(slot);
+  const int replica = own.ReplicaOf(master);
+  ASSERT_NE(replica, 0);
+  auto post = [&](const std::string& message) {
+    return PostJson(stack.port(), stack.path("/hits"), cred.token, Load::Body(message),
+                    {{"Idempotency-Key", message}});
+  };
+
+  const auto before = post("cut-before");
+  ASSERT_EQ(before.status, 202) << before.body;
+  {
+    // The replica has the credential and the first event.
+    auto on_master = own.Connect(master);
+    ASSERT_TRUE(on_master);
+    auto acked = on_master->Command({"WAIT", "1", "10000"});
+    ASSERT_TRUE(acked.ok());
+    ASSERT_EQ(acked->integer, 1);
+    auto on_replica = own.Connect(replica);
+    ASSERT_TRUE(on_replica);
+    CutReplicationOff(*on_replica);
+    ASSERT_FALSE(::testing::Test::HasFailure());
+  }
+
+  const auto after = post("cut-after");
+  ASSERT_EQ(after.status, wait_for_a_replica ? 503 : 202) << after.body;
+  own.KillMaster(master);
+  ASSERT_EQ(own.MasterOfSlot(slot), replica);
+  stack.Disconnect();  // the admin client reconnects to the new master
+  const std::string before_id = before.JsonString("id");
+  const std::map<std::string, std::string> survivors = {{before_id, "cut-before"}};
+  if (!wait_for_a_replica) {
+    EXPECT_EQ(LoadEvents(stack, "acme", "cut"), survivors)
+        << "the 202 for cut-after (event " << after.JsonString("id")
+        << ") was on the killed master only: it must be lost";
+  } else {
+    // The 503's write, if the script ran, died with the master.
+    EXPECT_EQ(LoadEvents(stack, "acme", "cut"), survivors);
+    // The new master needs a replica of its own again to acknowledge a
+    // write: the killed node, restarted (it comes back empty and syncs).
+    own.Restart(master);
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
+    // The client's retry: the module finds the new master within a few
+    // attempts (each bounded by OnepRedisTimeout).
+    HttpResponse retry;
+    for (int attempt = 0; attempt < 20 && retry.status != 202; ++attempt) {
+      retry = post("cut-after");
+      ASSERT_TRUE(retry.status == 202 || retry.status == 503) << retry.status << " " << retry.body;
+    }
+    ASSERT_EQ(retry.status, 202) << retry.body;
+    const std::map<std::string, std::string> recorded = {{before_id, "cut-before"},
+                                                         {retry.JsonString("id"), "cut-after"}};
+    EXPECT_EQ(LoadEvents(stack, "acme", "cut"), recorded);
+  }
+  if (::testing::Test::HasFailure()) std::printf("%s\n", own.Logs().c_str());
+  ExpectNoChildCrash(stack.apache());
+}
+
+TEST(ModuleClusterTest, WithoutOnepRedisWaitAKilledMasterLosesThe202ItsReplicaHadNotGot) {
+  ONEP_CLUSTER_ONLY();
+  KillTheOrgsMasterAfterItsReplicaWasCutOff(false);
+}
+
+TEST(ModuleClusterTest, WithOnepRedisWaitWhatTheReplicaHadNotGotGets503AndItsRetryIsRecorded) {
+  ONEP_CLUSTER_ONLY();
+  KillTheOrgsMasterAfterItsReplicaWasCutOff(true);
 }
 
 }  // namespace

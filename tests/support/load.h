@@ -2,7 +2,8 @@
 // Load for the fault tests: clients posting hits with unique messages and
 // Idempotency-Keys, and the checks that tie their answers to what Redis holds
 // ("a 202 means the event is in Redis; no write without a 202"), shared by the
-// single-server fault tests and the Redis Cluster ones.
+// single-server fault tests and the Redis Cluster and Sentinel ones; and a
+// replica cut off from its master, for failovers with exact outcomes.
 #ifndef ONEP_TESTS_SUPPORT_LOAD_H_
 #define ONEP_TESTS_SUPPORT_LOAD_H_
 
@@ -16,9 +17,11 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "onep/json.h"
+#include "onep/redis_connection.h"
 #include "support/apache_server.h"
 #include "support/http_client.h"
 
@@ -310,6 +313,52 @@ inline Lost202s CountLost202s(OnepStack& stack, const std::string& org, const st
     if (recorded.count(o.id) == 0) ++count.lost;
   }
   return count;
+}
+
+// Cuts the replica that `replica` is connected to off from its master, so
+// that every write the master takes from now on is on the master alone: the
+// replica may no longer authenticate to its master (a user that does not
+// exist), then drops its link, and every attempt to reconnect fails. For
+// outcomes that do not depend on timing (which writes a failover loses).
+// Waits, with a bound, until the replica says its link is down. Returns
+// what RestoreReplication puts back.
+struct ReplicationCut {
+  std::string masteruser, masterauth;
+};
+inline ReplicationCut CutReplicationOff(RedisConnection& replica) {
+  ReplicationCut before;
+  for (auto [name, value] :
+       {std::pair{"masteruser", &before.masteruser}, std::pair{"masterauth", &before.masterauth}}) {
+    auto got = replica.Command({"CONFIG", "GET", name});
+    EXPECT_TRUE(got.ok() && got->elements.size() == 2) << name;
+    if (got.ok() && got->elements.size() == 2) *value = got->elements[1].str;
+  }
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"CONFIG", "SET", "masteruser", "onep-test-cut-off"},
+        std::vector<std::string>{"CONFIG", "SET", "masterauth", "onep-test-cut-off"},
+        std::vector<std::string>{"CLIENT", "KILL", "TYPE", "master"}}) {
+    auto done = replica.Command(command);
+    EXPECT_TRUE(done.ok() && !done->is_error())
+        << command[0] << " " << command[1] << ": " << (done.ok() ? done->str : "");
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (true) {
+    auto info = replica.Command({"INFO", "replication"});
+    if (info.ok() && info->str.find("master_link_status:down") != std::string::npos) break;
+    if (Clock::now() > deadline) {
+      ADD_FAILURE() << "the replica's link is still up: " << (info.ok() ? info->str : "");
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return before;
+}
+
+// Lets a replica cut off by CutReplicationOff authenticate to its master
+// again (it reconnects on its own).
+inline void RestoreReplication(RedisConnection& replica, const ReplicationCut& cut) {
+  EXPECT_TRUE(replica.Command({"CONFIG", "SET", "masteruser", cut.masteruser}).ok());
+  EXPECT_TRUE(replica.Command({"CONFIG", "SET", "masterauth", cut.masterauth}).ok());
 }
 
 }  // namespace onep::testing

@@ -264,17 +264,19 @@ int RedisCluster::MasterOfSlot(int slot) const {
 }
 
 int RedisCluster::ReplicaOf(int master_port) const {
-  auto conn = Connect(master_port);
-  if (!conn) return 0;
-  auto info = conn->Command({"INFO", "replication"});
-  if (!info.ok()) return 0;
-  // slave0:ip=127.0.0.1,port=40123,state=online,offset=...,lag=0
-  const std::string slave = InfoField(info->str, "slave0");
-  const std::size_t pos = slave.find("port=");
-  if (pos == std::string::npos) return 0;
-  const int port = std::atoi(slave.c_str() + pos + 5);
-  const Node* node = Find(port);
-  return node != nullptr && node->pid > 0 ? port : 0;
+  // Asked of the replicas (the master they replicate), not of the master (the
+  // replicas connected now): one whose link is down is still its replica.
+  for (const Node& node : nodes_) {
+    if (node.pid <= 0 || node.port == master_port) continue;
+    auto conn = Connect(node.port);
+    if (!conn) continue;
+    auto info = conn->Command({"INFO", "replication"});
+    if (info.ok() && InfoField(info->str, "role") == "slave" &&
+        InfoField(info->str, "master_port") == std::to_string(master_port)) {
+      return node.port;
+    }
+  }
+  return 0;
 }
 
 std::string RedisCluster::NodeId(int port) const {

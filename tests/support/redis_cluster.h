@@ -60,7 +60,8 @@ class RedisCluster {
   std::vector<int> Masters() const;
   std::vector<int> Replicas() const;
   std::vector<int> Ports() const;
-  // The master serving `slot`; a live replica of `master_port` (0: none).
+  // The master serving `slot`; a live replica of `master_port`, its link up
+  // or not (0: none).
   int MasterOfSlot(int slot) const;
   int ReplicaOf(int master_port) const;
   // CLUSTER MYID of the node.

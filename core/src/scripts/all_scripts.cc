@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scripts/all_scripts.h"
+
+#include "scripts/credential_scripts.h"
+#include "scripts/read_scripts.h"
+#include "scripts/record_script.h"
+
+namespace onep::scripts {
+
+const std::vector<const NamedScript*>& AllScripts() {
+  static const std::vector<const NamedScript*> all = {
+      &RecordScript(),       &AuthenticateScript(), &CreateCredentialScript(),
+      &ReplaceTokenScript(), &SetExpiryScript(),    &DeleteCredentialScript(),
+  };
+  return all;
+}
+
+}  // namespace onep::scripts
