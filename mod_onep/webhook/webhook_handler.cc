@@ -290,10 +290,14 @@ int HandleEvent(request_rec* r, const Route& route) {
 
   ServerRuntime* runtime = Runtime(r);
   if (runtime == nullptr) return RespondInternal(r, path, "no Redis pool in this process");
+  // One deadline for everything this request waits for Redis: the layout
+  // check, the wait for its batch, a legacy token's lookup, the connect and
+  // the script call with its retry (OnepRedisTimeout, docs/configuration.md).
+  const Deadline deadline = DeadlineIn(runtime->redis->timeout());
   if (!runtime->layout_checked.load(std::memory_order_acquire)) {
     // Once per child and server: a keyspace of another layout is refused
     // before anything is written to it.
-    Status usable = Timed(r, [&] { return CheckLayout(*runtime->redis, runtime->keys); });
+    Status usable = Timed(r, [&] { return CheckLayout(*runtime->redis, runtime->keys, deadline); });
     if (!usable.ok()) {
       if (usable.code() == Code::kFailedPrecondition) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0107: %s", usable.message().c_str());
@@ -318,6 +322,7 @@ int HandleEvent(request_rec* r, const Route& route) {
   const ServerConfig* sconf = GetServerConfig(r->server);
   request.wait_replicas = EffectiveWaitReplicas(sconf);
   request.wait_timeout_ms = EffectiveWaitTimeoutMs(sconf);
+  request.deadline = deadline;
 
   // One Redis round trip, shared with the child's concurrent events (group
   // commit: RecordBatcher).

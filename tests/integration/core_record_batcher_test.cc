@@ -26,6 +26,7 @@
 #include "onep/clock.h"
 #include "onep/credential.h"
 #include "onep/credential_service.h"
+#include "onep/deadline.h"
 #include "onep/event_store.h"
 #include "onep/parse.h"
 #include "onep/record_batcher.h"
@@ -437,6 +438,85 @@ TEST_F(RecordBatcherTest, ThreadsWaitingForASlowBatchSleepUntilItIsAnswered) {
   auto stored = events_.List(*client_, query);
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   EXPECT_EQ(stored->size(), 2u);  // the warm-up and the held event
+}
+
+// One deadline per request: the wait in the queue and the call that follows
+// spend one budget. Seven events queue for 700 ms behind a held one, then
+// their batch goes through a relay that takes 800 ms per round trip: each
+// gets Unavailable (timed out) one timeout after it started, not the 202 that
+// a fresh timeout for the call would have let it wait 1.5 timeouts for; and
+// Redis, running the late script, writes nothing.
+TEST_F(RecordBatcherTest, TheQueueWaitAndTheCallShareTheRequestsDeadline) {
+  constexpr auto kTimeout = std::chrono::milliseconds(1000);
+  // Scheduling on a loaded machine, not the code under test.
+  constexpr auto kMargin = std::chrono::milliseconds(150);
+  constexpr std::size_t kQueued = 7;
+  testing::DelayProxy relay(redis_.port(), std::chrono::milliseconds(400));
+  auto slow =
+      testing::TestClientFor("redis://127.0.0.1:" + std::to_string(relay.port()) + "/0", kTimeout);
+  ASSERT_NE(slow, nullptr);
+  const IssuedCredential web = Create("hits", "web");
+  // The slow client's connection opened (each step within the timeout, no
+  // deadline), so that the batch below needs one round trip.
+  auto warm = batcher_.Record(*slow, Request(web.token, EventType::kHit, "{}"));
+  ASSERT_TRUE(warm.ok() && warm->kind == Kind::kAccepted) << warm.status().ToString();
+
+  using Clock = std::chrono::steady_clock;
+  struct Wait {
+    Clock::time_point start, end;
+    Result<RecordOutcome> outcome = Status::Internal("not run");
+  };
+  std::vector<Wait> waits(kQueued);
+  auto wait = [&](std::size_t i) {
+    RecordRequest request = Request(web.token, EventType::kHit, "{}");
+    waits[i].start = Clock::now();
+    request.deadline = DeadlineIn(kTimeout);
+    waits[i].outcome = RecordNoThrow(*slow, request);
+    waits[i].end = Clock::now();
+  };
+  // The scripts Redis has run so far (INFO commandstats).
+  auto EvalshaCalls = [&]() -> long long {
+    auto info = admin_->Command({"INFO", "commandstats"});
+    if (!info.ok()) return -1;
+    const auto at = info->str.find("cmdstat_evalsha:calls=");
+    return at == std::string::npos ? 0 : std::atoll(info->str.c_str() + at + 22);
+  };
+  const long long evalsha_before = EvalshaCalls();
+  // The first event held in Redis (writes paused; the test's own client).
+  EXPECT_TRUE(admin_->Command({"CLIENT", "PAUSE", "10000", "WRITE"}).ok());
+  batches_before_ = Batches().size();
+  Result<RecordOutcome> held = Status::Internal("not run");
+  std::thread holder(
+      [&] { held = RecordNoThrow(*client_, Request(web.token, EventType::kHit, "{}")); });
+  EXPECT_TRUE(Eventually([&] { return Batches().size() == batches_before_ + 1; }));
+  const Clock::time_point queued = Clock::now();
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < kQueued; ++i) threads.emplace_back(wait, i);
+  EXPECT_TRUE(Eventually([&] { return batcher_.Queued() == kQueued; }));
+  std::this_thread::sleep_until(queued + kTimeout * 7 / 10);
+  EXPECT_TRUE(admin_->Command({"CLIENT", "UNPAUSE"}).ok());
+  holder.join();
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(held.ok() && held->kind == Kind::kAccepted) << held.status().ToString();
+
+  for (std::size_t i = 0; i < kQueued; ++i) {
+    const Wait& w = waits[i];
+    EXPECT_EQ(w.outcome.status().code(), Code::kUnavailable)
+        << i << ": " << (w.outcome.ok() ? "recorded" : w.outcome.status().ToString());
+    EXPECT_EQ(w.outcome.status().redis_failure(), RedisFailure::kTimedOut) << i;
+    EXPECT_LE(w.end - w.start, kTimeout + kMargin)
+        << i << ": waited "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(w.end - w.start).count() << " ms";
+  }
+  // The late batch reaches Redis after its deadline in Redis' clock: the
+  // script writes nothing. Only the warm-up and the held event are stored.
+  EventQuery query;
+  query.org = "acme";
+  EXPECT_TRUE(Eventually([&] { return EvalshaCalls() == evalsha_before + 2; }))
+      << "the held call and the late batch's: " << EvalshaCalls() - evalsha_before;
+  auto stored = events_.List(*client_, query);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->size(), 2u);
 }
 
 class RecordBatcherFaultTest : public RecordBatcherTest {

@@ -36,6 +36,10 @@ struct RecordRequest {
   // record is Unavailable and the event may exist (ScriptCall).
   int wait_replicas = 0;
   int64_t wait_timeout_ms = 0;
+  // The request's deadline (onep/deadline.h): the wait in a RecordBatcher's
+  // queue, a legacy token's lookup and the script call all end by then.
+  // kNoDeadline: the client's timeout, per step.
+  Deadline deadline = kNoDeadline;
 };
 
 struct RecordOutcome {

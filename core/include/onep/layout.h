@@ -24,12 +24,14 @@ struct LayoutInfo {
   std::string version;  // as stored; empty when there is no layout key
 };
 
-// Two reads of global keys. Unavailable when Redis fails.
-Result<LayoutInfo> ReadLayout(RedisClient& redis, const KeySpace& keys);
+// Two reads of global keys, both ended by `until`. Unavailable when Redis
+// fails.
+Result<LayoutInfo> ReadLayout(RedisClient& redis, const KeySpace& keys,
+                              Deadline until = kNoDeadline);
 
 // OK for an empty or current keyspace; FailedPrecondition naming the fix
 // ("run 'onepctl migrate'", or "upgrade onep") otherwise.
-Status CheckLayout(RedisClient& redis, const KeySpace& keys);
+Status CheckLayout(RedisClient& redis, const KeySpace& keys, Deadline until = kNoDeadline);
 
 // Marks an empty keyspace as current before its first write (SET NX, so
 // concurrent creators agree), then checks it as CheckLayout does.

@@ -84,8 +84,10 @@ class RedisClient {
   // One command. An error reply comes back as an OK Result holding a Reply of
   // Type::kError (MOVED/ASK are followed, never returned); Unavailable when
   // no server could be reached or the connection failed.
-  virtual Result<Reply> Command(std::string_view slot_key,
-                                const std::vector<std::string>& argv) = 0;
+  // With `until`, the whole call (connect, redirections, the reply) ends by
+  // then: a request's deadline (onep/deadline.h).
+  virtual Result<Reply> Command(std::string_view slot_key, const std::vector<std::string>& argv,
+                                Deadline until = kNoDeadline) = 0;
 
   // Several commands in one round trip to the server of `slot_key`; replies
   // in order, as Command returns them.
@@ -95,12 +97,14 @@ class RedisClient {
   // EVALSHA (EVAL once after NOSCRIPT). Error replies by which Redis says it
   // cannot serve now (LOADING, BUSY, READONLY, MISCONF, OOM, TRYAGAIN,
   // CLUSTERDOWN, NOPERM, ...) become Unavailable; other error replies Internal.
+  // The whole call ends by call.until, when set.
   virtual Result<Reply> Eval(std::string_view slot_key, const ScriptCall& call) = 0;
 
   // Several script calls, each to the server of its slot key; a result per
   // call, each what Eval would have given that call alone. On one server
   // (single, or Sentinel's master) they go in one round trip; on a Cluster,
-  // one after another (this default).
+  // one after another (this default). The whole of it ends by the earliest
+  // `until` of the calls.
   struct SlotCall {
     std::string_view slot_key;
     const ScriptCall* call;
@@ -133,6 +137,9 @@ Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisTarget& target,
 // Maps a script's reply as RedisClient::Eval documents it; used by the
 // implementations once no redirection is left to follow.
 Result<Reply> ScriptReplyStatus(Result<Reply> reply, const std::string& server);
+
+// The earliest `until` of `calls` (kNoDeadline when none has one).
+Deadline EarliestUntil(const std::vector<RedisClient::SlotCall>& calls);
 
 // Cluster hash slot of `key` (CRC16-CCITT of the hash tag if the key has a
 // non-empty {...}, else of the whole key, modulo 16384).

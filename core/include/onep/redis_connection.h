@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "onep/deadline.h"
 #include "onep/redis_reply.h"
 #include "onep/redis_script.h"
 #include "onep/redis_tls.h"
@@ -43,10 +44,18 @@ struct RedisOptions {
 class RedisConnection {
  public:
   // Connects, makes the TLS handshake (a TLS endpoint), authenticates and
-  // selects the db, each bounded by the timeout. Unavailable naming the
-  // (redacted) server when that fails; InvalidArgument for a TLS endpoint
-  // without options.tls.
-  static Result<std::unique_ptr<RedisConnection>> Connect(const RedisOptions& options);
+  // selects the db, each bounded by the timeout, and all of it by `until`.
+  // Unavailable naming the (redacted) server when that fails; InvalidArgument
+  // for a TLS endpoint without options.tls.
+  static Result<std::unique_ptr<RedisConnection>> Connect(const RedisOptions& options,
+                                                          Deadline until = kNoDeadline);
+
+  // Until Unbind(), every read waits at most what is left of `until` (and at
+  // most the timeout): the steps of one caller's operation share its budget.
+  // A pool binds a lent connection to its caller's deadline.
+  void Bind(Deadline until) { until_ = until; }
+  // Back to the timeout alone, for the next caller.
+  void Unbind();
 
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
@@ -75,8 +84,9 @@ class RedisConnection {
   Result<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                      const std::vector<std::string>& args);
 
-  // A deadline in the server's clock for a command sent now: the timeout less
-  // a margin for the reply's way back and the clock offset's error.
+  // A deadline in the server's clock for a command sent now: what is left of
+  // the timeout (and of the bound deadline) less a margin for the reply's way
+  // back and the clock offset's error.
   int64_t ServerDeadlineMs() const;
 
   // One PING: OK when Redis answers PONG within the timeout.
@@ -112,6 +122,9 @@ class RedisConnection {
   std::vector<Result<Reply>> EvalCalls(const std::vector<const ScriptCall*>& calls, bool asking);
   Status AppendEval(const ScriptCall& call, bool asking, bool as_eval, EvalCommand& command);
   Result<Reply> ReadEval(const ScriptCall& call, bool asking);
+  // Sets the socket's timeout to what is left of until_ when that is shorter
+  // than the one set; Unavailable (timed out) when nothing is left.
+  Status Tighten();
 
   RedisOptions options_;
   redisContext* ctx_ = nullptr;
@@ -119,6 +132,8 @@ class RedisConnection {
   bool broken_ = false;
   uint64_t commands_sent_ = 0;
   int64_t clock_offset_ms_ = 0;
+  Deadline until_ = kNoDeadline;                 // Bind()
+  std::chrono::milliseconds socket_timeout_{0};  // as last set on the socket
 };
 
 }  // namespace onep

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "onep/deadline.h"
+
 namespace onep {
 
 // A Lua script with its SHA1, computed once.
@@ -41,6 +43,10 @@ struct ScriptCall {
   bool deadline = false;
   int wait_replicas = 0;
   int64_t wait_timeout_ms = 0;
+  // The caller's deadline: the connect, the call, its NOSCRIPT retry and its
+  // WAIT all end by then, and the deadline in the server's clock (above) is
+  // what is left of it. kNoDeadline: the connection's timeout, per step.
+  Deadline until = kNoDeadline;
 };
 
 }  // namespace onep

@@ -38,10 +38,12 @@ Result<std::optional<std::string>> CredentialRoutingTag(RedisClient& redis, cons
                                                         std::string_view id);
 
 // The routing tag of a well-formed token (CheckTokenFormat); nullopt for an
-// unknown legacy one. No round trip for a current token.
+// unknown legacy one. No round trip for a current token; a legacy token's
+// lookup ends by `until`.
 Result<std::optional<std::string>> TokenRoutingTagOf(RedisClient& redis, const KeySpace& keys,
                                                      std::string_view token,
-                                                     const std::string& token_hash);
+                                                     const std::string& token_hash,
+                                                     Deadline until = kNoDeadline);
 
 }  // namespace onep
 

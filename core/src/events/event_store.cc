@@ -119,7 +119,7 @@ Result<std::vector<StoredEvent>> PageOf(const Result<Reply>& reply, const char* 
 
 Result<RecordOutcome> EventStore::Record(RedisClient& redis, const RecordRequest& request) const {
   if (!request.routing_tag.empty()) return std::move(RecordBatch(redis, {&request}).front());
-  auto legacy = TokenRoutingTagOf(redis, keys_, "", request.token_hash);
+  auto legacy = TokenRoutingTagOf(redis, keys_, "", request.token_hash, request.deadline);
   if (!legacy.ok()) return legacy.status();
   if (!legacy->has_value()) return RecordOutcome{};  // unknown: invalid token
   RecordRequest tagged = request;
@@ -226,6 +226,10 @@ Result<ScriptCall> BatchCall(const KeySpace& keys, const EventRetention& retenti
     auto item = RecordItem(keys, *request, events_key, now);
     if (!item.ok()) return item.status();
     scripts::NamedScript::Append(*batch, std::move(item).value());
+  }
+  // The call ends when the first of its events' requests must have its answer.
+  for (const RecordRequest* request : requests) {
+    batch->until = Earlier(batch->until, request->deadline);
   }
   batch->wait_replicas = requests.front()->wait_replicas;
   batch->wait_timeout_ms = requests.front()->wait_timeout_ms;

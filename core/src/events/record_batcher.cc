@@ -38,7 +38,9 @@ Result<RecordOutcome> RecordBatcher::Record(RedisClient& redis, const RecordRequ
   Waiter self{&request, thread.wake, false, false, std::nullopt};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&self);
-  const auto give_up = std::chrono::steady_clock::now() + redis.timeout();
+  // The request's deadline, or one timeout from now: the wait here and the
+  // call that follows spend the same budget.
+  const Deadline give_up = Earlier(request.deadline, DeadlineIn(redis.timeout()));
   // Until its event is taken into a batch, this thread may withdraw it.
   // Woken when it heads the queue and the batch before it is answered (it
   // sends), or when it was taken and its batch is answered.

@@ -3,9 +3,9 @@
 
 namespace onep {
 
-Result<LayoutInfo> ReadLayout(RedisClient& redis, const KeySpace& keys) {
+Result<LayoutInfo> ReadLayout(RedisClient& redis, const KeySpace& keys, Deadline until) {
   const std::string layout_key = keys.Layout();
-  auto layout = redis.Command(layout_key, {"GET", layout_key});
+  auto layout = redis.Command(layout_key, {"GET", layout_key}, until);
   if (!layout.ok()) return layout.status();
   if (layout->is_error()) {
     return Status::Unavailable("GET " + layout_key + ": " + layout->str,
@@ -18,7 +18,7 @@ Result<LayoutInfo> ReadLayout(RedisClient& redis, const KeySpace& keys) {
     return info;
   }
   const std::string v1_orgs = Version1Orgs(keys);
-  auto v1 = redis.Command(v1_orgs, {"EXISTS", v1_orgs});
+  auto v1 = redis.Command(v1_orgs, {"EXISTS", v1_orgs}, until);
   if (!v1.ok()) return v1.status();
   if (v1->is_error()) {
     return Status::Unavailable("EXISTS " + v1_orgs + ": " + v1->str, RedisFailure::kCannotServeNow);
@@ -45,8 +45,8 @@ Status LayoutStatus(const LayoutInfo& info, const KeySpace& keys) {
                                     std::string(kLayoutVersion) + "); upgrade onep on this host");
 }
 
-Status CheckLayout(RedisClient& redis, const KeySpace& keys) {
-  auto info = ReadLayout(redis, keys);
+Status CheckLayout(RedisClient& redis, const KeySpace& keys, Deadline until) {
+  auto info = ReadLayout(redis, keys, until);
   if (!info.ok()) return info.status();
   return LayoutStatus(*info, keys);
 }

@@ -10,8 +10,9 @@ namespace {
 
 // GET of a global string key holding a routing tag.
 Result<std::optional<std::string>> ReadTag(RedisClient& redis, const std::string& key,
-                                           const std::vector<std::string>& command) {
-  auto reply = redis.Command(key, command);
+                                           const std::vector<std::string>& command,
+                                           Deadline until = kNoDeadline) {
+  auto reply = redis.Command(key, command, until);
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) {
     return Status::Unavailable(command[0] + " " + key + ": " + reply->str,
@@ -80,11 +81,12 @@ Result<std::optional<std::string>> CredentialRoutingTag(RedisClient& redis, cons
 
 Result<std::optional<std::string>> TokenRoutingTagOf(RedisClient& redis, const KeySpace& keys,
                                                      std::string_view token,
-                                                     const std::string& token_hash) {
+                                                     const std::string& token_hash,
+                                                     Deadline until) {
   std::string_view tag = TokenRoutingTag(token);
   if (!tag.empty()) return std::optional<std::string>(std::string(tag));
   const std::string key = keys.LegacyToken(token_hash);
-  return ReadTag(redis, key, {"GET", key});
+  return ReadTag(redis, key, {"GET", key}, until);
 }
 
 }  // namespace onep

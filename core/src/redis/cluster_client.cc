@@ -130,7 +130,7 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
 }
 
 template <typename Op>
-Result<Reply> ClusterClient::Routed(int slot, Op op, NodePool** last) {
+Result<Reply> ClusterClient::Routed(int slot, Op op, NodePool** last, Deadline until) {
   uint64_t version = 0;
   auto owner = OwnerOrRefresh(slot, &version);
   if (!owner.ok()) return owner.status();
@@ -140,10 +140,12 @@ Result<Reply> ClusterClient::Routed(int slot, Op op, NodePool** last) {
   std::string moved_from;
   for (int redirects = 0;; ++redirects) {
     bool sent = false;
-    auto reply = node->Run([&](RedisConnection& conn) {
-      sent = true;
-      return op(conn, asking);
-    });
+    auto reply = node->Run(
+        [&](RedisConnection& conn) {
+          sent = true;
+          return op(conn, asking);
+        },
+        until);
     if (last != nullptr) *last = node;
     if (!reply.ok()) {
       // Nothing was written: the node is down or gone. The map may know a
@@ -322,18 +324,22 @@ Result<std::vector<Reply>> ClusterClient::ForEveryMaster(Op op) {
 }
 
 Result<Reply> ClusterClient::Command(std::string_view slot_key,
-                                     const std::vector<std::string>& argv) {
-  return Routed(HashSlot(slot_key), [&](RedisConnection& conn, bool asking) -> Result<Reply> {
-    if (!asking) return conn.Command(argv);
-    return AskingCommand(conn, argv);
-  });
+                                     const std::vector<std::string>& argv, Deadline until) {
+  return Routed(
+      HashSlot(slot_key),
+      [&](RedisConnection& conn, bool asking) -> Result<Reply> {
+        if (!asking) return conn.Command(argv);
+        return AskingCommand(conn, argv);
+      },
+      nullptr, until);
 }
 
 Result<Reply> ClusterClient::Eval(std::string_view slot_key, const ScriptCall& call) {
   NodePool* last = nullptr;
   auto reply = Routed(
       HashSlot(slot_key),
-      [&](RedisConnection& conn, bool asking) { return conn.EvalRaw(call, asking); }, &last);
+      [&](RedisConnection& conn, bool asking) { return conn.EvalRaw(call, asking); }, &last,
+      call.until);
   return ScriptReplyStatus(std::move(reply), last != nullptr ? last->redacted() : described_);
 }
 

@@ -26,7 +26,8 @@ class ClusterClient : public RedisClient {
         options_(std::move(options)),
         slots_(kSlots, nullptr) {}
 
-  Result<Reply> Command(std::string_view slot_key, const std::vector<std::string>& argv) override;
+  Result<Reply> Command(std::string_view slot_key, const std::vector<std::string>& argv,
+                        Deadline until = kNoDeadline) override;
 
   Result<std::vector<Reply>> Pipeline(
       std::string_view slot_key, const std::vector<std::vector<std::string>>& commands) override;
@@ -99,7 +100,7 @@ class ClusterClient : public RedisClient {
   // of `slot`, following MOVED and ASK. `*last` is set to the node that gave
   // the final answer.
   template <typename Op>
-  Result<Reply> Routed(int slot, Op op, NodePool** last = nullptr);
+  Result<Reply> Routed(int slot, Op op, NodePool** last = nullptr, Deadline until = kNoDeadline);
 
   // Called after a MOVED: the map is stale beyond that one slot, maybe.
   void AfterMoved(const std::string& from) {

@@ -26,7 +26,7 @@ NodePool::NodePool(RedisOptions options, std::size_t max_idle, RedisLog log)
 // No other thread uses a pool that is being destroyed: no lock needed.
 NodePool::~NodePool() { log_.Pool(RedisPoolEvent::kClosed, static_cast<int>(idle_.size())); }
 
-Result<std::unique_ptr<RedisConnection>> NodePool::Acquire() {
+Result<std::unique_ptr<RedisConnection>> NodePool::Acquire(Deadline until) {
   std::vector<std::unique_ptr<RedisConnection>> closed;
   std::unique_ptr<RedisConnection> conn;
   {
@@ -46,7 +46,7 @@ Result<std::unique_ptr<RedisConnection>> NodePool::Acquire() {
   }
   // `closed` is freed here, outside the lock.
   if (conn) return conn;
-  auto opened = RedisConnection::Connect(options_);
+  auto opened = RedisConnection::Connect(options_, until);
   if (opened.ok()) {
     commands_sent_.fetch_add((*opened)->commands_sent(), std::memory_order_relaxed);
     log_.Pool(RedisPoolEvent::kOpened);

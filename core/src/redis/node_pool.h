@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
-#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
+#include "onep/redis_connection.h"
 #include "onep/status.h"
 
 namespace onep {
@@ -46,9 +46,11 @@ class NodePool {
   NodePool& operator=(const NodePool&) = delete;
 
   // Runs `op`, a callable RedisConnection& -> Result<T>, once, on a pooled
-  // connection. Unavailable when no connection can be had.
+  // connection. Unavailable when no connection can be had. With `until`, the
+  // connect (if one is needed) and every read of `op` end by then
+  // (RedisConnection::Bind).
   template <typename Op>
-  auto Run(Op&& op) -> decltype(op(std::declval<RedisConnection&>()));
+  auto Run(Op&& op, Deadline until = kNoDeadline) -> decltype(op(std::declval<RedisConnection&>()));
 
   const RedisEndpoint& endpoint() const { return options_.endpoint; }
   const std::string& redacted() const { return redacted_; }
@@ -56,7 +58,7 @@ class NodePool {
   uint64_t commands_sent() const { return commands_sent_.load(std::memory_order_relaxed); }
 
  private:
-  Result<std::unique_ptr<RedisConnection>> Acquire();
+  Result<std::unique_ptr<RedisConnection>> Acquire(Deadline until);
   void Release(std::unique_ptr<RedisConnection> conn, uint64_t sent_before);
 
   const RedisOptions options_;
@@ -70,11 +72,13 @@ class NodePool {
 };
 
 template <typename Op>
-auto NodePool::Run(Op&& op) -> decltype(op(std::declval<RedisConnection&>())) {
-  auto conn = Acquire();
+auto NodePool::Run(Op&& op, Deadline until) -> decltype(op(std::declval<RedisConnection&>())) {
+  auto conn = Acquire(until);
   if (!conn.ok()) return conn.status();
   const uint64_t before = (*conn)->commands_sent();
+  if (until != kNoDeadline) (*conn)->Bind(until);
   auto result = op(**conn);
+  if (until != kNoDeadline) (*conn)->Unbind();
   Release(std::move(conn).value(), before);
   return result;
 }

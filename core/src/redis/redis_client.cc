@@ -71,6 +71,12 @@ uint16_t HashSlot(std::string_view key) {
   return Crc16(key) & 16383;
 }
 
+Deadline EarliestUntil(const std::vector<RedisClient::SlotCall>& calls) {
+  Deadline until = kNoDeadline;
+  for (const RedisClient::SlotCall& c : calls) until = Earlier(until, c.call->until);
+  return until;
+}
+
 std::vector<Result<Reply>> RedisClient::EvalAll(const std::vector<SlotCall>& calls) {
   std::vector<Result<Reply>> replies;
   replies.reserve(calls.size());

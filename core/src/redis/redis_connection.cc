@@ -39,10 +39,16 @@ RedisConnection::~RedisConnection() {
   if (ctx_ != nullptr) redisFree(ctx_);
 }
 
-Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOptions& options) {
+Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOptions& options,
+                                                                  Deadline until) {
   std::unique_ptr<RedisConnection> conn(new RedisConnection(options));
   const RedisEndpoint& ep = options.endpoint;
-  timeval tv = ToTimeval(options.timeout);
+  const std::chrono::milliseconds budget = Remaining(until, options.timeout);
+  if (budget.count() <= 0) {
+    return Status::Unavailable("no time left to connect to " + ep.Redacted(),
+                               RedisFailure::kTimedOut);
+  }
+  timeval tv = ToTimeval(budget);
   conn->ctx_ = ep.is_unix ? redisConnectUnixWithTimeout(ep.path.c_str(), tv)
                           : redisConnectWithTimeout(ep.host.c_str(), ep.port, tv);
   if (conn->ctx_ == nullptr) {
@@ -54,6 +60,8 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
                                RedisFailure::kCannotConnect);
   }
   UseReplyBuilder(conn->ctx_);  // before any reply is read
+  conn->socket_timeout_ = budget;
+  conn->until_ = until;  // the handshake and the first commands share it
   if (redisSetTimeout(conn->ctx_, tv) != REDIS_OK) {
     return Status::Unavailable("cannot set timeout on " + ep.Redacted(),
                                RedisFailure::kCannotConnect);
@@ -88,7 +96,10 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
     Status s = check(conn->Command({"SELECT", std::to_string(ep.db)}), "SELECT");
     if (!s.ok()) return s;
   }
-  if (!options.read_clock) return conn;
+  if (!options.read_clock) {
+    conn->Unbind();
+    return conn;
+  }
   // TIME and the SCRIPT LOADs in one write; each reply read within the
   // timeout of its own.
   const int64_t sent = NowMs();
@@ -109,6 +120,7 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
                               std::strtoll(time->elements[1].str.c_str(), nullptr, 10) / 1000;
     conn->clock_offset_ms_ = server_ms - (sent + NowMs()) / 2;
   }
+  conn->Unbind();
   return conn;
 }
 
@@ -142,7 +154,7 @@ Status RedisConnection::Fail(std::string_view what) {
   RedisFailure failure = RedisFailure::kConnectionLost;
   const std::string tls_reason = ssl_ != nullptr ? TlsFailureReason(ssl_) : std::string();
   if (ctx_->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
-    reason = "timed out after " + std::to_string(options_.timeout.count()) + "ms";
+    reason = "timed out after " + std::to_string(socket_timeout_.count()) + "ms";
     failure = RedisFailure::kTimedOut;
   } else if (!tls_reason.empty()) {
     // hiredis says only "I/O error" here; OpenSSL knows (e.g. an alert from
@@ -153,7 +165,41 @@ Status RedisConnection::Fail(std::string_view what) {
                              failure);
 }
 
+void RedisConnection::Unbind() {
+  until_ = kNoDeadline;
+  if (socket_timeout_ != options_.timeout && !broken_) {
+    if (redisSetTimeout(ctx_, ToTimeval(options_.timeout)) == REDIS_OK) {
+      socket_timeout_ = options_.timeout;
+    } else {
+      broken_ = true;  // a timeout we cannot restore: not for another caller
+    }
+  }
+}
+
+Status RedisConnection::Tighten() {
+  const std::chrono::milliseconds left = Remaining(until_, options_.timeout);
+  if (left.count() <= 0) {
+    broken_ = true;  // a reply may be on its way: the connection is done
+    return Status::Unavailable("timed out: the caller's deadline passed before the reply from " +
+                                   options_.endpoint.Redacted(),
+                               RedisFailure::kTimedOut);
+  }
+  // A millisecond's slack, so that the socket is not reset for every read.
+  if (left + std::chrono::milliseconds(1) < socket_timeout_) {
+    if (redisSetTimeout(ctx_, ToTimeval(left)) != REDIS_OK) {
+      broken_ = true;
+      return Status::Unavailable("cannot set timeout on " + options_.endpoint.Redacted(),
+                                 RedisFailure::kConnectionLost);
+    }
+    socket_timeout_ = left;
+  }
+  return Status::Ok();
+}
+
 Result<Reply> RedisConnection::ReadReply() {
+  if (until_ != kNoDeadline) {
+    if (Status in_time = Tighten(); !in_time.ok()) return in_time;
+  }
   void* raw = nullptr;
   errno = 0;
   if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
@@ -233,7 +279,7 @@ Result<Reply> RedisConnection::Command(const std::vector<std::string>& argv) {
 }
 
 int64_t RedisConnection::ServerDeadlineMs() const {
-  const int64_t timeout_ms = options_.timeout.count();
+  const int64_t timeout_ms = Remaining(until_, options_.timeout).count();
   return NowMs() + clock_offset_ms_ + timeout_ms - std::max<int64_t>(timeout_ms / 10, 5);
 }
 

@@ -67,8 +67,10 @@ class SentinelClient : public RedisClient {
     }
   }
 
-  Result<Reply> Command(std::string_view, const std::vector<std::string>& argv) override {
-    return OnMaster<Reply>([&](RedisConnection& conn) { return conn.Command(argv); });
+  Result<Reply> Command(std::string_view, const std::vector<std::string>& argv,
+                        Deadline until = kNoDeadline) override {
+    return OnMaster<Reply>([&](RedisConnection& conn) { return conn.Command(argv); }, nullptr,
+                           until);
   }
 
   Result<std::vector<Reply>> Pipeline(
@@ -79,8 +81,8 @@ class SentinelClient : public RedisClient {
 
   Result<Reply> Eval(std::string_view, const ScriptCall& call) override {
     std::string server = described_;
-    auto reply =
-        OnMaster<Reply>([&](RedisConnection& conn) { return conn.EvalRaw(call); }, &server);
+    auto reply = OnMaster<Reply>([&](RedisConnection& conn) { return conn.EvalRaw(call); }, &server,
+                                 call.until);
     return ScriptReplyStatus(std::move(reply), server);
   }
 
@@ -92,7 +94,7 @@ class SentinelClient : public RedisClient {
         [&](RedisConnection& conn) -> Result<std::vector<Result<Reply>>> {
           return conn.EvalAll(raw);
         },
-        &server);
+        &server, EarliestUntil(calls));
     if (!replies.ok()) return std::vector<Result<Reply>>(calls.size(), replies.status());
     for (auto& reply : *replies) reply = ScriptReplyStatus(std::move(reply), server);
     return std::move(replies).value();
@@ -127,7 +129,7 @@ class SentinelClient : public RedisClient {
   // newly found master when the first could not be reached or said READONLY.
   // `*server` is set to the master that gave the final answer.
   template <typename T, typename Op>
-  Result<T> OnMaster(Op op, std::string* server = nullptr);
+  Result<T> OnMaster(Op op, std::string* server = nullptr, Deadline until = kNoDeadline);
 
   // The current master, asking the sentinels if there is none.
   Result<NodePool*> Master(Clock::time_point deadline);
@@ -165,18 +167,22 @@ class SentinelClient : public RedisClient {
 };
 
 template <typename T, typename Op>
-Result<T> SentinelClient::OnMaster(Op op, std::string* server) {
-  const Clock::time_point deadline = Clock::now() + options_.timeout;
+Result<T> SentinelClient::OnMaster(Op op, std::string* server, Deadline until) {
+  // Finding the master takes at most one timeout (and ends by `until`); the
+  // call on it ends by `until`, when given.
+  const Clock::time_point deadline = Earlier(until, Clock::now() + options_.timeout);
   for (int attempt = 0;; ++attempt) {
     auto master = Master(deadline);
     if (!master.ok()) return master.status();
     NodePool* pool = *master;
     if (server != nullptr) *server = pool->redacted();
     bool sent = false;
-    Result<T> result = pool->Run([&](RedisConnection& conn) -> Result<T> {
-      sent = true;
-      return op(conn);
-    });
+    Result<T> result = pool->Run(
+        [&](RedisConnection& conn) -> Result<T> {
+          sent = true;
+          return op(conn);
+        },
+        until);
     if (!result.ok()) {
       Forget(pool, result.status().message());
       if (!sent && attempt == 0) continue;  // nothing was written

@@ -24,8 +24,9 @@ class SingleClient : public RedisClient {
         pool_(ConnectionOptions(target, options), options.max_idle_per_node,
               std::move(options.log)) {}
 
-  Result<Reply> Command(std::string_view, const std::vector<std::string>& argv) override {
-    return pool_.Run([&](RedisConnection& conn) { return conn.Command(argv); });
+  Result<Reply> Command(std::string_view, const std::vector<std::string>& argv,
+                        Deadline until = kNoDeadline) override {
+    return pool_.Run([&](RedisConnection& conn) { return conn.Command(argv); }, until);
   }
 
   Result<std::vector<Reply>> Pipeline(
@@ -34,16 +35,19 @@ class SingleClient : public RedisClient {
   }
 
   Result<Reply> Eval(std::string_view, const ScriptCall& call) override {
-    return ScriptReplyStatus(pool_.Run([&](RedisConnection& conn) { return conn.EvalRaw(call); }),
-                             pool_.redacted());
+    return ScriptReplyStatus(
+        pool_.Run([&](RedisConnection& conn) { return conn.EvalRaw(call); }, call.until),
+        pool_.redacted());
   }
 
   std::vector<Result<Reply>> EvalAll(const std::vector<SlotCall>& calls) override {
     std::vector<const ScriptCall*> raw;
     for (const SlotCall& c : calls) raw.push_back(c.call);
-    auto replies = pool_.Run([&](RedisConnection& conn) -> Result<std::vector<Result<Reply>>> {
-      return conn.EvalAll(raw);
-    });
+    auto replies = pool_.Run(
+        [&](RedisConnection& conn) -> Result<std::vector<Result<Reply>>> {
+          return conn.EvalAll(raw);
+        },
+        EarliestUntil(calls));
     if (!replies.ok()) return std::vector<Result<Reply>>(calls.size(), replies.status());
     for (auto& reply : *replies) reply = ScriptReplyStatus(std::move(reply), pool_.redacted());
     return std::move(replies).value();
