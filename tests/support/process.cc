@@ -160,7 +160,8 @@ std::map<std::string, std::string> SanitizerEnv(const std::string& report_dir) {
   // Leak checking is off for the server: Apache frees its pools by exiting.
   return {{"LD_PRELOAD", preload},
           {"ASAN_OPTIONS", "detect_leaks=0:log_path=" + report_dir + "/sanitizer"},
-          {"UBSAN_OPTIONS", "print_stacktrace=1:log_path=" + report_dir + "/sanitizer"}};
+          {"UBSAN_OPTIONS", "print_stacktrace=1:log_path=" + report_dir + "/sanitizer"},
+          {"TSAN_OPTIONS", "log_path=" + report_dir + "/sanitizer"}};
 }
 
 std::string SanitizerReports(const std::string& report_dir) {
