@@ -100,8 +100,8 @@ TEST(ModuleAclTest, TheDocumentedUsersCanDoEverythingAndNoMore) {
   }
   ExpectNoChildCrash(apache);
 
-  // Without +xadd: the record script fails at XADD, before it writes (Redis
-  // does not name the command in its reply; its ACL LOG does).
+  // Without +xadd: the record script fails at XADD, before it writes the
+  // event (Redis does not name the command in its reply; its ACL LOG does).
   ApacheServer lacking([&] {
     ApacheOptions o;
     o.server_directives = {"OnepRedis " + Url(port, "module-no-xadd", "module-pw"),

@@ -175,8 +175,12 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const RecordRequest& request
        {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)}});
 }
 
-// One event's result: {kind, credential id, org, detail}.
-Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms) {
+// One event's result: {kind, credential id, org, detail}, or the error its
+// part of the call raised (its event was not recorded; the call's other
+// events were): Internal, or Unavailable for a command the ACL refuses, as
+// when a whole call fails (ScriptReplyStatus).
+Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms, const RedisClient& redis) {
+  if (reply.is_error()) return ScriptReplyStatus(std::move(reply), redis.Describe()).status();
   if (reply.type == Reply::Type::kArray && !reply.elements.empty() &&
       reply.elements[0].str == "late") {
     return Status::Unavailable("Redis ran the command after its " + std::to_string(timeout_ms) +
@@ -236,9 +240,10 @@ Result<ScriptCall> BatchCall(const KeySpace& keys, const EventRetention& retenti
   return batch;
 }
 
-// Each event's outcome from the call's reply (a failed call fails them all).
+// Each event's outcome from the call's reply (a failed call fails them all;
+// an event that failed in a call that ran has its own error).
 std::vector<Result<RecordOutcome>> BatchOutcomes(Result<Reply> reply, std::size_t n,
-                                                 int64_t timeout_ms) {
+                                                 int64_t timeout_ms, const RedisClient& redis) {
   if (!reply.ok()) return std::vector<Result<RecordOutcome>>(n, reply.status());
   if (reply->type != Reply::Type::kArray || reply->elements.size() != n) {
     return std::vector<Result<RecordOutcome>>(
@@ -246,7 +251,9 @@ std::vector<Result<RecordOutcome>> BatchOutcomes(Result<Reply> reply, std::size_
   }
   std::vector<Result<RecordOutcome>> out;
   out.reserve(n);
-  for (Reply& item : reply->elements) out.push_back(OutcomeOf(std::move(item), timeout_ms));
+  for (Reply& item : reply->elements) {
+    out.push_back(OutcomeOf(std::move(item), timeout_ms, redis));
+  }
   return out;
 }
 
@@ -258,7 +265,7 @@ std::vector<Result<RecordOutcome>> EventStore::RecordBatch(
   auto call = BatchCall(keys_, retention_, requests, NowMs());
   if (!call.ok()) return std::vector<Result<RecordOutcome>>(requests.size(), call.status());
   return BatchOutcomes(redis.Eval(KeySpace::SlotKey(requests.front()->routing_tag), *call),
-                       requests.size(), redis.timeout().count());
+                       requests.size(), redis.timeout().count(), redis);
 }
 
 std::vector<std::vector<Result<RecordOutcome>>> EventStore::RecordBatches(
@@ -288,7 +295,7 @@ std::vector<std::vector<Result<RecordOutcome>>> EventStore::RecordBatches(
   std::vector<Result<Reply>> replies = redis.EvalAll(sent);
   for (std::size_t b = 0; b < batches.size(); ++b) {
     if (call_of[b] == std::string::npos) continue;
-    out[b] = BatchOutcomes(std::move(replies[call_of[b]]), batches[b].size(), timeout_ms);
+    out[b] = BatchOutcomes(std::move(replies[call_of[b]]), batches[b].size(), timeout_ms, redis);
   }
   return out;
 }

@@ -53,6 +53,16 @@ local now = math.floor(now_us / 1000)
 local now_text = string.format('%d', now)
 )lua";
 
+// What an item whose body raised `e` returns: the error as an error reply.
+// redis.call raises a table {err = "WRONGTYPE ..."}; Lua's own errors (and
+// the key check's) are strings.
+constexpr const char* kItemError = R"lua(
+local function item_error(e)
+  if type(e) == 'table' and type(e.err) == 'string' then return {err = e.err} end
+  return {err = tostring(e)}
+end
+)lua";
+
 std::string Prologue(const std::vector<std::string_view>& keys,
                      const std::vector<std::string_view>& args, bool deadline) {
   // No flags: a script that writes, refused on a replica and when Redis is
@@ -91,16 +101,19 @@ std::string PerItemSource(const std::vector<std::string_view>& call_keys,
   const std::string na = std::to_string(args.size());
   const std::size_t first_key = call_keys.size() + 1;
   const std::size_t first_arg = 2 + call_args.size();  // ARGV[1] is the deadline
+  // Each item runs under pcall: an item whose body raises an error (an error
+  // reply of a command, or Lua's own) gets that error as its result, an error
+  // reply in the array, and the items after it still run.
+  out += kItemError;
   out += "local results = {}\nfor i = 0, (#KEYS - " + std::to_string(call_keys.size()) + ") / " +
-         nk + " - 1 do\n  results[i + 1] = item(";
+         nk + " - 1 do\n  local done, result = pcall(item";
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    out += (k == 0 ? "" : ", ") + std::string("KEYS[i * ") + nk + " + " +
-           std::to_string(first_key + k) + "]";
+    out += ", KEYS[i * " + nk + " + " + std::to_string(first_key + k) + "]";
   }
   for (std::size_t a = 0; a < args.size(); ++a) {
     out += ", ARGV[i * " + na + " + " + std::to_string(first_arg + a) + "]";
   }
-  out += ")\nend\n";
+  out += ")\n  if not done then result = item_error(result) end\n  results[i + 1] = result\nend\n";
   out += epilogue;
   out += "\nreturn results\n";
   return out;

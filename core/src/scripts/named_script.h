@@ -56,8 +56,18 @@ class NamedScript {
   // as a function of the item's names (its `return` is the item's result),
   // after `helpers` (functions it calls) ran once. `epilogue`, when given,
   // runs once after the last item (work done once per call). Returns the
-  // array of the items' results. BindCall() starts a call with the per-call
-  // names, Bind() builds one item, Append() adds an item to a call.
+  // array of the items' results.
+  //
+  // An item whose body raises an error (an error reply of a command it calls
+  // with `call`, a Lua error) gets that error as its result, an error reply
+  // in the array, and the items after it run as if it had not been there.
+  // Redis does not undo the writes it made before its error: a body orders
+  // its writes so that a failing item leaves nothing behind that another
+  // item or a reader would take for its success (record_script.cc). An
+  // error in the epilogue, or in the prologue, still fails the whole call.
+  //
+  // BindCall() starts a call with the per-call names, Bind() builds one
+  // item, Append() adds an item to a call.
   struct PerItem {
     std::vector<std::string_view> call_keys;
     std::vector<std::string_view> call_args;

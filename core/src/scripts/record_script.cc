@@ -19,13 +19,26 @@ local batch_used = {}     -- credential id -> its last_used was written by this 
 -- no token, so the answer holds for every event of the call.
 local batch_tokens = {}
 local batch_appended = false  -- an event of this call was added to the stream
+
+-- A counter as HINCRBY will read it: 0 for none, or an integer that sums of
+-- counts cannot take past HINCRBY's range. Anything else is corrupt data,
+-- and fails the event that reads it, before it writes anything.
+local function counter_value(value, name)
+  if not value then return 0 end
+  local n = tonumber(value)
+  if not n or math.abs(n) >= 2^53 or string.format('%d', n) ~= value then
+    error('corrupt counter ' .. name .. ': not an integer', 0)
+  end
+  return n
+end
 )lua";
 
 // Once per call, after its events: each counter gets the sum of the call's
 // counts in one HINCRBY; a bucket that one of them created (only the first
 // count of an app in an hour creates its field: only then can the bucket be
 // new) gets its expiry; the stream, if appended to, is trimmed to its bound
-// once (the bound is approximate: `~`).
+// once (the bound is approximate: `~`). None of these can fail on the data:
+// the events read each counter (counter_value) and appended to the stream.
 constexpr const char* kRecordEpilogue = R"lua(
 for _, stats_key in ipairs(batch_buckets) do
   local bucket = batch_stats[stats_key]
@@ -97,7 +110,7 @@ if deploy_id ~= '' then
 end
 local limit = tonumber(rate_limit)
 if limit > 0 then
-  local used = tonumber(call('HGET', rate_key, id) or '0')
+  local used = counter_value(call('HGET', rate_key, id), 'rate:' .. id)
   if used >= limit then return {'rate_limited', id, org, '1'} end
 end
 local counter = 'deploys'
@@ -115,7 +128,9 @@ if not bucket then
 end
 local field = bucket.fields[counter_field]
 if not field then
-  local exists = call('HEXISTS', stats_key, counter_field) == 1
+  local current = call('HGET', stats_key, counter_field)
+  counter_value(current, counter_field)
+  local exists = current ~= false
   if not exists and call('HLEN', stats_key) + bucket.created >= tonumber(max_stats_fields) then
     return {'invalid_event', id, org,
             'app: too many distinct applications this hour for this organization'}
@@ -124,18 +139,24 @@ if not field then
   bucket.fields[counter_field] = field
   bucket.order[#bucket.order + 1] = counter_field
 end
+local event_count = tonumber(count)
+-- The writes. An event that fails leaves no event behind (its result is its
+-- error, and the call's other events go on): every command after the XADD
+-- works on a key whose type, and counter, this event has read above, so
+-- none of them can fail. The one write before the XADD is the credential's
+-- last use (the credential was used), once per credential in a call: every
+-- event of a call has the same now.
+if not batch_used[id] then
+  call('HSET', last_used_key, id, now_text)
+  batch_used[id] = true
+end
 local event_id = call('XADD', events_key, 'MINID', '~', oldest_event_id, '*',
   'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
 batch_appended = true
 if not deployment_seen then
   if not field.exists and not field.counted then bucket.created = bucket.created + 1 end
   field.counted = true
-  field.count = field.count + tonumber(count)
-end
--- Every event of a batch has the same now: one write per credential.
-if not batch_used[id] then
-  call('HSET', last_used_key, id, now_text)
-  batch_used[id] = true
+  field.count = field.count + event_count
 end
 if has_idempotency_key == '1' then
   call('HSET', idempotency_key, id, event_id, fingerprint_field, request_fingerprint)

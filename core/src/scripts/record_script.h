@@ -12,7 +12,10 @@ namespace onep::scripts {
 // last used. Each event's result is {kind, credential id, org, detail}: kind
 // is accepted | duplicate | invalid_token | forbidden | rate_limited |
 // invalid_event | late (run after the deadline: nothing was written); detail
-// is the event id, a message or the seconds to wait.
+// is the event id, a message or the seconds to wait. An event whose part of
+// the call raised an error (WRONGTYPE, a corrupt counter, a command the ACL
+// refuses) has that error as its result, and left no event in the stream;
+// the call's other events are recorded as if it had not been there.
 const NamedScript& RecordScript();
 
 }  // namespace onep::scripts
