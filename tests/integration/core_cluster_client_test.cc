@@ -331,46 +331,48 @@ TEST_F(ClusterClientTest, AClosedFirstSeedIsSkipped) {
   EXPECT_TRUE((*client)->Ping().ok());
 }
 
-TEST_F(ClusterClientTest, NoReachableSeedIsUnavailableWithinTheTimeout) {
+// A client of a Cluster whose two seeds are closed ports, with a 300 ms
+// timeout.
+std::unique_ptr<RedisClient> UnreachableCluster() {
   const std::string url = "redis-cluster://127.0.0.1:" + std::to_string(testing::FreePort()) +
                           ",127.0.0.1:" + std::to_string(testing::FreePort());
   auto target = ParseRedisTarget(url);
-  ASSERT_TRUE(target.ok());
+  EXPECT_TRUE(target.ok());
   RedisClientOptions options;
   options.timeout = milliseconds(300);
   auto client = ConnectRedis(*target, options);
-  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE(client.ok());
+  return client.ok() ? std::move(client).value() : nullptr;
+}
+
+TEST_F(ClusterClientTest, NoReachableSeedIsUnavailableWithinTheTimeout) {
+  auto client = UnreachableCluster();
+  ASSERT_NE(client, nullptr);
   const auto start = std::chrono::steady_clock::now();
-  auto reply = (*client)->Command("{k}", {"GET", "{k}"});
+  auto reply = client->Command("{k}", {"GET", "{k}"});
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(reply.status().code(), Code::kUnavailable) << reply.status().ToString();
   EXPECT_LT(took, milliseconds(2 * 300 + 200));
-  EXPECT_EQ((*client)->Ping().code(), Code::kUnavailable);
-  EXPECT_EQ((*client)->Pipeline("{k}", {{"GET", "{k}"}}).status().code(), Code::kUnavailable);
+  EXPECT_EQ(client->Ping().code(), Code::kUnavailable);
+  EXPECT_EQ(client->Pipeline("{k}", {{"GET", "{k}"}}).status().code(), Code::kUnavailable);
   const Script script("return 1");
-  EXPECT_EQ((*client)->Eval("{k}", ScriptCall{&script, {"{k}"}, {}}).status().code(),
+  EXPECT_EQ(client->Eval("{k}", ScriptCall{&script, {"{k}"}, {}}).status().code(),
             Code::kUnavailable);
-  EXPECT_EQ((*client)->OnEveryMaster({"DBSIZE"}).status().code(), Code::kUnavailable);
+  EXPECT_EQ(client->OnEveryMaster({"DBSIZE"}).status().code(), Code::kUnavailable);
 }
 
 // The kind of a failure is a value from the Redis layer, whatever the
 // message says: here "cannot read the slot map of ...", with each node's
 // "cannot connect" inside it.
 TEST_F(ClusterClientTest, NoReachableSeedIsACannotConnectFailure) {
-  const std::string url = "redis-cluster://127.0.0.1:" + std::to_string(testing::FreePort()) +
-                          ",127.0.0.1:" + std::to_string(testing::FreePort());
-  auto target = ParseRedisTarget(url);
-  ASSERT_TRUE(target.ok());
-  RedisClientOptions options;
-  options.timeout = milliseconds(300);
-  auto client = ConnectRedis(*target, options);
-  ASSERT_TRUE(client.ok());
-  const Status command = (*client)->Command("{k}", {"GET", "{k}"}).status();
+  auto client = UnreachableCluster();
+  ASSERT_NE(client, nullptr);
+  const Status command = client->Command("{k}", {"GET", "{k}"}).status();
   EXPECT_EQ(command.code(), Code::kUnavailable);
   EXPECT_EQ(command.message().rfind("cannot read the slot map of ", 0), 0u) << command.message();
   EXPECT_EQ(command.redis_failure(), RedisFailure::kCannotConnect) << command.ToString();
-  EXPECT_EQ((*client)->Ping().redis_failure(), RedisFailure::kCannotConnect);
-  EXPECT_EQ((*client)->OnEveryMaster({"DBSIZE"}).status().redis_failure(),
+  EXPECT_EQ(client->Ping().redis_failure(), RedisFailure::kCannotConnect);
+  EXPECT_EQ(client->OnEveryMaster({"DBSIZE"}).status().redis_failure(),
             RedisFailure::kCannotConnect);
 }
 

@@ -21,6 +21,7 @@
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"
+#include "support/record_request.h"
 #include "support/test_redis.h"
 
 namespace onep {
@@ -61,15 +62,7 @@ class EventStoreBatchTest : public ::testing::Test {
 
   static RecordRequest Request(const std::string& token, const std::string& body,
                                const std::string& idempotency_key = "") {
-    auto event = ParseEvent(EventType::kHit, body, NowMs());
-    EXPECT_TRUE(event.ok()) << event.status().ToString();
-    RecordRequest request;
-    request.token_hash = TokenHash(token);
-    request.routing_tag = std::string(TokenRoutingTag(token));
-    request.event = event.ok() ? *event : ValidatedEvent{};
-    request.idempotency_key = idempotency_key;
-    request.request_fingerprint = request.event.fields_json;
-    return request;
+    return testing::RequestFor(token, EventType::kHit, body, idempotency_key);
   }
 
   // The requests as one script call.

@@ -33,6 +33,7 @@
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"
 #include "support/delay_proxy.h"
+#include "support/record_request.h"
 #include "support/redis_server.h"
 
 namespace onep {
@@ -42,15 +43,7 @@ using Kind = RecordOutcome::Kind;
 
 RecordRequest Request(const std::string& token, EventType type, const std::string& body,
                       const std::string& idempotency_key = "") {
-  auto event = ParseEvent(type, body, NowMs());
-  EXPECT_TRUE(event.ok()) << event.status().ToString();
-  RecordRequest request;
-  request.token_hash = TokenHash(token);
-  request.routing_tag = std::string(TokenRoutingTag(token));
-  request.event = event.ok() ? *event : ValidatedEvent{};
-  request.idempotency_key = idempotency_key;
-  request.request_fingerprint = request.event.fields_json;
-  return request;
+  return testing::RequestFor(token, type, body, idempotency_key);
 }
 
 // Waits up to 10 s for `condition`.
