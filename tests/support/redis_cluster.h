@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
+#include "onep/redis_connection.h"
 #include "support/tls_certs.h"
 
 namespace onep::testing {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
+#include "onep/redis_connection.h"
 
 namespace onep::testing {
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "onep/redis_connection.h"
 #include "onep/redis_client.h"
+#include "onep/redis_connection.h"
 #include "support/redis_cluster.h"
 #include "support/redis_sentinel.h"
 #include "support/redis_server.h"

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The pure parts of the Sentinel client: what a sentinel's and a server's
 // replies mean, and the order in which sentinels are asked.
-#include "../../core/src/redis/sentinel_replies.h"
-
 #include <gtest/gtest.h>
+
+#include "../../core/src/redis/sentinel_replies.h"
 
 namespace onep::sentinel {
 namespace {
