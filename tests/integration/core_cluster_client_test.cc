@@ -705,6 +705,13 @@ TEST_F(ClusterClientTest, ZzAKilledMasterIsReplacedAfterARefresh) {
   auto waited = client->Command(key, {"WAIT", "1", "2000"});
   ASSERT_TRUE(waited.ok());
   ASSERT_EQ(waited->integer, 1);
+  // A client that leaves its upkeep to its owner, its map read and a
+  // connection to the master pooled.
+  LogLines background_log;
+  auto background =
+      BackgroundClient({}, cluster_->Masters(), std::chrono::seconds(2), background_log.Sink());
+  ASSERT_TRUE(background);
+  ASSERT_EQ(Str(background->Command(key, {"GET", key})), "kept");
 
   cluster_->KillMaster(master);
   ASSERT_FALSE(HasFatalFailure());
@@ -716,6 +723,18 @@ TEST_F(ClusterClientTest, ZzAKilledMasterIsReplacedAfterARefresh) {
   auto masters = client->OnEveryMaster({"CLUSTER", "MYID"});
   ASSERT_TRUE(masters.ok()) << masters.status().ToString();
   EXPECT_EQ(masters->size(), 3u);
+
+  // In the background mode the call fails at once (nothing was sent) and
+  // leaves the map to the owner's Upkeep(); then the new master serves.
+  auto refused = background->Command(key, {"GET", key});
+  EXPECT_EQ(refused.status().redis_failure(), RedisFailure::kCannotConnect) << Str(refused);
+  EXPECT_FALSE(background_log.Has(RedisLog::kInfo, "ONEP0303", "unreachable"))
+      << background_log.All();
+  background->Upkeep();
+  EXPECT_TRUE(background_log.Has(RedisLog::kInfo, "ONEP0303", "unreachable"))
+      << background_log.All();
+  EXPECT_EQ(Str(background->Command(key, {"GET", key})), "kept");
+  EXPECT_TRUE(background->Ping().ok());
 }
 
 }  // namespace
