@@ -313,6 +313,7 @@ TEST(ModuleClusterTest, SlotMapRefreshesRunInTheBackgroundNotOnAWebhooksTime) {
   }
   EXPECT_NE(stack.apache().ErrorLog().find("after MOVED"), std::string::npos);
   EXPECT_EQ(post(acme, "after").status, 202);
+  stack.apache().Stop();  // the children exit with their watchdog thread
   if (::testing::Test::HasFailure()) std::printf("%s\n", own.Logs().c_str());
   ExpectNoChildCrash(stack.apache());
 }

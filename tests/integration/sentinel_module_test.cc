@@ -156,6 +156,24 @@ TEST(ModuleSentinelTest, EachChildFollowsAFailoverWithNoRequestAtAll) {
   auto cred = stack.Create("acme", "hits", "web");
   EXPECT_EQ(PostJson(stack.port(), stack.path("/hits"), cred.token, R"({"app":"web"})").status,
             202);
+  // A graceful restart registers the callback again: the new children, too,
+  // find the primary on their own.
+  const std::vector<pid_t> before = stack.apache().ChildPids();
+  ASSERT_TRUE(stack.apache().Graceful());
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  bool renewed = false;
+  while (!renewed && Clock::now() < deadline) {
+    renewed = true;
+    for (pid_t child : stack.apache().ChildPids()) {
+      renewed = renewed && std::find(before.begin(), before.end(), child) == before.end();
+    }
+    if (!renewed) std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_TRUE(renewed) << "the children were not replaced";
+  EXPECT_TRUE(stack.apache().WaitUntilEveryChildLogged(named + std::to_string(primary),
+                                                       std::chrono::seconds(10)))
+      << "a child of the new generation has not asked the sentinels";
+  stack.apache().Stop();  // the children exit with their watchdog thread
   if (::testing::Test::HasFailure()) {
     std::printf("%s\n--- apache ---\n%s\n", group.Logs().c_str(),
                 stack.apache().ErrorLog().c_str());
@@ -201,6 +219,7 @@ TEST(ModuleSentinelTest, WebhooksNeverWaitOnHungSentinels) {
   std::printf(
       "[ sentinel ] sentinels hung: %d webhooks over 2.5 s, slowest %lld ms (timeout %d ms)\n",
       requests, slowest, kLongTimeoutMs);
+  stack.apache().Stop();  // the children exit with their watchdog thread
   ExpectNoChildCrash(stack.apache());
 }
 
