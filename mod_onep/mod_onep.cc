@@ -7,7 +7,8 @@
 // registration and the module record. The mounts and the URL hooks are in
 // mounts.cc, effective values and each child's Redis clients in runtime.cc,
 // the webhook handler in webhook/, the admin API and the console in admin/,
-// the metrics in metrics/, the Redis connection pools in core.
+// the metrics in metrics/, each child's background work on its Redis clients
+// (a mod_watchdog callback) in upkeep.cc, the Redis connection pools in core.
 //
 // Log ids: ONEP00xx configuration and process life, ONEP01xx requests,
 // ONEP02xx metrics, ONEP03xx the connection pool (docs/operations.md lists
@@ -30,6 +31,7 @@
 #include "onep/redis_tls.h"
 #include "onep/redis_url.h"
 #include "runtime.h"
+#include "upkeep.h"
 #include "webhook/webhook_handler.h"
 
 APLOG_USE_MODULE(onep);
@@ -353,6 +355,9 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   try {
     GiveEveryServerItsOwnConfig(pconf, s);
     LogRedisDiagnosis(pconf, s);
+    // Before mod_watchdog's post_config (APR_HOOK_LAST), which counts the
+    // callbacks each child's watchdog is to run.
+    RegisterUpkeep(pconf, s);
     CollectMounts(pconf, s);
     if (Status secret = InitAdminSecret(); !secret.ok()) {
       ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0009: %s", secret.message().c_str());

@@ -18,6 +18,7 @@
 #include "onep/doctor.h"
 #include "onep/event_store.h"
 #include "onep/redis_url.h"
+#include "upkeep.h"
 
 APLOG_USE_MODULE(onep);
 
@@ -123,6 +124,7 @@ namespace {
 
 // Everything the child built for its servers, freed with the child's pool.
 struct ChildState {
+  server_rec* main_server;
   std::vector<ServerConfig*> configs;
   std::vector<std::unique_ptr<ServerRuntime>> runtimes;
 };
@@ -130,6 +132,7 @@ struct ChildState {
 apr_status_t DestroyChildState(void* data) {
   auto* state = static_cast<ChildState*>(data);
   try {
+    StopUpkeep(state->main_server);
     for (ServerConfig* conf : state->configs) conf->runtime = nullptr;
     delete state;
   } catch (...) {
@@ -157,6 +160,8 @@ int AprLevel(int level) {
 
 void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
   auto state = std::make_unique<ChildState>();
+  state->main_server = main_server;
+  const RedisUpkeep upkeep = ChildUpkeepMode(main_server);
   // Servers with the same Redis, TLS settings and timeout share one client
   // (and its pools).
   std::map<std::tuple<std::string, const RedisTls*, int64_t>, std::shared_ptr<RedisClient>> clients;
@@ -177,6 +182,9 @@ void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
         ap_log_error(APLOG_MARK, AprLevel(level), 0, main_server, "%s", line.c_str());
       };
       options.log.pool = CountPoolEvent;
+      // Slot-map refreshes and Sentinel checks: this child's watchdog thread
+      // (upkeep.h), never a request, when mod_watchdog runs it.
+      options.upkeep = upkeep;
       auto opened = target.ok() ? ConnectRedis(*target, std::move(options))
                                 : Result<std::unique_ptr<RedisClient>>(target.status());
       if (!opened.ok()) {  // validated when read; cannot happen
@@ -185,6 +193,7 @@ void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
         continue;
       }
       client = std::move(opened).value();
+      if (upkeep == RedisUpkeep::kBackground) AddToUpkeep(main_server, client);
     }
     state->runtimes.push_back(std::make_unique<ServerRuntime>(
         client, EffectiveKeyPrefix(conf), EffectiveRetention(conf), CountBatch));

@@ -547,6 +547,153 @@ TEST_F(ClusterClientTest, AFailedOverSlotIsServedAfterARefresh) {
   EXPECT_TRUE(client->Ping().ok());
 }
 
+// Nodes that hang: SIGSTOP of the test's own processes (the replicas, which
+// serve no slot, so the cluster stays up), always resumed, by the guard's end
+// or the test's.
+class Frozen {
+ public:
+  Frozen(RedisCluster& cluster, std::vector<int> ports)
+      : cluster_(cluster), ports_(std::move(ports)) {
+    for (int port : ports_) cluster_.Freeze(port);
+  }
+  ~Frozen() { Thaw(); }
+  Frozen(const Frozen&) = delete;
+  Frozen& operator=(const Frozen&) = delete;
+  void Thaw() {
+    for (int port : ports_) cluster_.Thaw(port);
+    ports_.clear();
+  }
+
+ private:
+  RedisCluster& cluster_;
+  std::vector<int> ports_;
+};
+
+// A client that leaves its upkeep to its owner (as mod_onep does), on a URL
+// whose first seeds are `first` (then the masters).
+std::unique_ptr<RedisClient> BackgroundClient(const std::vector<int>& first,
+                                              const std::vector<int>& masters, milliseconds timeout,
+                                              RedisLog log) {
+  std::string url = "redis-cluster://";
+  for (const auto* ports : {&first, &masters}) {
+    for (int port : *ports) {
+      url += (url.back() == '/' ? "" : ",") + std::string("127.0.0.1:") + std::to_string(port);
+    }
+  }
+  auto target = ParseRedisTarget(url);
+  EXPECT_TRUE(target.ok()) << url;
+  if (!target.ok()) return nullptr;
+  RedisClientOptions options;
+  options.timeout = timeout;
+  options.log = std::move(log);
+  options.upkeep = RedisUpkeep::kBackground;
+  auto client = ConnectRedis(*target, std::move(options));
+  EXPECT_TRUE(client.ok()) << client.status().ToString();
+  return client.ok() ? std::move(client).value() : nullptr;
+}
+
+// How long a call may take when it waits on one node at most: one timeout,
+// plus a whole timeout more for a loaded 2-core machine. Reading the map
+// from the three hung seeds first, each for the whole timeout, takes 3.
+milliseconds OneNodeBound(milliseconds timeout) { return timeout + timeout; }
+
+// Times one call, and checks it against OneNodeBound.
+template <typename Call>
+auto Timed(const char* what, milliseconds timeout, Call call) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = call();
+  const auto took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+  std::printf("[ upkeep   ] %s: %lld ms\n", what, static_cast<long long>(took.count()));
+  EXPECT_LT(took.count(), OneNodeBound(timeout).count())
+      << what << " waited for more than one node (ms)";
+  return result;
+}
+
+// The slot map is read again after a MOVED while three seeds hang: in the
+// background mode that is the owner's Upkeep(), never the call's. The call
+// that meets the MOVED follows it and answers, and calls for other slots go
+// on, each within one node's timeout; Upkeep() then reads the map (from the
+// first seed that answers).
+TEST_F(ClusterClientTest, AMovedSlotWhileSeedsHangDelaysNoCallBeyondOneTimeout) {
+  LogLines log;
+  const milliseconds timeout(1000);
+  const std::vector<int> masters = cluster_->Masters();
+  const std::vector<int> replicas = cluster_->Replicas();
+  ASSERT_EQ(replicas.size(), 3u);
+  auto client = BackgroundClient(replicas, masters, timeout, log.Sink());
+  ASSERT_TRUE(client);
+  const int from = masters[0];
+  const int to = masters[1];
+  const std::string moved = TagOn(from, "hang-moved") + ":k";
+  const std::string other = TagOn(masters[2], "hang-other") + ":k";
+  const std::string staying = TagOn(from, "hang-staying") + ":k";
+  ASSERT_NE(HashSlot(moved), HashSlot(staying));
+  for (const std::string& key : {moved, other, staying}) {
+    ASSERT_EQ(Str(client->Command(key, {"SET", key, "v"})), "OK");  // the map read
+  }
+  cluster_->MigrateSlot(HashSlot(moved), to);
+  ASSERT_FALSE(HasFatalFailure());
+
+  {
+    Frozen hung(*cluster_, replicas);
+    ASSERT_FALSE(HasFatalFailure());
+    auto get = [&](const std::string& key) { return client->Command(key, {"GET", key}); };
+    EXPECT_EQ(Str(Timed("GET of the moved slot (MOVED)", timeout, [&] { return get(moved); })),
+              "v");
+    EXPECT_EQ(Str(Timed("GET of another master's slot", timeout, [&] { return get(other); })), "v");
+    EXPECT_EQ(Str(Timed("GET of a slot that stayed", timeout, [&] { return get(staying); })), "v");
+    EXPECT_EQ(Str(Timed("GET of the moved slot again", timeout, [&] { return get(moved); })), "v");
+    const Script script("return redis.call('GET', KEYS[1])");
+    EXPECT_EQ(Str(Timed("EVAL on another master", timeout,
+                        [&] {
+                          return client->Eval(other, ScriptCall{&script, {other}, {}});
+                        })),
+              "v");
+  }
+  EXPECT_FALSE(log.Has(RedisLog::kInfo, "ONEP0303", "after MOVED")) << log.All();
+
+  // The owner's turn: the map is read again, once.
+  const auto shards_before = Stats("cluster|shards");
+  client->Upkeep();
+  const auto shards_after = Stats("cluster|shards");
+  long long map_reads = 0;
+  for (int port : cluster_->Ports()) map_reads += CallsDelta(shards_before, shards_after, port);
+  EXPECT_EQ(map_reads, 1);
+  EXPECT_TRUE(log.Has(RedisLog::kInfo, "ONEP0303", "after MOVED")) << log.All();
+  client->Upkeep();  // nothing left to do
+  EXPECT_EQ(Str(client->Command(moved, {"GET", moved})), "v");
+  long long map_reads_later = 0;
+  const auto shards_later = Stats("cluster|shards");
+  for (int port : cluster_->Ports())
+    map_reads_later += CallsDelta(shards_after, shards_later, port);
+  EXPECT_EQ(map_reads_later, 0);
+}
+
+// A client that has no map at all reads it on its first call, within one
+// timeout however many seeds hang (each is asked with a share of it), never
+// one after another each with the whole timeout.
+TEST_F(ClusterClientTest, AFirstCallWhileSeedsHangReadsTheMapWithinOneTimeout) {
+  LogLines log;
+  const milliseconds timeout(2000);
+  const std::vector<int> masters = cluster_->Masters();
+  const std::vector<int> replicas = cluster_->Replicas();
+  ASSERT_EQ(replicas.size(), 3u);
+  auto client = BackgroundClient(replicas, masters, timeout, log.Sink());
+  ASSERT_TRUE(client);
+  const std::string key = TagOn(masters[1], "hang-first") + ":k";
+  Frozen hung(*cluster_, replicas);
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(Str(Timed("first SET, no map yet", timeout,
+                      [&] {
+                        return client->Command(key, {"SET", key, "first"});
+                      })),
+            "OK");
+  EXPECT_TRUE(client->Ping().ok());
+  hung.Thaw();
+  EXPECT_EQ(Str(cluster_->Connect(masters[1])->Command({"GET", key})), "first");
+}
+
 // Last: the cluster is left with a master that has no replica.
 TEST_F(ClusterClientTest, ZzAKilledMasterIsReplacedAfterARefresh) {
   LogLines log;
@@ -560,6 +707,13 @@ TEST_F(ClusterClientTest, ZzAKilledMasterIsReplacedAfterARefresh) {
   auto waited = client->Command(key, {"WAIT", "1", "2000"});
   ASSERT_TRUE(waited.ok());
   ASSERT_EQ(waited->integer, 1);
+  // A client that leaves its upkeep to its owner, its map read and a
+  // connection to the master pooled.
+  LogLines background_log;
+  auto background =
+      BackgroundClient({}, cluster_->Masters(), std::chrono::seconds(2), background_log.Sink());
+  ASSERT_TRUE(background);
+  ASSERT_EQ(Str(background->Command(key, {"GET", key})), "kept");
 
   cluster_->KillMaster(master);
   ASSERT_FALSE(HasFatalFailure());
@@ -571,6 +725,18 @@ TEST_F(ClusterClientTest, ZzAKilledMasterIsReplacedAfterARefresh) {
   auto masters = client->OnEveryMaster({"CLUSTER", "MYID"});
   ASSERT_TRUE(masters.ok()) << masters.status().ToString();
   EXPECT_EQ(masters->size(), 3u);
+
+  // In the background mode the call fails at once (nothing was sent) and
+  // leaves the map to the owner's Upkeep(); then the new master serves.
+  auto refused = background->Command(key, {"GET", key});
+  EXPECT_EQ(refused.status().redis_failure(), RedisFailure::kCannotConnect) << Str(refused);
+  EXPECT_FALSE(background_log.Has(RedisLog::kInfo, "ONEP0303", "unreachable"))
+      << background_log.All();
+  background->Upkeep();
+  EXPECT_TRUE(background_log.Has(RedisLog::kInfo, "ONEP0303", "unreachable"))
+      << background_log.All();
+  EXPECT_EQ(Str(background->Command(key, {"GET", key})), "kept");
+  EXPECT_TRUE(background->Ping().ok());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 // shown exactly, with the org's replica cut off from it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -226,6 +227,94 @@ TEST(ModuleClusterTest, ACoordinatedFailoverUnderLoadLosesNo202) {
   ExpectExactlyOnceAfterRetries(stack, load, "failover", "coordinated failover");
   std::printf("[ cluster  ] coordinated failover: new requests unserved for %lld ms\n",
               RecoveryMs(outcomes, failing));
+  ExpectNoChildCrash(stack.apache());
+}
+
+// Reading the slot map is each child's background work (a mod_watchdog
+// callback), never a webhook's. Each child reads it before its first
+// request. Then a slot moves while three seeds hang (the replicas, SIGSTOPped,
+// listed first in OnepRedis): a refresh would ask them first, each for a
+// whole OnepRedisTimeout. The webhooks of the moved org and of another are
+// each answered within one timeout (plus as much again for a loaded
+// machine); the map is read again in the background.
+TEST(ModuleClusterTest, SlotMapRefreshesRunInTheBackgroundNotOnAWebhooksTime) {
+  ONEP_CLUSTER_ONLY();
+  RedisCluster own;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  const std::vector<int> replicas = own.Replicas();
+  const std::vector<int> masters = own.Masters();
+  ASSERT_EQ(replicas.size(), 3u);
+  std::string url = "redis-cluster://";
+  for (const auto* ports : {&replicas, &masters}) {
+    for (int port : *ports) {
+      url += (url.back() == '/' ? "" : ",") + std::string("127.0.0.1:") + std::to_string(port);
+    }
+  }
+  ApacheOptions options = ClusterOptions();
+  options.server_directives.push_back("OnepRedis " + url);  // after the stack's: it wins
+  OnepStack stack(options, own);
+  ASSERT_TRUE(stack.Start());
+  EXPECT_TRUE(stack.apache().WaitUntilEveryChildLogged("ONEP0303: Redis Cluster slot map of",
+                                                       std::chrono::seconds(10)))
+      << "a child has not read the slot map before its first request\n"
+      << stack.apache().ErrorLog();
+
+  auto acme = stack.Create("acme", "hits", "web");
+  const int moved_slot = SlotOfOrg(stack, "acme");
+  const int acme_master = own.MasterOfSlot(moved_slot);
+  std::string other;
+  IssuedCredential other_cred;
+  for (int i = 0; i < 60 && other.empty(); ++i) {  // (1/3)^60: never all on acme's master
+    const std::string org = "other-" + std::to_string(i);
+    auto cred = stack.Create(org, "hits", "web");
+    if (own.MasterOfSlot(SlotOfOrg(stack, org)) != acme_master) {
+      other = org;
+      other_cred = cred;
+    }
+  }
+  ASSERT_FALSE(other.empty());
+  auto post = [&](const IssuedCredential& cred, const std::string& message) {
+    return PostJson(stack.port(), stack.path("/hits"), cred.token, Load::Body(message));
+  };
+  for (int i = 0; i < 4; ++i) {  // each child's connections and layout check
+    ASSERT_EQ(post(acme, "warm").status, 202);
+    ASSERT_EQ(post(other_cred, "warm").status, 202);
+  }
+  int to = 0;
+  for (int master : masters) {
+    if (master != acme_master) to = master;
+  }
+  own.MigrateSlot(moved_slot, to);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+
+  const milliseconds bound(2 * kTimeoutMs);
+  long long slowest = 0;
+  for (int port : replicas) own.Freeze(port);
+  for (int i = 0; i < 8 && !::testing::Test::HasFatalFailure(); ++i) {
+    for (const auto* cred : {&acme, &other_cred}) {
+      const auto start = Clock::now();
+      const auto response = post(*cred, "hung-" + std::to_string(i));
+      const long long took = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+      slowest = std::max(slowest, took);
+      EXPECT_EQ(response.status, 202) << response.body;
+      EXPECT_LT(took, bound.count()) << (cred == &acme ? "acme (moved)" : other) << ", request "
+                                     << i << ": it waited for more than one node";
+    }
+  }
+  for (int port : replicas) own.Thaw(port);
+  std::printf(
+      "[ cluster  ] slot moved, 3 seeds hung: slowest of 16 webhooks %lld ms (timeout %d ms)\n",
+      slowest, kTimeoutMs);
+  // The refresh after the MOVED, in the background of the child that met it.
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (stack.apache().ErrorLog().find("after MOVED") == std::string::npos &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_NE(stack.apache().ErrorLog().find("after MOVED"), std::string::npos);
+  EXPECT_EQ(post(acme, "after").status, 202);
+  stack.apache().Stop();  // the children exit with their watchdog thread
+  if (::testing::Test::HasFailure()) std::printf("%s\n", own.Logs().c_str());
   ExpectNoChildCrash(stack.apache());
 }
 

@@ -163,6 +163,45 @@ TEST_F(SentinelClientTest, FollowsAKilledPrimaryWithinItsBounds) {
   group_->Restart(old_primary);
 }
 
+// In the background mode the check with the sentinels every second is the
+// owner's Upkeep(): a call that has a master never asks them, however long
+// since the last check. Over more than two checks' time, every call here
+// writes its one command and nothing else; then Upkeep() asks the sentinels.
+TEST_F(SentinelClientTest, InTheBackgroundACallNeverAsksTheSentinels) {
+  LogLines log;
+  auto target = ParseRedisTarget(group_->url());
+  ASSERT_TRUE(target.ok());
+  RedisClientOptions options;
+  options.timeout = milliseconds(1000);
+  options.log = log.Log();
+  options.upkeep = RedisUpkeep::kBackground;
+  auto client = ConnectRedis(*target, options);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  // The first call has no master: it asks the sentinels itself.
+  auto first = (*client)->Command("k", {"SET", "sentinel-test:background", "0"});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const auto found = Clock::now();
+  int calls = 0;
+  // The client checks every second: 2.5 s spans two checks it would have made.
+  while (Clock::now() < found + milliseconds(2500)) {
+    const uint64_t before = (*client)->commands_sent();
+    auto set = (*client)->Command("k", {"SET", "sentinel-test:background", std::to_string(calls)});
+    ASSERT_TRUE(set.ok()) << set.status().ToString();
+    ASSERT_EQ((*client)->commands_sent() - before, 1u)
+        << "call " << calls << ", "
+        << std::chrono::duration_cast<milliseconds>(Clock::now() - found).count()
+        << " ms after the master was found, asked the sentinels";
+    ++calls;
+    std::this_thread::sleep_for(milliseconds(20));  // pacing only
+  }
+  std::printf("[ sentinel ] %d calls over 2.5 s, none asked the sentinels\n", calls);
+  // The owner's turn: the check is due, and Upkeep() makes it.
+  const uint64_t before = (*client)->commands_sent();
+  (*client)->Upkeep();
+  EXPECT_GE((*client)->commands_sent() - before, 1u) << "Upkeep() did not ask the sentinels";
+  EXPECT_EQ(Get(*group_, group_->Primary(), "sentinel-test:background"), std::to_string(calls - 1));
+}
+
 TEST(SentinelClientAloneTest, NoReachableSentinelIsUnavailableAtOnceSayingWhy) {
   const int closed_a = FreePort(), closed_b = FreePort();
   auto target = ParseRedisTarget("redis-sentinel://127.0.0.1:" + std::to_string(closed_a) +

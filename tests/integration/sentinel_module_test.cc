@@ -8,6 +8,7 @@
 // cut off from the primary, and the 202 the other one acknowledged is lost.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -131,6 +132,95 @@ TEST(ModuleSentinelTest, RecordsOnThePrimaryAndHealthSaysOk) {
   ASSERT_TRUE(len.ok());
   EXPECT_EQ(len->integer, 1);
   EXPECT_EQ(Get(stack.port(), stack.path("/health")).status, 200);
+}
+
+// The check with the sentinels is each child's background work (a
+// mod_watchdog callback), never a webhook's. Each child finds the primary
+// before its first request; after a SENTINEL FAILOVER, with no request at
+// all, each names the new one.
+TEST(ModuleSentinelTest, EachChildFollowsAFailoverWithNoRequestAtAll) {
+  RedisSentinelGroup group;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  OnepStack stack(SentinelOptions(""), group);
+  ASSERT_TRUE(stack.Start());
+  const std::string named =
+      "ONEP0305: Redis Sentinel: master \"onep-primary\" is redis://127.0.0.1:";
+  EXPECT_TRUE(stack.apache().WaitUntilEveryChildLogged(named + std::to_string(group.Primary()),
+                                                       std::chrono::seconds(10)))
+      << "a child has not asked the sentinels before its first request";
+  const int primary = group.Failover();
+  ASSERT_NE(primary, 0);
+  EXPECT_TRUE(stack.apache().WaitUntilEveryChildLogged(named + std::to_string(primary),
+                                                       std::chrono::seconds(20)))
+      << "a child has not followed the failover on its own";
+  auto cred = stack.Create("acme", "hits", "web");
+  EXPECT_EQ(PostJson(stack.port(), stack.path("/hits"), cred.token, R"({"app":"web"})").status,
+            202);
+  // A graceful restart registers the callback again: the new children, too,
+  // find the primary on their own.
+  const std::vector<pid_t> before = stack.apache().ChildPids();
+  ASSERT_TRUE(stack.apache().Graceful());
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  bool renewed = false;
+  while (!renewed && Clock::now() < deadline) {
+    renewed = true;
+    for (pid_t child : stack.apache().ChildPids()) {
+      renewed = renewed && std::find(before.begin(), before.end(), child) == before.end();
+    }
+    if (!renewed) std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_TRUE(renewed) << "the children were not replaced";
+  EXPECT_TRUE(stack.apache().WaitUntilEveryChildLogged(named + std::to_string(primary),
+                                                       std::chrono::seconds(10)))
+      << "a child of the new generation has not asked the sentinels";
+  stack.apache().Stop();  // the children exit with their watchdog thread
+  if (::testing::Test::HasFailure()) {
+    std::printf("%s\n--- apache ---\n%s\n", group.Logs().c_str(),
+                stack.apache().ErrorLog().c_str());
+  }
+  ExpectNoChildCrash(stack.apache());
+}
+
+// While the sentinels hang (SIGSTOP), webhooks go on on the primary each
+// child knows: a webhook that asked them would wait for all of its
+// OnepRedisTimeout (each sentinel gets a share of it); none does. Over 2.5 s,
+// two checks each child makes in the background, every webhook is answered
+// in less than half of the timeout.
+TEST(ModuleSentinelTest, WebhooksNeverWaitOnHungSentinels) {
+  constexpr int kLongTimeoutMs = 3000;
+  RedisSentinelGroup group;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  ApacheOptions options = SentinelOptions("");
+  options.server_directives = {"OnepRedisTimeout " + std::to_string(kLongTimeoutMs) + "ms"};
+  OnepStack stack(options, group);
+  ASSERT_TRUE(stack.Start());
+  auto cred = stack.Create("acme", "hits", "web");
+  for (int i = 0; i < 4; ++i) {  // each child has found the primary
+    ASSERT_EQ(PostJson(stack.port(), stack.path("/hits"), cred.token, R"({"app":"web"})").status,
+              202);
+  }
+  const std::vector<int> sentinels = group.Sentinels();
+  for (int port : sentinels) group.Freeze(port);
+  const auto start = Clock::now();
+  long long slowest = 0;
+  int requests = 0;
+  while (Clock::now() < start + milliseconds(2500) && !::testing::Test::HasFatalFailure()) {
+    const auto sent = Clock::now();
+    const auto response =
+        PostJson(stack.port(), stack.path("/hits"), cred.token, R"({"app":"web"})");
+    const long long took = std::chrono::duration_cast<milliseconds>(Clock::now() - sent).count();
+    slowest = std::max(slowest, took);
+    ++requests;
+    EXPECT_EQ(response.status, 202) << response.body;
+    EXPECT_LT(took, kLongTimeoutMs / 2) << "request " << requests << " waited on the sentinels";
+    std::this_thread::sleep_for(milliseconds(20));  // pacing only
+  }
+  for (int port : sentinels) group.Thaw(port);
+  std::printf(
+      "[ sentinel ] sentinels hung: %d webhooks over 2.5 s, slowest %lld ms (timeout %d ms)\n",
+      requests, slowest, kLongTimeoutMs);
+  stack.apache().Stop();  // the children exit with their watchdog thread
+  ExpectNoChildCrash(stack.apache());
 }
 
 // A coordinated failover leaves the old primary up and writable until the

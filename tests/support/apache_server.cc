@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -263,6 +264,23 @@ std::vector<long> ApacheServer::PidsInLog(const std::string& needle) const {
     pids.insert(std::atol(line.c_str() + at + 5));
   }
   return {pids.begin(), pids.end()};
+}
+
+bool ApacheServer::WaitUntilEveryChildLogged(const std::string& needle,
+                                             std::chrono::milliseconds bound) const {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (true) {
+    const std::vector<pid_t> children = ChildPids();
+    const std::vector<long> logged = PidsInLog(needle);
+    bool all = !children.empty();
+    for (pid_t child : children) {
+      all =
+          all && std::find(logged.begin(), logged.end(), static_cast<long>(child)) != logged.end();
+    }
+    if (all) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 OnepStack::OnepStack(ApacheOptions options, std::vector<std::string> redis_config,

@@ -89,6 +89,9 @@ class ApacheServer {
   std::string ErrorLog() const;
   // The PIDs of the processes whose error log lines contain `needle`.
   std::vector<long> PidsInLog(const std::string& needle) const;
+  // Waits, polling, up to `bound` until every child (ChildPids()) has written
+  // a line containing `needle`. True when each has.
+  bool WaitUntilEveryChildLogged(const std::string& needle, std::chrono::milliseconds bound) const;
 
   // The configuration text that Start() writes.
   std::string ConfigText() const;

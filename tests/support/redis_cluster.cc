@@ -169,6 +169,7 @@ void RedisCluster::Create() {
 }
 
 RedisCluster::~RedisCluster() {
+  for (Node& node : nodes_) Thaw(node.port);
   for (Node& node : nodes_) Stop(node, SIGTERM);
   if (!dir_.empty()) RemoveTree(dir_);
 }
@@ -177,6 +178,21 @@ void RedisCluster::Stop(Node& node, int signal) {
   if (node.pid <= 0) return;
   StopSpawned(node.pid, signal);
   node.pid = -1;
+}
+
+void RedisCluster::Freeze(int port) {
+  auto* node = const_cast<Node*>(Find(port));
+  ASSERT_NE(node, nullptr) << port;
+  ASSERT_GT(node->pid, 0) << port << " is not running";
+  ASSERT_EQ(kill(node->pid, SIGSTOP), 0) << port;
+  node->frozen = true;
+}
+
+void RedisCluster::Thaw(int port) {
+  auto* node = const_cast<Node*>(Find(port));
+  if (node == nullptr || !node->frozen) return;
+  if (node->pid > 0) kill(node->pid, SIGCONT);
+  node->frozen = false;
 }
 
 const RedisCluster::Node* RedisCluster::Find(int port) const {

@@ -108,6 +108,15 @@ class RedisCluster {
   // is healthy. The node stays down.
   void KillMaster(int port);
 
+  // SIGSTOP of one node, by its pid: a node that hangs. Its socket still
+  // accepts connections (the kernel does), but it answers nothing. After
+  // kNodeTimeout the other nodes mark it failed: freeze replicas (which
+  // serve no slot), or a master for less than that. Thaw (SIGCONT) undoes it;
+  // so does the destructor. Call no other method while a node is frozen:
+  // each looks at every live node.
+  void Freeze(int port);
+  void Thaw(int port);
+
   // Starts a node stopped by KillMaster again, with its configuration and
   // nodes.conf: it rejoins as a replica of the master that replaced it.
   // Waits until the cluster is healthy (its replica link up).
@@ -128,6 +137,7 @@ class RedisCluster {
     int bus_port = 0;
     std::string dir;
     pid_t pid = -1;
+    bool frozen = false;  // SIGSTOPped by Freeze
   };
   // The constructor's work (gtest's ASSERTs need a void function).
   void Create();

@@ -58,6 +58,8 @@ RedisSentinelGroup::RedisSentinelGroup(Options options) : options_(std::move(opt
 }
 
 RedisSentinelGroup::~RedisSentinelGroup() {
+  for (Process& p : sentinels_) Thaw(p.port);
+  for (Process& p : nodes_) Thaw(p.port);
   for (Process& p : sentinels_) Stop(p, SIGTERM);
   for (Process& p : nodes_) Stop(p, SIGTERM);
   if (!dir_.empty()) RemoveTree(dir_);
@@ -166,6 +168,31 @@ void RedisSentinelGroup::Create() {
   }
   WaitHealthy();
   startup_seconds_ = std::chrono::duration<double>(steady_clock::now() - start).count();
+}
+
+RedisSentinelGroup::Process* RedisSentinelGroup::Find(int port) {
+  for (Process& p : nodes_) {
+    if (p.port == port) return &p;
+  }
+  for (Process& p : sentinels_) {
+    if (p.port == port) return &p;
+  }
+  return nullptr;
+}
+
+void RedisSentinelGroup::Freeze(int port) {
+  Process* p = Find(port);
+  ASSERT_NE(p, nullptr) << port;
+  ASSERT_GT(p->pid, 0) << port << " is not running";
+  ASSERT_EQ(kill(p->pid, SIGSTOP), 0) << port;
+  p->frozen = true;
+}
+
+void RedisSentinelGroup::Thaw(int port) {
+  Process* p = Find(port);
+  if (p == nullptr || !p->frozen) return;
+  if (p->pid > 0) kill(p->pid, SIGCONT);
+  p->frozen = false;
 }
 
 void RedisSentinelGroup::Stop(Process& p, int signal) {

@@ -89,6 +89,13 @@ class RedisSentinelGroup {
   // Waits until the group is healthy.
   void Restart(int port);
 
+  // SIGSTOP of one data node or sentinel, by its pid: a process that hangs.
+  // Its socket still accepts connections (the kernel does), but it answers
+  // nothing. Thaw (SIGCONT) undoes it; so does the destructor. Call no other
+  // method while a process is frozen: each looks at every live one.
+  void Freeze(int port);
+  void Thaw(int port);
+
   // Waits (with a bound) until the group is healthy (see above).
   void WaitHealthy(std::chrono::milliseconds bound = std::chrono::seconds(60));
 
@@ -106,8 +113,10 @@ class RedisSentinelGroup {
     bool sentinel = false;
     std::string dir;
     pid_t pid = -1;
+    bool frozen = false;  // SIGSTOPped by Freeze
   };
   void Create();
+  Process* Find(int port);
   void StartProcess(Process& p);
   void Stop(Process& p, int signal);
   bool Healthy(std::string* why) const;

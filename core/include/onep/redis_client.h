@@ -17,6 +17,12 @@
 // (Redis Cluster), SentinelClient (a master found through Redis Sentinel).
 // Open one with ConnectRedis().
 //
+// Upkeep: a Cluster client re-reads its slot map after a MOVED or an
+// unreachable node; a Sentinel client re-confirms its master with the
+// sentinels every second. With RedisUpkeep::kInline (the default) the calls
+// do it themselves when they find it due; with kBackground they only mark it
+// due, and the owner runs Upkeep() from a thread of its own.
+//
 // Thread-safety: every method of every implementation is thread-safe; each
 // keeps its own pool of connections, lent to one caller at a time, and holds
 // no lock across network I/O.
@@ -64,6 +70,20 @@ struct RedisLog {
   }
 };
 
+// Who does a client's upkeep (above).
+enum class RedisUpkeep {
+  // The calls, when they find it due: for a short-lived owner with no thread
+  // of its own (onepctl). A call may then ask every node in turn, each with
+  // the whole timeout.
+  kInline,
+  // The owner, calling Upkeep() every 100 ms or so (mod_onep: a mod_watchdog
+  // callback in each child). A call uses the last good slot map or master and
+  // never waits for more than one timeout on finding one: it follows a MOVED
+  // itself and marks a refresh due; only when it has no map or no master at
+  // all does it look for one, within one timeout.
+  kBackground,
+};
+
 struct RedisClientOptions {
   std::chrono::milliseconds timeout{500};  // bounds every connect and every command
   std::size_t max_idle_per_node = 1;       // connections kept between calls, per server
@@ -75,6 +95,7 @@ struct RedisClientOptions {
   // sentinels' and every cluster node's included. Null: ConnectRedis makes
   // one that trusts the system's CAs and checks each node's host name.
   std::shared_ptr<const RedisTls> tls = {};
+  RedisUpkeep upkeep = RedisUpkeep::kInline;
 };
 
 class RedisClient {
@@ -118,6 +139,14 @@ class RedisClient {
   // Runs `command` once on every master (e.g. INFO, SCAN on each node); the
   // replies in the order of the masters. One element on a single Redis.
   virtual Result<std::vector<Reply>> OnEveryMaster(const std::vector<std::string>& command) = 0;
+
+  // Does the upkeep that is due, if any: reads a Cluster's slot map again
+  // (asking each node in turn, each with the whole timeout), asks the
+  // sentinels whether the master is still theirs; nothing on a single
+  // Redis. So it can take several timeouts: never call it on a request's
+  // time. Thread-safe; meant for one thread, every 100 ms or so. Failures
+  // are logged (RedisLog), and the last good map or master is kept.
+  virtual void Upkeep() {}
 
   // The URL with passwords redacted: safe to log and print.
   virtual std::string Describe() const = 0;

@@ -6,7 +6,14 @@
 // Never send twice: a command is resent only after MOVED or ASK, by which a
 // node says it ran nothing. A connection that fails after the command was
 // written is Unavailable. Only a connect failure (nothing written) leads to a
-// refresh of the map and one attempt on the new owner.
+// refresh of the map and, inline, one attempt on the new owner.
+//
+// Refreshes: inline (RedisUpkeep::kInline), the call that met a MOVED or an
+// unreachable node reads the map again, each node in turn with the whole
+// timeout. In the background mode the call only marks it due (it has
+// followed the MOVED itself; an unreachable owner is a 503) and Upkeep()
+// reads it, so that no call waits on a map that hung nodes are slow to give;
+// a call that has no map at all reads it within one timeout.
 //
 // Locks: `map_mu_` guards the slot map, `pools_mu_` the pools; neither is held
 // across network I/O. Pools live as long as the client, so a NodePool* read
@@ -29,9 +36,47 @@ namespace {
 // caught in a loop (e.g. a migration half set up).
 constexpr int kMaxRedirects = 5;
 
+// How long Upkeep() waits before trying again after it could read no map.
+constexpr std::chrono::milliseconds kRetryAfterFailure{500};
+
 }  // namespace
 
-Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
+void ClusterClient::Upkeep() {
+  const bool never_read = MapVersion() == 0;
+  std::string why;
+  {
+    std::lock_guard<std::mutex> lock(upkeep_mu_);
+    if (!refresh_wanted_ && !never_read) return;
+    if (Clock::now() < refresh_retry_at_) return;
+    refresh_wanted_ = false;
+    why = std::move(refresh_why_);
+    refresh_why_.clear();
+  }
+  const Status refreshed = Refresh(MapVersion(), why);
+  bool first_failure = false;
+  {
+    std::lock_guard<std::mutex> lock(upkeep_mu_);
+    if (refreshed.ok()) {
+      refresh_failing_ = false;
+      return;
+    }
+    first_failure = !refresh_failing_;
+    refresh_failing_ = true;
+    refresh_retry_at_ = Clock::now() + kRetryAfterFailure;
+    if (!refresh_wanted_ && !why.empty()) {
+      refresh_wanted_ = true;
+      refresh_why_ = why;
+    }
+  }
+  // Once per outage at warning; the retries that follow at debug.
+  options_.log(first_failure ? RedisLog::kWarning : RedisLog::kDebug,
+               "ONEP0308: " + refreshed.message() +
+                   "; calls keep the map they have, tried again in " +
+                   std::to_string(kRetryAfterFailure.count()) + " ms");
+}
+
+Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why,
+                              std::optional<Clock::time_point> deadline) {
   if (MapVersion() != seen_version) return Status::Ok();
   std::vector<std::pair<std::string, int>> candidates;
   for (const RedisEndpoint& seed : seeds_) candidates.emplace_back(seed.host, seed.port);
@@ -49,7 +94,16 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
   }
   std::string errors;
   RedisFailure failure = RedisFailure::kNone;  // the kind of the first node's failure
-  std::vector<std::pair<std::string, int>> asked;
+  auto note = [&](const std::string& error, RedisFailure kind) {
+    errors += (errors.empty() ? "" : "; ") + error;
+    if (failure == RedisFailure::kNone) failure = kind;
+  };
+  std::vector<std::pair<std::string, int>> unique;
+  for (const auto& candidate : candidates) {
+    if (std::find(unique.begin(), unique.end(), candidate) == unique.end()) {
+      unique.push_back(candidate);
+    }
+  }
   // A node's view can leave slots without a master for a moment: Redis 8's
   // CLUSTER SHARDS, just after a failover, can list the failed-over shard
   // with no slots (and both of its nodes as masters). Then the same node's
@@ -57,11 +111,10 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
   // still leaves slots unowned is taken only when no node has a whole one.
   std::vector<ShardInfo> best;
   NodePool* best_node = nullptr;
-  for (const auto& candidate : candidates) {
-    if (std::find(asked.begin(), asked.end(), candidate) != asked.end()) continue;
-    asked.push_back(candidate);
+  for (std::size_t n = 0; n < unique.size(); ++n) {
+    const auto& candidate = unique[n];
     NodePool* node = Pool(candidate.first, candidate.second);
-    auto shards = node->Run([&](RedisConnection& conn) -> Result<std::vector<ShardInfo>> {
+    auto read = [&](RedisConnection& conn) -> Result<std::vector<ShardInfo>> {
       std::vector<ShardInfo> from_shards;
       auto reply = conn.Command({"CLUSTER", "SHARDS"});
       if (!reply.ok()) return reply.status();
@@ -78,13 +131,27 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
       }
       std::vector<ShardInfo> from_slots = ParseSlots(*reply, candidate.first);
       return SlotsCovered(from_slots) >= SlotsCovered(from_shards) ? from_slots : from_shards;
-    });
-    if (!shards.ok() || shards->empty()) {
-      if (failure == RedisFailure::kNone) {
-        failure = shards.ok() ? RedisFailure::kCannotServeNow : shards.status().redis_failure();
+    };
+    Result<std::vector<ShardInfo>> shards = std::vector<ShardInfo>{};
+    if (!deadline) {
+      shards = node->Run(read);
+    } else {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left.count() <= 0) {
+        note("out of time (" + std::to_string(options_.timeout.count()) + "ms) before " +
+                 node->redacted(),
+             RedisFailure::kTimedOut);
+        break;
       }
-      errors += (errors.empty() ? "" : "; ") +
-                (shards.ok() ? node->redacted() + " knows no slots" : shards.status().message());
+      // A share of what is left, so that one hung node cannot use it all.
+      const std::chrono::milliseconds share =
+          std::max(std::chrono::milliseconds(1), left / static_cast<long>(unique.size() - n));
+      shards = OnOwnConnection(node->endpoint(), share, read);
+    }
+    if (!shards.ok() || shards->empty()) {
+      note(shards.ok() ? node->redacted() + " knows no slots" : shards.status().message(),
+           shards.ok() ? RedisFailure::kCannotServeNow : shards.status().redis_failure());
       continue;
     }
     if (SlotsCovered(*shards) > SlotsCovered(best)) {
@@ -132,7 +199,7 @@ Status ClusterClient::Refresh(uint64_t seen_version, const std::string& why) {
 template <typename Op>
 Result<Reply> ClusterClient::Routed(int slot, Op op, NodePool** last, Deadline until) {
   uint64_t version = 0;
-  auto owner = OwnerOrRefresh(slot, &version);
+  auto owner = OwnerOrRefresh(slot, &version, until);
   if (!owner.ok()) return owner.status();
   NodePool* node = *owner;
   bool asking = false;
@@ -152,7 +219,7 @@ Result<Reply> ClusterClient::Routed(int slot, Op op, NodePool** last, Deadline u
       // new owner (a failover); one attempt there.
       if (!sent && !asking && !reconnected) {
         reconnected = true;
-        if (Refresh(version, node->redacted() + " unreachable").ok()) {
+        if (RefreshAfterUnreachable(node, version)) {
           NodePool* next = Owner(slot, &version);
           if (next != nullptr && next != node) {
             node = next;
@@ -234,7 +301,7 @@ Result<std::vector<Reply>> ClusterClient::Pipeline(
       if (!got.ok()) {
         if (!sent && !batch.asking && !reconnected) {
           reconnected = true;
-          if (Refresh(version, batch.node->redacted() + " unreachable").ok()) {
+          if (RefreshAfterUnreachable(batch.node, version)) {
             NodePool* fresh = Owner(slot, &version);
             if (fresh != nullptr && fresh != batch.node) {
               next.push_back({fresh, false, std::move(batch.indexes)});
@@ -293,7 +360,7 @@ Result<std::vector<Reply>> ClusterClient::ForEveryMaster(Op op) {
     if (masters.empty()) {
       if (attempt > 0)
         return Status::Unavailable(described_ + " has no master", RedisFailure::kCannotServeNow);
-      if (Status refreshed = Refresh(version, ""); !refreshed.ok()) return refreshed;
+      if (Status read = ReadMapOnCallersTime(version); !read.ok()) return read;
       continue;
     }
     bool retry = false;
@@ -306,8 +373,8 @@ Result<std::vector<Reply>> ClusterClient::ForEveryMaster(Op op) {
       });
       if (!reply.ok()) {
         // Unreachable before anything was written: maybe failed over. Once,
-        // the masters of a fresh map that have not answered yet.
-        if (!sent && attempt == 0 && Refresh(version, master->redacted() + " unreachable").ok() &&
+        // the masters of a fresh map that have not answered yet (inline).
+        if (!sent && attempt == 0 && RefreshAfterUnreachable(master, version) &&
             MapVersion() != version) {
           retry = true;
           break;

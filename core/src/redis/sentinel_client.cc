@@ -7,8 +7,12 @@
 //
 // A master can also be replaced while it stays up and writable (SENTINEL
 // FAILOVER: the sentinels demote the old one only seconds later). So, every
-// kReconfirmEvery, one caller asks the sentinels again before its command
-// (the others go on meanwhile), and follows the master they now name.
+// kReconfirmEvery, the sentinels are asked again, and the master they now
+// name is followed: inline (RedisUpkeep::kInline), by one caller before its
+// command (the others go on meanwhile); in the background mode, by Upkeep(),
+// and calls never ask the sentinels while they have a master. Upkeep() also
+// finds the master when there is none (first use, or after one was left),
+// so that calls seldom have to.
 //
 // Bounds: finding the master takes at most the timeout, whatever the
 // sentinels do (each is asked with a share of what is left of it). After a
@@ -114,6 +118,8 @@ class SentinelClient : public RedisClient {
     return std::vector<Reply>{std::move(reply).value()};
   }
 
+  void Upkeep() override;
+
   std::string Describe() const override { return described_; }
   std::chrono::milliseconds timeout() const override { return options_.timeout; }
 
@@ -131,8 +137,14 @@ class SentinelClient : public RedisClient {
   template <typename T, typename Op>
   Result<T> OnMaster(Op op, std::string* server = nullptr, Deadline until = kNoDeadline);
 
-  // The current master, asking the sentinels if there is none.
+  // The current master, asking the sentinels if there is none (or, inline,
+  // if a check is due).
   Result<NodePool*> Master(Clock::time_point deadline);
+  // Asks the sentinels (Discover) as the one caller doing so, and takes what
+  // they say; `reconfirm`: the master we have is kept if they cannot say.
+  // `lock` holds mu_ on entry; it is released for the network, and on return.
+  Result<NodePool*> AskSentinels(std::unique_lock<std::mutex>& lock, Clock::time_point deadline,
+                                 bool reconfirm);
   // Asks the sentinels in `order`, confirms with ROLE (unless they name
   // `current`, confirmed before): the master's pool.
   Result<NodePool*> Discover(const std::vector<std::size_t>& order, Clock::time_point deadline,
@@ -201,7 +213,9 @@ Result<T> SentinelClient::OnMaster(Op op, std::string* server, Deadline until) {
 Result<NodePool*> SentinelClient::Master(Clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    const bool reconfirm = master_ != nullptr && !discovering_ && Clock::now() >= reconfirm_at_;
+    // In the background mode the check is Upkeep()'s, never a call's.
+    const bool reconfirm = options_.upkeep == RedisUpkeep::kInline && master_ != nullptr &&
+                           !discovering_ && Clock::now() >= reconfirm_at_;
     if (master_ != nullptr && !reconfirm) return master_;
     if (discovering_) {
       // Another caller is asking the sentinels: its answer, within our bound.
@@ -213,50 +227,64 @@ Result<NodePool*> SentinelClient::Master(Clock::time_point deadline) {
       continue;
     }
     if (!reconfirm && failing_ && Clock::now() < retry_at_) return last_failure_;
-    discovering_ = true;
-    const std::vector<std::size_t> order = order_;
-    NodePool* previous = last_master_;
-    NodePool* current = master_;
-    lock.unlock();
-    std::size_t answered = 0;
-    auto found = Discover(order, deadline, current, &answered);
-    lock.lock();
-    discovering_ = false;
-    reconfirm_at_ = Clock::now() + kReconfirmEvery;
-    discovered_.notify_all();
-    if (!found.ok() && reconfirm && master_ != nullptr) {
-      // The sentinels cannot say now; the master we have still serves.
-      NodePool* master = master_;
-      lock.unlock();
-      options_.log(RedisLog::kDebug,
-                   "ONEP0307: " + found.status().message() + "; keeping " + master->redacted());
-      return master;
-    }
-    if (found.ok() && *found == current) return current;
-    if (!found.ok()) {
-      const bool first_failure = !failing_;
-      failing_ = true;
-      last_failure_ = found.status();
-      retry_at_ = Clock::now() + kRetryAfterFailure;
-      lock.unlock();
-      // Once per outage at warning; the retries that follow at debug.
-      options_.log(first_failure ? RedisLog::kWarning : RedisLog::kDebug,
-                   "ONEP0307: " + found.status().message());
-      return found.status();
-    }
-    failing_ = false;
-    master_ = *found;
-    last_master_ = *found;
-    order_ = sentinel::AskFirst(order_, answered);
-    lock.unlock();
-    const bool changed = previous != nullptr && previous != *found;
-    options_.log(changed ? RedisLog::kInfo : RedisLog::kDebug,
-                 "ONEP0305: Redis Sentinel: master \"" + master_name_ + "\" is " +
-                     (*found)->redacted() + " (said sentinel " + sentinels_[answered].host + ":" +
-                     std::to_string(sentinels_[answered].port) + ", confirmed by ROLE)" +
-                     (changed ? "; it was " + previous->redacted() : ""));
-    return *found;
+    return AskSentinels(lock, deadline, reconfirm);
   }
+}
+
+void SentinelClient::Upkeep() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (discovering_) return;  // a call is asking them now
+  const Clock::time_point now = Clock::now();
+  if (master_ != nullptr ? now < reconfirm_at_ : failing_ && now < retry_at_) return;
+  // Logged; a call gets the outcome from the state it leaves.
+  (void)AskSentinels(lock, now + options_.timeout, master_ != nullptr);
+}
+
+Result<NodePool*> SentinelClient::AskSentinels(std::unique_lock<std::mutex>& lock,
+                                               Clock::time_point deadline, bool reconfirm) {
+  discovering_ = true;
+  const std::vector<std::size_t> order = order_;
+  NodePool* previous = last_master_;
+  NodePool* current = master_;
+  lock.unlock();
+  std::size_t answered = 0;
+  auto found = Discover(order, deadline, current, &answered);
+  lock.lock();
+  discovering_ = false;
+  reconfirm_at_ = Clock::now() + kReconfirmEvery;
+  discovered_.notify_all();
+  if (!found.ok() && reconfirm && master_ != nullptr) {
+    // The sentinels cannot say now; the master we have still serves.
+    NodePool* master = master_;
+    lock.unlock();
+    options_.log(RedisLog::kDebug,
+                 "ONEP0307: " + found.status().message() + "; keeping " + master->redacted());
+    return master;
+  }
+  if (found.ok() && *found == current) return current;
+  if (!found.ok()) {
+    const bool first_failure = !failing_;
+    failing_ = true;
+    last_failure_ = found.status();
+    retry_at_ = Clock::now() + kRetryAfterFailure;
+    lock.unlock();
+    // Once per outage at warning; the retries that follow at debug.
+    options_.log(first_failure ? RedisLog::kWarning : RedisLog::kDebug,
+                 "ONEP0307: " + found.status().message());
+    return found.status();
+  }
+  failing_ = false;
+  master_ = *found;
+  last_master_ = *found;
+  order_ = sentinel::AskFirst(order_, answered);
+  lock.unlock();
+  const bool changed = previous != nullptr && previous != *found;
+  options_.log(changed ? RedisLog::kInfo : RedisLog::kDebug,
+               "ONEP0305: Redis Sentinel: master \"" + master_name_ + "\" is " +
+                   (*found)->redacted() + " (said sentinel " + sentinels_[answered].host + ":" +
+                   std::to_string(sentinels_[answered].port) + ", confirmed by ROLE)" +
+                   (changed ? "; it was " + previous->redacted() : ""));
+  return *found;
 }
 
 Result<NodePool*> SentinelClient::Discover(const std::vector<std::size_t>& order,
