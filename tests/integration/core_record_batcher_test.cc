@@ -468,12 +468,7 @@ TEST_F(RecordBatcherTest, TheQueueWaitAndTheCallShareTheRequestsDeadline) {
     waits[i].end = Clock::now();
   };
   // The scripts Redis has run so far (INFO commandstats).
-  auto EvalshaCalls = [&]() -> long long {
-    auto info = admin_->Command({"INFO", "commandstats"});
-    if (!info.ok()) return -1;
-    const auto at = info->str.find("cmdstat_evalsha:calls=");
-    return at == std::string::npos ? 0 : std::atoll(info->str.c_str() + at + 22);
-  };
+  auto EvalshaCalls = [&] { return redis_.CommandCalls("evalsha"); };
   const long long evalsha_before = EvalshaCalls();
   // The first event held in Redis (writes paused; the test's own client).
   EXPECT_TRUE(admin_->Command({"CLIENT", "PAUSE", "10000", "WRITE"}).ok());
