@@ -7,6 +7,7 @@
 
 #include "apr_buckets.h"
 #include "apr_strings.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "mod_onep.h"
@@ -120,7 +121,43 @@ bool HasJsonContentType(const request_rec* r) {
   return EqualsIgnoreCase(value, "application/json");
 }
 
-int ReadBody(request_rec* r, uint64_t limit, std::string* body) {
+namespace {
+
+// For one blocking read: the connection socket's timeout bounded by `left`,
+// and restored afterwards. mod_reqtimeout, when loaded, reads this timeout
+// as the one to restore and waits for the smaller of it and its own limit,
+// so both bounds hold. Not on an HTTP/2 stream, whose socket is its master
+// connection's, shared with the other streams: there the deadline is checked
+// between reads only, and mod_reqtimeout and Timeout bound each read.
+class SocketTimeoutBound {
+ public:
+  // `left` < 0: no bound.
+  SocketTimeoutBound(conn_rec* c, apr_interval_time_t left) {
+    if (left < 0 || c->master != nullptr) return;
+    socket_ = ap_get_conn_socket(c);
+    if (socket_ == nullptr || apr_socket_timeout_get(socket_, &saved_) != APR_SUCCESS) {
+      socket_ = nullptr;
+      return;
+    }
+    // A negative timeout blocks forever.
+    if (saved_ < 0 || left < saved_) apr_socket_timeout_set(socket_, left);
+  }
+  ~SocketTimeoutBound() {
+    if (socket_ != nullptr) apr_socket_timeout_set(socket_, saved_);
+  }
+  SocketTimeoutBound(const SocketTimeoutBound&) = delete;
+  SocketTimeoutBound& operator=(const SocketTimeoutBound&) = delete;
+
+ private:
+  apr_socket_t* socket_ = nullptr;
+  apr_interval_time_t saved_ = 0;
+};
+
+}  // namespace
+
+void CloseAfterResponse(request_rec* r) { r->connection->keepalive = AP_CONN_CLOSE; }
+
+int ReadBody(request_rec* r, uint64_t limit, std::string* body, apr_interval_time_t timeout) {
   body->clear();
   // A body announced as too large is refused before a byte of it is read
   // (and before "100 Continue" is sent).
@@ -135,13 +172,24 @@ int ReadBody(request_rec* r, uint64_t limit, std::string* body) {
     // A malformed Content-Length is the HTTP input filter's to refuse.
   }
 
+  const bool bounded = timeout > 0;
+  const apr_time_t deadline = apr_time_now() + timeout;
   apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
   bool seen_eos = false;
   while (!seen_eos) {
+    const apr_interval_time_t left = bounded ? deadline - apr_time_now() : -1;
+    if (bounded && left <= 0) {
+      apr_brigade_cleanup(bb);
+      return HTTP_REQUEST_TIME_OUT;
+    }
     // One byte more than still fits: enough to see that the body is too large.
     const uint64_t want = std::min<uint64_t>(kReadChunk, limit - body->size() + 1);
-    apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
-                                     static_cast<apr_off_t>(want));
+    apr_status_t rv;
+    {
+      SocketTimeoutBound bound(r->connection, left);
+      rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
+                          static_cast<apr_off_t>(want));
+    }
     if (rv != APR_SUCCESS) {
       apr_brigade_cleanup(bb);
       return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);

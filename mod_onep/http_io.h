@@ -44,9 +44,19 @@ bool HasJsonContentType(const request_rec* r);
 
 // Reads the whole request body (Content-Length or chunked) into `body`,
 // holding at most `limit` bytes: a body announced or found to be larger stops
-// the read at once. Returns OK, HTTP_REQUEST_ENTITY_TOO_LARGE, or the status
-// a read error maps to (AP_FILTER_ERROR when Apache already answered).
-int ReadBody(request_rec* r, uint64_t limit, std::string* body);
+// the read at once. With a `timeout` (> 0), the whole read takes at most
+// that long from the call on: each blocking read waits no longer than what
+// is left of it, whatever Apache's Timeout and mod_reqtimeout allow (either
+// may cut it shorter); without one, only they bound it.
+// Returns OK, HTTP_REQUEST_ENTITY_TOO_LARGE, HTTP_REQUEST_TIME_OUT, or the
+// status a read error maps to (AP_FILTER_ERROR when Apache already answered).
+int ReadBody(request_rec* r, uint64_t limit, std::string* body, apr_interval_time_t timeout = 0);
+
+// Makes Apache close the connection after this response (with "Connection:
+// close") instead of reading and discarding a body the handler did not
+// read: a refusal decided before the body then holds no worker while a slow
+// client sends it.
+void CloseAfterResponse(request_rec* r);
 
 }  // namespace onep::module
 

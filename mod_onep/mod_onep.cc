@@ -32,6 +32,7 @@
 #include "onep/redis_url.h"
 #include "runtime.h"
 #include "upkeep.h"
+#include "webhook/address_budget.h"
 #include "webhook/webhook_handler.h"
 
 APLOG_USE_MODULE(onep);
@@ -67,6 +68,9 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->wait_set = add->wait_set || base->wait_set;
   conf->wait_replicas = add->wait_set ? add->wait_replicas : base->wait_replicas;
   conf->wait_timeout_ms = add->wait_set ? add->wait_timeout_ms : base->wait_timeout_ms;
+  conf->invalid_token_limit_set = add->invalid_token_limit_set || base->invalid_token_limit_set;
+  conf->invalid_token_limit =
+      add->invalid_token_limit_set ? add->invalid_token_limit : base->invalid_token_limit;
   return conf;
 }
 
@@ -84,6 +88,8 @@ void* MergeDirConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->max_body_size = add->max_body_size_set ? add->max_body_size : base->max_body_size;
   conf->rate_limit_set = add->rate_limit_set || base->rate_limit_set;
   conf->rate_limit = add->rate_limit_set ? add->rate_limit : base->rate_limit;
+  conf->body_timeout_set = add->body_timeout_set || base->body_timeout_set;
+  conf->body_timeout_ms = add->body_timeout_set ? add->body_timeout_ms : base->body_timeout_ms;
   conf->max_field_length_set = add->max_field_length_set || base->max_field_length_set;
   conf->max_field_length =
       add->max_field_length_set ? add->max_field_length : base->max_field_length;
@@ -279,6 +285,33 @@ const char* SetRateLimit(cmd_parms* cmd, void* dconf, const char* arg) {
   });
 }
 
+const char* SetBodyTimeout(cmd_parms* cmd, void* dconf, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto ms = ParseDurationMs(arg);
+    if (!ms.ok()) return DirectiveError(cmd, ms.status().message());
+    if (*ms <= 0 || *ms > kMaxBodyTimeoutMs) {
+      return DirectiveError(cmd, "must be more than 0 and at most 10m");
+    }
+    auto* conf = static_cast<DirConfig*>(dconf);
+    conf->body_timeout_ms = *ms;
+    conf->body_timeout_set = true;
+    return nullptr;
+  });
+}
+
+// Server-wide rather than per <Location>: one count per client address
+// covers every webhook location of the server, so one limit judges it.
+const char* SetInvalidTokenLimit(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto limit = ParseUint(arg, kMaxInvalidTokenLimit);
+    if (!limit.ok()) return DirectiveError(cmd, limit.status().message());
+    auto* conf = GetServerConfig(cmd->server);
+    conf->invalid_token_limit = static_cast<uint32_t>(*limit);
+    conf->invalid_token_limit_set = true;
+    return nullptr;
+  });
+}
+
 // OnepAdminOrgs org...|*: one call per argument (ITERATE); a later
 // directive in the same section replaces the list.
 const char* AddAdminOrg(cmd_parms* cmd, void* dconf, const char* arg) {
@@ -326,6 +359,11 @@ const command_rec kCommands[] = {
                   "Largest accepted request body, e.g. 64k"),
     AP_INIT_TAKE1("OnepRateLimit", Directive(SetRateLimit), nullptr, ACCESS_CONF,
                   "Accepted requests per second per credential; 0 turns the limit off"),
+    AP_INIT_TAKE1("OnepBodyTimeout", Directive(SetBodyTimeout), nullptr, ACCESS_CONF,
+                  "The most the whole body of an event may take to arrive, e.g. 10s"),
+    AP_INIT_TAKE1("OnepInvalidTokenLimit", Directive(SetInvalidTokenLimit), nullptr, RSRC_CONF,
+                  "Unknown tokens a client address may present per minute before it gets 429 "
+                  "without Redis; 0 turns the limit off"),
     AP_INIT_TAKE1("OnepMaxFieldLength", Directive(SetEventBudget), nullptr, ACCESS_CONF,
                   "Largest free-text field (message, error, description) as stored, e.g. 4k"),
     AP_INIT_TAKE1("OnepMaxEventSize", Directive(SetEventBudget), nullptr, ACCESS_CONF,
@@ -376,6 +414,12 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
     if (!metrics.ok()) {
       ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "ONEP0006: %s; requests are served, not counted",
                    metrics.message().c_str());
+    }
+    Status budgets = CreateAddressBudgets(pconf, s);
+    if (!budgets.ok()) {
+      ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                   "ONEP0012: %s; unknown tokens are not counted per client address",
+                   budgets.message().c_str());
     }
     return OK;
   } catch (const std::exception& e) {

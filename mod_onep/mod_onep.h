@@ -24,6 +24,7 @@
 #include "onep/keys.h"
 #include "onep/record_batcher.h"
 #include "onep/redis_client.h"
+#include "onep/refusal_cache.h"
 
 extern "C" {
 extern module AP_MODULE_DECLARE_DATA onep_module;
@@ -37,6 +38,11 @@ inline constexpr int64_t kMaxTimeoutMs = 60 * 1000;
 inline constexpr uint64_t kDefaultMaxBodySize = 64 * 1024;
 inline constexpr uint64_t kMaxMaxBodySize = 16 * 1024 * 1024;
 inline constexpr uint64_t kMaxRateLimit = 1000000;
+inline constexpr int64_t kDefaultBodyTimeoutMs = 10 * 1000;
+inline constexpr int64_t kMaxBodyTimeoutMs = 10 * 60 * 1000;
+// Unknown tokens an address may present per minute (OnepInvalidTokenLimit).
+inline constexpr uint32_t kDefaultInvalidTokenLimit = 60;
+inline constexpr uint64_t kMaxInvalidTokenLimit = 1000000;
 inline constexpr uint64_t kMaxWaitReplicas = 64;
 // Events per record call at most (group commit).
 inline constexpr std::size_t kMaxBatch = 64;
@@ -65,6 +71,9 @@ struct ServerRuntime {
   std::mutex health_mu;
   int64_t health_checked_ms = 0;  // guarded by health_mu; 0: never
   Status health;                  // guarded by health_mu
+  // What this child learnt from Redis' verdicts on tokens (unknown, known,
+  // over the rate limit), to refuse again without Redis (refusal_cache.h).
+  RefusalCache refusals;
 };
 
 struct ServerConfig {
@@ -85,8 +94,13 @@ struct ServerConfig {
   int wait_replicas;        // OnepRedisWait N
   int64_t wait_timeout_ms;  // OnepRedisWait N TIMEOUT; 0: half of the Redis timeout
   bool wait_set;
+  uint32_t invalid_token_limit;  // OnepInvalidTokenLimit; 0: off
+  bool invalid_token_limit_set;
   ServerRuntime* runtime;  // set in each child by child_init; null in the parent
   int metrics_slot;        // this server's counters in metrics.cc (1-based; 0: none)
+  // This server's table of unknown tokens per client address, in shared
+  // memory (webhook/address_budget.h); null when it could not be created.
+  struct AddressBudgetTable* address_budget;
   // The paths of this server's <Location> sections with "SetHandler onep" and
   // "SetHandler onep-admin" (const char*), from mounts.cc at post_config.
   apr_array_header_t* webhook_mounts;
@@ -98,6 +112,8 @@ struct DirConfig {
   bool max_body_size_set;
   uint32_t rate_limit;
   bool rate_limit_set;
+  int64_t body_timeout_ms;  // OnepBodyTimeout
+  bool body_timeout_set;
   uint64_t max_field_length;  // OnepMaxFieldLength
   bool max_field_length_set;
   uint64_t max_event_size;  // OnepMaxEventSize
@@ -128,6 +144,8 @@ EventRetention EffectiveRetention(const ServerConfig* conf);
 int64_t EffectiveWaitTimeoutMs(const ServerConfig* conf);
 uint64_t EffectiveMaxBodySize(const DirConfig* conf);
 uint32_t EffectiveRateLimit(const DirConfig* conf);
+int64_t EffectiveBodyTimeoutMs(const DirConfig* conf);
+uint32_t EffectiveInvalidTokenLimit(const ServerConfig* conf);
 EventLimits EffectiveEventLimits(const DirConfig* conf);
 
 }  // namespace onep::module

@@ -74,6 +74,14 @@ uint32_t EffectiveRateLimit(const DirConfig* conf) {
   return conf->rate_limit_set ? conf->rate_limit : 0;
 }
 
+int64_t EffectiveBodyTimeoutMs(const DirConfig* conf) {
+  return conf->body_timeout_set ? conf->body_timeout_ms : kDefaultBodyTimeoutMs;
+}
+
+uint32_t EffectiveInvalidTokenLimit(const ServerConfig* conf) {
+  return conf->invalid_token_limit_set ? conf->invalid_token_limit : kDefaultInvalidTokenLimit;
+}
+
 // With this module's version. A Redis that cannot be reached is only noted:
 // the children retry on their own.
 void LogRedisDiagnosis(apr_pool_t* pconf, server_rec* main_server) {

@@ -36,6 +36,7 @@ struct ServerCounters {
   Counter latency[kNumBuckets + 1];  // per bucket, not cumulative; the last is above kBuckets
   Counter latency_sum_ns;
   Counter redis_errors[kNumRedisErrorLabels];
+  Counter refusals_without_redis[kNumRefusalReasons];
 };
 
 void Totals::Add(const ServerCounters& c) {
@@ -48,6 +49,9 @@ void Totals::Add(const ServerCounters& c) {
   latency_sum_ns += c.latency_sum_ns.load(std::memory_order_relaxed);
   for (int k = 0; k < kNumRedisErrorLabels; ++k) {
     redis_errors[k] += c.redis_errors[k].load(std::memory_order_relaxed);
+  }
+  for (int k = 0; k < kNumRefusalReasons; ++k) {
+    refusals_without_redis[k] += c.refusals_without_redis[k].load(std::memory_order_relaxed);
   }
 }
 
@@ -213,6 +217,14 @@ std::string PrometheusText() {
              kRedisErrorLabels[k] + "\"} " + std::to_string(t.redis_errors[k]) + "\n";
     }
   }
+  Family(out, "onep_refusals_without_redis_total", "counter",
+         "Requests with a well-formed token refused without a Redis call, by reason.");
+  for (const auto& [label, t] : snapshot) {
+    for (int k = 0; k < kNumRefusalReasons; ++k) {
+      out += "onep_refusals_without_redis_total{server=\"" + LabelValue(label) + "\",reason=\"" +
+             kRefusalReasons[k] + "\"} " + std::to_string(t.refusals_without_redis[k]) + "\n";
+    }
+  }
   const uint64_t opened = g_segment ? g_segment->pool_opened.load() : 0;
   const uint64_t closed = g_segment ? g_segment->pool_closed.load() : 0;
   const uint64_t failed = g_segment ? g_segment->pool_connect_failed.load() : 0;
@@ -309,6 +321,12 @@ void CountRequest(const request_rec* r, MetricRoute route, const char* code) {
   const int index = CodeIndex(code);
   if (c == nullptr || index < 0) return;
   c->requests[static_cast<int>(route)][index].fetch_add(1, std::memory_order_relaxed);
+}
+
+void CountRefusalWithoutRedis(const request_rec* r, RefusalWithoutRedis reason) {
+  ServerCounters* c = CountersOf(r->server);
+  if (c == nullptr) return;
+  c->refusals_without_redis[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration elapsed,

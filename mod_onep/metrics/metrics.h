@@ -44,6 +44,17 @@ Status CreateMetrics(apr_pool_t* pconf, server_rec* main_server);
 // "accepted", "duplicate", "ok" (health) or the error code of the body.
 void CountRequest(const request_rec* r, MetricRoute route, const char* code);
 
+// Why a request was refused without a Redis call although its token is
+// well-formed (docs/design.md, "Cheap refusals"): its token was found unknown
+// moments ago, its credential is over its rate limit in this second, or its
+// client address is over its budget of unknown tokens (the `reason` label of
+// onep_refusals_without_redis_total: kRefusalReasons in metrics.cc).
+enum class RefusalWithoutRedis { kUnknownToken, kRateLimited, kAddressBudget };
+
+// One such refusal for a request of `r`'s server (CountRequest counts its
+// answer too).
+void CountRefusalWithoutRedis(const request_rec* r, RefusalWithoutRedis reason);
+
 // One Redis round trip made for a request of `r`'s server, and its outcome:
 // its latency goes into the histogram, a failure into the errors by kind.
 void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration elapsed,

@@ -42,6 +42,12 @@ inline constexpr const char* kRedisErrorLabels[] = {"connect", "timeout", "conne
                                                     "internal"};
 inline constexpr int kNumRedisErrorLabels = 5;
 
+// The `reason` label of onep_refusals_without_redis_total, by
+// RefusalWithoutRedis (metrics.h).
+inline constexpr const char* kRefusalReasons[] = {"unknown_token", "rate_limited",
+                                                  "address_budget"};
+inline constexpr int kNumRefusalReasons = 3;
+
 struct ServerCounters;  // metrics.cc: one virtual host's counters in the segment
 
 // A snapshot of one server's counters (or the sum of several with one label).
@@ -50,6 +56,7 @@ struct Totals {
   uint64_t latency[kNumBuckets + 1] = {};
   uint64_t latency_sum_ns = 0;
   uint64_t redis_errors[kNumRedisErrorLabels] = {};
+  uint64_t refusals_without_redis[kNumRefusalReasons] = {};
 
   void Add(const ServerCounters& c);
   uint64_t LatencyCount() const {

@@ -26,6 +26,7 @@
 #include "onep/parse.h"
 #include "onep/sha1.h"
 #include "onep/token.h"
+#include "webhook/address_budget.h"
 
 APLOG_USE_MODULE(onep);
 
@@ -165,6 +166,72 @@ int RespondOutcome(request_rec* r, const char* route, const RecordOutcome& outco
   return RespondInternal(r, route, "unknown record outcome");
 }
 
+// A request answered without reading its body: closed after the answer when
+// it has one, so that Apache does not wait to read and discard it (a client
+// could send it as slowly as it likes); one without a body keeps its
+// connection.
+void CloseIfBodyUnread(request_rec* r) {
+  if (ap_request_has_body(r)) CloseAfterResponse(r);
+}
+
+// ---------------------------------------------------------------------------
+// Refusals without Redis (docs/design.md, "Cheap refusals"): what this child
+// remembers of Redis' verdicts (RefusalCache) and the unknown tokens counted
+// per client address in the shared memory (address_budget.h).
+
+// The answer when Redis would only refuse the request again, else nullopt.
+std::optional<int> RefuseFromMemory(request_rec* r, const char* path, ServerRuntime& runtime,
+                                    const std::string& token_hash, uint32_t rate_limit,
+                                    uint32_t invalid_token_limit) {
+  const int64_t now_ms = NowMs();
+  if (runtime.refusals.IsUnknown(token_hash, now_ms)) {
+    CountRefusalWithoutRedis(r, RefusalWithoutRedis::kUnknownToken);
+    static const std::string kBody =
+        ErrorBody("invalid_token", "the token is unknown, rotated, deleted or expired");
+    apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    return RespondFixed(r, path, HTTP_UNAUTHORIZED, "invalid_token", kBody);
+  }
+  if (runtime.refusals.IsRateLimited(token_hash, now_ms / 1000, rate_limit)) {
+    CountRefusalWithoutRedis(r, RefusalWithoutRedis::kRateLimited);
+    static const std::string kBody =
+        ErrorBody("rate_limited",
+                  "too many requests for this credential; retry after the delay in "
+                  "Retry-After");
+    SetRetryAfter(r, 1);
+    return RespondFixed(r, path, HTTP_TOO_MANY_REQUESTS, "rate_limited", kBody);
+  }
+  // A token this child has seen Redis know in the last minute still goes to
+  // Redis: a sender behind the same address (NAT) keeps working.
+  if (invalid_token_limit > 0 && UnknownTokensFrom(r, now_ms / 1000) >= invalid_token_limit &&
+      !runtime.refusals.IsKnown(token_hash, now_ms)) {
+    CountRefusalWithoutRedis(r, RefusalWithoutRedis::kAddressBudget);
+    static const std::string kBody =
+        ErrorBody("rate_limited",
+                  "too many unknown tokens came from this address; retry after the delay in "
+                  "Retry-After");
+    SetRetryAfter(r, static_cast<int>(60 - (now_ms / 1000) % 60));
+    return RespondFixed(r, path, HTTP_TOO_MANY_REQUESTS, "rate_limited", kBody);
+  }
+  return std::nullopt;
+}
+
+// Remembers what Redis said of the request's token. `sent_s`: the Unix
+// second before the call; a rate limit is remembered only when the call
+// ended in that same second, the one whose window the script judged.
+void Remember(const request_rec* r, ServerRuntime& runtime, const RecordRequest& request,
+              const RecordOutcome& outcome, int64_t sent_s) {
+  const int64_t now_ms = NowMs();
+  if (outcome.kind == RecordOutcome::Kind::kInvalidToken) {
+    runtime.refusals.RememberUnknown(request.token_hash, now_ms);
+    CountUnknownTokenFrom(r, now_ms / 1000);
+    return;
+  }
+  runtime.refusals.RememberKnown(request.token_hash, now_ms);
+  if (outcome.kind == RecordOutcome::Kind::kRateLimited && now_ms / 1000 == sent_s) {
+    runtime.refusals.RememberRateLimited(request.token_hash, sent_s, request.rate_limit);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // The routes
 
@@ -227,6 +294,7 @@ int HandleEvent(request_rec* r, const Route& route) {
   const char* path = route.path;
   std::optional<std::string_view> token = BearerToken(r);
   if (!token) {
+    CloseIfBodyUnread(r);
     static const std::string kBody =
         ErrorBody("missing_token",
                   "send the integration token in an \"Authorization: Bearer <token>\" header");
@@ -234,12 +302,14 @@ int HandleEvent(request_rec* r, const Route& route) {
     return RespondFixed(r, path, HTTP_UNAUTHORIZED, "missing_token", kBody);
   }
   if (!CheckTokenFormat(*token).ok()) {
+    CloseIfBodyUnread(r);
     static const std::string kBody =
         ErrorBody("invalid_token", "the token is malformed or mistyped");
     apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
     return RespondFixed(r, path, HTTP_UNAUTHORIZED, "invalid_token", kBody);
   }
   if (!HasJsonContentType(r)) {
+    CloseIfBodyUnread(r);
     static const std::string kBody =
         ErrorBody("unsupported_media_type", "Content-Type must be application/json");
     return RespondFixed(r, path, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", kBody);
@@ -248,13 +318,17 @@ int HandleEvent(request_rec* r, const Route& route) {
   const DirConfig* dconf = GetDirConfig(r);
   const uint64_t limit = EffectiveMaxBodySize(dconf);
   std::string body;
-  switch (int read = ReadBody(r, limit, &body)) {
+  const int64_t timeout_ms = EffectiveBodyTimeoutMs(dconf);
+  switch (int read = ReadBody(r, limit, &body, apr_time_from_msec(timeout_ms))) {
     case OK:
       break;
     case HTTP_REQUEST_ENTITY_TOO_LARGE:
+      // Announced too large (nothing read) or found so: the rest is not read.
+      CloseAfterResponse(r);
       return Respond(r, path, HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
                      "the body is larger than " + std::to_string(limit) + " bytes");
     case HTTP_REQUEST_TIME_OUT:
+      CloseAfterResponse(r);
       return Respond(r, path, HTTP_REQUEST_TIME_OUT, "request_timeout",
                      "the body did not arrive in time");
     case AP_FILTER_ERROR:  // Apache has answered already (malformed framing)
@@ -290,6 +364,13 @@ int HandleEvent(request_rec* r, const Route& route) {
 
   ServerRuntime* runtime = Runtime(r);
   if (runtime == nullptr) return RespondInternal(r, path, "no Redis pool in this process");
+  const std::string token_hash = TokenHash(*token);
+  const ServerConfig* sconf = GetServerConfig(r->server);
+  const uint32_t rate_limit = EffectiveRateLimit(dconf);
+  if (std::optional<int> refused = RefuseFromMemory(r, path, *runtime, token_hash, rate_limit,
+                                                    EffectiveInvalidTokenLimit(sconf))) {
+    return *refused;
+  }
   // One deadline for everything this request waits for Redis: the layout
   // check, the wait for its batch, a legacy token's lookup, the connect and
   // the script call with its retry (OnepRedisTimeout, docs/configuration.md).
@@ -310,7 +391,7 @@ int HandleEvent(request_rec* r, const Route& route) {
     runtime->layout_checked.store(true, std::memory_order_release);
   }
   RecordRequest request;
-  request.token_hash = TokenHash(*token);
+  request.token_hash = token_hash;
   request.routing_tag = std::string(TokenRoutingTag(*token));
   request.event = std::move(event).value();
   request.idempotency_key = idempotency_key != nullptr ? idempotency_key : "";
@@ -318,16 +399,17 @@ int HandleEvent(request_rec* r, const Route& route) {
     // A retry must be the same request: same route, same bytes.
     request.request_fingerprint = Sha1Hex(std::string(path) + "\n" + body);
   }
-  request.rate_limit = EffectiveRateLimit(dconf);
-  const ServerConfig* sconf = GetServerConfig(r->server);
+  request.rate_limit = rate_limit;
   request.wait_replicas = EffectiveWaitReplicas(sconf);
   request.wait_timeout_ms = EffectiveWaitTimeoutMs(sconf);
   request.deadline = deadline;
 
   // One Redis round trip, shared with the child's concurrent events (group
   // commit: RecordBatcher).
+  const int64_t sent_s = NowMs() / 1000;
   Result<RecordOutcome> outcome =
       Timed(r, [&] { return runtime->batcher.Record(*runtime->redis, request); });
+  if (outcome.ok()) Remember(r, *runtime, request, *outcome, sent_s);
   if (!outcome.ok()) {
     if (outcome.status().code() == Code::kUnavailable) {
       return RespondUnavailable(r, path, outcome.status());
@@ -339,6 +421,9 @@ int HandleEvent(request_rec* r, const Route& route) {
 
 int Handle(request_rec* r) {
   const Route* route = FindRoute(r);
+  // None of these reads a body; an event route that goes on to read one
+  // keeps the connection.
+  if (route == nullptr || !MethodAllowed(r, *route) || route->health) CloseIfBodyUnread(r);
   if (route == nullptr) {
     return Respond(r, ap_escape_logitem(r->pool, r->uri), HTTP_NOT_FOUND, "not_found",
                    "no such route; under this location: POST /hits, POST /failures, "

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "onep/refusal_cache.h"
+
+#include <iterator>
+
+namespace onep {
+
+void RefusalCache::Table::Put(const Key& key, Value value) {
+  if (capacity_ == 0) return;
+  auto found = map_.find(key);
+  if (found != map_.end()) {
+    order_.erase(found->second.age);
+    map_.erase(found);
+  }
+  while (map_.size() >= capacity_) {
+    map_.erase(order_.front());
+    order_.pop_front();
+  }
+  order_.push_back(key);
+  map_.emplace(key, Entry{value, std::prev(order_.end())});
+}
+
+const RefusalCache::Table::Value* RefusalCache::Table::Find(const Key& key) const {
+  auto found = map_.find(key);
+  return found == map_.end() ? nullptr : &found->second.value;
+}
+
+void RefusalCache::Table::Erase(const Key& key) {
+  auto found = map_.find(key);
+  if (found == map_.end()) return;
+  order_.erase(found->second.age);
+  map_.erase(found);
+}
+
+void RefusalCache::Table::DropOldestBelow(int64_t bound) {
+  while (!order_.empty()) {
+    auto oldest = map_.find(order_.front());
+    if (oldest->second.value.a >= bound) return;
+    map_.erase(oldest);
+    order_.pop_front();
+  }
+}
+
+RefusalCache::RefusalCache(RefusalCacheOptions options)
+    : options_(options),
+      unknown_(options.capacity),
+      known_(options.capacity),
+      rate_limited_(options.capacity) {}
+
+RefusalCache::Key RefusalCache::KeyOf(std::string_view token_hash) {
+  // The first 32 hex digits; anything else (not expected) folds in as is.
+  Key key;
+  for (std::size_t i = 0; i < token_hash.size() && i < 32; ++i) {
+    const char c = token_hash[i];
+    const uint64_t digit = c >= '0' && c <= '9'   ? static_cast<uint64_t>(c - '0')
+                           : c >= 'a' && c <= 'f' ? static_cast<uint64_t>(c - 'a' + 10)
+                                                  : static_cast<unsigned char>(c);
+    uint64_t& half = i < 16 ? key.high : key.low;
+    half = (half << 4) ^ digit;
+  }
+  return key;
+}
+
+void RefusalCache::RememberUnknown(std::string_view token_hash, int64_t now_ms) {
+  const Key key = KeyOf(token_hash);
+  std::lock_guard<std::mutex> lock(mu_);
+  known_.Erase(key);
+  unknown_.DropOldestBelow(now_ms + 1);
+  unknown_.Put(key, {now_ms + options_.unknown_ttl_ms, 0});
+}
+
+bool RefusalCache::IsUnknown(std::string_view token_hash, int64_t now_ms) {
+  const Key key = KeyOf(token_hash);
+  std::lock_guard<std::mutex> lock(mu_);
+  const Table::Value* entry = unknown_.Find(key);
+  return entry != nullptr && now_ms < entry->a;
+}
+
+void RefusalCache::RememberKnown(std::string_view token_hash, int64_t now_ms) {
+  const Key key = KeyOf(token_hash);
+  std::lock_guard<std::mutex> lock(mu_);
+  unknown_.Erase(key);
+  known_.DropOldestBelow(now_ms + 1);
+  known_.Put(key, {now_ms + options_.known_ttl_ms, 0});
+}
+
+bool RefusalCache::IsKnown(std::string_view token_hash, int64_t now_ms) {
+  const Key key = KeyOf(token_hash);
+  std::lock_guard<std::mutex> lock(mu_);
+  const Table::Value* entry = known_.Find(key);
+  return entry != nullptr && now_ms < entry->a;
+}
+
+void RefusalCache::RememberRateLimited(std::string_view token_hash, int64_t second,
+                                       uint32_t limit) {
+  if (limit == 0) return;
+  const Key key = KeyOf(token_hash);
+  std::lock_guard<std::mutex> lock(mu_);
+  rate_limited_.DropOldestBelow(second);
+  rate_limited_.Put(key, {second, limit});
+}
+
+bool RefusalCache::IsRateLimited(std::string_view token_hash, int64_t second, uint32_t limit) {
+  if (limit == 0) return false;
+  const Key key = KeyOf(token_hash);
+  std::lock_guard<std::mutex> lock(mu_);
+  const Table::Value* entry = rate_limited_.Find(key);
+  // Redis counted at least entry->b requests in that second: a request whose
+  // limit is no higher would be refused too.
+  return entry != nullptr && entry->a == second && static_cast<int64_t>(limit) <= entry->b;
+}
+
+std::size_t RefusalCache::UnknownSize() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unknown_.size();
+}
+
+std::size_t RefusalCache::KnownSize() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return known_.size();
+}
+
+std::size_t RefusalCache::RateLimitedSize() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rate_limited_.size();
+}
+
+}  // namespace onep
