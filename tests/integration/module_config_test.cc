@@ -74,6 +74,12 @@ TEST(ModuleConfigTest, ConfigTestRefusesEveryBadValueNamingTheDirective) {
       {"OnepRateLimit", "ten", true},
       {"OnepRateLimit", "1.5", true},
       {"OnepRateLimit", "99999999999", true},
+      {"OnepBodyTimeout", "0", true},
+      {"OnepBodyTimeout", "11m", true},
+      {"OnepBodyTimeout", "slowly", true},
+      {"OnepInvalidTokenLimit", "-1", false},
+      {"OnepInvalidTokenLimit", "many", false},
+      {"OnepInvalidTokenLimit", "99999999999", false},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.directive + " " + c.value);
@@ -102,6 +108,13 @@ TEST(ModuleConfigTest, ConfigTestRefusesADirectiveOutOfItsContext) {
     EXPECT_NE(result.exit_code, 0);
     EXPECT_NE(result.err.find("OnepRateLimit"), std::string::npos) << result.err;
   }
+  {
+    ApacheOptions options;
+    options.location_directives = {"OnepInvalidTokenLimit 5"};
+    RunResult result = ApacheConfigTest(options);
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_NE(result.err.find("OnepInvalidTokenLimit"), std::string::npos) << result.err;
+  }
 }
 
 TEST(ModuleConfigTest, ConfigTestAcceptsGoodValuesEverywhere) {
@@ -111,9 +124,10 @@ TEST(ModuleConfigTest, ConfigTestAcceptsGoodValuesEverywhere) {
                                "OnepKeyPrefix myapp:onep:",
                                "OnepRetention 7d",
                                "OnepMaxEvents 50000",
-                               "OnepRedisWait 1 250ms"};
+                               "OnepRedisWait 1 250ms",
+                               "OnepInvalidTokenLimit 0"};
   options.location_directives = {"OnepMaxBodySize 1m", "OnepRateLimit 100", "OnepMaxFieldLength 1k",
-                                 "OnepMaxEventSize 2k"};
+                                 "OnepMaxEventSize 2k", "OnepBodyTimeout 30s"};
   options.extra_config =
       "<VirtualHost 127.0.0.1:8999>\n"
       "  OnepRedis redis-cluster://onep:pw@127.0.0.1:7000,127.0.0.1:7001\n"

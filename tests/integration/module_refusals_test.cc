@@ -265,7 +265,8 @@ TEST(ModuleRefusalsTest, TwelveSlowBodiesWithoutATokenLeaveHealthAnsweringWithin
   }
   EXPECT_TRUE(stack.Events("acme").empty());
   std::printf(
-      "[ refusals ] %d slow bodies refused within %lld ms, each with Connection: close; /health "
+      "[ refusals ] %d slow bodies refused by the first look (at %lld ms), each with Connection: "
+      "close; /health "
       "answered 200 %d times meanwhile, the slowest in %lld ms\n",
       kSlow, slowest_answer_ms, health_ok, slowest_health_ms);
 }
@@ -484,6 +485,9 @@ TEST(ModuleRefusalsTest, ALegitimateTokenFromAnAddressOverItsBudgetStillGets202)
   options.start_servers = 1;  // one child: the one that saw the token
   options.server_limit = 1;
   options.server_directives = {"OnepInvalidTokenLimit 5"};
+  options.extra_config =
+      "<Location /onep-metrics>\n  SetHandler onep-metrics\n  Require all granted\n"
+      "</Location>\n";
   OnepStack stack(options);
   ASSERT_TRUE(stack.Start());
   auto used = stack.Create("acme", "hits", "web");
@@ -511,6 +515,9 @@ TEST(ModuleRefusalsTest, ALegitimateTokenFromAnAddressOverItsBudgetStillGets202)
   EXPECT_EQ(seen.status, 202) << seen.body;
   EXPECT_EQ(ScriptCalls(stack) - calls_before, 1);
   EXPECT_EQ(stack.Events("acme").size(), 2u);
+  // Both 429s, counted as refused without Redis for the address.
+  const std::string metrics = Get(stack.port(), "/onep-metrics").body;
+  EXPECT_NE(metrics.find(",reason=\"address_budget\"} 2\n"), std::string::npos) << metrics;
 }
 
 }  // namespace
