@@ -65,6 +65,11 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->retention_ms = add->retention_set ? add->retention_ms : base->retention_ms;
   conf->max_events_set = add->max_events_set || base->max_events_set;
   conf->max_events = add->max_events_set ? add->max_events : base->max_events;
+  conf->max_idempotency_keys_set = add->max_idempotency_keys_set || base->max_idempotency_keys_set;
+  conf->max_idempotency_keys =
+      add->max_idempotency_keys_set ? add->max_idempotency_keys : base->max_idempotency_keys;
+  conf->max_deploy_ids_set = add->max_deploy_ids_set || base->max_deploy_ids_set;
+  conf->max_deploy_ids = add->max_deploy_ids_set ? add->max_deploy_ids : base->max_deploy_ids;
   conf->wait_set = add->wait_set || base->wait_set;
   conf->wait_replicas = add->wait_set ? add->wait_replicas : base->wait_replicas;
   conf->wait_timeout_ms = add->wait_set ? add->wait_timeout_ms : base->wait_timeout_ms;
@@ -223,6 +228,39 @@ const char* SetMaxEvents(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
+// OnepMaxIdempotencyKeys, OnepMaxDeployIds: a per-organization cap.
+Result<uint64_t> ParseQuota(const char* arg) {
+  auto n = ParseUint(arg, kMaxQuotaEntries);
+  if (!n.ok() || *n < kMinQuotaEntries) {
+    return Status::InvalidArgument("must be a whole number from " +
+                                   std::to_string(kMinQuotaEntries) + " to " +
+                                   std::to_string(kMaxQuotaEntries));
+  }
+  return n;
+}
+
+const char* SetMaxIdempotencyKeys(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto n = ParseQuota(arg);
+    if (!n.ok()) return DirectiveError(cmd, n.status().message());
+    auto* conf = GetServerConfig(cmd->server);
+    conf->max_idempotency_keys = *n;
+    conf->max_idempotency_keys_set = true;
+    return nullptr;
+  });
+}
+
+const char* SetMaxDeployIds(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto n = ParseQuota(arg);
+    if (!n.ok()) return DirectiveError(cmd, n.status().message());
+    auto* conf = GetServerConfig(cmd->server);
+    conf->max_deploy_ids = *n;
+    conf->max_deploy_ids_set = true;
+    return nullptr;
+  });
+}
+
 const char* SetRedisWait(cmd_parms* cmd, void*, const char* replicas, const char* timeout) {
   return Guarded(cmd, [&]() -> const char* {
     auto n = ParseUint(replicas, kMaxWaitReplicas);
@@ -355,6 +393,10 @@ const command_rec kCommands[] = {
                   "How long an organization's events are kept, e.g. 30d"),
     AP_INIT_TAKE1("OnepMaxEvents", Directive(SetMaxEvents), nullptr, RSRC_CONF,
                   "How many events an organization keeps at most, e.g. 1000000"),
+    AP_INIT_TAKE1("OnepMaxIdempotencyKeys", Directive(SetMaxIdempotencyKeys), nullptr, RSRC_CONF,
+                  "How many Idempotency-Keys an organization remembers at most, e.g. 100000"),
+    AP_INIT_TAKE1("OnepMaxDeployIds", Directive(SetMaxDeployIds), nullptr, RSRC_CONF,
+                  "How many deploy_ids an organization remembers at most, e.g. 10000"),
     AP_INIT_TAKE1("OnepMaxBodySize", Directive(SetMaxBodySize), nullptr, ACCESS_CONF,
                   "Largest accepted request body, e.g. 64k"),
     AP_INIT_TAKE1("OnepRateLimit", Directive(SetRateLimit), nullptr, ACCESS_CONF,

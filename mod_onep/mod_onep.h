@@ -91,6 +91,10 @@ struct ServerConfig {
   bool retention_set;
   uint64_t max_events;  // OnepMaxEvents
   bool max_events_set;
+  uint64_t max_idempotency_keys;  // OnepMaxIdempotencyKeys
+  bool max_idempotency_keys_set;
+  uint64_t max_deploy_ids;  // OnepMaxDeployIds
+  bool max_deploy_ids_set;
   int wait_replicas;        // OnepRedisWait N
   int64_t wait_timeout_ms;  // OnepRedisWait N TIMEOUT; 0: half of the Redis timeout
   bool wait_set;

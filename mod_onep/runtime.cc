@@ -47,6 +47,8 @@ EventRetention EffectiveRetention(const ServerConfig* conf) {
   EventRetention retention;
   if (conf->retention_set) retention.max_age_ms = conf->retention_ms;
   if (conf->max_events_set) retention.max_events = conf->max_events;
+  if (conf->max_idempotency_keys_set) retention.max_idempotency_keys = conf->max_idempotency_keys;
+  if (conf->max_deploy_ids_set) retention.max_deploy_ids = conf->max_deploy_ids;
   return retention;
 }
 

@@ -64,9 +64,10 @@ class BoundsTest : public ::testing::Test {
   CredentialService service_;
 };
 
-// Each deploy_id is remembered for the retention only: its key expires, so
-// 20,000 of them cost memory for a while and then nothing.
-TEST_F(BoundsTest, DeployIdsExpireWithTheRetention) {
+// Each deploy_id is remembered for the retention at most, and an org
+// remembers at most OnepMaxDeployIds of them (10,000): 20,000 distinct
+// deploy_ids leave the newest 10,000, each expiring within the retention.
+TEST_F(BoundsTest, DeployIdsAreCappedAndExpireWithTheRetention) {
   auto deploy = service_.Create({"acme", "deploy", "CI", "api", 0}).value();
   EventRetention retention;
   retention.max_age_ms = 3600 * 1000;  // the shortest OnepRetention
@@ -79,30 +80,31 @@ TEST_F(BoundsTest, DeployIdsExpireWithTheRetention) {
     ASSERT_EQ(Record(events, deploy.token, EventType::kDeploy, body).kind, Kind::kAccepted) << i;
   }
   const long long after = UsedMemory();
-  // Every deploy_id key expires within the retention.
-  const std::string pattern = "onep:{" + Tag("acme") + "}:deploy:*";
-  std::string cursor = "0";
-  long long keys = 0;
-  do {
-    auto page = conn_->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    cursor = page->elements[0].str;
-    for (const auto& key : page->elements[1].elements) {
-      ++keys;
-      const long long ttl = conn_->Command({"PTTL", key.str})->integer;
-      ASSERT_GT(ttl, 0) << key.str << " never expires";
-      ASSERT_LE(ttl, retention.max_age_ms) << key.str;
-    }
-  } while (cursor != "0");
-  EXPECT_EQ(keys, kDeploys);
-  // A repeated deploy_id within the retention is still a duplicate.
+  const std::string tag = Tag("acme");
+  const long long now = NowMs();
+  auto ages = conn_->Command({"ZRANGE", keys_.DeployIdAges(tag), "0", "-1", "WITHSCORES"});
+  ASSERT_TRUE(ages.ok());
+  EXPECT_EQ(ages->elements.size() / 2, retention.max_deploy_ids);
+  for (std::size_t i = 1; i < ages->elements.size(); i += 2) {
+    const long long expires_at = std::atoll(ages->elements[i].str.c_str());
+    ASSERT_GT(expires_at, now) << ages->elements[i - 1].str;
+    ASSERT_LE(expires_at, now + retention.max_age_ms) << ages->elements[i - 1].str;
+  }
+  // Each remembered deploy_id: its first event and its one state.
+  EXPECT_EQ(conn_->Command({"HLEN", keys_.DeployIds(tag)})->integer,
+            2 * static_cast<long long>(retention.max_deploy_ids));
+  EXPECT_EQ(conn_->Command({"EXISTS", keys_.DeployId(tag, "release-100000")})->integer, 0);
+  // A recent deploy_id is still a duplicate.
   EXPECT_EQ(Record(events, deploy.token, EventType::kDeploy,
-                   R"({"version":"1","deploy_id":"release-100007"})")
+                   R"({"version":"1","deploy_id":"release-)" +
+                       std::to_string(100000 + kDeploys - 7) + "\"}")
                 .kind,
             Kind::kDuplicate);
   std::printf(
       "[ bounds   ] %d distinct deploy_ids: +%lld bytes of Redis (%lld per deploy, events "
-      "included); each deploy_id key expires within %lld ms\n",
+      "included); %llu remembered, each expiring within %lld ms\n",
       kDeploys, after - before, (after - before) / kDeploys,
+      static_cast<unsigned long long>(retention.max_deploy_ids),
       static_cast<long long>(retention.max_age_ms));
 }
 

@@ -141,13 +141,20 @@ TEST_F(EventStoreBatchTest, AScriptErrorAtTheThirdOfSixEventsFailsThatEventAlone
   // The stream holds exactly the five accepted events, under their ids.
   EXPECT_EQ(stored, accepted);
   EXPECT_EQ(Hits(), (std::map<std::string, int64_t>{{"web", 5}}));
-  // Each accepted event's Idempotency-Key names it; the broken key is as it was.
+  // Each accepted event's Idempotency-Key names it ("<event id> <request
+  // fingerprint>"); the broken key is as it was, and the failed event's key
+  // was not remembered.
+  const std::string remembered = keys_.Idempotencies(tag);
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    const std::string key = keys_.Idempotency(tag, requests[i].idempotency_key);
+    const std::string field =
+        KeySpace::IdempotencyField(web.credential.id, requests[i].idempotency_key);
+    const std::string entry = Command(remembered, {"HGET", remembered, field}).str;
     if (i == 2) {
-      EXPECT_EQ(Command(key, {"GET", key}).str, "not a hash");
+      const std::string broken_key = keys_.Idempotency(tag, requests[i].idempotency_key);
+      EXPECT_EQ(Command(broken_key, {"GET", broken_key}).str, "not a hash");
+      EXPECT_EQ(entry, "");
     } else if (outcomes[i].ok()) {
-      EXPECT_EQ(Command(key, {"HGET", key, web.credential.id}).str, outcomes[i]->event_id);
+      EXPECT_EQ(entry.substr(0, entry.find(' ')), outcomes[i]->event_id);
     }
   }
 }

@@ -259,14 +259,22 @@ TEST_F(EventStoreTest, IdempotencyKeyReturnsTheFirstEvent) {
   // Keys are per credential: another credential may reuse the same key.
   auto second = Create("acme", "hits", "api");
   EXPECT_EQ(Record(second.token, EventType::kHit, "{}", "key-1").kind, Kind::kAccepted);
-  const std::string key =
-      "onep:{" + Tag("acme") +
-      "}:idem:" + conn_->Command({"EVAL", "return redis.sha1hex(ARGV[1])", "0", "key-1"})->str;
-  EXPECT_EQ(key, keys_.Idempotency(Tag("acme"), "key-1"));
-  EXPECT_EQ(conn_->Command({"HGET", key, cred.credential.id})->str, first.event_id);
-  long long ttl = conn_->Command({"PTTL", key})->integer;
-  EXPECT_GT(ttl, 86390000);
-  EXPECT_LE(ttl, 86400000);
+  // One entry per credential and key in the org's hash, "<event id>
+  // <fingerprint>", expiring 24 h after it was written (the age index).
+  const std::string field =
+      cred.credential.id + ":" +
+      conn_->Command({"EVAL", "return redis.sha1hex(ARGV[1])", "0", "key-1"})->str;
+  EXPECT_EQ(field, KeySpace::IdempotencyField(cred.credential.id, "key-1"));
+  const std::string hash = "onep:{" + Tag("acme") + "}:idem";
+  EXPECT_EQ(hash, keys_.Idempotencies(Tag("acme")));
+  const std::string entry = conn_->Command({"HGET", hash, field})->str;
+  EXPECT_EQ(entry.substr(0, entry.find(' ')), first.event_id) << entry;
+  const long long expires_at = std::atoll(
+      conn_->Command({"ZSCORE", keys_.IdempotencyAges(Tag("acme")), field})->str.c_str());
+  const long long first_ms = std::atoll(first.event_id.c_str());
+  EXPECT_EQ(expires_at, first_ms + 86400000);
+  // Nothing in the layout of before the quotas.
+  EXPECT_EQ(conn_->Command({"EXISTS", keys_.Idempotency(Tag("acme"), "key-1")})->integer, 0);
 }
 
 TEST_F(EventStoreTest, RepeatedDeployIdIsNotRecordedTwice) {

@@ -66,6 +66,10 @@ TEST(ModuleConfigTest, ConfigTestRefusesEveryBadValueNamingTheDirective) {
       {"OnepRetention", "forever", false},
       {"OnepMaxEvents", "999", false},
       {"OnepMaxEvents", "many", false},
+      {"OnepMaxIdempotencyKeys", "99", false},
+      {"OnepMaxIdempotencyKeys", "10000001", false},
+      {"OnepMaxDeployIds", "99", false},
+      {"OnepMaxDeployIds", "lots", false},
       {"OnepMaxFieldLength", "65k", true},
       {"OnepMaxFieldLength", "0", true},
       {"OnepMaxEventSize", "257k", true},
@@ -281,7 +285,7 @@ TEST(ModuleConfigTest, EveryDirectiveIsInConfAndDocsAndViceVersa) {
   // docs/configuration.md: one "## OnepX" section per directive.
   const auto in_docs = Matches(docs, R"re((?:^|\n)## (Onep[A-Za-z]+))re");
 
-  EXPECT_EQ(in_code.size(), 14u);
+  EXPECT_EQ(in_code.size(), 16u);
   EXPECT_EQ(in_conf, in_code);
   EXPECT_EQ(in_docs, in_code);
   // Every documented directive states its syntax, default and context.

@@ -112,15 +112,31 @@ inline constexpr int64_t kStatsRetentionMs = 32LL * 24 * 3600 * 1000;
 // hour; an event that would add one more is refused (invalid_event).
 inline constexpr int64_t kMaxStatsFieldsPerHour = 3000;
 
+// An event whose own time is more than this before it is recorded is still
+// stored with its time, but counted in the hour it is recorded: so at most
+// 25 hourly stats buckets of an org grow at any moment.
+inline constexpr int64_t kMaxCountedEventAgeMs = 24LL * 3600 * 1000;
+
+// How long an Idempotency-Key is remembered.
+inline constexpr int64_t kIdempotencyKeyTtlMs = 24LL * 3600 * 1000;
+
 // How long an org's events are kept, and how many at most (the stream is
 // trimmed by both, approximately: whole stream nodes at a time). A deploy_id
 // is remembered as long as events are (after that it can be recorded again).
+// An org remembers at most max_idempotency_keys Idempotency-Keys and
+// max_deploy_ids deploy_ids: a new one over the cap evicts the oldest, whose
+// retry is then recorded again.
 struct EventRetention {
   uint64_t max_events = 1000000;
   int64_t max_age_ms = 30LL * 24 * 3600 * 1000;
+  uint64_t max_idempotency_keys = 100000;  // OnepMaxIdempotencyKeys
+  uint64_t max_deploy_ids = 10000;         // OnepMaxDeployIds
 };
 inline constexpr uint64_t kMaxRetentionEvents = 100000000;
 inline constexpr int64_t kMaxRetentionAgeMs = 3650LL * 24 * 3600 * 1000;
+// The ranges of OnepMaxIdempotencyKeys and OnepMaxDeployIds.
+inline constexpr uint64_t kMinQuotaEntries = 100;
+inline constexpr uint64_t kMaxQuotaEntries = 10000000;
 
 // Stateless apart from its configuration; thread-safe.
 class EventStore {

@@ -46,9 +46,27 @@ class KeySpace {
   std::string DeployApp(std::string_view tag, std::string_view app) const;  // string: id
   std::string Events(std::string_view tag) const;                           // stream
   std::string StatsBucket(std::string_view tag, int64_t hour) const;        // hash
-  // hash: credential id -> event id, for one Idempotency-Key (by its SHA-1).
+  // The org's Idempotency-Keys, capped (OnepMaxIdempotencyKeys). hash:
+  // IdempotencyField() -> "<event id> <request fingerprint>"; and the age
+  // index, zset: the same field -> when it expires (Unix ms).
+  std::string Idempotencies(std::string_view tag) const;
+  std::string IdempotencyAges(std::string_view tag) const;
+  // The org's deploy_ids, capped (OnepMaxDeployIds). hash: DeployIdField() ->
+  // the first event id, and DeployIdField() + ":<status>" -> the event id of
+  // that status report; and the age index, zset: DeployIdField() -> when it
+  // expires (Unix ms).
+  std::string DeployIds(std::string_view tag) const;
+  std::string DeployIdAges(std::string_view tag) const;
+  // "<credential id>:<SHA-1 of the key>": a field of Idempotencies().
+  static std::string IdempotencyField(std::string_view credential_id, std::string_view key);
+  // "<credential id>:<SHA-1 of the deploy_id>": a field of DeployIds().
+  static std::string DeployIdField(std::string_view credential_id, std::string_view deploy_id);
+  // Layout 2 before the quotas, read (never written) until they expire:
+  // hash: credential id -> event id, and "<credential id>:request" -> the
+  // request fingerprint, for one Idempotency-Key (by its SHA-1); kept 24 h.
   std::string Idempotency(std::string_view tag, std::string_view key) const;
-  // hash: credential id -> event id, for one deploy_id (by its SHA-1).
+  // hash: credential id -> event id, and "<credential id>:<status>" -> event
+  // id, for one deploy_id (by its SHA-1); kept for the retention.
   std::string DeployId(std::string_view tag, std::string_view deploy_id) const;
   std::string RateWindow(std::string_view tag, int64_t second) const;  // hash: id -> count
   std::string Audit(std::string_view tag) const;                       // stream

@@ -8,6 +8,7 @@
 #include "onep/clock.h"
 #include "onep/parse.h"
 #include "onep/routing.h"
+#include "onep/sha1.h"
 #include "onep/stream_id.h"
 #include "scripts/record_script.h"
 
@@ -136,12 +137,24 @@ Result<ScriptCall> RecordCall(const KeySpace& keys, const EventRetention& retent
   return scripts::RecordScript().BindCall(
       {{"last_used_key", keys.LastUsed(tag)},
        {"events_key", events_key},
-       {"rate_key", keys.RateWindow(tag, now / 1000)}},
+       {"rate_key", keys.RateWindow(tag, now / 1000)},
+       {"idempotencies_key", keys.Idempotencies(tag)},
+       {"idempotency_ages_key", keys.IdempotencyAges(tag)},
+       {"deploy_ids_key", keys.DeployIds(tag)},
+       {"deploy_ages_key", keys.DeployIdAges(tag)}},
       {{"stream_max_len", std::to_string(retention.max_events)},
        // Stream ids are Unix ms: "<ms>-0" is the oldest an entry may be.
        {"oldest_event_id", std::to_string(std::max<int64_t>(now - retention.max_age_ms, 0)) + "-0"},
        {"retention_ms", std::to_string(retention.max_age_ms)},
-       {"max_stats_fields", std::to_string(kMaxStatsFieldsPerHour)}});
+       {"max_stats_fields", std::to_string(kMaxStatsFieldsPerHour)},
+       {"max_idempotency_keys", std::to_string(retention.max_idempotency_keys)},
+       {"max_deploy_ids", std::to_string(retention.max_deploy_ids)}});
+}
+
+// The hour whose stats bucket counts an event of time `event_time` recorded
+// at `now`: its own, unless it is more than a day old (kMaxCountedEventAgeMs).
+int64_t CountedHour(int64_t event_time, int64_t now) {
+  return (event_time < now - kMaxCountedEventAgeMs ? now : event_time) / kHourMs;
 }
 
 // One event's part of the record script's call.
@@ -150,26 +163,30 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const RecordRequest& request
   const ValidatedEvent& ev = request.event;
   const std::string& tag = request.routing_tag;
   // Keys that depend on time are named here, from this host's clock: the
-  // event's hour (its own time, or now).
+  // hour that counts the event (its own time, or now).
   const int64_t event_time = ev.time_ms != 0 ? ev.time_ms : now;
-  const int64_t hour = event_time / kHourMs;
+  const int64_t hour = CountedHour(event_time, now);
   const bool has_key = !request.idempotency_key.empty();
+  const bool has_deploy_id = !ev.deploy_id.empty();
   // Without an Idempotency-Key or a deploy_id the script never touches their
-  // keys: the events key stands in (declared, in the same slot), so that no
-  // key is hashed for nothing.
+  // keys of before the quotas: the events key stands in (declared, in the
+  // same slot), so that no key is hashed for nothing.
   return scripts::RecordScript().Bind(
       {{"token_key", keys.Token(tag, request.token_hash)},
        {"stats_key", keys.StatsBucket(tag, hour)},
-       {"idempotency_key", has_key ? keys.Idempotency(tag, request.idempotency_key) : events_key},
-       {"deploy_key", ev.deploy_id.empty() ? events_key : keys.DeployId(tag, ev.deploy_id)}},
+       {"legacy_idempotency_key",
+        has_key ? keys.Idempotency(tag, request.idempotency_key) : events_key},
+       {"legacy_deploy_key", has_deploy_id ? keys.DeployId(tag, ev.deploy_id) : events_key}},
       {{"event_type", EventTypeName(ev.type)},
        {"app", ev.app},
        {"event_time", std::to_string(event_time)},
        {"count", std::to_string(ev.count)},
        {"fields", ev.fields_json},
        {"has_idempotency_key", has_key ? "1" : ""},
+       {"idempotency_digest", has_key ? Sha1Hex(request.idempotency_key) : ""},
        {"request_fingerprint", request.request_fingerprint},
        {"deploy_id", ev.deploy_id},
+       {"deploy_digest", has_deploy_id ? Sha1Hex(ev.deploy_id) : ""},
        {"deploy_status", ev.deploy_status},
        {"rate_limit", std::to_string(request.rate_limit)},
        {"stats_expire_at", std::to_string((hour + 1) * kHourMs + kStatsRetentionMs)}});

@@ -58,6 +58,22 @@ std::string KeySpace::DeployId(std::string_view tag, std::string_view deploy_id)
   return OrgKey(tag, "deploy:" + Sha1Hex(deploy_id));
 }
 
+std::string KeySpace::Idempotencies(std::string_view tag) const { return OrgKey(tag, "idem"); }
+
+std::string KeySpace::IdempotencyAges(std::string_view tag) const { return OrgKey(tag, "idemage"); }
+
+std::string KeySpace::DeployIds(std::string_view tag) const { return OrgKey(tag, "deployids"); }
+
+std::string KeySpace::DeployIdAges(std::string_view tag) const { return OrgKey(tag, "deployage"); }
+
+std::string KeySpace::IdempotencyField(std::string_view credential_id, std::string_view key) {
+  return std::string(credential_id) + ":" + Sha1Hex(key);
+}
+
+std::string KeySpace::DeployIdField(std::string_view credential_id, std::string_view deploy_id) {
+  return std::string(credential_id) + ":" + Sha1Hex(deploy_id);
+}
+
 std::string KeySpace::RateWindow(std::string_view tag, int64_t second) const {
   return OrgKey(tag, "rl:" + std::to_string(second));
 }

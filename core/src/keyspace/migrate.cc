@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "onep/clock.h"
 #include "onep/event_store.h"
 #include "onep/json.h"
 #include "onep/layout.h"
@@ -213,15 +214,16 @@ class Migrator {
     auto ttl = Command({"PTTL", from});
     if (!ttl.ok()) return ttl.status();
     if (event->type == Reply::Type::kString && ttl->integer > 0) {
-      // Layout 2 names the key by the SHA-1 of the Idempotency-Key alone.
-      const std::string to = keys_.prefix() + "{" + tag + "}:idem:" + id_and_sha1.substr(colon + 1);
-      auto set = Command({"HSET", to, id_and_sha1.substr(0, colon), event->str});
-      if (!set.ok()) return set.status();
-      auto current = Command({"PTTL", to});
-      if (!current.ok()) return current.status();
-      if (current->integer < ttl->integer) {
-        auto expire = Command({"PEXPIRE", to, std::to_string(ttl->integer)});
-        if (!expire.ok()) return expire.status();
+      // Layout 2 keeps the org's Idempotency-Keys in one capped hash, by
+      // credential and SHA-1 of the key, each expiring in the age index;
+      // layout 1 kept no request fingerprint: the entry holds the event alone.
+      const std::string field = id_and_sha1;  // "<id>:<sha1>"
+      const std::string expires_at = std::to_string(NowMs() + ttl->integer);
+      for (const auto& command :
+           {std::vector<std::string>{"HSET", keys_.Idempotencies(tag), field, event->str},
+            {"ZADD", keys_.IdempotencyAges(tag), expires_at, field}}) {
+        auto written = Command(command);
+        if (!written.ok()) return written.status();
       }
     }
     return Del(from);
@@ -247,19 +249,22 @@ class Migrator {
     return "succeeded";
   }
 
-  // Each deploy_id becomes a key of its own that expires with the retention,
-  // holding the deployment's first event and the state it reported.
+  // Each deploy_id becomes an entry of the org's capped hash, expiring in
+  // the age index after the default retention, holding the deployment's
+  // first event and the state it reported.
   Status MoveDeployIds(const std::string& from, const std::string& org, const std::string& tag,
                        const std::string& id) {
     ++report_.keys_moved;
     if (dry_run_) return Status::Ok();
     auto ids = Command({"HGETALL", from});
     if (!ids.ok()) return ids.status();
+    const std::string expires_at = std::to_string(NowMs() + EventRetention().max_age_ms);
     for (const auto& [deploy_id, event] : AsMap(*ids)) {
-      const std::string to = keys_.DeployId(tag, deploy_id);
-      const std::string state = id + ":" + DeployStatus(org, tag, event);
-      for (const auto& command : {std::vector<std::string>{"HSET", to, id, event, state, event},
-                                  {"PEXPIRE", to, std::to_string(EventRetention().max_age_ms)}}) {
+      const std::string member = KeySpace::DeployIdField(id, deploy_id);
+      const std::string state = member + ":" + DeployStatus(org, tag, event);
+      for (const auto& command :
+           {std::vector<std::string>{"HSET", keys_.DeployIds(tag), member, event, state, event},
+            {"ZADD", keys_.DeployIdAges(tag), expires_at, member}}) {
         auto written = Command(command);
         if (!written.ok()) return written.status();
       }

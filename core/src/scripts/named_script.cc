@@ -21,7 +21,8 @@ local key_args = {
   TIME = '', GET = '1', SET = '1', EXISTS = '*', DEL = '*', PEXPIRE = '1', PEXPIREAT = '1',
   PERSIST = '1',
   HGET = '1', HSET = '1', HMGET = '1', HDEL = '1', HINCRBY = '1', HGETALL = '1',
-  HEXISTS = '1', HLEN = '1', HSETNX = '1', ZADD = '1', ZREM = '1', ZCARD = '1', XADD = '1', XLEN = '1',
+  HEXISTS = '1', HLEN = '1', HSETNX = '1', ZADD = '1', ZREM = '1', ZCARD = '1', ZSCORE = '1',
+  ZRANGEBYSCORE = '1', ZPOPMIN = '1', XADD = '1', XLEN = '1',
   XTRIM = '1',
 }
 local function call(command, ...)

@@ -31,6 +31,56 @@ local function counter_value(value, name)
   end
   return n
 end
+
+-- The org's capped entries (Idempotency-Keys, deploy_ids): a hash of
+-- fields and an age index, a sorted set of members scored by when they
+-- expire (Unix ms). A member's fields are the member itself and the member
+-- followed by each of `suffixes`.
+local idempotency_suffixes = {}
+local deploy_suffixes = {':succeeded', ':failed', ':rolled_back', ':started'}
+
+-- Deletes the fields of members list[first], list[first + step], ... (a
+-- ZRANGEBYSCORE reply: step 1; a ZPOPMIN reply, member and score: step 2).
+local function forget_fields(hash_key, list, step, suffixes)
+  local fields = {}
+  for i = 1, #list, step do
+    fields[#fields + 1] = list[i]
+    for _, suffix in ipairs(suffixes) do fields[#fields + 1] = list[i] .. suffix end
+  end
+  if #fields > 0 then call('HDEL', hash_key, unpack(fields)) end
+end
+
+-- Whether `member` is in the age index and not yet expired. An entry past
+-- its age counts as absent, whether or not it was removed yet.
+local function entry_live(age_key, member)
+  local expires = call('ZSCORE', age_key, member)
+  return expires and tonumber(expires) > now
+end
+
+-- Writes a new or refreshed entry: first up to 16 expired entries go, and
+-- the member's own fields if it expired; then, for a new member over `cap`,
+-- the oldest (the soonest to expire), at most 1000 per entry (a lowered cap
+-- is reached over the next entries); then the member's fields (`...`: field,
+-- value, ...) and its expiry. The new member itself is never evicted.
+local function remember(hash_key, age_key, member, expires_at, cap, suffixes, ...)
+  local expired = call('ZRANGEBYSCORE', age_key, '-inf', now, 'LIMIT', 0, 16)
+  if #expired > 0 then
+    forget_fields(hash_key, expired, 1, suffixes)
+    call('ZREM', age_key, unpack(expired))
+  end
+  local expires = call('ZSCORE', age_key, member)
+  if expires and tonumber(expires) <= now then
+    forget_fields(hash_key, {member}, 1, suffixes)
+    call('ZREM', age_key, member)
+    expires = false
+  end
+  if not expires then
+    local over = math.min(call('ZCARD', age_key) + 1 - tonumber(cap), 1000)
+    if over > 0 then forget_fields(hash_key, call('ZPOPMIN', age_key, over), 2, suffixes) end
+  end
+  call('HSET', hash_key, ...)
+  call('ZADD', age_key, string.format('%d', expires_at), member)
+end
 )lua";
 
 // Once per call, after its events: each counter gets the sum of the call's
@@ -85,29 +135,54 @@ elseif app == '' then
 end
 -- An Idempotency-Key is tied to the request it first came with (route and
 -- body): the same key with another request is refused, not answered with
--- the first request's event.
-local fingerprint_field
+-- the first request's event. Its entry, "<event id> <fingerprint>", is in
+-- the org's capped hash; one written before the quotas, in its own hash
+-- (legacy_idempotency_key), is still read until it expires. Both keys are
+-- read whatever is found, so that a key of the wrong type fails the event
+-- here, before it writes anything.
+local idempotency_field
 if has_idempotency_key == '1' then
-  fingerprint_field = id .. ':request'
-  local first = call('HMGET', idempotency_key, id, fingerprint_field)
-  if first[1] then
-    if first[2] and first[2] ~= request_fingerprint then
-      return {'idempotency_key_reused', id, org, first[1]}
+  idempotency_field = id .. ':' .. idempotency_digest
+  local first_id, first_fingerprint
+  local packed = call('HGET', idempotencies_key, idempotency_field)
+  if entry_live(idempotency_ages_key, idempotency_field) and packed then
+    local space = string.find(packed, ' ', 1, true)
+    if space then
+      first_id, first_fingerprint = string.sub(packed, 1, space - 1), string.sub(packed, space + 1)
+    else
+      first_id = packed  -- moved by onepctl migrate: no fingerprint
     end
-    return {'duplicate', id, org, first[1]}
+  end
+  if not first_id then
+    local legacy = call('HMGET', legacy_idempotency_key, id, id .. ':request')
+    if legacy[1] then first_id, first_fingerprint = legacy[1], legacy[2] or nil end
+  end
+  if first_id then
+    if first_fingerprint and first_fingerprint ~= request_fingerprint then
+      return {'idempotency_key_reused', id, org, first_id}
+    end
+    return {'duplicate', id, org, first_id}
   end
 end
 -- A deploy_id names one deployment; its reports are its states. The same
 -- state reported again is a duplicate; a new state is recorded, and the
--- deployment is counted once, with its first report.
-local deploy_state_field
-local deployment_seen = false
+-- deployment is counted once, with its first report. Kept in the org's
+-- capped hash; one written before the quotas (legacy_deploy_key) is still
+-- read until it expires, and its states count.
+local deploy_member, deploy_state_field, deployment_first
 if deploy_id ~= '' then
-  deploy_state_field = id .. ':' .. deploy_status
-  local seen = call('HMGET', deploy_key, id, deploy_state_field)
-  if seen[2] then return {'duplicate', id, org, seen[2]} end
-  deployment_seen = seen[1] ~= false and seen[1] ~= nil
+  deploy_member = id .. ':' .. deploy_digest
+  deploy_state_field = deploy_member .. ':' .. deploy_status
+  local seen = call('HMGET', deploy_ids_key, deploy_member, deploy_state_field)
+  if entry_live(deploy_ages_key, deploy_member) then
+    if seen[2] then return {'duplicate', id, org, seen[2]} end
+    deployment_first = seen[1] or nil
+  end
+  local legacy = call('HMGET', legacy_deploy_key, id, id .. ':' .. deploy_status)
+  if legacy[2] then return {'duplicate', id, org, legacy[2]} end
+  deployment_first = deployment_first or legacy[1] or nil
 end
+local deployment_seen = deployment_first ~= nil
 local limit = tonumber(rate_limit)
 if limit > 0 then
   local used = counter_value(call('HGET', rate_key, id), 'rate:' .. id)
@@ -159,13 +234,14 @@ if not deployment_seen then
   field.count = field.count + event_count
 end
 if has_idempotency_key == '1' then
-  call('HSET', idempotency_key, id, event_id, fingerprint_field, request_fingerprint)
-  call('PEXPIRE', idempotency_key, 86400000)
+  remember(idempotencies_key, idempotency_ages_key, idempotency_field, now + 86400000,
+           max_idempotency_keys, idempotency_suffixes,
+           idempotency_field, event_id .. ' ' .. request_fingerprint)
 end
 if deploy_id ~= '' then
-  call('HSETNX', deploy_key, id, event_id)
-  call('HSET', deploy_key, deploy_state_field, event_id)
-  call('PEXPIRE', deploy_key, retention_ms)
+  remember(deploy_ids_key, deploy_ages_key, deploy_member, now + tonumber(retention_ms),
+           max_deploy_ids, deploy_suffixes,
+           deploy_member, deployment_first or event_id, deploy_state_field, event_id)
 end
 if limit > 0 then
   call('HINCRBY', rate_key, id, 1)
@@ -179,12 +255,14 @@ return {'accepted', id, org, event_id}
 const NamedScript& RecordScript() {
   static const NamedScript script(
       // One org (slot) and one configuration per call.
-      NamedScript::PerItem{
-          {"last_used_key", "events_key", "rate_key"},
-          {"stream_max_len", "oldest_event_id", "retention_ms", "max_stats_fields"}},
-      {"token_key", "stats_key", "idempotency_key", "deploy_key"},
+      NamedScript::PerItem{{"last_used_key", "events_key", "rate_key", "idempotencies_key",
+                            "idempotency_ages_key", "deploy_ids_key", "deploy_ages_key"},
+                           {"stream_max_len", "oldest_event_id", "retention_ms", "max_stats_fields",
+                            "max_idempotency_keys", "max_deploy_ids"}},
+      {"token_key", "stats_key", "legacy_idempotency_key", "legacy_deploy_key"},
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
-       "request_fingerprint", "deploy_id", "deploy_status", "rate_limit", "stats_expire_at"},
+       "idempotency_digest", "request_fingerprint", "deploy_id", "deploy_digest", "deploy_status",
+       "rate_limit", "stats_expire_at"},
       std::string(kCurrentTokenLua) + kRecordBatchState, kRecordBody, kRecordEpilogue);
   return script;
 }
