@@ -193,10 +193,16 @@ TEST_F(ModuleAdminTest, AnInternalErrorIsA500WithoutItsCauseWhichIsLogged) {
   EXPECT_EQ(rotated.body.find("WRONGTYPE"), std::string::npos) << rotated.body;
   EXPECT_EQ(rotated.body.find("redis"), std::string::npos) << rotated.body;
   EXPECT_EQ(rotated.Header("Retry-After"), "");
+  const std::string message = rotated.ErrorMessage();
+  const std::string prefix = "an internal error; see the server's error log (ONEP0114, request ";
+  ASSERT_EQ(message.rfind(prefix, 0), 0u) << message;
+  const std::string request_id = message.substr(prefix.size(), message.size() - prefix.size() - 1);
   const std::string log = stack_.apache().ErrorLog();
   const auto logged = log.find("ONEP0114: admin POST /admin/api/credentials/" + id + "/rotate");
   ASSERT_NE(logged, std::string::npos) << log;
-  EXPECT_NE(log.find("WRONGTYPE", logged), std::string::npos) << log;
+  const std::string line = log.substr(logged, log.find('\n', logged) - logged);
+  EXPECT_NE(line.find("WRONGTYPE"), std::string::npos) << line;
+  EXPECT_NE(line.find("(request " + request_id + ")"), std::string::npos) << line;
 }
 
 TEST_F(ModuleAdminTest, CredentialsAreManagedAsWithOnepctlAndTheActorIsTheApacheUser) {
