@@ -31,6 +31,12 @@ namespace {
 
 int Columns(std::optional<uint32_t> cp) { return cp ? CodePointWidth(*cp) : 1; }
 
+// \uXXXX for a UTF-16 code unit.
+std::string Utf16Escape(uint32_t unit) {
+  const char bytes[2] = {static_cast<char>(unit >> 8), static_cast<char>(unit & 0xFF)};
+  return "\\u" + HexEncode(std::string_view(bytes, 2), HexCase::kUpper);
+}
+
 }  // namespace
 
 std::size_t TerminalWidth(std::string_view text) {
@@ -74,10 +80,15 @@ std::string EscapeTerminalUnsafe(std::string_view json) {
   std::string out;
   out.reserve(json.size());
   ForEachCharacter(json, [&](std::string_view seq, std::optional<uint32_t> cp) {
-    if (cp && *cp >= 0x80 && IsTerminalUnsafe(*cp)) {
-      // Every unsafe code point is in the BMP: four digits.
-      const char bytes[2] = {static_cast<char>(*cp >> 8), static_cast<char>(*cp & 0xFF)};
-      out += "\\u" + HexEncode(std::string_view(bytes, 2), HexCase::kUpper);
+    // C0 controls are escaped by Jansson already; the rest as \uXXXX, and
+    // above the BMP as JSON writes it, a surrogate pair.
+    if (cp && *cp >= 0x7F && IsTerminalUnsafe(*cp)) {
+      if (*cp > 0xFFFF) {
+        const uint32_t v = *cp - 0x10000;
+        out += Utf16Escape(0xD800 + (v >> 10)) + Utf16Escape(0xDC00 + (v & 0x3FF));
+      } else {
+        out += Utf16Escape(*cp);
+      }
     } else {
       out.append(seq);
     }

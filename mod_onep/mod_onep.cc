@@ -27,6 +27,7 @@
 #include "metrics/metrics_status.h"
 #include "mod_status.h"
 #include "mounts.h"
+#include "onep/admin.h"
 #include "onep/parse.h"
 #include "onep/redis_tls.h"
 #include "onep/redis_url.h"
@@ -102,6 +103,8 @@ void* MergeDirConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->max_event_size = add->max_event_size_set ? add->max_event_size : base->max_event_size;
   conf->admin_orgs_set = add->admin_orgs_set || base->admin_orgs_set;
   conf->admin_orgs = add->admin_orgs_set ? add->admin_orgs : base->admin_orgs;
+  conf->public_url_set = add->public_url_set || base->public_url_set;
+  conf->public_url = add->public_url_set ? add->public_url : base->public_url;
   return conf;
 }
 
@@ -365,6 +368,19 @@ const char* AddAdminOrg(cmd_parms* cmd, void* dconf, const char* arg) {
   });
 }
 
+// OnepPublicURL URL: where the webhook routes are for the console's curl
+// commands, instead of this server's ServerName.
+const char* SetPublicUrl(cmd_parms* cmd, void* dconf, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    if (Status s = admin::CheckBaseUrl("URL", arg); !s.ok())
+      return DirectiveError(cmd, s.message());
+    auto* conf = static_cast<DirConfig*>(dconf);
+    conf->public_url = apr_pstrdup(cmd->pool, arg);
+    conf->public_url_set = true;
+    return nullptr;
+  });
+}
+
 // Without designated initializers (C++), cmd_func is `const char* (*)()`;
 // Apache calls it with the arguments TAKE1 implies. The detour through
 // `void (*)()` is the documented way to tell GCC the cast is meant.
@@ -412,6 +428,9 @@ const command_rec kCommands[] = {
                   "Largest event (all its fields) as stored in Redis, e.g. 6k"),
     AP_INIT_ITERATE("OnepAdminOrgs", Directive(AddAdminOrg), nullptr, ACCESS_CONF,
                     "Organizations an onep-admin location manages, or * for all (the default)"),
+    AP_INIT_TAKE1("OnepPublicURL", Directive(SetPublicUrl), nullptr, ACCESS_CONF,
+                  "Where the webhook routes are, for the curl commands an onep-admin location "
+                  "shows (default: this server's ServerName and the first onep location)"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 

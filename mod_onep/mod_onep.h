@@ -124,6 +124,8 @@ struct DirConfig {
   bool max_event_size_set;
   apr_array_header_t* admin_orgs;  // OnepAdminOrgs (const char*; "*": all)
   bool admin_orgs_set;
+  const char* public_url;  // OnepPublicURL: the webhook routes' URL in curl commands
+  bool public_url_set;
 };
 
 inline ServerConfig* GetServerConfig(const server_rec* s) {

@@ -10,7 +10,11 @@ set(ONEP_APACHE_MODS_AVAILABLE /etc/apache2/mods-available CACHE PATH
 
 install(TARGETS mod_onep LIBRARY DESTINATION ${ONEP_APACHE_MODULE_DIR})
 install(TARGETS onepctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES conf/onep.load conf/onep.conf DESTINATION ${ONEP_APACHE_MODS_AVAILABLE})
+install(FILES conf/onep.load DESTINATION ${ONEP_APACHE_MODS_AVAILABLE})
+# onep.conf may come to hold a Redis password: readable by root (Apache's
+# parent reads its configuration as root) and group root only.
+install(FILES conf/onep.conf DESTINATION ${ONEP_APACHE_MODS_AVAILABLE}
+  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
 install(FILES ${ONEPCTL_MAN}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 RENAME onepctl.1.gz)
 install(FILES ${ONEPCTL_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
   RENAME onepctl)

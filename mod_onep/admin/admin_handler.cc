@@ -5,8 +5,6 @@
 // console's files, compiled into the module.
 #include "admin/admin_handler.h"
 
-#include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstring>
@@ -16,12 +14,15 @@
 #include "admin/admin_routes.h"
 #include "admin/console_files.h"
 #include "apr_strings.h"
+#include "apr_uri.h"
 #include "http_core.h"
 #include "http_io.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "mod_onep.h"
 #include "mounts.h"
+#include "onep/clock.h"
+#include "onep/csrf.h"
 #include "onep/layout.h"
 
 APLOG_USE_MODULE(onep);
@@ -39,29 +40,15 @@ constexpr const char* kContentSecurityPolicy =
 unsigned char g_secret[32];  // see InitAdminSecret
 bool g_secret_set = false;
 
-// This server generation's CSRF token for `user`: HMAC-SHA256 of the user
-// name under the secret, base64url. The same in every child; a restart
-// changes it.
-std::string CsrfToken(const std::string& user) {
-  unsigned char mac[32];
-  unsigned int size = sizeof(mac);
-  HMAC(EVP_sha256(), g_secret, sizeof(g_secret),
-       reinterpret_cast<const unsigned char*>(user.data()), user.size(), mac, &size);
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t bits = 0;
-  int held = 0;
-  for (unsigned int i = 0; i < size; ++i) {
-    bits = (bits << 8) | mac[i];
-    held += 8;
-    while (held >= 6) {
-      held -= 6;
-      out.push_back(kAlphabet[(bits >> held) & 63]);
-    }
-  }
-  if (held > 0) out.push_back(kAlphabet[(bits << (6 - held)) & 63]);
-  return out;
+std::string_view Secret() {
+  return std::string_view(reinterpret_cast<const char*>(g_secret), sizeof(g_secret));
+}
+
+// Whom, where and under which realm a CSRF token is for (onep/csrf.h).
+CsrfScope Scope(request_rec* r) {
+  std::optional<MountMatch> match = FindMount(r, kAdminHandlerName);
+  const char* realm = ap_auth_name(r);
+  return {r->user, match ? match->mount : std::string_view(), realm != nullptr ? realm : ""};
 }
 
 // Sends an error answer now; logged at debug level (ONEP0112).
@@ -71,15 +58,32 @@ int SendErrorAnswer(request_rec* r, int status, const char* code, const std::str
   return SendError(r, status, code, message);
 }
 
+// The request's log id: the one Apache's ErrorLogFormat prints as %L, made
+// now if nothing has made it yet (mod_unique_id's UNIQUE_ID when that module
+// is loaded, else httpd's own).
+const char* RequestLogId(request_rec* r) {
+  if (r->log_id == nullptr) ap_run_generate_log_id(r->connection, r, &r->log_id);
+  return r->log_id != nullptr ? r->log_id : "-";
+}
+
+// A server-side failure: the client is told what kind, which log line and
+// which request to look for, never the cause (it may name a Redis address,
+// a key or a reply); the error log has the cause, with the same request id.
+// `log_id` is the id of the line the caller has logged (or logs here).
+int SendServerError(request_rec* r, int status, const char* code, const char* log_id) {
+  if (status == HTTP_SERVICE_UNAVAILABLE) apr_table_setn(r->headers_out, "Retry-After", "1");
+  const std::string what =
+      status == HTTP_SERVICE_UNAVAILABLE ? "the store is unavailable" : "an internal error";
+  return SendErrorAnswer(
+      r, status, code,
+      what + "; see the server's error log (" + log_id + ", request " + RequestLogId(r) + ")");
+}
+
 // A change must come from a page of this origin, carrying the token that
 // GET api/session gave this user.
 bool CsrfOk(request_rec* r) {
   const char* sent = apr_table_get(r->headers_in, "X-CSRF-Token");
-  const std::string expected = CsrfToken(r->user);
-  if (sent == nullptr || strlen(sent) != expected.size() ||
-      CRYPTO_memcmp(sent, expected.data(), expected.size()) != 0) {
-    return false;
-  }
+  if (sent == nullptr || !CsrfTokenAccepted(Secret(), Scope(r), sent, NowMs())) return false;
   if (const char* site = apr_table_get(r->headers_in, "Sec-Fetch-Site")) {
     if (strcmp(site, "same-origin") != 0) return false;
   }
@@ -157,12 +161,20 @@ AdminAnswer ReadBodyFields(request_rec* r, std::map<std::string, std::string>* o
   return {};
 }
 
-// Where this server's webhook routes are: its scheme and host, and the
-// first <Location> of its "SetHandler onep".
+// Where this server's webhook routes are, for curl commands: OnepPublicURL
+// when the location sets it; else the scheme, the configured ServerName and
+// its port (or the port the request came in on), and the first <Location>
+// of its "SetHandler onep". Never the request's Host header, which the
+// client chooses (and ap_construct_url follows with UseCanonicalName Off).
 std::string OwnWebhookUrl(const request_rec* r) {
-  const char* host = apr_table_get(r->headers_in, "Host");
-  std::string url = std::string(ap_http_scheme(r)) + "://" +
-                    (host != nullptr ? host : r->server->server_hostname);
+  const DirConfig* conf = GetDirConfig(r);
+  if (conf != nullptr && conf->public_url_set) return conf->public_url;
+  const char* scheme = ap_http_scheme(r);
+  std::string host = r->server->server_hostname != nullptr ? r->server->server_hostname : "";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";  // IPv6
+  const apr_port_t port = r->server->port != 0 ? r->server->port : r->connection->local_addr->port;
+  std::string url = std::string(scheme) + "://" + host;
+  if (port != apr_uri_port_of_scheme(scheme)) url += ":" + std::to_string(port);
   const char* mount = FirstMount(r->server, kWebhookHandlerName);
   return url + (mount != nullptr ? mount : "/onep");
 }
@@ -176,7 +188,8 @@ int HandleApi(request_rec* r, std::string_view path) {
     }
     JsonPtr session(json_object());
     json_object_set_new(session.get(), "user", json_string(r->user));
-    json_object_set_new(session.get(), "csrf", json_string(CsrfToken(r->user).c_str()));
+    const std::string csrf = CsrfToken(Secret(), Scope(r), CsrfWindow(NowMs()));
+    json_object_set_new(session.get(), "csrf", json_string(csrf.c_str()));
     return SendJson(r, HTTP_OK, JsonDump(session.get()));
   }
   AdminRequest request;
@@ -216,17 +229,15 @@ int HandleApi(request_rec* r, std::string_view path) {
   ServerRuntime* runtime = GetServerConfig(r->server)->runtime;
   if (runtime == nullptr) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  "ONEP0114: admin %s %s: no Redis client in this process", r->method,
-                  ap_escape_logitem(r->pool, r->uri));
-    return SendErrorAnswer(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
-                           "an internal error; the server's error log has its cause");
+                  "ONEP0114: admin %s %s: no Redis client in this process (request %s)", r->method,
+                  ap_escape_logitem(r->pool, r->uri), RequestLogId(r));
+    return SendServerError(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "ONEP0114");
   }
   if (!runtime->layout_checked.load(std::memory_order_acquire)) {
     if (Status usable = CheckLayout(*runtime->redis, runtime->keys); !usable.ok()) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0111: admin API: %s",
-                    usable.message().c_str());
-      apr_table_setn(r->headers_out, "Retry-After", "1");
-      return SendErrorAnswer(r, HTTP_SERVICE_UNAVAILABLE, "store_unavailable", usable.message());
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0111: admin API: %s (request %s)",
+                    ap_escape_logitem(r->pool, usable.message().c_str()), RequestLogId(r));
+      return SendServerError(r, HTTP_SERVICE_UNAVAILABLE, "store_unavailable", "ONEP0111");
     }
     runtime->layout_checked.store(true, std::memory_order_release);
   }
@@ -236,23 +247,26 @@ int HandleApi(request_rec* r, std::string_view path) {
   request.keys = &runtime->keys;
   request.base_url = OwnWebhookUrl(r);
   AdminAnswer answer = route->run(request);
-  if (route->method != M_GET || answer.status == HTTP_SERVICE_UNAVAILABLE) {
-    ap_log_rerror(APLOG_MARK, answer.status == HTTP_SERVICE_UNAVAILABLE ? APLOG_ERR : APLOG_INFO, 0,
-                  r, "ONEP0110: admin %s: %s %s -> %d%s%s", ap_escape_logitem(r->pool, r->user),
-                  r->method, ap_escape_logitem(r->pool, r->uri), answer.status,
-                  answer.error_code ? " " : "", answer.error_code ? answer.error_code : "");
+  if (route->method != M_GET) {
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ONEP0110: admin %s: %s %s -> %d%s%s",
+                  ap_escape_logitem(r->pool, r->user), r->method,
+                  ap_escape_logitem(r->pool, r->uri), answer.status, answer.error_code ? " " : "",
+                  answer.error_code ? answer.error_code : "");
   }
-  if (answer.status == HTTP_INTERNAL_SERVER_ERROR) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0114: admin %s %s: %s", r->method,
+  if (answer.status == HTTP_SERVICE_UNAVAILABLE) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0115: admin %s %s: %s (request %s)", r->method,
                   ap_escape_logitem(r->pool, r->uri),
-                  ap_escape_logitem(r->pool, answer.log_detail.c_str()));
+                  ap_escape_logitem(r->pool, answer.log_detail.c_str()), RequestLogId(r));
+    return SendServerError(r, answer.status, answer.error_code, "ONEP0115");
   }
-  if (answer.error_code != nullptr) {
-    if (answer.status == HTTP_SERVICE_UNAVAILABLE) {
-      apr_table_setn(r->headers_out, "Retry-After", "1");
-    }
+  if (answer.status >= 500) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ONEP0114: admin %s %s: %s (request %s)", r->method,
+                  ap_escape_logitem(r->pool, r->uri),
+                  ap_escape_logitem(r->pool, answer.log_detail.c_str()), RequestLogId(r));
+    return SendServerError(r, answer.status, "internal_error", "ONEP0114");
+  }
+  if (answer.error_code != nullptr)
     return SendError(r, answer.status, answer.error_code, answer.body);
-  }
   if (answer.status == HTTP_NO_CONTENT) {
     r->status = HTTP_NO_CONTENT;
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

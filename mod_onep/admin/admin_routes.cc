@@ -290,8 +290,13 @@ AdminAnswer ErrorAnswer(const Status& status) {
     case Code::kConflict:
       return ErrorAnswer(HTTP_CONFLICT, "conflict", status.message());
     case Code::kUnavailable:
-    case Code::kFailedPrecondition:
-      return ErrorAnswer(HTTP_SERVICE_UNAVAILABLE, "store_unavailable", status.message());
+    case Code::kFailedPrecondition: {
+      // Its message may name the Redis address: for the error log only.
+      AdminAnswer answer =
+          ErrorAnswer(HTTP_SERVICE_UNAVAILABLE, "store_unavailable", "the store is unavailable");
+      answer.log_detail = status.ToString();
+      return answer;
+    }
     default: {
       AdminAnswer answer = ErrorAnswer(HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                                        "an internal error; the server's error log has its cause");

@@ -39,8 +39,8 @@ struct AdminAnswer {
   int status = 200;
   std::string body;                  // JSON, or the error's message
   const char* error_code = nullptr;  // non-null: an error
-  // A 500's cause, for the error log only: the client is told only that
-  // there was an internal error.
+  // A 5xx's cause, for the error log only: the client is told only what
+  // kind of failure it was, with the log line's id and the request's.
   std::string log_detail = {};
 };
 
@@ -61,7 +61,7 @@ const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* all
 AdminAnswer ErrorAnswer(int status, const char* code, std::string message);
 // The error answer for a failed core call: 422, 404, 409, 503 (Redis could
 // not serve; Retry-After), or 500 internal_error for anything else (a bug or
-// an unexpected reply), whose message stays in log_detail.
+// an unexpected reply). A 5xx's message stays in log_detail.
 AdminAnswer ErrorAnswer(const Status& status);
 
 }  // namespace onep::module

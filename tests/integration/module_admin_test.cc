@@ -26,6 +26,8 @@ ApacheOptions AdminOptions(const PasswordFile& passwords) {
   options.extra_config = BasicAuthModules() + AdminLocation("/admin", passwords.path()) +
                          AdminLocation("/admin-acme", passwords.path(), {"OnepAdminOrgs acme"}) +
                          AdminLocation("/the admin", passwords.path()) +
+                         AdminLocation("/admin-public", passwords.path(),
+                                       {"OnepPublicURL https://hooks.example.com/in"}) +
                          "<Location \"/open-admin\">\n  SetHandler onep-admin\n"
                          "  Require all granted\n</Location>\n";
   return options;
@@ -44,8 +46,9 @@ class ModuleAdminTest : public ::testing::Test {
 
   void SetUp() override { ASSERT_TRUE(stack_.Start()); }
 
-  // A request to the admin API as `user`, with the CSRF token of
-  // api/session on changes unless `csrf` says otherwise ("" for none).
+  // A request to the admin API as `user`, with the CSRF token of the
+  // location's api/session on changes unless `csrf` says otherwise ("" for
+  // none).
   HttpResponse Api(const std::string& method, const std::string& path, const std::string& body = "",
                    const std::string& user = "alice",
                    std::optional<std::string> csrf = std::nullopt,
@@ -58,14 +61,16 @@ class ModuleAdminTest : public ::testing::Test {
     request.headers.push_back(BasicAuth(user, user + "-pw"));
     if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
     if (method != "GET" && method != "HEAD") {
-      const std::string token = csrf ? *csrf : Csrf(user);
+      // The token of the path's own admin location (it holds there only).
+      const std::string token = csrf ? *csrf : Csrf(user, path.substr(0, path.find("/api/")));
       if (!token.empty()) request.headers.emplace_back("X-CSRF-Token", token);
     }
     return Send(stack_.port(), request);
   }
 
-  std::string Csrf(const std::string& user) {
-    HttpResponse session = Api("GET", "/admin/api/session", "", user);
+  // The CSRF token api/session gives `user` at the admin location `at`.
+  std::string Csrf(const std::string& user, const std::string& at = "/admin") {
+    HttpResponse session = Api("GET", at + "/api/session", "", user);
     EXPECT_EQ(session.status, 200) << session.body;
     return session.JsonString("csrf");
   }
@@ -129,7 +134,10 @@ TEST_F(ModuleAdminTest, TheSessionNamesTheUserAndItsCsrfToken) {
   EXPECT_EQ(session.JsonString("user"), "alice");
   const std::string csrf = session.JsonString("csrf");
   EXPECT_EQ(csrf.size(), 43u) << csrf;
-  EXPECT_EQ(Csrf("alice"), csrf);  // the same in every child, until a restart
+  // The same in every child within its hour (onep/csrf.h): when the hour
+  // turned between two fetches, the next two agree.
+  const std::string again = Csrf("alice");
+  EXPECT_EQ(again == csrf ? again : Csrf("alice"), again);
   EXPECT_NE(Csrf("bob"), csrf);
   EXPECT_EQ(session.Header("Cache-Control"), "no-store");
   EXPECT_EQ(session.Header("X-Frame-Options"), "DENY");
@@ -185,10 +193,16 @@ TEST_F(ModuleAdminTest, AnInternalErrorIsA500WithoutItsCauseWhichIsLogged) {
   EXPECT_EQ(rotated.body.find("WRONGTYPE"), std::string::npos) << rotated.body;
   EXPECT_EQ(rotated.body.find("redis"), std::string::npos) << rotated.body;
   EXPECT_EQ(rotated.Header("Retry-After"), "");
+  const std::string message = rotated.ErrorMessage();
+  const std::string prefix = "an internal error; see the server's error log (ONEP0114, request ";
+  ASSERT_EQ(message.rfind(prefix, 0), 0u) << message;
+  const std::string request_id = message.substr(prefix.size(), message.size() - prefix.size() - 1);
   const std::string log = stack_.apache().ErrorLog();
   const auto logged = log.find("ONEP0114: admin POST /admin/api/credentials/" + id + "/rotate");
   ASSERT_NE(logged, std::string::npos) << log;
-  EXPECT_NE(log.find("WRONGTYPE", logged), std::string::npos) << log;
+  const std::string line = log.substr(logged, log.find('\n', logged) - logged);
+  EXPECT_NE(line.find("WRONGTYPE"), std::string::npos) << line;
+  EXPECT_NE(line.find("(request " + request_id + ")"), std::string::npos) << line;
 }
 
 TEST_F(ModuleAdminTest, CredentialsAreManagedAsWithOnepctlAndTheActorIsTheApacheUser) {
@@ -381,6 +395,72 @@ TEST_F(ModuleAdminTest, ChangesNeedTheCsrfTokenFromThisOrigin) {
   EXPECT_EQ(ok.status, 201) << ok.body;
 }
 
+// A CSRF token is for its user at its admin location only: one location's
+// token does not make a change at another, even for the same user and the
+// same realm, and one user's token does not serve another.
+TEST_F(ModuleAdminTest, ACsrfTokenHoldsForItsUserAndLocationOnly) {
+  const std::string body = R"({"type":"hits","name":"web"})";
+  const std::string at_admin = Csrf("alice", "/admin");
+  const std::string at_acme = Csrf("alice", "/admin-acme");
+  EXPECT_NE(at_admin, at_acme);
+  for (const auto& [path, token] : std::vector<std::pair<std::string, std::string>>{
+           {"/admin/api/orgs/acme/credentials", at_acme},
+           {"/admin-acme/api/orgs/acme/credentials", at_admin},
+           {"/admin-acme/api/orgs/acme/credentials", Csrf("bob", "/admin-acme")},
+       }) {
+    HttpResponse r = Api("POST", path, body, "alice", token);
+    EXPECT_EQ(r.status, 403) << path << " " << r.body;
+    EXPECT_EQ(r.ErrorCode(), "csrf") << r.body;
+  }
+  EXPECT_EQ(json_array_size(Parse(Api("GET", "/admin/api/orgs").body).get()), 0u);
+  EXPECT_EQ(Api("POST", "/admin-acme/api/orgs/acme/credentials", body, "alice", at_acme).status,
+            201);
+  EXPECT_EQ(Api("POST", "/admin/api/orgs/acme/credentials", body, "alice", at_admin).status, 201);
+}
+
+// The curl command names this server as configured (ServerName 127.0.0.1
+// and the port the request came in on), not the Host header the client
+// sent; OnepPublicURL names it explicitly.
+TEST_F(ModuleAdminTest, TheCurlCommandNamesTheConfiguredServerNotTheHostHeader) {
+  const std::string csrf = Csrf("alice");
+  const std::string body = R"({"type":"hits","name":"web"})";
+  const std::string request =
+      "POST /admin/api/orgs/acme/credentials HTTP/1.1\r\n"
+      "Host: evil.example\r\n"
+      "Authorization: " +
+      BasicAuth("alice", "alice-pw").second +
+      "\r\n"
+      "X-CSRF-Token: " +
+      csrf +
+      "\r\n"
+      "Content-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  HttpResponse created = SendRaw(stack_.port(), request);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string curl = Str(Parse(created.body), "curl");
+  EXPECT_NE(curl.find("'http://127.0.0.1:" + std::to_string(stack_.port()) + "/onep/hits'"),
+            std::string::npos)
+      << curl;
+  EXPECT_EQ(curl.find("evil.example"), std::string::npos) << curl;
+
+  HttpResponse public_url = Api("POST", "/admin-public/api/orgs/acme/credentials", body, "alice",
+                                Csrf("alice", "/admin-public"));
+  ASSERT_EQ(public_url.status, 201) << public_url.body;
+  EXPECT_NE(Str(Parse(public_url.body), "curl").find("'https://hooks.example.com/in/hits'"),
+            std::string::npos)
+      << public_url.body;
+
+  // A url the client gives is parsed: a newline, a user, a fragment refused.
+  for (const char* bad : {"http://127.0.0.1/onep\nX-Evil: 1", "http://user:pw@127.0.0.1/onep",
+                          "http://127.0.0.1/onep#x", "javascript://x", "http:///onep"}) {
+    JsonPtr input(json_pack("{s:s, s:s, s:s}", "type", "hits", "name", "web", "url", bad));
+    HttpResponse r = Api("POST", "/admin/api/orgs/acme/credentials", JsonDump(input.get()));
+    EXPECT_EQ(r.status, 422) << bad << " " << r.body;
+    EXPECT_EQ(r.ErrorCode(), "invalid_request") << r.body;
+  }
+}
+
 TEST_F(ModuleAdminTest, OnepAdminOrgsLimitsTheOrgsALocationServes) {
   JsonPtr acme = Create("acme", R"({"type":"hits","name":"a"})");
   JsonPtr other = Create("other", R"({"type":"hits","name":"o"})");
@@ -407,17 +487,52 @@ TEST_F(ModuleAdminTest, OnepAdminOrgsLimitsTheOrgsALocationServes) {
   EXPECT_EQ(Api("GET", "/admin-acme/api/credentials/" + Str(acme, "id")).status, 200);
 }
 
-TEST_F(ModuleAdminTest, AStoppedRedisIs503) {
+// Redis unavailable: 503 with a message that names no address, only the
+// log line and the request to look for; the error log has the cause. Both
+// before any child has checked the keyspace layout (ONEP0111) and after
+// (ONEP0115).
+TEST_F(ModuleAdminTest, AStoppedRedisIs503WithoutItsAddress) {
   ONEP_SINGLE_REDIS_ONLY("it stops the one Redis server");
-  Create("acme", R"({"type":"hits","name":"a"})");
-  stack_.Disconnect();
-  stack_.redis().server().Stop();
-  for (const char* path : {"/admin/api/orgs", "/admin/api/orgs/acme/credentials"}) {
-    HttpResponse r = Api("GET", path);
+  const std::string port = std::to_string(stack_.redis().server().port());
+  auto expect_generic = [&](const HttpResponse& r, const char* log_id) {
     EXPECT_EQ(r.status, 503) << r.body;
     EXPECT_EQ(r.ErrorCode(), "store_unavailable") << r.body;
     EXPECT_EQ(r.Header("Retry-After"), "1");
+    for (const std::string& secret : {std::string("127.0.0.1"), port, std::string("redis://"),
+                                      std::string("redis"), std::string("onep:")}) {
+      EXPECT_EQ(r.body.find(secret), std::string::npos) << secret << " in " << r.body;
+    }
+    const std::string message = r.ErrorMessage();
+    const std::string prefix = "the store is unavailable; see the server's error log (" +
+                               std::string(log_id) + ", request ";
+    ASSERT_EQ(message.rfind(prefix, 0), 0u) << message;
+    const std::string request_id =
+        message.substr(prefix.size(), message.size() - prefix.size() - 1);
+    EXPECT_FALSE(request_id.empty()) << message;
+    // The error log's line for that request has the cause: Redis' address.
+    const std::string log = stack_.apache().ErrorLog();
+    const auto line_at = log.find("(request " + request_id + ")");
+    ASSERT_NE(line_at, std::string::npos) << request_id << "\n" << log;
+    const std::string line = log.substr(log.rfind('\n', line_at) + 1,
+                                        log.find('\n', line_at) - log.rfind('\n', line_at));
+    EXPECT_NE(line.find(std::string(log_id) + ": admin"), std::string::npos) << line;
+    EXPECT_NE(line.find("127.0.0.1:" + port), std::string::npos) << line;
+  };
+  stack_.redis().server().Stop();
+  expect_generic(Api("GET", "/admin-acme/api/orgs/acme/credentials"), "ONEP0111");
+  stack_.redis().server().Start();
+  Create("acme", R"({"type":"hits","name":"a"})");  // every child that served has checked
+  stack_.Disconnect();
+  stack_.redis().server().Stop();
+  // Until each child that answers has checked the layout, either id may
+  // answer; a checked child answers ONEP0115. Ask until one has.
+  bool seen_checked = false;
+  for (int i = 0; i < 20 && !seen_checked; ++i) {
+    HttpResponse r = Api("GET", "/admin-acme/api/orgs/acme/credentials");
+    seen_checked = r.ErrorMessage().find("ONEP0115") != std::string::npos;
+    expect_generic(r, seen_checked ? "ONEP0115" : "ONEP0111");
   }
+  EXPECT_TRUE(seen_checked);
   stack_.redis().server().Start();
 }
 

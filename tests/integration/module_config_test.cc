@@ -84,6 +84,10 @@ TEST(ModuleConfigTest, ConfigTestRefusesEveryBadValueNamingTheDirective) {
       {"OnepInvalidTokenLimit", "-1", false},
       {"OnepInvalidTokenLimit", "many", false},
       {"OnepInvalidTokenLimit", "99999999999", false},
+      {"OnepPublicURL", "ftp://example.com/onep", true},
+      {"OnepPublicURL", "https://user:pw@example.com/onep", true},
+      {"OnepPublicURL", "https://example.com/onep#x", true},
+      {"OnepPublicURL", "\"https://example.com/a b\"", true},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.directive + " " + c.value);
@@ -154,6 +158,27 @@ TEST(ModuleConfigTest, ShippedConfOnepConfPassesTheConfigTest) {
   options.extra_config = "Include " + std::string(ONEP_SOURCE_DIR) + "/conf/onep.conf\n";
   RunResult result = ApacheConfigTest(options);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+}
+
+// The shipped configuration turns TRACE off for the whole server: a TRACE
+// outside any onep location is refused and echoes no Authorization header.
+TEST(ModuleConfigTest, TheShippedConfOnepConfRefusesTrace) {
+  ApacheOptions options;
+  options.location = "/elsewhere";
+  options.extra_config = "Include " + std::string(ONEP_SOURCE_DIR) + "/conf/onep.conf\n";
+  ApacheServer apache(options);
+  ASSERT_TRUE(apache.Start());
+  const std::string secret = "Basic c2VjcmV0OnNlY3JldA==";
+  for (const char* path : {"/", "/elsewhere/health"}) {
+    HttpRequest trace;
+    trace.method = "TRACE";
+    trace.path = path;
+    trace.headers = {{"Authorization", secret}, {"X-Probe", "echo-me"}};
+    HttpResponse r = Send(apache.port(), trace);
+    EXPECT_EQ(r.status, 405) << path << "\n" << r.body;
+    EXPECT_EQ(r.body.find(secret), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("echo-me"), std::string::npos) << r.body;
+  }
 }
 
 TEST(ModuleConfigTest, VirtualHostsInheritAndOverrideTheServerConfig) {
@@ -285,7 +310,7 @@ TEST(ModuleConfigTest, EveryDirectiveIsInConfAndDocsAndViceVersa) {
   // docs/configuration.md: one "## OnepX" section per directive.
   const auto in_docs = Matches(docs, R"re((?:^|\n)## (Onep[A-Za-z]+))re");
 
-  EXPECT_EQ(in_code.size(), 16u);
+  EXPECT_EQ(in_code.size(), 17u);
   EXPECT_EQ(in_conf, in_code);
   EXPECT_EQ(in_docs, in_code);
   // Every documented directive states its syntax, default and context.

@@ -128,7 +128,7 @@ TEST(CredentialServiceTest, CreateValidatesEveryField) {
       {{"acme", "hits", std::string(101, 'x'), "", 0},
        "invalid name: name must be at most 100 characters (it has 101)"},
       {{"acme", "hits", "bad\x01name", "", 0},
-       "invalid name: name must not contain control characters"},
+       "invalid name: name must not contain control, format or invisible characters (U+0001)"},
       {{"acme", "hits", "n", "Web", 0}, "invalid app \"Web\"" + slug_rule},
       {{"acme", "deploy", "n", "", 0}, "a deploy credential needs app APP (one per application)"},
       {{"acme", "hits", "n", "", -5}, "expiry must be positive"},

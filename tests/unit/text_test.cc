@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "onep/json.h"
+#include "onep/parse.h"
 #include "terminal.h"
 
 namespace onep {
@@ -28,6 +32,79 @@ constexpr const char* kUnsafe[] = {
     "\xE2\x81\xA7",  // U+2067 right-to-left isolate
     "\xEF\xBB\xBF",  // U+FEFF zero width no-break space
 };
+
+// Characters that show nothing or look like a space, each in UTF-8 with
+// its code point: a name made with one looks like another name, or blank.
+struct Hidden {
+  const char* utf8;
+  const char* json;  // as EscapeTerminalUnsafe writes it
+};
+constexpr Hidden kHidden[] = {
+    {"\xE2\x80\x8B", "\\u200B"},             // zero width space
+    {"\xEF\xBB\xBF", "\\uFEFF"},             // zero width no-break space
+    {"\xD8\x9C", "\\u061C"},                 // Arabic letter mark
+    {"\xC2\xAD", "\\u00AD"},                 // soft hyphen
+    {"\xF3\xA0\x81\x81", "\\uDB40\\uDC41"},  // U+E0041 tag latin capital A
+    {"\xE3\x85\xA4", "\\u3164"},             // Hangul filler
+    {"\xE1\x85\x9F", "\\u115F"},             // Hangul choseong filler
+    {"\xE1\x85\xA0", "\\u1160"},             // Hangul jungseong filler
+    {"\xEF\xBE\xA0", "\\uFFA0"},             // halfwidth Hangul filler
+    {"\xE2\xA0\x80", "\\u2800"},             // braille pattern blank
+    {"\xCD\x8F", "\\u034F"},                 // combining grapheme joiner
+    {"\xE1\xA0\x8E", "\\u180E"},             // Mongolian vowel separator
+    {"\xE2\x81\xA0", "\\u2060"},             // word joiner
+    {"\xE2\x81\xA3", "\\u2063"},             // invisible separator
+    {"\xEF\xBF\xB9", "\\uFFF9"},             // interlinear annotation anchor
+    {"\xF3\xA0\x84\x80", "\\uDB40\\uDD00"},  // U+E0100 variation selector 17
+    {"\xF0\x9D\x85\xB3", "\\uD834\\uDD73"},  // U+1D173 musical format control
+};
+
+// One rule: each hidden character is refused in a name, is '?' on a
+// terminal and in a message, and is escaped in JSON for a terminal.
+TEST(TextTest, HiddenCharactersAreRefusedInNamesAndEscapedOnTerminals) {
+  for (const Hidden& hidden : kHidden) {
+    const std::string name = std::string("web") + hidden.utf8 + "hook";
+    const Status st = ValidateName(name);
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << "accepted: " << hidden.json;
+    EXPECT_NE(st.message().find("invisible"), std::string::npos) << st.message();
+    EXPECT_FALSE(ValidateName(hidden.utf8).ok()) << hidden.json;
+    EXPECT_EQ(SanitizeForTerminal(name), "web?hook") << hidden.json;
+    EXPECT_EQ(QuoteForMessage(name), "\"web?hook\"") << hidden.json;
+    JsonPtr value(json_string(name.c_str()));
+    const std::string out = EscapeTerminalUnsafe(JsonDump(value.get(), true));
+    EXPECT_EQ(out, std::string("\"web") + hidden.json + "hook\"") << out;
+    json_error_t error;
+    JsonPtr back(json_loadb(out.data(), out.size(), JSON_DECODE_ANY, &error));
+    ASSERT_TRUE(back) << error.text << ": " << out;
+    EXPECT_EQ(json_string_value(back.get()), name);
+  }
+  // Also named in the message, as Unicode writes it.
+  EXPECT_EQ(ValidateName("a\xF3\xA0\x81\x81").message(),
+            "name must not contain control, format or invisible characters (U+E0041)");
+  EXPECT_EQ(ValidateName("a\xE2\x80\x8B").message(),
+            "name must not contain control, format or invisible characters (U+200B)");
+}
+
+// Ordinary names in any script pass the same rule: accents, CJK, Hangul,
+// Arabic, emoji with their joiners and presentation selector, spaces.
+TEST(TextTest, OrdinaryNamesInAnyScriptPass) {
+  for (const char* name : {
+           "Caf\xC3\xA9 d\xC3\xA9ploiement",
+           "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E",                      // 日本語
+           "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4",                      // 한국어
+           "\xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\xD8\xA9",  // العربية
+           "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xAE\xD9\x88\xD8\xA7\xD9\x87\xD9\x85",  // Persian, ZWNJ
+           "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB team",  // woman, ZWJ, laptop
+           "\xE2\x9D\xA4\xEF\xB8\x8F ops",                       // heart + VS16
+           "e\xCC\x81t\xC3\xA9",                                 // combining acute
+       }) {
+    const Status st = ValidateName(name);
+    EXPECT_TRUE(st.ok()) << name << ": " << st.ToString();
+    EXPECT_EQ(SanitizeForTerminal(name), name);
+  }
+  // Spaces of other widths are still only spaces.
+  EXPECT_NE(ValidateName("\xE3\x80\x80\xC2\xA0 ").message().find("only spaces"), std::string::npos);
+}
 
 TEST(TextTest, EveryUnsafeCharacterBecomesOneQuestionMark) {
   for (const char* unsafe : kUnsafe) {
@@ -118,6 +195,29 @@ TEST(TextTest, QuotedForAMessageWithTokensAndUnsafeCharactersWithheld) {
   // Cut on a character boundary: 63 bytes, then a 2-byte character whole.
   EXPECT_EQ(QuoteForMessage(std::string(63, 'x') + "\xC3\xA9" + "yz"),
             "\"" + std::string(63, 'x') + "\xC3\xA9\xE2\x80\xA6\"");
+}
+
+// A token anywhere in a value, whole, cut short or in another case, is
+// never quoted back.
+TEST(TextTest, AValueHoldingATokenAnywhereIsWithheld) {
+  const std::string token = "onep_" + std::string(8, 'T') + std::string(32, 'r') + "ChkSum";
+  for (const std::string& value : std::vector<std::string>{
+           token,
+           "Bearer " + token,
+           "x" + token,
+           "my token is " + token + " thanks",
+           token.substr(0, 20),
+           "ONEP_" + token.substr(5),
+           "Onep_abc",
+           "name=onep_",
+       }) {
+    EXPECT_TRUE(ContainsTokenLike(value)) << value;
+    EXPECT_EQ(QuoteForMessage(value), "(a token, not shown)") << value;
+  }
+  for (const std::string value : {"onep", "one_p", "onep-admin", "on ep_x", "wh_abcdef"}) {
+    EXPECT_FALSE(ContainsTokenLike(value)) << value;
+    EXPECT_EQ(QuoteForMessage(value), "\"" + value + "\"");
+  }
 }
 
 TEST(TextTest, HexInEitherCaseAndBack) {

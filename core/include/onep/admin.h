@@ -67,9 +67,13 @@ Result<int64_t> GraceInput(const Inputs& in);
 Result<std::optional<int64_t>> ExpiryInput(const Inputs& in);
 
 // "url", where the webhook routes are mounted (for curl commands), else
-// `fallback`: an http:// or https:// URL.
+// `fallback`: an http:// or https:// URL (CheckBaseUrl).
 Result<std::string> BaseUrlInput(const Inputs& in, const std::string& fallback);
-// The same check of a URL from elsewhere, named `label` in the message.
+// The same check of a URL from elsewhere, named `label` in the message:
+// InvalidArgument unless `url` is printable ASCII without spaces, with the
+// scheme http or https (any case), a host (a DNS name, an IPv4 address or
+// an [IPv6] literal), an optional port from 1 to 65535, and no user name or
+// password, query or fragment.
 Status CheckBaseUrl(std::string_view label, const std::string& url);
 
 // list: "app" and "type" filters applied to `creds`.

@@ -35,7 +35,8 @@ bool IsValidSlug(std::string_view text);
 // "invalid <what> \"<text>\": it must match ^[a-z0-9][a-z0-9-]{0,62}$".
 Status InvalidSlug(std::string_view what, std::string_view text);
 
-// 1-100 printable UTF-8 characters (no control characters, valid UTF-8).
+// 1-100 characters of valid UTF-8, none of them terminal-unsafe (control,
+// format or invisible: IsTerminalUnsafe, text.h), not only spaces.
 Status ValidateName(std::string_view name);
 
 // 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z in Unix ms.

@@ -9,11 +9,25 @@
 //
 // Stored values (names, event fields) come from whoever holds a token or
 // runs onepctl. Printed raw, some characters would act on the terminal or
-// fool the reader: C0 and C1 controls (escape sequences; U+009B is CSI),
-// DEL, bidirectional controls that show text in another order than it is
-// stored in (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), line and
-// paragraph separators (U+2028, U+2029) and invisible characters (U+200B,
-// U+2060, U+FEFF). Those are "terminal-unsafe".
+// fool the reader. One list, IsTerminalUnsafe, names them, and both the name
+// rule (ValidateName, parse.h) and every terminal or message output follow
+// it:
+//   - controls (Cc): C0, DEL, C1 (U+009B is CSI);
+//   - every format character (Cf): bidirectional controls that show text in
+//     another order than it is stored in (U+061C, U+200E, U+200F,
+//     U+202A-U+202E, U+2066-U+2069), U+200B, U+2060-U+206F, U+FEFF,
+//     U+00AD, U+180E, U+FFF9-U+FFFB and the rest;
+//   - line and paragraph separators (U+2028, U+2029);
+//   - characters that show nothing and look like a space or like nothing:
+//     U+034F, U+115F, U+1160, U+17B4, U+17B5, U+180B-U+180F, U+2800, U+3164,
+//     U+FFA0, U+FFF0-U+FFF8;
+//   - tags and the supplementary variation selectors (U+E0000-U+E0FFF).
+// Allowed on purpose: U+200C and U+200D (the joiners that emoji sequences
+// and Persian or Indic spelling need) and U+FE00-U+FE0F (emoji
+// presentation). They change how their neighbours are drawn, never add a
+// character of their own. Look-alikes from other scripts (Cyrillic "а" for
+// Latin "a") are not refused either: a name is a label, a credential's id is
+// what identifies it.
 //
 // Thread-safety: pure functions.
 #ifndef ONEP_TEXT_H_
@@ -62,15 +76,23 @@ void ForEachCharacter(std::string_view text, F&& f) {
 // `text` in double quotes, fit for a message that reaches a terminal or a
 // log: '"' and '\' escaped, every terminal-unsafe character and every byte of
 // malformed UTF-8 shown as '?', cut after 64 bytes on a character boundary
-// with "…". Text that starts like a token ("onep_") is withheld:
-// "(a token, not shown)", so a token pasted in the wrong place is not echoed.
+// with "…". Text that holds a token, or a part of one, is withheld:
+// "(a token, not shown)", so a token pasted in the wrong place is not echoed
+// (ContainsTokenLike).
 std::string QuoteForMessage(std::string_view text);
+
+// True when `text` contains the token prefix "onep_" anywhere, in any mix of
+// case ("ONEP_", "Onep_"). Looser than a token's full pattern on purpose: a
+// token cut short, mistyped or upper-cased is still mostly secret, and
+// withholding a value that only looks like one costs a less specific message.
+bool ContainsTokenLike(std::string_view text);
 
 // ---------------------------------------------------------------------------
 // Terminals
 
-// True for a terminal-unsafe code point (above); onepctl's terminal output
-// (admin_cli/terminal.h) and QuoteForMessage both follow it.
+// True for a terminal-unsafe code point (the list above); names may not
+// contain one (ValidateName), and onepctl's terminal output
+// (admin_cli/terminal.h) and QuoteForMessage make each harmless.
 bool IsTerminalUnsafe(uint32_t code_point);
 
 // ---------------------------------------------------------------------------

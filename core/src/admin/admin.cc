@@ -5,6 +5,7 @@
 #include "onep/event.h"
 #include "onep/parse.h"
 #include "onep/stream_id.h"
+#include "onep/text.h"
 #include "onep/token.h"
 
 namespace onep::admin {
@@ -147,9 +148,59 @@ Result<std::optional<int64_t>> ExpiryInput(const Inputs& in) {
 }
 
 Status CheckBaseUrl(std::string_view label, const std::string& url) {
-  if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) return Status::Ok();
-  return Status::InvalidArgument(std::string(label) + " " + QuoteForMessage(url) +
-                                 " is not an http:// or https:// URL");
+  auto refuse = [&](std::string_view why) {
+    return Status::InvalidArgument(std::string(label) + " " + QuoteForMessage(url) + " " +
+                                   std::string(why));
+  };
+  // Printable ASCII: no control character, space or invisible character can
+  // reach the curl command; other characters are written percent-encoded.
+  for (const char c : url) {
+    if (c <= ' ' || c >= 0x7F) {
+      return refuse("must be printable ASCII, without spaces (percent-encode other characters)");
+    }
+  }
+  const std::size_t scheme_end = url.find("://");
+  std::string scheme = url.substr(0, scheme_end);
+  for (char& c : scheme) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (scheme_end == std::string::npos || (scheme != "http" && scheme != "https")) {
+    return refuse("is not an http:// or https:// URL");
+  }
+  if (url.find('#') != std::string::npos) return refuse("must not have a fragment (#)");
+  if (url.find('?') != std::string::npos) return refuse("must not have a query (?)");
+  const std::string_view rest = std::string_view(url).substr(scheme_end + 3);
+  const std::string_view authority = rest.substr(0, rest.find('/'));
+  if (authority.find('@') != std::string_view::npos) {
+    return refuse("must not carry a user name or password (@)");
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  if (!host.empty() && host[0] == '[') {  // an IPv6 literal
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos || close == 1) return refuse("has a malformed IPv6 host");
+    for (const char c : host.substr(1, close - 1)) {
+      if (HexDigitValue(c) < 0 && c != ':' && c != '.') return refuse("has a malformed IPv6 host");
+    }
+    const std::string_view after = host.substr(close + 1);
+    if (!after.empty() && after[0] != ':') return refuse("has a malformed IPv6 host");
+    if (!after.empty()) port = after.substr(1), host = host.substr(0, close + 1);
+  } else {
+    const std::size_t colon = host.find(':');
+    if (colon != std::string_view::npos)
+      port = host.substr(colon + 1), host = host.substr(0, colon);
+    if (host.empty()) return refuse("has no host");
+    for (const char c : host) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.';
+      if (!ok) return refuse("has a host that is not a DNS name or IP address");
+    }
+  }
+  if (host.size() != authority.size()) {
+    auto number = ParseUint(port, 65535);
+    if (port.empty() || port.size() > 5 || !number.ok() || *number == 0) {
+      return refuse("has a port that is not a number from 1 to 65535");
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::string> BaseUrlInput(const Inputs& in, const std::string& fallback) {

@@ -28,12 +28,17 @@ bool SplitNumber(std::string_view text, uint64_t& value, std::string_view& rest)
   return i > 0;
 }
 
-// Characters a name must not contain: C0 and C1 controls and DEL, the Unicode
-// line and paragraph separators, and the bidirectional embedding, override
-// and isolate controls (which can make a name display as something else).
-bool IsForbiddenInName(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
-         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+// The space characters (Zs): a name of nothing else shows as blank.
+bool IsSpace(uint32_t cp) {
+  return cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+         cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+// "U+200B", "U+E0041": a code point as Unicode writes it.
+std::string CodePointName(uint32_t cp) {
+  char text[16];
+  std::snprintf(text, sizeof(text), "U+%04X", static_cast<unsigned>(cp));
+  return text;
 }
 
 bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -238,10 +243,12 @@ Status ValidateName(std::string_view name) {
     uint32_t cp;
     std::size_t len = DecodeUtf8(name, i, &cp);
     if (len == 0) return Status::InvalidArgument("name is not valid UTF-8");
-    if (IsForbiddenInName(cp)) {
-      return Status::InvalidArgument("name must not contain control characters");
+    if (IsTerminalUnsafe(cp)) {
+      return Status::InvalidArgument(
+          "name must not contain control, format or invisible characters (" + CodePointName(cp) +
+          ")");
     }
-    if (cp != ' ') blank = false;
+    if (!IsSpace(cp)) blank = false;
     ++chars;
     i += len;
   }

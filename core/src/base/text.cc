@@ -46,15 +46,72 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+namespace {
+
+// The terminal-unsafe code points (text.h says why each), as inclusive
+// ranges in ascending order.
+struct CodePointRange {
+  uint32_t first;
+  uint32_t last;
+};
+constexpr CodePointRange kTerminalUnsafe[] = {
+    {0x0000, 0x001F},    // C0 controls
+    {0x007F, 0x009F},    // DEL, C1 controls
+    {0x00AD, 0x00AD},    // soft hyphen
+    {0x034F, 0x034F},    // combining grapheme joiner
+    {0x0600, 0x0605},    // Arabic number signs (Cf)
+    {0x061C, 0x061C},    // Arabic letter mark
+    {0x06DD, 0x06DD},    // Arabic end of ayah (Cf)
+    {0x070F, 0x070F},    // Syriac abbreviation mark (Cf)
+    {0x0890, 0x0891},    // Arabic pound and piastre marks above (Cf)
+    {0x08E2, 0x08E2},    // Arabic disputed end of ayah (Cf)
+    {0x115F, 0x1160},    // Hangul choseong and jungseong fillers
+    {0x17B4, 0x17B5},    // Khmer inherent vowels (invisible)
+    {0x180B, 0x180F},    // Mongolian variation selectors, vowel separator
+    {0x200B, 0x200B},    // zero width space (U+200C, U+200D allowed: text.h)
+    {0x200E, 0x200F},    // left-to-right and right-to-left marks
+    {0x2028, 0x202E},    // line and paragraph separators, bidi embeddings
+    {0x2060, 0x206F},    // word joiner, invisible operators, bidi isolates
+    {0x2800, 0x2800},    // braille pattern blank
+    {0x3164, 0x3164},    // Hangul filler
+    {0xFEFF, 0xFEFF},    // zero width no-break space (BOM)
+    {0xFFA0, 0xFFA0},    // halfwidth Hangul filler
+    {0xFFF0, 0xFFFB},    // unassigned ignorables, interlinear annotation
+    {0x110BD, 0x110BD},  // Kaithi number sign (Cf)
+    {0x110CD, 0x110CD},  // Kaithi number sign above (Cf)
+    {0x13430, 0x1343F},  // Egyptian hieroglyph format controls
+    {0x1BCA0, 0x1BCA3},  // shorthand format controls
+    {0x1D173, 0x1D17A},  // musical symbol format controls
+    {0xE0000, 0xE0FFF},  // tags, variation selectors supplement
+};
+
+}  // namespace
+
 bool IsTerminalUnsafe(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200B || cp == 0x200E ||
-         cp == 0x200F || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
-         cp == 0x2060 || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
+  for (const CodePointRange& range : kTerminalUnsafe) {
+    if (cp < range.first) return false;  // ascending: no later range holds it
+    if (cp <= range.last) return true;
+  }
+  return false;
+}
+
+bool ContainsTokenLike(std::string_view text) {
+  const std::size_t n = kTokenPrefix.size();
+  for (std::size_t i = 0; i + n <= text.size(); ++i) {
+    bool match = true;
+    for (std::size_t k = 0; k < n && match; ++k) {
+      char c = text[i + k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      match = c == kTokenPrefix[k];
+    }
+    if (match) return true;
+  }
+  return false;
 }
 
 std::string QuoteForMessage(std::string_view text) {
   static constexpr std::size_t kMaxQuoted = 64;
-  if (text.rfind(kTokenPrefix, 0) == 0) return "(a token, not shown)";
+  if (ContainsTokenLike(text)) return "(a token, not shown)";
   std::string out = "\"";
   std::size_t shown = 0;
   ForEachCharacter(text, [&](std::string_view seq, std::optional<uint32_t> cp) {
