@@ -71,6 +71,8 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
       add->max_idempotency_keys_set ? add->max_idempotency_keys : base->max_idempotency_keys;
   conf->max_deploy_ids_set = add->max_deploy_ids_set || base->max_deploy_ids_set;
   conf->max_deploy_ids = add->max_deploy_ids_set ? add->max_deploy_ids : base->max_deploy_ids;
+  conf->max_apps_set = add->max_apps_set || base->max_apps_set;
+  conf->max_apps = add->max_apps_set ? add->max_apps : base->max_apps;
   conf->wait_set = add->wait_set || base->wait_set;
   conf->wait_replicas = add->wait_set ? add->wait_replicas : base->wait_replicas;
   conf->wait_timeout_ms = add->wait_set ? add->wait_timeout_ms : base->wait_timeout_ms;
@@ -253,6 +255,21 @@ const char* SetMaxIdempotencyKeys(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
+// OnepMaxApps: the applications an organization may have.
+const char* SetMaxApps(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    auto n = ParseUint(arg, kMaxMaxApps);
+    if (!n.ok() || *n < kMinMaxApps) {
+      return DirectiveError(cmd, "must be a whole number from " + std::to_string(kMinMaxApps) +
+                                     " to " + std::to_string(kMaxMaxApps));
+    }
+    auto* conf = GetServerConfig(cmd->server);
+    conf->max_apps = *n;
+    conf->max_apps_set = true;
+    return nullptr;
+  });
+}
+
 const char* SetMaxDeployIds(cmd_parms* cmd, void*, const char* arg) {
   return Guarded(cmd, [&]() -> const char* {
     auto n = ParseQuota(arg);
@@ -413,6 +430,8 @@ const command_rec kCommands[] = {
                   "How many Idempotency-Keys an organization remembers at most, e.g. 100000"),
     AP_INIT_TAKE1("OnepMaxDeployIds", Directive(SetMaxDeployIds), nullptr, RSRC_CONF,
                   "How many deploy_ids an organization remembers at most, e.g. 10000"),
+    AP_INIT_TAKE1("OnepMaxApps", Directive(SetMaxApps), nullptr, RSRC_CONF,
+                  "How many applications an organization may have, e.g. 1000"),
     AP_INIT_TAKE1("OnepMaxBodySize", Directive(SetMaxBodySize), nullptr, ACCESS_CONF,
                   "Largest accepted request body, e.g. 64k"),
     AP_INIT_TAKE1("OnepRateLimit", Directive(SetRateLimit), nullptr, ACCESS_CONF,

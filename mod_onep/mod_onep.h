@@ -95,6 +95,8 @@ struct ServerConfig {
   bool max_idempotency_keys_set;
   uint64_t max_deploy_ids;  // OnepMaxDeployIds
   bool max_deploy_ids_set;
+  uint64_t max_apps;  // OnepMaxApps
+  bool max_apps_set;
   int wait_replicas;        // OnepRedisWait N
   int64_t wait_timeout_ms;  // OnepRedisWait N TIMEOUT; 0: half of the Redis timeout
   bool wait_set;

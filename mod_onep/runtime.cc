@@ -49,6 +49,7 @@ EventRetention EffectiveRetention(const ServerConfig* conf) {
   if (conf->max_events_set) retention.max_events = conf->max_events;
   if (conf->max_idempotency_keys_set) retention.max_idempotency_keys = conf->max_idempotency_keys;
   if (conf->max_deploy_ids_set) retention.max_deploy_ids = conf->max_deploy_ids;
+  if (conf->max_apps_set) retention.max_apps = conf->max_apps;
   return retention;
 }
 

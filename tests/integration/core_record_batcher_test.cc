@@ -188,9 +188,20 @@ TEST_F(RecordBatcherTest, ConcurrentEventsShareOneCallAndEachGetsItsOwnOutcome) 
   query.org = "acme";
   auto stored = events_.List(*client_, query);
   ASSERT_TRUE(stored.ok());
-  ASSERT_EQ(stored->size(), 1 + ids.size());
+  // ... and the opening of the incident the failure opened (its monitor's
+  // failures_to_open is 1), right after it.
+  ASSERT_EQ(stored->size(), 1 + ids.size() + 1);
   std::set<std::string> recorded;
-  for (std::size_t i = 1; i < stored->size(); ++i) recorded.insert((*stored)[i].id);
+  int openings = 0;
+  for (std::size_t i = 1; i < stored->size(); ++i) {
+    if ((*stored)[i].type == "incident_opened") {
+      ++openings;
+      EXPECT_EQ((*stored)[i - 1].type, "failure");
+      continue;
+    }
+    recorded.insert((*stored)[i].id);
+  }
+  EXPECT_EQ(openings, 1);
   EXPECT_EQ(recorded, std::set<std::string>(ids.begin(), ids.end()));
   auto stats = events_.Stats(*client_, "acme", "", 3600 * 1000);
   ASSERT_TRUE(stats.ok());

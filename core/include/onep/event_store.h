@@ -60,6 +60,9 @@ struct RecordOutcome {
   std::string org;            // every kind but invalid token
   std::string message;        // forbidden, invalid event: says why
   int retry_after_s = 0;      // rate limited
+  // Accepted: the incidents this event opened and resolved (0 or 1 each).
+  int incidents_opened = 0;
+  int incidents_resolved = 0;
 };
 
 struct StoredEvent {
@@ -131,7 +134,14 @@ struct EventRetention {
   int64_t max_age_ms = 30LL * 24 * 3600 * 1000;
   uint64_t max_idempotency_keys = 100000;  // OnepMaxIdempotencyKeys
   uint64_t max_deploy_ids = 10000;         // OnepMaxDeployIds
+  uint64_t max_apps = 1000;                // OnepMaxApps
+  // Incidents an org keeps (the oldest resolved dropped first); resolved
+  // ones are also dropped once resolved longer than max_age_ms ago.
+  uint64_t max_incidents = 10000;
 };
+// The range of OnepMaxApps.
+inline constexpr uint64_t kMinMaxApps = 1;
+inline constexpr uint64_t kMaxMaxApps = 100000;
 inline constexpr uint64_t kMaxRetentionEvents = 100000000;
 inline constexpr int64_t kMaxRetentionAgeMs = 3650LL * 24 * 3600 * 1000;
 // The ranges of OnepMaxIdempotencyKeys and OnepMaxDeployIds.

@@ -68,6 +68,14 @@ class KeySpace {
   // hash: credential id -> event id, and "<credential id>:<status>" -> event
   // id, for one deploy_id (by its SHA-1); kept for the retention.
   std::string DeployId(std::string_view tag, std::string_view deploy_id) const;
+  // The org's applications: hash, app -> its monitor's settings and state as
+  // a JSON object (docs/redis-layout.md).
+  std::string Apps(std::string_view tag) const;
+  // The org's incidents: hash, incident id -> the incident as JSON; zset, id
+  // -> opened_at (Unix ms); zset of the resolved ones, id -> resolved_at.
+  std::string Incidents(std::string_view tag) const;
+  std::string IncidentIndex(std::string_view tag) const;
+  std::string IncidentsResolved(std::string_view tag) const;
   std::string RateWindow(std::string_view tag, int64_t second) const;  // hash: id -> count
   std::string Audit(std::string_view tag) const;                       // stream
 

@@ -141,14 +141,20 @@ Result<ScriptCall> RecordCall(const KeySpace& keys, const EventRetention& retent
        {"idempotencies_key", keys.Idempotencies(tag)},
        {"idempotency_ages_key", keys.IdempotencyAges(tag)},
        {"deploy_ids_key", keys.DeployIds(tag)},
-       {"deploy_ages_key", keys.DeployIdAges(tag)}},
+       {"deploy_ages_key", keys.DeployIdAges(tag)},
+       {"apps_key", keys.Apps(tag)},
+       {"incidents_key", keys.Incidents(tag)},
+       {"incident_index_key", keys.IncidentIndex(tag)},
+       {"incidents_resolved_key", keys.IncidentsResolved(tag)}},
       {{"stream_max_len", std::to_string(retention.max_events)},
        // Stream ids are Unix ms: "<ms>-0" is the oldest an entry may be.
        {"oldest_event_id", std::to_string(std::max<int64_t>(now - retention.max_age_ms, 0)) + "-0"},
        {"retention_ms", std::to_string(retention.max_age_ms)},
        {"max_stats_fields", std::to_string(kMaxStatsFieldsPerHour)},
        {"max_idempotency_keys", std::to_string(retention.max_idempotency_keys)},
-       {"max_deploy_ids", std::to_string(retention.max_deploy_ids)}});
+       {"max_deploy_ids", std::to_string(retention.max_deploy_ids)},
+       {"max_apps", std::to_string(retention.max_apps)},
+       {"max_incidents", std::to_string(retention.max_incidents)}});
 }
 
 // The hour whose stats bucket counts an event of time `event_time` recorded
@@ -204,7 +210,10 @@ Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms, const RedisCl
                                    "ms deadline; nothing was recorded",
                                RedisFailure::kTimedOut);
   }
-  if (reply.type != Reply::Type::kArray || reply.elements.size() != 4) {
+  // {kind, credential id, org, detail}, and for an accepted event the
+  // incidents it opened and resolved.
+  if (reply.type != Reply::Type::kArray ||
+      (reply.elements.size() != 4 && reply.elements.size() != 6)) {
     return Status::Internal("unexpected reply from the record script");
   }
   const std::optional<RecordOutcome::Kind> kind = OutcomeKindNamed(reply.elements[0].str);
@@ -216,6 +225,12 @@ Result<RecordOutcome> OutcomeOf(Reply&& reply, int64_t timeout_ms, const RedisCl
   std::string& detail = reply.elements[3].str;
   switch (out.kind) {
     case RecordOutcome::Kind::kAccepted:
+      if (reply.elements.size() == 6) {
+        out.incidents_opened = static_cast<int>(reply.elements[4].integer);
+        out.incidents_resolved = static_cast<int>(reply.elements[5].integer);
+      }
+      out.event_id = std::move(detail);
+      break;
     case RecordOutcome::Kind::kDuplicate:
     case RecordOutcome::Kind::kIdempotencyKeyReused:
       out.event_id = std::move(detail);

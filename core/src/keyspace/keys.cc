@@ -78,6 +78,18 @@ std::string KeySpace::RateWindow(std::string_view tag, int64_t second) const {
   return OrgKey(tag, "rl:" + std::to_string(second));
 }
 
+std::string KeySpace::Apps(std::string_view tag) const { return OrgKey(tag, "apps"); }
+
+std::string KeySpace::Incidents(std::string_view tag) const { return OrgKey(tag, "incidents"); }
+
+std::string KeySpace::IncidentIndex(std::string_view tag) const {
+  return OrgKey(tag, "incidentidx");
+}
+
+std::string KeySpace::IncidentsResolved(std::string_view tag) const {
+  return OrgKey(tag, "incidentdone");
+}
+
 std::string KeySpace::Audit(std::string_view tag) const { return OrgKey(tag, "audit"); }
 
 }  // namespace onep

@@ -2,6 +2,7 @@
 #include "scripts/all_scripts.h"
 
 #include "scripts/credential_scripts.h"
+#include "scripts/monitor_scripts.h"
 #include "scripts/read_scripts.h"
 #include "scripts/record_script.h"
 
@@ -11,6 +12,7 @@ const std::vector<const NamedScript*>& AllScripts() {
   static const std::vector<const NamedScript*> all = {
       &RecordScript(),       &AuthenticateScript(), &CreateCredentialScript(),
       &ReplaceTokenScript(), &SetExpiryScript(),    &DeleteCredentialScript(),
+      &SetMonitorScript(),
   };
   return all;
 }

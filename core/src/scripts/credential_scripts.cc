@@ -28,6 +28,8 @@ if expires_at ~= '' then call('PEXPIREAT', token_key, expires_at) end
 -- Microseconds keep creations within one millisecond in order.
 call('ZADD', credentials_key, string.format('%d', now_us), id)
 if credential_type == 'deploy' then call('SET', deploy_app_key, id) end
+-- A credential bound to an app makes the app exist (with its default monitor).
+if app ~= '' then call('HSETNX', apps_key, app, '{}') end
 call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
   'time', now_text, 'action', 'create', 'credential', id, 'actor', actor,
   'name', name, 'expires_at', expires_at)
@@ -132,7 +134,7 @@ return {'ok'}
 
 const NamedScript& CreateCredentialScript() {
   static const NamedScript script({"owner_key", "credential_key", "token_key", "credentials_key",
-                                   "deploy_app_key", "audit_key"},
+                                   "deploy_app_key", "audit_key", "apps_key"},
                                   {"org", "id", "credential_type", "name", "app", "token_hash",
                                    "token_hint", "expires_in_ms", "actor", "audit_max_len"},
                                   false, kCreateBody);

@@ -19,6 +19,15 @@ local batch_used = {}     -- credential id -> its last_used was written by this 
 -- no token, so the answer holds for every event of the call.
 local batch_tokens = {}
 local batch_appended = false  -- an event of this call was added to the stream
+-- app -> {data = its monitor (the decoded field of apps_key), dirty}: each
+-- app is read once in a call and written once, by the epilogue.
+local batch_apps = {}
+local batch_app_order = {}
+local batch_new_apps = 0      -- apps this call adds to apps_key
+-- incident id -> {data = the incident, dirty}: read or created once.
+local batch_incidents = {}
+local batch_incident_order = {}
+local batch_incident_keys_read = false
 
 -- A counter as HINCRBY will read it: 0 for none, or an integer that sums of
 -- counts cannot take past HINCRBY's range. Anything else is corrupt data,
@@ -81,6 +90,87 @@ local function remember(hash_key, age_key, member, expires_at, cap, suffixes, ..
   call('HSET', hash_key, ...)
   call('ZADD', age_key, string.format('%d', expires_at), member)
 end
+
+-- The monitor of `app` (docs/design.md "Monitors and incidents"), read
+-- once per call; nil and a refusal for a new app over
+-- max_apps. A field that is not a JSON object is corrupt data, and fails
+-- the event that reads it, before it writes anything.
+local function monitor_of(app)
+  local monitor = batch_apps[app]
+  if monitor then return monitor end
+  local stored = call('HGET', apps_key, app)
+  local data
+  if stored then
+    local ok, decoded = pcall(cjson.decode, stored)
+    if not ok or type(decoded) ~= 'table' then
+      error('corrupt app ' .. app .. ': not a JSON object', 0)
+    end
+    data = decoded
+  else
+    if call('HLEN', apps_key) + batch_new_apps >= tonumber(max_apps) then
+      return nil, 'app: too many applications for this organization'
+    end
+    data = {}
+  end
+  monitor = {data = data, dirty = false, new = not stored}
+  batch_apps[app] = monitor
+  batch_app_order[#batch_app_order + 1] = app
+  return monitor
+end
+
+-- Reads the type of the incident keys once per call, before the first event
+-- that will write them: a key of the wrong type fails that event alone.
+local function read_incident_keys()
+  if batch_incident_keys_read then return end
+  call('HLEN', incidents_key)
+  call('ZCARD', incident_index_key)
+  call('ZCARD', incidents_resolved_key)
+  batch_incident_keys_read = true
+end
+
+-- The incident `id`, read once per call; nil when it is gone.
+local function incident_of(id)
+  local entry = batch_incidents[id]
+  if entry then return entry end
+  local stored = call('HGET', incidents_key, id)
+  if not stored then return nil end
+  local ok, decoded = pcall(cjson.decode, stored)
+  if not ok or type(decoded) ~= 'table' then
+    error('corrupt incident ' .. id .. ': not a JSON object', 0)
+  end
+  entry = {data = decoded, dirty = false}
+  batch_incidents[id] = entry
+  batch_incident_order[#batch_incident_order + 1] = id
+  return entry
+end
+
+-- Drops resolved incidents: up to 16 resolved before the retention, then the
+-- oldest resolved ones while the org holds max_incidents or more (open
+-- incidents are never dropped: at most one per app).
+local function drop_incidents(list, step)
+  if #list == 0 then return end
+  local ids = {}
+  for i = 1, #list, step do
+    ids[#ids + 1] = list[i]
+    batch_incidents[list[i]] = nil
+  end
+  call('HDEL', incidents_key, unpack(ids))
+  call('ZREM', incident_index_key, unpack(ids))
+  call('ZREM', incidents_resolved_key, unpack(ids))
+end
+local function make_room_for_incident()
+  drop_incidents(call('ZRANGEBYSCORE', incidents_resolved_key, '-inf',
+                      string.format('%d', now - tonumber(retention_ms)), 'LIMIT', 0, 16), 1)
+  local over = math.min(call('HLEN', incidents_key) + 1 - tonumber(max_incidents), 1000)
+  if over > 0 then drop_incidents(call('ZPOPMIN', incidents_resolved_key, over), 2) end
+end
+
+-- Appends an opening or a resolution to the stream, right after the event
+-- that caused it.
+local function append_flip(flip_type, incident, credential, app)
+  call('XADD', events_key, '*', 'type', flip_type, 'credential', credential, 'app', app,
+    'time', now_text, 'incident', incident.id, 'fields', cjson.encode(incident))
+end
 )lua";
 
 // Once per call, after its events: each counter gets the sum of the call's
@@ -100,6 +190,20 @@ for _, stats_key in ipairs(batch_buckets) do
     end
   end
   if fresh then call('PEXPIREAT', stats_key, bucket.expire_at) end
+end
+-- Each app's monitor and each incident this call changed, once.
+local app_fields = {}
+for _, app in ipairs(batch_app_order) do
+  local monitor = batch_apps[app]
+  if monitor.dirty then
+    app_fields[#app_fields + 1] = app
+    app_fields[#app_fields + 1] = cjson.encode(monitor.data)
+  end
+end
+if #app_fields > 0 then call('HSET', apps_key, unpack(app_fields)) end
+for _, id in ipairs(batch_incident_order) do
+  local entry = batch_incidents[id]
+  if entry and entry.dirty then call('HSET', incidents_key, id, cjson.encode(entry.data)) end
 end
 if batch_appended and call('XLEN', events_key) > tonumber(stream_max_len) then
   call('XTRIM', events_key, 'MAXLEN', '~', stream_max_len)
@@ -215,6 +319,25 @@ if not field then
   bucket.order[#bucket.order + 1] = counter_field
 end
 local event_count = tonumber(count)
+-- The app's monitor, and what this event will do to it (known before the
+-- writes, so that the incident keys are read before them).
+local monitor, refusal = monitor_of(event_app)
+if not monitor then return {'invalid_event', id, org, refusal} end
+local m = monitor.data
+local open_incident
+if m.open_incident then
+  read_incident_keys()
+  open_incident = incident_of(m.open_incident)
+  if not open_incident then m.open_incident = nil end  -- dropped: none is open
+end
+local opens, resolves = false, false
+if event_type == 'failure' then
+  opens = not open_incident and not m.paused and
+          (m.fail_streak or 0) + event_count >= (m.failures_to_open or 1)
+elseif event_type == 'hit' then
+  resolves = open_incident ~= nil and (m.hit_streak or 0) + event_count >= (m.hits_to_close or 1)
+end
+if opens then read_incident_keys() end
 -- The writes. An event that fails leaves no event behind (its result is its
 -- error, and the call's other events go on): every command after the XADD
 -- works on a key whose type, and counter, this event has read above, so
@@ -247,7 +370,73 @@ if limit > 0 then
   call('HINCRBY', rate_key, id, 1)
   call('PEXPIRE', rate_key, 2000)
 end
-return {'accepted', id, org, event_id}
+-- The monitor's rules (docs/design.md "Monitors and incidents").
+if monitor.new then batch_new_apps = batch_new_apps + 1; monitor.new = false end
+monitor.dirty = true
+if not m.first_event_at then m.first_event_at = now end
+m.last_event_at = now
+local opened, resolved = 0, 0
+if event_type == 'deploy' then
+  local ok, decoded = pcall(cjson.decode, fields)
+  local version = ''
+  if ok and type(decoded) == 'table' and type(decoded.version) == 'string' then
+    version = decoded.version
+  end
+  m.last_deploy = {id = deploy_id, version = version, at = now}
+else
+  if not m.state or m.state == 'new' then m.state = 'up'; m.since = now end
+  if event_type == 'failure' then
+    if (m.fail_streak or 0) == 0 then
+      local ok, decoded = pcall(cjson.decode, fields)
+      m.first_error = ''
+      if ok and type(decoded) == 'table' and type(decoded.error) == 'string' then
+        m.first_error = decoded.error
+      end
+      m.fail_streak_at = now
+    end
+    m.fail_streak = (m.fail_streak or 0) + event_count
+    m.hit_streak, m.hit_streak_at = 0, nil
+    if open_incident then
+      open_incident.data.failures = open_incident.data.failures + event_count
+      open_incident.dirty = true
+    elseif opens then
+      make_room_for_incident()
+      local opened_at = m.fail_streak_at
+      local deploy = cjson.null
+      local last = m.last_deploy
+      if last and last.at <= opened_at and opened_at - last.at <= 86400000 then
+        deploy = {id = last.id, version = last.version, at = last.at}
+      end
+      local incident = {id = 'in_' .. event_id, org = org, app = event_app, cause = 'failures',
+        severity = m.severity or 'none', opened_at = opened_at, detected_at = now,
+        resolved_at = cjson.null, duration_s = cjson.null, failures = m.fail_streak,
+        first_error = m.first_error or '', deploy = deploy}
+      call('HSET', incidents_key, incident.id, cjson.encode(incident))
+      call('ZADD', incident_index_key, string.format('%d', opened_at), incident.id)
+      batch_incidents[incident.id] = {data = incident, dirty = false}
+      batch_incident_order[#batch_incident_order + 1] = incident.id
+      m.open_incident, m.state, m.since = incident.id, 'down', opened_at
+      append_flip('incident_opened', incident, id, event_app)
+      opened = 1
+    end
+  else
+    if (m.hit_streak or 0) == 0 then m.hit_streak_at = now end
+    m.hit_streak = (m.hit_streak or 0) + event_count
+    m.fail_streak, m.fail_streak_at, m.first_error = 0, nil, nil
+    if resolves then
+      local incident = open_incident.data
+      incident.resolved_at = m.hit_streak_at
+      incident.duration_s = (incident.resolved_at - incident.opened_at) / 1000
+      call('HSET', incidents_key, incident.id, cjson.encode(incident))
+      call('ZADD', incidents_resolved_key, string.format('%d', incident.resolved_at), incident.id)
+      open_incident.dirty = false
+      m.open_incident, m.state, m.since = nil, 'up', incident.resolved_at
+      append_flip('incident_resolved', incident, id, event_app)
+      resolved = 1
+    end
+  end
+end
+return {'accepted', id, org, event_id, opened, resolved}
 )lua";
 
 }  // namespace
@@ -256,9 +445,10 @@ const NamedScript& RecordScript() {
   static const NamedScript script(
       // One org (slot) and one configuration per call.
       NamedScript::PerItem{{"last_used_key", "events_key", "rate_key", "idempotencies_key",
-                            "idempotency_ages_key", "deploy_ids_key", "deploy_ages_key"},
+                            "idempotency_ages_key", "deploy_ids_key", "deploy_ages_key", "apps_key",
+                            "incidents_key", "incident_index_key", "incidents_resolved_key"},
                            {"stream_max_len", "oldest_event_id", "retention_ms", "max_stats_fields",
-                            "max_idempotency_keys", "max_deploy_ids"}},
+                            "max_idempotency_keys", "max_deploy_ids", "max_apps", "max_incidents"}},
       {"token_key", "stats_key", "legacy_idempotency_key", "legacy_deploy_key"},
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
        "idempotency_digest", "request_fingerprint", "deploy_id", "deploy_digest", "deploy_status",

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: Apache-2.0
+// Monitors and incidents (docs/design.md "Monitors and incidents"): the
+// record script applies the rules to each recorded event, by Redis' clock.
+//
+// On a single Redis, and on a Redis Cluster when run with
+// ONEP_TEST_REDIS=cluster (tests/integration/CMakeLists.txt).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "onep/credential.h"
+#include "onep/credential_service.h"
+#include "onep/event_store.h"
+#include "onep/monitor_store.h"
+#include "onep/redis_credential_store.h"
+#include "onep/stream_id.h"
+#include "onep/token.h"
+#include "support/record_request.h"
+#include "support/test_redis.h"
+
+namespace onep {
+namespace {
+
+using Kind = RecordOutcome::Kind;
+
+EventRetention SmallCaps() {
+  EventRetention r;
+  r.max_apps = 3;
+  r.max_incidents = 2;
+  return r;
+}
+
+class MonitorTest : public ::testing::Test {
+ protected:
+  MonitorTest()
+      : client_(redis_.Client()),
+        keys_("onep:"),
+        creds_(*client_, keys_),
+        events_(keys_),
+        capped_(keys_, SmallCaps()),
+        monitors_(keys_) {}
+
+  IssuedCredential Create(const std::string& type, const std::string& app) {
+    auto issued = CredentialService(creds_, "tester").Create({"acme", type, "c " + app, app, 0});
+    EXPECT_TRUE(issued.ok()) << issued.status().ToString();
+    return issued.ok() ? issued.value() : IssuedCredential{};
+  }
+
+  // `web`, bound to app web, with failures_to_open 3 and hits_to_close 2.
+  IssuedCredential Web() {
+    IssuedCredential web = Create("hits", "web");
+    MonitorChange change;
+    change.failures_to_open = 3;
+    change.hits_to_close = 2;
+    auto set = monitors_.SetMonitor(*client_, "acme", "web", change, "tester");
+    EXPECT_TRUE(set.ok()) << set.status().ToString();
+    return web;
+  }
+
+  // One event in its own call; waits until Redis' clock has passed the ms it
+  // was recorded in, so that the next call's now differs.
+  RecordOutcome Send(const std::string& token, EventType type, const std::string& body,
+                     const std::string& key = "", const EventStore* store = nullptr) {
+    auto outcome =
+        (store ? *store : events_).Record(*client_, testing::RequestFor(token, type, body, key));
+    EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+    if (!outcome.ok()) return {};
+    if (!outcome->event_id.empty()) WaitPast(MsOf(outcome->event_id));
+    return *outcome;
+  }
+  RecordOutcome Hit(const std::string& token) { return Send(token, EventType::kHit, "{}"); }
+  RecordOutcome Fail(const std::string& token, int count = 1) {
+    return Send(token, EventType::kFailure,
+                R"({"error":"boom )" + std::to_string(count) + R"(","count":)" +
+                    std::to_string(count) + "}");
+  }
+
+  static int64_t MsOf(const std::string& stream_id) {
+    auto id = ParseStreamId(stream_id);
+    EXPECT_TRUE(id.ok()) << stream_id;
+    return id.ok() ? static_cast<int64_t>(id->ms) : 0;
+  }
+
+  void WaitPast(int64_t ms) {
+    for (int i = 0; i < 10000; ++i) {
+      auto time = redis_.Command("{x}", {"TIME"});
+      ASSERT_TRUE(time.ok());
+      const int64_t now =
+          std::stoll(time->elements[0].str) * 1000 + std::stoll(time->elements[1].str) / 1000;
+      if (now > ms) return;
+    }
+    FAIL() << "Redis' clock did not pass " << ms;
+  }
+
+  AppMonitor App(const std::string& app) {
+    auto m = monitors_.App(*client_, "acme", app);
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? *m : AppMonitor{};
+  }
+
+  std::vector<Incident> Incidents() {
+    IncidentQuery q;
+    q.org = "acme";
+    auto list = monitors_.Incidents(*client_, q);
+    EXPECT_TRUE(list.ok()) << list.status().ToString();
+    return list.ok() ? *list : std::vector<Incident>{};
+  }
+
+  // The types of the org's stream, oldest first.
+  std::vector<std::string> StreamTypes(const std::string& token) {
+    const std::string events = keys_.Events(std::string(TokenRoutingTag(token)));
+    std::vector<std::string> out;
+    auto reply = redis_.Command(events, {"XRANGE", events, "-", "+"});
+    EXPECT_TRUE(reply.ok());
+    for (const Reply& entry : reply->elements) {
+      const auto& f = entry.elements[1].elements;
+      for (std::size_t i = 0; i + 1 < f.size(); i += 2) {
+        if (f[i].str == "type") out.push_back(f[i + 1].str);
+      }
+    }
+    return out;
+  }
+
+  testing::TestRedis redis_;
+  std::unique_ptr<RedisClient> client_;
+  KeySpace keys_;
+  RedisCredentialStore creds_;
+  EventStore events_;
+  EventStore capped_;
+  MonitorStore monitors_;
+};
+
+TEST_F(MonitorTest, ABoundCredentialMakesANewApp) {
+  Create("hits", "web");
+  AppMonitor web = App("web");
+  EXPECT_EQ(web.state, "new");
+  EXPECT_EQ(web.settings.failures_to_open, 1);
+  EXPECT_EQ(web.settings.severity, "none");
+}
+
+TEST_F(MonitorTest, TheThirdFailureOpensAtTheFirstAndTwoHitsResolveAtTheFirstOfThem) {
+  IssuedCredential web = Web();
+  // Redis' clock of the call that recorded the first failure: the script's
+  // now, which may differ by a millisecond from its stream id's.
+  const RecordOutcome first = Fail(web.token);
+  const int64_t first_at = *App("web").fail_streak_at;
+  EXPECT_LE(std::abs(first_at - MsOf(first.event_id)), 1);
+  Fail(web.token);
+  EXPECT_EQ(*App("web").fail_streak_at, first_at);
+  EXPECT_EQ(App("web").state, "up");
+  EXPECT_TRUE(Incidents().empty());
+  const RecordOutcome third = Fail(web.token);
+  EXPECT_EQ(third.incidents_opened, 1);
+  ASSERT_EQ(Incidents().size(), 1u);
+  Incident opened = Incidents()[0];
+  EXPECT_EQ(opened.opened_at, first_at);
+  EXPECT_GT(opened.detected_at, first_at);
+  EXPECT_LE(std::abs(opened.detected_at - MsOf(third.event_id)), 1);
+  EXPECT_EQ(opened.failures, 3);
+  EXPECT_EQ(opened.first_error, "boom 1");
+  EXPECT_EQ(opened.cause, "failures");
+  EXPECT_FALSE(opened.resolved_at);
+  EXPECT_EQ(App("web").state, "down");
+  EXPECT_EQ(App("web").since, first_at);
+
+  Hit(web.token);  // one hit: still down
+  EXPECT_EQ(App("web").state, "down");
+  Fail(web.token);  // a failure ends the hit streak
+  const RecordOutcome closing = Hit(web.token);
+  const int64_t closing_at = *App("web").hit_streak_at;
+  EXPECT_EQ(closing.incidents_resolved, 0);
+  EXPECT_EQ(App("web").state, "down");
+  const RecordOutcome second = Hit(web.token);
+  EXPECT_EQ(second.incidents_resolved, 1);
+  ASSERT_EQ(Incidents().size(), 1u);
+  Incident resolved = Incidents()[0];
+  ASSERT_TRUE(resolved.resolved_at);
+  EXPECT_EQ(*resolved.resolved_at, closing_at);
+  EXPECT_EQ(resolved.failures, 4);
+  EXPECT_DOUBLE_EQ(*resolved.duration_s, (closing_at - first_at) / 1000.0);
+  EXPECT_EQ(App("web").state, "up");
+  EXPECT_EQ(App("web").since, closing_at);
+  // The flips, right after the events that caused them.
+  EXPECT_EQ(StreamTypes(web.token),
+            (std::vector<std::string>{"failure", "failure", "failure", "incident_opened", "hit",
+                                      "failure", "hit", "hit", "incident_resolved"}));
+}
+
+TEST_F(MonitorTest, AFailureOfCountThreeOpensAtOnce) {
+  IssuedCredential web = Web();
+  EXPECT_EQ(Fail(web.token, 3).incidents_opened, 1);
+  ASSERT_EQ(Incidents().size(), 1u);
+  EXPECT_EQ(Incidents()[0].failures, 3);
+}
+
+TEST_F(MonitorTest, ARetryAndADuplicateDeployIdChangeNothing) {
+  IssuedCredential web = Web();
+  IssuedCredential deploy = Create("deploy", "web");
+  Send(web.token, EventType::kFailure, R"({"error":"x"})", "key-1");
+  EXPECT_EQ(Send(web.token, EventType::kFailure, R"({"error":"x"})", "key-1").kind,
+            Kind::kDuplicate);
+  EXPECT_EQ(Send(web.token, EventType::kFailure, R"({"error":"x"})", "key-1").kind,
+            Kind::kDuplicate);
+  EXPECT_EQ(App("web").fail_streak, 1);
+  EXPECT_TRUE(Incidents().empty());
+  const std::string body = R"({"version":"1.0","deploy_id":"d-1"})";
+  const RecordOutcome deployed = Send(deploy.token, EventType::kDeploy, body);
+  const int64_t last_event = *App("web").last_event_at;
+  EXPECT_EQ(Send(deploy.token, EventType::kDeploy, body).kind, Kind::kDuplicate);
+  EXPECT_EQ(*App("web").last_event_at, last_event);
+  ASSERT_TRUE(App("web").last_deploy);
+  EXPECT_LE(std::abs(App("web").last_deploy->at - MsOf(deployed.event_id)), 1);
+}
+
+TEST_F(MonitorTest, APausedMonitorOpensNothingAndResumingDoesNotForgetTheStreak) {
+  IssuedCredential web = Web();
+  MonitorChange pause;
+  pause.paused = true;
+  ASSERT_TRUE(monitors_.SetMonitor(*client_, "acme", "web", pause, "tester").ok());
+  EXPECT_EQ(App("web").state, "paused");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Fail(web.token).incidents_opened, 0);
+  EXPECT_TRUE(Incidents().empty());
+  EXPECT_EQ(App("web").state, "paused");
+  MonitorChange resume;
+  resume.paused = false;
+  ASSERT_TRUE(monitors_.SetMonitor(*client_, "acme", "web", resume, "tester").ok());
+  EXPECT_EQ(Fail(web.token).incidents_opened, 1);
+}
+
+TEST_F(MonitorTest, AnIncidentNamesTheLastDeployWithinADayBeforeIt) {
+  IssuedCredential web = Create("hits", "web");
+  IssuedCredential deploy = Create("deploy", "web");
+  const RecordOutcome d =
+      Send(deploy.token, EventType::kDeploy, R"({"version":"2.1","deploy_id":"d-7"})");
+  Fail(web.token);
+  ASSERT_EQ(Incidents().size(), 1u);
+  ASSERT_TRUE(Incidents()[0].deploy);
+  EXPECT_EQ(Incidents()[0].deploy->id, "d-7");
+  EXPECT_EQ(Incidents()[0].deploy->version, "2.1");
+  EXPECT_EQ(Incidents()[0].deploy->at, App("web").last_deploy->at);
+  EXPECT_LE(std::abs(Incidents()[0].deploy->at - MsOf(d.event_id)), 1);
+
+  // A deploy 25 hours before the opening is not named.
+  Hit(web.token);
+  const std::string apps = keys_.Apps(std::string(TokenRoutingTag(web.token)));
+  auto stored = redis_.Command(apps, {"HGET", apps, "web"});
+  ASSERT_TRUE(stored.ok());
+  std::string text = stored->str;
+  const int64_t deployed_at = App("web").last_deploy->at;
+  const std::string at = "\"at\":" + std::to_string(deployed_at);
+  ASSERT_NE(text.find(at), std::string::npos) << text;
+  text.replace(text.find(at), at.size(),
+               "\"at\":" + std::to_string(deployed_at - 25LL * 3600 * 1000));
+  ASSERT_TRUE(redis_.Command(apps, {"HSET", apps, "web", text}).ok());
+  Fail(web.token);
+  ASSERT_EQ(Incidents().size(), 2u);
+  EXPECT_FALSE(Incidents()[0].deploy);
+}
+
+TEST_F(MonitorTest, AnAppOverTheCapIsRefused) {
+  IssuedCredential any = Create("hits", "");
+  for (const char* app : {"a", "b", "c"}) {
+    EXPECT_EQ(
+        Send(any.token, EventType::kHit, std::string(R"({"app":")") + app + "\"}", "", &capped_)
+            .kind,
+        Kind::kAccepted);
+  }
+  RecordOutcome refused = Send(any.token, EventType::kHit, R"({"app":"d"})", "", &capped_);
+  EXPECT_EQ(refused.kind, Kind::kInvalidEvent);
+  EXPECT_EQ(refused.message, "app: too many applications for this organization");
+  EXPECT_EQ(Send(any.token, EventType::kHit, R"({"app":"a"})", "", &capped_).kind, Kind::kAccepted);
+  auto apps = monitors_.Apps(*client_, "acme");
+  ASSERT_TRUE(apps.ok());
+  EXPECT_EQ(apps->size(), 3u);
+}
+
+TEST_F(MonitorTest, TheOldestResolvedIncidentGoesOverTheCap) {
+  IssuedCredential web = Create("hits", "web");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    RecordOutcome f = Send(web.token, EventType::kFailure, "{}", "", &capped_);
+    ASSERT_EQ(f.incidents_opened, 1);
+    ids.push_back("in_" + f.event_id);
+    ASSERT_EQ(Send(web.token, EventType::kHit, "{}", "", &capped_).incidents_resolved, 1);
+  }
+  std::vector<Incident> kept = Incidents();
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].id, ids[2]);
+  EXPECT_EQ(kept[1].id, ids[1]);
+}
+
+// The rules, as a reference: the stream's types after each event.
+struct Model {
+  int failures_to_open = 3, hits_to_close = 2;
+  int64_t fail_streak = 0, hit_streak = 0, failures = 0;
+  bool open = false;
+  int opened = 0;
+  std::vector<std::string> stream;
+  void Apply(bool failure, int count) {
+    stream.push_back(failure ? "failure" : "hit");
+    if (failure) {
+      fail_streak += count;
+      hit_streak = 0;
+      if (open) {
+        failures += count;
+      } else if (fail_streak >= failures_to_open) {
+        open = true;
+        failures = fail_streak;
+        ++opened;
+        stream.push_back("incident_opened");
+      }
+    } else {
+      hit_streak += count;
+      fail_streak = 0;
+      if (open && hit_streak >= hits_to_close) {
+        open = false;
+        stream.push_back("incident_resolved");
+      }
+    }
+  }
+};
+
+// 64 mixed events in one call give what they give one by one, and what the
+// reference gives.
+TEST_F(MonitorTest, ABatchOf64GivesWhatTheEventsGiveOneByOne) {
+  IssuedCredential web = Web();
+  Model model;
+  std::vector<RecordRequest> requests;
+  uint32_t seed = 7;
+  for (int i = 0; i < 64; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    const bool failure = (seed >> 16) % 2 == 0;
+    const int count = (seed >> 20) % 5 == 0 ? 2 : 1;
+    model.Apply(failure, count);
+    requests.push_back(testing::RequestFor(web.token,
+                                           failure ? EventType::kFailure : EventType::kHit,
+                                           R"({"count":)" + std::to_string(count) + "}"));
+  }
+  ASSERT_GT(model.opened, 2);
+  std::vector<const RecordRequest*> batch;
+  for (const auto& r : requests) batch.push_back(&r);
+  auto outcomes = events_.RecordBatch(*client_, batch);
+  for (const auto& o : outcomes) ASSERT_TRUE(o.ok() && o->kind == Kind::kAccepted);
+  EXPECT_EQ(StreamTypes(web.token), model.stream);
+  const std::vector<Incident> batched = Incidents();
+  EXPECT_EQ(batched.size(), static_cast<std::size_t>(model.opened));
+  EXPECT_EQ(App("web").state, model.open ? "down" : "up");
+
+  // The same events one by one, for another org.
+  auto other = CredentialService(creds_, "tester").Create({"other", "hits", "w", "web", 0});
+  ASSERT_TRUE(other.ok());
+  MonitorChange change;
+  change.failures_to_open = 3;
+  change.hits_to_close = 2;
+  ASSERT_TRUE(monitors_.SetMonitor(*client_, "other", "web", change, "tester").ok());
+  for (const auto& r : requests) {
+    RecordRequest one = r;
+    one.token_hash = TokenHash(other->token);
+    one.routing_tag = std::string(TokenRoutingTag(other->token));
+    auto outcome = events_.Record(*client_, one);
+    ASSERT_TRUE(outcome.ok() && outcome->kind == Kind::kAccepted);
+  }
+  EXPECT_EQ(StreamTypes(other->token), model.stream);
+  IncidentQuery q;
+  q.org = "other";
+  auto single = monitors_.Incidents(*client_, q);
+  ASSERT_TRUE(single.ok());
+  // (failures, resolved) of each, in order of failures: the batch's
+  // incidents share one opened_at, so their order by it is a tie.
+  auto shape = [](const std::vector<Incident>& list) {
+    std::vector<std::pair<int64_t, bool>> out;
+    for (const Incident& i : list) out.emplace_back(i.failures, i.resolved_at.has_value());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(shape(*single), shape(batched));
+}
+
+}  // namespace
+}  // namespace onep
