@@ -10,6 +10,7 @@
 #include "commands/doctor_command.h"
 #include "commands/events_command.h"
 #include "commands/migrate_command.h"
+#include "commands/monitor_commands.h"
 #include "commands/report_commands.h"
 #include "commands/token_commands.h"
 #include "context.h"
@@ -108,7 +109,8 @@ std::vector<CommandSpec> BuildCommands() {
        {},
        {kOrg,
         kAppFilter,
-        {"--type", "hit|failure|deploy", "only events of this type"},
+        {"--type", "hit|failure|deploy|incident_opened|incident_resolved",
+         "only events of this type, or only incidents opened or resolved"},
         {"--credential", "ID", "only events recorded with this credential (wh_...)"},
         {"--since", "DURATION|TIME",
          "only events whose own time is at or after this: that long ago, or an RFC 3339 time"},
@@ -201,6 +203,54 @@ std::vector<CommandSpec> BuildCommands() {
        {"onepctl audit --org acme --limit 20",
         "onepctl audit --org acme --credential wh_C9u8L8vcFE3sxQxQrEcb --since 30d"},
        AuditCommand},
+      {"apps",
+       "each application: up or down, since when, its open incident and its monitor",
+       {},
+       {kOrg},
+       "Lists the organization's applications, those down first, then by name: the state (new "
+       "before any hit or failure, up, DOWN while an incident is open, paused), since when, the "
+       "open incident, the last event and the last deploy, and the monitor's settings. An "
+       "application exists once a credential is bound to it or an event names it.",
+       {"onepctl apps --org acme", "onepctl apps --org acme --json"},
+       AppsCommand},
+      {"monitor",
+       "show an application's monitor, or change it (audited)",
+       {"ORG", "APP"},
+       {{"--failures-to-open", "N", "consecutive failures that open an incident, 1-100"},
+        {"--hits-to-close", "N", "consecutive hits that resolve it, 1-100"},
+        {"--severity", "S", "the incidents' severity: sev1..sev5 or none"},
+        {"--expect-every", "DURATION|off",
+         "an event is expected this often, 1m to 30d (stored; silence is not yet detected)"},
+        {"--grace", "DURATION",
+         "how late an expected event may be, 1m to 30d (default: a fifth of --expect-every, at "
+         "least 1m)"},
+        {"--pause", "", "open no incident until --resume (an open one still resolves)"},
+        {"--resume", "", "open incidents again", false, "--pause"}},
+       "Without options, shows the application's state and its monitor. With options, changes "
+       "the settings given, keeps the others, records the change in the audit trail and shows "
+       "the result. A change applies from the next event on: a streak already counted is not "
+       "re-judged.",
+       {"onepctl monitor acme api",
+        "onepctl monitor acme api --failures-to-open 3 --hits-to-close 2 --severity sev2",
+        "onepctl monitor acme api --pause"},
+       MonitorCommand},
+      {"incidents",
+       "the organization's incidents, newest first",
+       {},
+       {kOrg,
+        kAppFilter,
+        {"--open", "", "only incidents still open"},
+        {"--since", "DURATION|TIME",
+         "only incidents opened at or after this: that long ago, or an RFC 3339 time"},
+        {"--limit", "N", "at most N incidents (default 100, max 10000)"}},
+       "Lists incidents, newest first: when each opened (the first failure of the streak that "
+       "opened it), the application, OPEN or resolved, how long it lasted, its severity, the "
+       "failures counted, the deploy it follows (the application's last deploy within 24h "
+       "before it opened), its id and the first failure's error. The organization keeps its "
+       "newest 10000 incidents; resolved ones older than the retention are dropped.",
+       {"onepctl incidents --org acme --open",
+        "onepctl incidents --org acme --app api --since 7d --json"},
+       IncidentsCommand},
   };
 }
 

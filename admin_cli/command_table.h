@@ -53,7 +53,7 @@ inline constexpr std::string_view kEnvironmentHelp =
     "commands)";
 inline constexpr std::string_view kExitStatusHelp =
     "0 success; 1 Redis unreachable or runtime failure; 2 usage error or invalid input; 3 no "
-    "such credential or organization";
+    "such credential, organization or application";
 
 // "--org ORG"
 std::string OptionLabel(const OptionSpec& option);

@@ -28,7 +28,7 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,   // Redis unreachable, or another runtime failure
   kExitUsage = 2,     // usage error or invalid input
-  kExitNotFound = 3,  // no such credential or organization
+  kExitNotFound = 3,  // no such credential, organization or application
 };
 
 // The exit code for a core status that is not OK.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "onep/monitor_store.h"
 #include "onep/parse.h"
 #include "onep/text.h"
 
@@ -109,6 +110,21 @@ std::string EventDetails(const std::string& fields_json) {
   json_object_foreach(fields.get(), key, value) {
     if (!out.empty()) out += ' ';
     out += std::string(key) + "=" + DetailValue(value);
+  }
+  return out;
+}
+
+std::string FlipDetails(const std::string& fields_json) {
+  auto incident = ParseIncident("", fields_json);
+  if (!incident.ok()) return EventDetails(fields_json);
+  std::string out = "incident=" + incident->id;
+  if (incident->resolved_at) {
+    out += " lasted " + admin::FormatDuration(static_cast<int64_t>(*incident->duration_s) * 1000);
+  }
+  out += " failures=" + std::to_string(incident->failures);
+  if (!incident->resolved_at && !incident->first_error.empty()) {
+    JsonPtr error(json_string(incident->first_error.c_str()));
+    out += " first_error=" + DetailValue(error.get());
   }
   return out;
 }

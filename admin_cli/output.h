@@ -62,6 +62,10 @@ std::string HumanRate(std::optional<double> rate);
 // Long values are cut (the JSON output has them whole).
 std::string EventDetails(const std::string& fields_json);
 
+// An incident_opened or incident_resolved entry's fields, for the table:
+// incident=in_... [lasted 5m] failures=3 [first_error="..."].
+std::string FlipDetails(const std::string& fields_json);
+
 // The rows of `show` (and of create/rotate/rename), in the order of the JSON keys.
 KeyValues CredentialRows(const Credential& cred, int64_t now_ms);
 

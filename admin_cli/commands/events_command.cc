@@ -81,8 +81,10 @@ Result<EventsRequest> ParseRequest(const Invocation& inv, int64_t now_ms) {
 }
 
 std::vector<std::string> EventCells(const StoredEvent& e) {
-  return {e.id,         HumanTime(e.time_ms),       e.type, e.app.empty() ? "-" : e.app,
-          e.credential, EventDetails(e.fields_json)};
+  return {
+      e.id,         HumanTime(e.time_ms),
+      e.type,       e.app.empty() ? "-" : e.app,
+      e.credential, IsFlipType(e.type) ? FlipDetails(e.fields_json) : EventDetails(e.fields_json)};
 }
 
 const std::vector<std::string> kEventHeaders = {"ID",  "TIME",       "TYPE",

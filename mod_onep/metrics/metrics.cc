@@ -37,6 +37,8 @@ struct ServerCounters {
   Counter latency_sum_ns;
   Counter redis_errors[kNumRedisErrorLabels];
   Counter refusals_without_redis[kNumRefusalReasons];
+  Counter incidents_opened;
+  Counter incidents_resolved;
 };
 
 void Totals::Add(const ServerCounters& c) {
@@ -53,6 +55,8 @@ void Totals::Add(const ServerCounters& c) {
   for (int k = 0; k < kNumRefusalReasons; ++k) {
     refusals_without_redis[k] += c.refusals_without_redis[k].load(std::memory_order_relaxed);
   }
+  incidents_opened += c.incidents_opened.load(std::memory_order_relaxed);
+  incidents_resolved += c.incidents_resolved.load(std::memory_order_relaxed);
 }
 
 namespace {
@@ -225,6 +229,18 @@ std::string PrometheusText() {
              kRefusalReasons[k] + "\"} " + std::to_string(t.refusals_without_redis[k]) + "\n";
     }
   }
+  Family(out, "onep_incidents_opened_total", "counter",
+         "Incidents opened by the events this server recorded.");
+  for (const auto& [label, t] : snapshot) {
+    out += "onep_incidents_opened_total{server=\"" + LabelValue(label) + "\"} " +
+           std::to_string(t.incidents_opened) + "\n";
+  }
+  Family(out, "onep_incidents_resolved_total", "counter",
+         "Incidents resolved by the events this server recorded.");
+  for (const auto& [label, t] : snapshot) {
+    out += "onep_incidents_resolved_total{server=\"" + LabelValue(label) + "\"} " +
+           std::to_string(t.incidents_resolved) + "\n";
+  }
   const uint64_t opened = g_segment ? g_segment->pool_opened.load() : 0;
   const uint64_t closed = g_segment ? g_segment->pool_closed.load() : 0;
   const uint64_t failed = g_segment ? g_segment->pool_connect_failed.load() : 0;
@@ -327,6 +343,13 @@ void CountRefusalWithoutRedis(const request_rec* r, RefusalWithoutRedis reason) 
   ServerCounters* c = CountersOf(r->server);
   if (c == nullptr) return;
   c->refusals_without_redis[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void CountIncidents(const request_rec* r, int opened, int resolved) {
+  ServerCounters* c = CountersOf(r->server);
+  if (c == nullptr || (opened == 0 && resolved == 0)) return;
+  c->incidents_opened.fetch_add(opened, std::memory_order_relaxed);
+  c->incidents_resolved.fetch_add(resolved, std::memory_order_relaxed);
 }
 
 void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration elapsed,

@@ -55,6 +55,10 @@ enum class RefusalWithoutRedis { kUnknownToken, kRateLimited, kAddressBudget };
 // answer too).
 void CountRefusalWithoutRedis(const request_rec* r, RefusalWithoutRedis reason);
 
+// The incidents that an event recorded for `r` opened and resolved
+// (RecordOutcome::incidents_opened, incidents_resolved).
+void CountIncidents(const request_rec* r, int opened, int resolved);
+
 // One Redis round trip made for a request of `r`'s server, and its outcome:
 // its latency goes into the histogram, a failure into the errors by kind.
 void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration elapsed,

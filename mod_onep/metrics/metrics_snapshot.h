@@ -57,6 +57,8 @@ struct Totals {
   uint64_t latency_sum_ns = 0;
   uint64_t redis_errors[kNumRedisErrorLabels] = {};
   uint64_t refusals_without_redis[kNumRefusalReasons] = {};
+  uint64_t incidents_opened = 0;
+  uint64_t incidents_resolved = 0;
 
   void Add(const ServerCounters& c);
   uint64_t LatencyCount() const {

@@ -97,6 +97,7 @@ int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outc
                 duplicate ? "duplicate" : "accepted", outcome.credential_id.c_str(),
                 outcome.org.c_str(), outcome.event_id.c_str());
   CountRequest(r, MetricRouteOf(route), duplicate ? "duplicate" : "accepted");
+  CountIncidents(r, outcome.incidents_opened, outcome.incidents_resolved);
   // The credential id is public: the access log can show it with %u.
   r->user = apr_pstrdup(r->pool, outcome.credential_id.c_str());
   r->ap_auth_type = const_cast<char*>("Bearer");

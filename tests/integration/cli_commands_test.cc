@@ -18,9 +18,9 @@ namespace {
 
 using CliCommandsTest = CliTest;
 
-const char* const kCommands[] = {"create", "list",    "show",   "rotate", "rename",
-                                 "delete", "orgs",    "events", "expire", "verify",
-                                 "doctor", "migrate", "stats",  "audit"};
+const char* const kCommands[] = {"create", "list",   "show",   "rotate",  "rename",   "delete",
+                                 "orgs",   "events", "expire", "verify",  "doctor",   "migrate",
+                                 "stats",  "audit",  "apps",   "monitor", "incidents"};
 
 TEST_F(CliCommandsTest, GlobalHelpListsEveryCommand) {
   for (const char* flag : {"--help", "-h"}) {
@@ -240,9 +240,11 @@ TEST_F(CliCommandsTest, EventsListsNewestLastWithTheEventsOwnFields) {
   Record(hits.token, EventType::kFailure, R"({"app":"web","error":"disk full"})");
   std::string deploy_id = Record(deploy.token, EventType::kDeploy, R"({"version":"1.2.0"})");
 
+  // The failure opens an incident of web (the default monitor): its flip
+  // follows it.
   JsonPtr all = CtlJson({"events", "--org", "acme"});
   ASSERT_TRUE(json_is_array(all.get()));
-  ASSERT_EQ(json_array_size(all.get()), 3u);
+  ASSERT_EQ(json_array_size(all.get()), 4u);
   const json_t* hit = json_array_get(all.get(), 0);
   std::vector<std::string> keys = Keys(hit);
   ASSERT_GE(keys.size(), 5u);
@@ -255,14 +257,16 @@ TEST_F(CliCommandsTest, EventsListsNewestLastWithTheEventsOwnFields) {
   EXPECT_EQ(json_integer_value(json_object_get(hit, "count")), 3);
   EXPECT_EQ(Str(hit, "message"), "ok");
   EXPECT_EQ(Str(json_array_get(all.get(), 1), "error"), "disk full");
-  const json_t* dep = json_array_get(all.get(), 2);
+  EXPECT_EQ(Str(json_array_get(all.get(), 2), "type"), "incident_opened");
+  EXPECT_EQ(Str(json_array_get(all.get(), 2), "app"), "web");
+  const json_t* dep = json_array_get(all.get(), 3);
   EXPECT_EQ(Str(dep, "id"), deploy_id);
   EXPECT_EQ(Str(dep, "version"), "1.2.0");
   EXPECT_EQ(Str(dep, "app"), "api");
 
   EXPECT_EQ(json_array_size(CtlJson({"events", "--org", "acme", "--type", "failure"}).get()), 1u);
   EXPECT_EQ(json_array_size(CtlJson({"events", "--org", "acme", "--app", "api"}).get()), 2u);
-  EXPECT_EQ(json_array_size(CtlJson({"events", "--org", "acme", "--since", "1h"}).get()), 3u);
+  EXPECT_EQ(json_array_size(CtlJson({"events", "--org", "acme", "--since", "1h"}).get()), 4u);
   JsonPtr newest = CtlJson({"events", "--org", "acme", "--limit", "1"});
   ASSERT_EQ(json_array_size(newest.get()), 1u);
   EXPECT_EQ(Str(json_array_get(newest.get(), 0), "id"), deploy_id);
@@ -351,7 +355,8 @@ TEST_F(CliCommandsTest, EventsFollowInATableStopsOnSigterm) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::string id = Record(hits.token, EventType::kFailure, R"({"app":"api","error":"boom"})");
-  for (int i = 0; i < 100 && ReadFile(log).find(id) == std::string::npos; ++i) {
+  // The failure, and the incident it opened (the default monitor).
+  for (int i = 0; i < 100 && ReadFile(log).find("incident_opened") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   kill(pid, SIGTERM);
@@ -359,11 +364,15 @@ TEST_F(CliCommandsTest, EventsFollowInATableStopsOnSigterm) {
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   std::vector<std::string> lines = Lines(ReadFile(log));
-  ASSERT_EQ(lines.size(), 2u) << ReadFile(log);
+  ASSERT_EQ(lines.size(), 3u) << ReadFile(log);
   EXPECT_EQ(lines[0].rfind("ID ", 0), 0u);
   EXPECT_TRUE(std::regex_search(
       lines[1], std::regex(id + " +\\S+ +failure +api +" + hits.id + " +count=1 error=boom$")))
       << lines[1];
+  EXPECT_TRUE(std::regex_search(
+      lines[2], std::regex(" +incident_opened +api +" + hits.id + " +incident=in_" + id +
+                           " failures=1 first_error=boom$")))
+      << lines[2];
   RemoveTree(dir);
 }
 

@@ -105,7 +105,12 @@ TEST_F(CliEventsTest, CredentialFilterKeepsOnlyThatCredentialsEvents) {
   Record(other.token, EventType::kHit, R"({"app":"api"})");
   std::string failure = Record(leaked.token, EventType::kFailure, R"({"app":"web"})");
   JsonPtr out = CtlJson({"events", "--org", "acme", "--credential", leaked.id});
-  EXPECT_EQ(Ids(out.get()), (std::vector<std::string>{mine, failure}));
+  // And the incident its failure opened (the default monitor), which names it.
+  std::vector<std::string> ids = Ids(out.get());
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(ids.begin(), ids.begin() + 2),
+            (std::vector<std::string>{mine, failure}));
+  EXPECT_EQ(Str(json_array_get(out.get(), 2), "type"), "incident_opened");
   for (std::size_t i = 0; i < json_array_size(out.get()); ++i) {
     EXPECT_EQ(Str(json_array_get(out.get(), i), "credential"), leaked.id);
   }
@@ -155,17 +160,18 @@ TEST_F(CliEventsTest, ReadsCrossStreamPages) {
   RunResult all = Ctl({"events", "--org", "acme", "--all", "--json"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
   std::vector<std::string> ids = LineIds(all.out);
-  ASSERT_EQ(ids.size(), 2501u);
-  EXPECT_EQ(ids.back(), last);
+  // The failure, then the incident it opened (the default monitor).
+  ASSERT_EQ(ids.size(), 2502u);
+  EXPECT_EQ(ids[2500], last);
   JsonPtr newest = CtlJson({"events", "--org", "acme", "--limit", "2200"});
-  EXPECT_EQ(Ids(newest.get()), std::vector<std::string>(ids.begin() + 301, ids.end()));
+  EXPECT_EQ(Ids(newest.get()), std::vector<std::string>(ids.begin() + 302, ids.end()));
   JsonPtr after = CtlJson({"events", "--org", "acme", "--after", ids[5], "--limit", "2200"});
   EXPECT_EQ(Ids(after.get()), std::vector<std::string>(ids.begin() + 6, ids.begin() + 2206));
   // A filter that matches only past the first pages.
   JsonPtr web = CtlJson({"events", "--org", "acme", "--type", "failure", "--after", "0-0"});
   EXPECT_EQ(Ids(web.get()), std::vector<std::string>{last});
   RunResult web_all = Ctl({"events", "--org", "acme", "--app", "web", "--all", "--json"});
-  EXPECT_EQ(LineIds(web_all.out), std::vector<std::string>{last});
+  EXPECT_EQ(LineIds(web_all.out), (std::vector<std::string>{last, ids[2501]}));
 }
 
 TEST_F(CliEventsTest, AllInATablePrintsRowsAndSaysWhenNothingMatches) {
@@ -181,10 +187,11 @@ TEST_F(CliEventsTest, AllInATablePrintsRowsAndSaysWhenNothingMatches) {
   RunResult table = Ctl({"events", "--org", "acme", "--all"});
   EXPECT_EQ(table.exit_code, 0) << table.err;
   std::vector<std::string> lines = Lines(table.out);
-  ASSERT_EQ(lines.size(), 2u) << table.out;
+  ASSERT_EQ(lines.size(), 3u) << table.out;  // with the incident it opened
   EXPECT_EQ(lines[0].rfind("ID ", 0), 0u);
   EXPECT_EQ(lines[1].rfind(id + " ", 0), 0u);
   EXPECT_NE(lines[1].find("error=boom"), std::string::npos);
+  EXPECT_NE(lines[2].find("incident_opened"), std::string::npos) << lines[2];
 }
 
 TEST_F(CliEventsTest, BadFiltersAndConflictingOptionsAreUsageErrors) {

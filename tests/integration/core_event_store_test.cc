@@ -31,7 +31,7 @@ EventQuery Query(const std::string& app, std::optional<EventType> type, int64_t 
   EventQuery query;
   query.org = "acme";
   query.app = app;
-  query.type = type;
+  query.type = type ? EventTypeName(*type) : "";
   if (since_ms != 0) query.since_ms = since_ms;
   query.limit = limit;
   return query;

@@ -318,6 +318,29 @@ TEST(ModuleMetricsKindTest, AnUnreachableClusterIsCountedAsAConnectError) {
       << scraped.body;
 }
 
+// With the default monitor (open after 1 failure, close after 1 hit), each
+// failure after a hit opens an incident and each hit after a failure
+// resolves it; a duplicate counts nothing.
+TEST_F(ModuleMetricsTest, IncidentsOpenedAndResolvedAreCountedFromTheRecordedEvents) {
+  const int port = stack_.port();
+  const std::string text_before = Scrape();
+  EXPECT_EQ(Sample(text_before, "onep_incidents_opened_total"), 0) << text_before;
+  EXPECT_EQ(Sample(text_before, "onep_incidents_resolved_total"), 0) << text_before;
+  // failure (opens), failure, its retry (duplicate), hit (resolves), hit,
+  // failure (opens).
+  ASSERT_EQ(PostJson(port, "/onep/failures", hits_.token, R"({"error":"boom"})").status, 202);
+  ASSERT_EQ(PostJson(port, "/onep/failures", hits_.token, "{}", {{"Idempotency-Key", "f2"}}).status,
+            202);
+  ASSERT_EQ(PostJson(port, "/onep/failures", hits_.token, "{}", {{"Idempotency-Key", "f2"}}).status,
+            202);
+  ASSERT_EQ(PostJson(port, "/onep/hits", hits_.token, "{}").status, 202);
+  ASSERT_EQ(PostJson(port, "/onep/hits", hits_.token, "{}").status, 202);
+  ASSERT_EQ(PostJson(port, "/onep/failures", hits_.token, "{}").status, 202);
+  const std::string text = Scrape();
+  EXPECT_EQ(Sample(text, "onep_incidents_opened_total"), 2) << text;
+  EXPECT_EQ(Sample(text, "onep_incidents_resolved_total"), 1) << text;
+}
+
 TEST_F(ModuleMetricsTest, TheMetricsHandlerAnswersOnlyGet) {
   HttpRequest post;
   post.method = "POST";

@@ -79,9 +79,9 @@ TEST(CliArgsTest, HelpWinsOverOtherErrors) {
 }
 
 TEST(CliArgsTest, EveryCommandHasAHandlerHelpAndAnExample) {
-  const std::vector<std::string> expected = {"create", "list",    "show",   "rotate", "rename",
-                                             "delete", "orgs",    "events", "expire", "verify",
-                                             "doctor", "migrate", "stats",  "audit"};
+  const std::vector<std::string> expected = {
+      "create", "list",   "show",    "rotate", "rename", "delete", "orgs",    "events",   "expire",
+      "verify", "doctor", "migrate", "stats",  "audit",  "apps",   "monitor", "incidents"};
   ASSERT_EQ(Commands().size(), expected.size());
   const std::string global = GlobalHelp();
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -113,9 +113,17 @@ TEST(CliArgsTest, SynopsisMatchesTheContract) {
   EXPECT_EQ(Synopsis(*FindCommand("delete")), "onepctl delete ID [--yes]");
   EXPECT_EQ(Synopsis(*FindCommand("orgs")), "onepctl orgs");
   EXPECT_EQ(Synopsis(*FindCommand("events")),
-            "onepctl events --org ORG [--app APP] [--type hit|failure|deploy] "
+            "onepctl events --org ORG [--app APP] "
+            "[--type hit|failure|deploy|incident_opened|incident_resolved] "
             "[--credential ID] [--since DURATION|TIME] [--until DURATION|TIME] [--after ID] "
             "[--before ID] [--limit N|--all] [--follow]");
+  EXPECT_EQ(Synopsis(*FindCommand("apps")), "onepctl apps --org ORG");
+  EXPECT_EQ(Synopsis(*FindCommand("monitor")),
+            "onepctl monitor ORG APP [--failures-to-open N] [--hits-to-close N] [--severity S] "
+            "[--expect-every DURATION|off] [--grace DURATION] [--pause|--resume]");
+  EXPECT_EQ(Synopsis(*FindCommand("incidents")),
+            "onepctl incidents --org ORG [--app APP] [--open] [--since DURATION|TIME] "
+            "[--limit N]");
   EXPECT_EQ(Synopsis(*FindCommand("stats")),
             "onepctl stats --org ORG [--app APP] [--since DURATION]");
   EXPECT_EQ(Synopsis(*FindCommand("audit")),

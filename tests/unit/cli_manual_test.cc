@@ -88,11 +88,14 @@ std::string Complete(const std::string& line) {
 
 TEST(CliManualTest, BashCompletesCommandsOptionsAndTypes) {
   EXPECT_EQ(Complete("onepctl r"), "rename\nrotate\n");
-  EXPECT_EQ(Complete("onepctl --json m"), "migrate\n");
+  EXPECT_EQ(Complete("onepctl --json m"), "migrate\nmonitor\n");
   EXPECT_NE(Complete("onepctl --").find("--redis\n"), std::string::npos);
   EXPECT_EQ(Complete("onepctl create --ty"), "--type\n");
   EXPECT_EQ(Complete("onepctl create --type "), "deploy\nhits\n");
-  EXPECT_EQ(Complete("onepctl events --org acme --type "), "deploy\nfailure\nhit\n");
+  EXPECT_EQ(Complete("onepctl events --org acme --type "),
+            "deploy\nfailure\nhit\nincident_opened\nincident_resolved\n");
+  EXPECT_EQ(Complete("onepctl monitor acme api --severity "), "");  // S: free text
+  EXPECT_EQ(Complete("onepctl monitor acme api --pa"), "--pause\n");
   EXPECT_EQ(Complete("onepctl list --org acme --type h"), "hits\n");
   EXPECT_EQ(Complete("onepctl rotate wh_x --g"), "--grace\n");
   EXPECT_EQ(Complete("onepctl create --name "), "");  // free text

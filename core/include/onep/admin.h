@@ -22,6 +22,7 @@
 #include "onep/credential.h"
 #include "onep/event_store.h"
 #include "onep/json.h"
+#include "onep/monitor_store.h"
 #include "onep/redis_client.h"
 #include "onep/status.h"
 #include "onep/text.h"
@@ -88,6 +89,20 @@ Result<int64_t> StatsWindowInput(const Inputs& in);
 // audit: limit, since, until, credential.
 Result<AuditQuery> AuditQueryInput(const Inputs& in, int64_t now_ms);
 
+// monitor: failures-to-open, hits-to-close (1..100), severity (sev1..sev5,
+// none), expect-every (a duration from 1m to 30d, or off), grace (1m to
+// 30d), pause / resume (not both). Nothing given: an empty change.
+Result<MonitorChange> MonitorChangeInput(const Inputs& in);
+// incidents: app, open, since (a duration ago or a time), limit (org left
+// empty, for the caller).
+Result<IncidentQuery> IncidentQueryInput(const Inputs& in, int64_t now_ms);
+
+// "500ms", "30s", "15m", "24h", "7d": the largest unit that divides `ms`.
+std::string FormatDuration(int64_t ms);
+// The grace a monitor applies: its own, else a fifth of expect_every, at
+// least 1 minute; 0 when expect_every is off.
+int64_t EffectiveGraceMs(const MonitorSettings& settings);
+
 // The events of a bounded query, oldest first: the first `limit` after
 // query.after when given (the next page), else the newest `limit`.
 Result<std::vector<StoredEvent>> EventPage(RedisClient& redis, const EventStore& store,
@@ -106,7 +121,9 @@ JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int6
                    std::optional<int64_t> grace_ms = std::nullopt);
 
 // {id, type, credential, app, time} plus the event's own fields; the five
-// base keys win over a field of the same name.
+// base keys win over a field of the same name. A flip (incident_opened,
+// incident_resolved): {id, type, credential, app, time, incident}, incident
+// as IncidentJson.
 JsonPtr EventJson(const StoredEvent& event);
 
 // {app, hits, failures, failure_rate, deploys}; failure_rate is a fraction
@@ -118,6 +135,17 @@ JsonPtr AuditJson(const AuditEntry& entry);
 
 // {org, credentials, events}
 JsonPtr OrgJson(const OrgSummary& summary);
+
+// {app, state, since, open_incident, last_event_at, last_deploy,
+//  failures_to_open, hits_to_close, severity, expect_every, grace, paused};
+// last_deploy is {id, version, at} or null; expect_every is a duration
+// ("5m") or "off", grace a duration or null while expect_every is off.
+JsonPtr AppJson(const AppMonitor& app);
+
+// {id, org, app, cause, severity, opened_at, detected_at, resolved_at,
+//  duration_s, failures, first_error, deploy}; resolved_at and duration_s
+// are null while open, first_error null when the failure had none.
+JsonPtr IncidentJson(const Incident& incident);
 
 // A JSON array of f(item) for every item.
 template <typename T, typename F>

@@ -13,6 +13,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "onep/event.h"
@@ -79,8 +80,10 @@ struct StoredEvent {
 // show), after/before by stream id. Filters left unset do not filter.
 struct EventQuery {
   std::string org;
-  std::string app;                  // empty: all
-  std::optional<EventType> type;    // nullopt: all
+  std::string app;  // empty: all
+  // hit, failure, deploy, or a flip: incident_opened, incident_resolved
+  // (kFlipTypes); empty: all.
+  std::string type;
   std::string credential;           // a credential id; empty: all
   std::optional<int64_t> since_ms;  // event time at or after (Unix ms)
   std::optional<int64_t> until_ms;  // event time strictly before (Unix ms)
@@ -88,6 +91,14 @@ struct EventQuery {
   std::optional<StreamId> before;   // stream id strictly smaller
   std::size_t limit = 100;          // at most this many (kNoEventLimit: all)
 };
+// The stream's entries that are not events: an incident opened or resolved
+// by the event just before it (docs/redis-layout.md "The event stream").
+inline constexpr const char* kIncidentOpened = "incident_opened";
+inline constexpr const char* kIncidentResolved = "incident_resolved";
+inline bool IsFlipType(std::string_view type) {
+  return type == kIncidentOpened || type == kIncidentResolved;
+}
+
 inline constexpr std::size_t kNoEventLimit = std::numeric_limits<std::size_t>::max();
 
 // An event's own time and the time Redis recorded it (its stream id) differ

@@ -87,6 +87,11 @@ struct MonitorChange {
   }
 };
 
+// An incident as the record script stores it (and as a flip's `fields`
+// carries it), with the id `id`, or when empty the one it holds; Internal
+// when `text` is not a JSON object.
+Result<Incident> ParseIncident(const std::string& id, const std::string& text);
+
 // InvalidArgument naming the setting out of range; OK otherwise.
 Status ValidateMonitorChange(const MonitorChange& change);
 

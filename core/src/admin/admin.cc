@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "onep/admin.h"
 
+#include <algorithm>
+
 #include "onep/credential_service.h"
 #include "onep/event.h"
 #include "onep/parse.h"
@@ -10,6 +12,9 @@
 
 namespace onep::admin {
 namespace {
+
+constexpr int64_t kMinMonitorDurationMs = 60LL * 1000;
+constexpr int64_t kMaxMonitorDurationMs = 30LL * 24 * 3600 * 1000;
 
 JsonPtr JsonString(const std::string& value) { return JsonStringOrNull(value, true); }
 
@@ -233,8 +238,11 @@ Result<EventQuery> EventQueryInput(const Inputs& in, int64_t now_ms, bool unlimi
   if (!app.ok()) return app.status();
   q.app = *app;
   if (const std::string* text = in.Get("type")) {
-    q.type = ParseEventType(*text);
-    if (!q.type) return in.Invalid("type", *text, "use hit, failure or deploy");
+    if (!ParseEventType(*text) && !IsFlipType(*text)) {
+      return in.Invalid("type", *text,
+                        "use hit, failure, deploy, incident_opened or incident_resolved");
+    }
+    q.type = *text;
   }
   auto credential = CredentialFilter(in);
   if (!credential.ok()) return credential.status();
@@ -284,6 +292,93 @@ Result<AuditQuery> AuditQueryInput(const Inputs& in, int64_t now_ms) {
   if (!credential.ok()) return credential.status();
   query.credential = *credential;
   return query;
+}
+
+Result<MonitorChange> MonitorChangeInput(const Inputs& in) {
+  MonitorChange change;
+  auto count = [&in](std::string_view name) -> Result<std::optional<int>> {
+    const std::string* text = in.Get(name);
+    if (text == nullptr) return std::optional<int>();
+    auto n = ParseUint(*text, 100);
+    if (!n.ok() || *n == 0)
+      return in.Invalid(name, *text, "it must be a whole number from 1 to 100");
+    return std::optional<int>(static_cast<int>(*n));
+  };
+  auto monitor_duration = [&in](std::string_view name) -> Result<int64_t> {
+    const std::string& text = *in.Get(name);
+    auto ms = ParseDurationMs(text);
+    if (!ms.ok()) return in.Invalid(name, text, ms.status().message());
+    if (*ms < kMinMonitorDurationMs || *ms > kMaxMonitorDurationMs) {
+      return in.Invalid(name, text, "it must be from 1m to 30d");
+    }
+    return *ms;
+  };
+  auto failures = count("failures-to-open");
+  if (!failures.ok()) return failures.status();
+  change.failures_to_open = *failures;
+  auto hits = count("hits-to-close");
+  if (!hits.ok()) return hits.status();
+  change.hits_to_close = *hits;
+  if (const std::string* text = in.Get("severity")) {
+    static const char* const kSeverities[] = {"sev1", "sev2", "sev3", "sev4", "sev5", "none"};
+    if (std::find(std::begin(kSeverities), std::end(kSeverities), *text) == std::end(kSeverities)) {
+      return in.Invalid("severity", *text, "use sev1, sev2, sev3, sev4, sev5 or none");
+    }
+    change.severity = *text;
+  }
+  if (const std::string* text = in.Get("expect-every")) {
+    if (*text == "off") {
+      change.expect_every_ms = 0;
+    } else {
+      auto ms = monitor_duration("expect-every");
+      if (!ms.ok()) return ms.status();
+      change.expect_every_ms = *ms;
+    }
+  }
+  if (in.Has("grace")) {
+    auto ms = monitor_duration("grace");
+    if (!ms.ok()) return ms.status();
+    change.grace_ms = *ms;
+  }
+  if (in.Has("pause") && in.Has("resume")) {
+    return Status::InvalidArgument(in.Label("pause") + " and " + in.Label("resume") +
+                                   " cannot be used together");
+  }
+  if (in.Has("pause")) change.paused = true;
+  if (in.Has("resume")) change.paused = false;
+  return change;
+}
+
+Result<IncidentQuery> IncidentQueryInput(const Inputs& in, int64_t now_ms) {
+  IncidentQuery query;
+  auto app = AppFilter(in);
+  if (!app.ok()) return app.status();
+  query.app = *app;
+  query.open_only = in.Has("open");
+  auto since = TimeInput(in, "since", now_ms);
+  if (!since.ok()) return since.status();
+  query.since_ms = *since;
+  auto limit = LimitInput(in, kDefaultLimit);
+  if (!limit.ok()) return limit.status();
+  query.limit = *limit;
+  return query;
+}
+
+std::string FormatDuration(int64_t ms) {
+  static const struct {
+    int64_t ms;
+    const char* unit;
+  } kUnits[] = {{24LL * 3600 * 1000, "d"}, {3600LL * 1000, "h"}, {60LL * 1000, "m"}, {1000, "s"}};
+  for (const auto& u : kUnits) {
+    if (ms != 0 && ms % u.ms == 0) return std::to_string(ms / u.ms) + u.unit;
+  }
+  return std::to_string(ms) + "ms";
+}
+
+int64_t EffectiveGraceMs(const MonitorSettings& settings) {
+  if (settings.expect_every_ms == 0) return 0;
+  if (settings.grace_ms > 0) return settings.grace_ms;
+  return std::max(settings.expect_every_ms / 5, kMinMonitorDurationMs);
 }
 
 Result<std::vector<StoredEvent>> EventPage(RedisClient& redis, const EventStore& store,
@@ -336,6 +431,15 @@ JsonPtr EventJson(const StoredEvent& event) {
   Set(object.get(), "credential", JsonString(event.credential));
   Set(object.get(), "app", JsonStringOrNull(event.app, !event.app.empty()));
   Set(object.get(), "time", JsonTime(event.time_ms));
+  if (IsFlipType(event.type)) {
+    // A flip's fields are the incident as stored: shown as `incidents` shows it.
+    JsonPtr fields(json_loadb(event.fields_json.data(), event.fields_json.size(), 0, nullptr));
+    const json_t* id = json_object_get(fields.get(), "id");
+    auto incident =
+        ParseIncident(json_is_string(id) ? json_string_value(id) : "", event.fields_json);
+    if (incident.ok()) Set(object.get(), "incident", IncidentJson(*incident));
+    return object;
+  }
   JsonPtr fields(json_loadb(event.fields_json.data(), event.fields_json.size(), 0, nullptr));
   if (json_is_object(fields.get())) json_object_update_missing(object.get(), fields.get());
   return object;
@@ -365,6 +469,59 @@ JsonPtr AuditJson(const AuditEntry& entry) {
   Set(object.get(), "grace_ms",
       entry.grace_ms ? JsonPtr(json_integer(*entry.grace_ms)) : JsonPtr(json_null()));
   Set(object.get(), "expires_at", JsonTime(entry.expires_at_ms));
+  return object;
+}
+
+namespace {
+
+JsonPtr DeployJson(const std::optional<DeployRef>& deploy) {
+  if (!deploy) return JsonPtr(json_null());
+  JsonPtr object(json_object());
+  Set(object.get(), "id", JsonStringOrNull(deploy->id, !deploy->id.empty()));
+  Set(object.get(), "version", JsonStringOrNull(deploy->version, !deploy->version.empty()));
+  Set(object.get(), "at", JsonTime(deploy->at));
+  return object;
+}
+
+}  // namespace
+
+JsonPtr AppJson(const AppMonitor& app) {
+  const MonitorSettings& s = app.settings;
+  JsonPtr object(json_object());
+  Set(object.get(), "app", JsonString(app.app));
+  Set(object.get(), "state", JsonString(app.state));
+  Set(object.get(), "since", JsonTime(app.since));
+  Set(object.get(), "open_incident",
+      JsonStringOrNull(app.open_incident.value_or(""), app.open_incident.has_value()));
+  Set(object.get(), "last_event_at", JsonTime(app.last_event_at));
+  Set(object.get(), "last_deploy", DeployJson(app.last_deploy));
+  Set(object.get(), "failures_to_open", JsonPtr(json_integer(s.failures_to_open)));
+  Set(object.get(), "hits_to_close", JsonPtr(json_integer(s.hits_to_close)));
+  Set(object.get(), "severity", JsonString(s.severity));
+  Set(object.get(), "expect_every",
+      JsonString(s.expect_every_ms == 0 ? "off" : FormatDuration(s.expect_every_ms)));
+  const int64_t grace = EffectiveGraceMs(s);
+  Set(object.get(), "grace", JsonStringOrNull(FormatDuration(grace), grace > 0));
+  Set(object.get(), "paused", JsonPtr(json_boolean(s.paused)));
+  return object;
+}
+
+JsonPtr IncidentJson(const Incident& incident) {
+  JsonPtr object(json_object());
+  Set(object.get(), "id", JsonString(incident.id));
+  Set(object.get(), "org", JsonString(incident.org));
+  Set(object.get(), "app", JsonString(incident.app));
+  Set(object.get(), "cause", JsonString(incident.cause));
+  Set(object.get(), "severity", JsonString(incident.severity));
+  Set(object.get(), "opened_at", JsonTime(incident.opened_at));
+  Set(object.get(), "detected_at", JsonTime(incident.detected_at));
+  Set(object.get(), "resolved_at", JsonTime(incident.resolved_at));
+  Set(object.get(), "duration_s",
+      incident.duration_s ? JsonPtr(json_real(*incident.duration_s)) : JsonPtr(json_null()));
+  Set(object.get(), "failures", JsonPtr(json_integer(incident.failures)));
+  Set(object.get(), "first_error",
+      JsonStringOrNull(incident.first_error, !incident.first_error.empty()));
+  Set(object.get(), "deploy", DeployJson(incident.deploy));
   return object;
 }
 

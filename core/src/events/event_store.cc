@@ -54,7 +54,7 @@ bool IsEntry(const Reply& entry) {
 
 bool Matches(const StoredEvent& e, const EventQuery& q) {
   if (!q.app.empty() && e.app != q.app) return false;
-  if (q.type && e.type != EventTypeName(*q.type)) return false;
+  if (!q.type.empty() && e.type != q.type) return false;
   if (!q.credential.empty() && e.credential != q.credential) return false;
   if (q.since_ms && e.time_ms < *q.since_ms) return false;
   if (q.until_ms && e.time_ms >= *q.until_ms) return false;

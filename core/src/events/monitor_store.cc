@@ -68,12 +68,16 @@ Result<AppMonitor> ParseApp(const std::string& app, const std::string& text) {
   return m;
 }
 
+bool DurationInRange(int64_t ms) { return ms >= kMinuteMs && ms <= kMaxDurationMs; }
+
+}  // namespace
+
 Result<Incident> ParseIncident(const std::string& id, const std::string& text) {
   JsonPtr json(json_loads(text.c_str(), 0, nullptr));
   if (!json_is_object(json.get())) return Status::Internal("corrupt incident " + id);
   const json_t* o = json.get();
   Incident i;
-  i.id = id;
+  i.id = id.empty() ? StringField(o, "id") : id;
   i.org = StringField(o, "org");
   i.app = StringField(o, "app");
   i.cause = StringField(o, "cause");
@@ -89,10 +93,6 @@ Result<Incident> ParseIncident(const std::string& id, const std::string& text) {
   i.deploy = DeployField(o, "deploy");
   return i;
 }
-
-bool DurationInRange(int64_t ms) { return ms >= kMinuteMs && ms <= kMaxDurationMs; }
-
-}  // namespace
 
 Status ValidateMonitorChange(const MonitorChange& c) {
   if (c.failures_to_open && (*c.failures_to_open < 1 || *c.failures_to_open > 100)) {
