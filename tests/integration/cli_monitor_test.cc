@@ -35,13 +35,13 @@ long long Int(const json_t* object, const char* key) {
 const std::regex kTime("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z");
 
 TEST_F(CliMonitorTest, AppsListsTheDownOnesFirstWithTheContractKeys) {
-  Issued web = Create("acme", "hits", "web jobs", "web");
   Issued api = Create("acme", "hits", "api jobs", "api");
-  Issued deploy = Create("acme", "deploy", "api deploys", "api");
+  Issued web = Create("acme", "hits", "web jobs", "web");
+  Issued deploy = Create("acme", "deploy", "web deploys", "web");
   Create("acme", "hits", "quiet", "zz");
-  Record(web.token, EventType::kHit, "{}");
+  Record(api.token, EventType::kHit, "{}");
   Record(deploy.token, EventType::kDeploy, R"({"version":"1.2","deploy_id":"d-7"})");
-  Record(api.token, EventType::kFailure, R"({"error":"boom"})");
+  Record(web.token, EventType::kFailure, R"({"error":"boom"})");
 
   JsonPtr out = CtlJson({"apps", "--org", "acme"});
   ASSERT_TRUE(json_is_array(out.get()));
@@ -58,11 +58,11 @@ TEST_F(CliMonitorTest, AppsListsTheDownOnesFirstWithTheContractKeys) {
     EXPECT_TRUE(IsNull(a, "grace"));
     EXPECT_TRUE(json_is_false(json_object_get(a, "paused")));
   }
-  EXPECT_EQ(order, (std::vector<std::string>{"api:down", "web:up", "zz:new"}));
-  json_t* api_json = json_array_get(out.get(), 0);
-  EXPECT_EQ(Str(api_json, "open_incident").rfind("in_", 0), 0u);
-  EXPECT_TRUE(std::regex_match(Str(api_json, "since"), kTime));
-  json_t* last_deploy = json_object_get(api_json, "last_deploy");
+  EXPECT_EQ(order, (std::vector<std::string>{"web:down", "api:up", "zz:new"}));
+  json_t* web_json = json_array_get(out.get(), 0);
+  EXPECT_EQ(Str(web_json, "open_incident").rfind("in_", 0), 0u);
+  EXPECT_TRUE(std::regex_match(Str(web_json, "since"), kTime));
+  json_t* last_deploy = json_object_get(web_json, "last_deploy");
   EXPECT_EQ(Keys(last_deploy), (std::vector<std::string>{"id", "version", "at"}));
   EXPECT_EQ(Str(last_deploy, "id"), "d-7");
   EXPECT_EQ(Str(last_deploy, "version"), "1.2");
@@ -78,11 +78,11 @@ TEST_F(CliMonitorTest, AppsListsTheDownOnesFirstWithTheContractKeys) {
   EXPECT_TRUE(std::regex_match(lines[0], std::regex("STATE +APP +SINCE +INCIDENT +LAST EVENT +"
                                                     "LAST DEPLOY +MONITOR")))
       << lines[0];
-  EXPECT_TRUE(std::regex_match(lines[1], std::regex("DOWN +api +[-0-9T:Z]+ +in_[-0-9]+ +[-0-9T:Z]+ "
+  EXPECT_TRUE(std::regex_match(lines[1], std::regex("DOWN +web +[-0-9T:Z]+ +in_[-0-9]+ +[-0-9T:Z]+ "
                                                     "+1\\.2 at [-0-9T:Z]+ +open after 1, close "
                                                     "after 1")))
       << lines[1];
-  EXPECT_TRUE(std::regex_match(lines[2], std::regex("up +web +.* +- +[-0-9T:Z]+ +- +open after 1, "
+  EXPECT_TRUE(std::regex_match(lines[2], std::regex("up +api +.* +- +[-0-9T:Z]+ +- +open after 1, "
                                                     "close after 1")))
       << lines[2];
   EXPECT_TRUE(std::regex_match(lines[3], std::regex("new +zz +- +- +- +- +open after 1, close "

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "onep/event_store.h"
 #include "onep/monitor_store.h"
 #include "onep/redis_credential_store.h"
+#include "onep/routing.h"
 #include "onep/stream_id.h"
 #include "onep/token.h"
 #include "support/record_request.h"
@@ -94,6 +96,12 @@ class MonitorTest : public ::testing::Test {
       if (now > ms) return;
     }
     FAIL() << "Redis' clock did not pass " << ms;
+  }
+
+  std::string TagOf(const std::string& org) {
+    auto tag = OrgRoutingTag(*client_, keys_, org);
+    EXPECT_TRUE(tag.ok() && tag->has_value());
+    return tag.ok() && tag->has_value() ? **tag : "";
   }
 
   AppMonitor App(const std::string& app) {
@@ -291,6 +299,153 @@ TEST_F(MonitorTest, TheOldestResolvedIncidentGoesOverTheCap) {
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(kept[0].id, ids[2]);
   EXPECT_EQ(kept[1].id, ids[1]);
+}
+
+// A hit streak adds up across calls: with hits_to_close 3, the third hit
+// resolves, at the time of the first.
+TEST_F(MonitorTest, ThreeHitsToCloseCountAcrossCalls) {
+  IssuedCredential web = Web();
+  MonitorChange three;
+  three.hits_to_close = 3;
+  ASSERT_TRUE(monitors_.SetMonitor(*client_, "acme", "web", three, "tester").ok());
+  EXPECT_EQ(Fail(web.token, 3).incidents_opened, 1);
+  EXPECT_EQ(Hit(web.token).incidents_resolved, 0);
+  const int64_t first_hit = *App("web").hit_streak_at;
+  EXPECT_EQ(Hit(web.token).incidents_resolved, 0);
+  EXPECT_EQ(App("web").hit_streak, 2);
+  EXPECT_EQ(*App("web").hit_streak_at, first_hit);
+  EXPECT_EQ(App("web").state, "down");
+  EXPECT_EQ(Hit(web.token).incidents_resolved, 1);
+  ASSERT_EQ(Incidents().size(), 1u);
+  EXPECT_EQ(Incidents()[0].resolved_at, first_hit);
+  EXPECT_EQ(App("web").state, "up");
+}
+
+TEST_F(MonitorTest, SetMonitorChecksRangesAndAuditsWhatItChanged) {
+  Create("hits", "web");
+  const std::string tag = TagOf("acme");
+  const std::string audit = keys_.Audit(tag);
+  auto entries = [&] {
+    auto reply = redis_.Command(audit, {"XLEN", audit});
+    return reply.ok() ? reply->integer : -1;
+  };
+  const long long before = entries();
+  std::vector<MonitorChange> bad(6);
+  bad[0].failures_to_open = 0;
+  bad[1].failures_to_open = 101;
+  bad[2].hits_to_close = 0;
+  bad[3].severity = "sev6";
+  bad[4].expect_every_ms = 59 * 1000;
+  bad[5].grace_ms = 31LL * 24 * 3600 * 1000;
+  for (const MonitorChange& change : bad) {
+    auto set = monitors_.SetMonitor(*client_, "acme", "web", change, "tester");
+    EXPECT_EQ(set.status().code(), Code::kInvalidArgument) << set.status().ToString();
+  }
+  EXPECT_EQ(entries(), before);
+  EXPECT_EQ(App("web").settings.failures_to_open, 1);
+
+  MonitorChange unknown;
+  unknown.paused = true;
+  EXPECT_EQ(monitors_.SetMonitor(*client_, "acme", "nope", unknown, "tester").status().code(),
+            Code::kNotFound);
+  EXPECT_EQ(monitors_.SetMonitor(*client_, "ghost", "web", unknown, "tester").status().code(),
+            Code::kNotFound);
+  EXPECT_EQ(entries(), before);
+
+  MonitorChange good;
+  good.failures_to_open = 100;
+  good.severity = "sev1";
+  good.expect_every_ms = 60 * 1000;
+  good.paused = true;
+  auto set = monitors_.SetMonitor(*client_, "acme", "web", good, "alice");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->settings.failures_to_open, 100);
+  EXPECT_EQ(set->settings.hits_to_close, 1);  // kept
+  EXPECT_EQ(set->settings.severity, "sev1");
+  EXPECT_EQ(set->settings.expect_every_ms, 60 * 1000);
+  EXPECT_TRUE(set->settings.paused);
+  ASSERT_EQ(entries(), before + 1);
+  auto last = redis_.Command(audit, {"XREVRANGE", audit, "+", "-", "COUNT", "1"});
+  ASSERT_TRUE(last.ok());
+  std::map<std::string, std::string> fields;
+  const auto& f = last->elements[0].elements[1].elements;
+  for (std::size_t i = 0; i + 1 < f.size(); i += 2) fields[f[i].str] = f[i + 1].str;
+  EXPECT_EQ(fields["action"], "monitor");
+  EXPECT_EQ(fields["app"], "web");
+  EXPECT_EQ(fields["actor"], "alice");
+  EXPECT_EQ(fields["pause"], "1");
+  EXPECT_EQ(fields["changes"],
+            R"({"failures_to_open":100,"severity":"sev1","expect_every_ms":60000})");
+}
+
+// A key of the wrong type, or a corrupt app, fails the events that need it
+// and no other, before they write anything.
+TEST_F(MonitorTest, AWrongTypeIncidentKeyOrACorruptAppFailsOnlyItsEvent) {
+  IssuedCredential any = Create("hits", "");
+  const std::string tag(TokenRoutingTag(any.token));
+  const std::string apps = keys_.Apps(tag);
+  const std::string incidents = keys_.Incidents(tag);
+  ASSERT_TRUE(redis_.Command(apps, {"HSET", apps, "b", "not json"}).ok());
+  ASSERT_TRUE(redis_.Command(incidents, {"SET", incidents, "a string"}).ok());
+  // a: a hit; b: corrupt; c: a failure that would open an incident; d: a hit.
+  std::vector<RecordRequest> requests = {
+      testing::RequestFor(any.token, EventType::kHit, R"({"app":"a"})"),
+      testing::RequestFor(any.token, EventType::kHit, R"({"app":"b"})"),
+      testing::RequestFor(any.token, EventType::kFailure, R"({"app":"c"})"),
+      testing::RequestFor(any.token, EventType::kHit, R"({"app":"d"})")};
+  std::vector<const RecordRequest*> batch;
+  for (const auto& r : requests) batch.push_back(&r);
+  auto outcomes = events_.RecordBatch(*client_, batch);
+  ASSERT_EQ(outcomes.size(), 4u);
+  ASSERT_TRUE(outcomes[0].ok() && outcomes[0]->kind == Kind::kAccepted);
+  EXPECT_EQ(outcomes[1].status().code(), Code::kInternal);
+  EXPECT_NE(outcomes[1].status().message().find("corrupt app b"), std::string::npos)
+      << outcomes[1].status().ToString();
+  EXPECT_EQ(outcomes[2].status().code(), Code::kInternal);
+  EXPECT_NE(outcomes[2].status().message().find("WRONGTYPE"), std::string::npos)
+      << outcomes[2].status().ToString();
+  ASSERT_TRUE(outcomes[3].ok() && outcomes[3]->kind == Kind::kAccepted);
+  EXPECT_EQ(StreamTypes(any.token), (std::vector<std::string>{"hit", "hit"}));
+  EXPECT_EQ(redis_.Command(apps, {"HGET", apps, "b"})->str, "not json");
+  EXPECT_EQ(redis_.Command(incidents, {"GET", incidents})->str, "a string");
+  EXPECT_TRUE(redis_.Command(apps, {"HGET", apps, "c"})->is_nil());
+  EXPECT_EQ(App("a").state, "up");
+  EXPECT_EQ(App("d").state, "up");
+
+  // A wrong-type apps hash fails every event of the org, writing nothing.
+  ASSERT_TRUE(redis_.Command(apps, {"DEL", apps}).ok());
+  ASSERT_TRUE(redis_.Command(apps, {"SET", apps, "a string"}).ok());
+  auto refused = events_.Record(*client_, requests[0]);
+  EXPECT_EQ(refused.status().code(), Code::kInternal);
+  EXPECT_NE(refused.status().message().find("WRONGTYPE"), std::string::npos);
+  EXPECT_EQ(StreamTypes(any.token).size(), 2u);
+}
+
+// When an incident opens, the resolved ones older than the retention go;
+// the open one and those within it stay.
+TEST_F(MonitorTest, ResolvedIncidentsOlderThanTheRetentionGoWhenOneOpens) {
+  EventRetention retention;
+  retention.max_age_ms = 200;
+  const EventStore short_lived(keys_, retention);
+  IssuedCredential web = Create("hits", "web");
+  IssuedCredential api = Create("hits", "api");
+  RecordOutcome old = Send(web.token, EventType::kFailure, "{}", "", &short_lived);
+  ASSERT_EQ(old.incidents_opened, 1);
+  ASSERT_EQ(Send(web.token, EventType::kHit, "{}", "", &short_lived).incidents_resolved, 1);
+  RecordOutcome open = Send(api.token, EventType::kFailure, "{}", "", &short_lived);
+  ASSERT_EQ(open.incidents_opened, 1);
+  ASSERT_EQ(Incidents().size(), 2u);
+  WaitPast(*Incidents()[1].resolved_at + 200);
+  RecordOutcome fresh = Send(web.token, EventType::kFailure, "{}", "", &short_lived);
+  ASSERT_EQ(fresh.incidents_opened, 1);
+  std::vector<std::string> kept;
+  for (const Incident& i : Incidents()) kept.push_back(i.id);
+  EXPECT_EQ(kept, (std::vector<std::string>{"in_" + fresh.event_id, "in_" + open.event_id}));
+  const std::string tag = TagOf("acme");
+  const std::string resolved = keys_.IncidentsResolved(tag);
+  EXPECT_EQ(redis_.Command(resolved, {"ZCARD", resolved})->integer, 0);
+  const std::string index = keys_.IncidentIndex(tag);
+  EXPECT_EQ(redis_.Command(index, {"ZCARD", index})->integer, 2);
 }
 
 // The rules, as a reference: the stream's types after each event.

@@ -70,6 +70,10 @@ TEST(ModuleConfigTest, ConfigTestRefusesEveryBadValueNamingTheDirective) {
       {"OnepMaxIdempotencyKeys", "10000001", false},
       {"OnepMaxDeployIds", "99", false},
       {"OnepMaxDeployIds", "lots", false},
+      {"OnepMaxApps", "0", false},
+      {"OnepMaxApps", "100001", false},
+      {"OnepMaxApps", "-1", false},
+      {"OnepMaxApps", "many", false},
       {"OnepMaxFieldLength", "65k", true},
       {"OnepMaxFieldLength", "0", true},
       {"OnepMaxEventSize", "257k", true},
@@ -310,7 +314,7 @@ TEST(ModuleConfigTest, EveryDirectiveIsInConfAndDocsAndViceVersa) {
   // docs/configuration.md: one "## OnepX" section per directive.
   const auto in_docs = Matches(docs, R"re((?:^|\n)## (Onep[A-Za-z]+))re");
 
-  EXPECT_EQ(in_code.size(), 17u);
+  EXPECT_EQ(in_code.size(), 18u);
   EXPECT_EQ(in_conf, in_code);
   EXPECT_EQ(in_docs, in_code);
   // Every documented directive states its syntax, default and context.
