@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -21,6 +23,7 @@
 #include "onep/routing.h"
 #include "onep/stream_id.h"
 #include "onep/token.h"
+#include "support/org_sizing.h"
 #include "support/record_request.h"
 #include "support/test_redis.h"
 
@@ -87,8 +90,10 @@ class MonitorTest : public ::testing::Test {
     return id.ok() ? static_cast<int64_t>(id->ms) : 0;
   }
 
+  // Bounded by 10 s of this host's clock, whatever the number of round trips.
   void WaitPast(int64_t ms) {
-    for (int i = 0; i < 10000; ++i) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < give_up) {
       auto time = redis_.Command("{x}", {"TIME"});
       ASSERT_TRUE(time.ok());
       const int64_t now =
@@ -446,6 +451,66 @@ TEST_F(MonitorTest, ResolvedIncidentsOlderThanTheRetentionGoWhenOneOpens) {
   EXPECT_EQ(redis_.Command(resolved, {"ZCARD", resolved})->integer, 0);
   const std::string index = keys_.IncidentIndex(tag);
   EXPECT_EQ(redis_.Command(index, {"ZCARD", index})->integer, 2);
+}
+
+// The worst app and incident the defaults allow: a 63-character name, a
+// first_error of 4096 '/' (stored 1 byte each in the event, escaped to 2 by
+// the script's JSON), the longest version (200 '/') and deploy_id (128).
+TEST_F(MonitorTest, AppsAndIncidentsCostAtMostTheDocumentedBytes) {
+  constexpr int kApps = 100;
+  const std::string error(4096, '/');
+  const std::string version(200, '/');
+  std::string tag;
+  std::size_t longest_flip = 0;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < kApps; ++i) {
+    const std::string app = std::string(54, 'a') + std::to_string(100000000 + i);
+    ASSERT_EQ(app.size(), 63u);
+    IssuedCredential hits = Create("hits", app);
+    tokens.push_back(hits.token);
+    IssuedCredential deploy = Create("deploy", app);
+    tag = std::string(TokenRoutingTag(hits.token));
+    const std::string id = std::string(119, 'd') + std::to_string(100000000 + i);
+    const std::string deploy_body =
+        std::string("{\"version\":\"") + version + "\",\"deploy_id\":\"" + id + "\"}";
+    const std::string failure_body = std::string("{\"error\":\"") + error + "\"}";
+    RecordOutcome deployed = Send(deploy.token, EventType::kDeploy, deploy_body);
+    ASSERT_EQ(deployed.kind, Kind::kAccepted) << deployed.message;
+    RecordOutcome failed = Send(hits.token, EventType::kFailure, failure_body);
+    ASSERT_EQ(failed.incidents_opened, 1);
+    // Its first_error stays in the app until a hit ends the streak: measure
+    // the app before, the incident after its resolution.
+  }
+  const std::string apps = keys_.Apps(tag);
+  const double per_app =
+      static_cast<double>(
+          redis_.Command(apps, {"MEMORY", "USAGE", apps, "SAMPLES", "0"})->integer) /
+      kApps;
+  const std::string events = keys_.Events(tag);
+  auto entries = redis_.Command(events, {"XRANGE", events, "-", "+"});
+  for (const Reply& entry : entries->elements) {
+    std::size_t bytes = 0;
+    for (const Reply& f : entry.elements[1].elements) bytes += f.str.size();
+    longest_flip = std::max(longest_flip, bytes);
+  }
+  for (const AppMonitor& m : *monitors_.Apps(*client_, "acme")) {
+    ASSERT_EQ(m.state, "down");
+  }
+  for (const std::string& token : tokens) {
+    ASSERT_EQ(Send(token, EventType::kHit, "{}").incidents_resolved, 1);
+  }
+  long long incident_bytes = 0;
+  for (const std::string& key :
+       {keys_.Incidents(tag), keys_.IncidentIndex(tag), keys_.IncidentsResolved(tag)}) {
+    incident_bytes += redis_.Command(key, {"MEMORY", "USAGE", key, "SAMPLES", "0"})->integer;
+  }
+  const double per_incident = static_cast<double>(incident_bytes) / kApps;
+  std::printf(
+      "[ bounds   ] Redis memory per app %.0f bytes, per resolved incident %.0f bytes (%d); "
+      "largest stream entry %zu bytes of fields\n",
+      per_app, per_incident, kApps, longest_flip);
+  EXPECT_LE(per_app, testing::kAppBytes);
+  EXPECT_LE(per_incident, testing::kIncidentBytes);
 }
 
 // The rules, as a reference: the stream's types after each event.

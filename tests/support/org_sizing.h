@@ -39,10 +39,21 @@ inline constexpr int64_t kRateWindowsAlive = 3;
 inline constexpr int64_t kAuditEntries = 10000 + kStreamTrimSlack;
 inline constexpr int64_t kAuditEntryBytes = 200;
 
+// One application in P{tag}:apps, the worst the defaults allow: a
+// 63-character name, a first_error of OnepMaxFieldLength 4k escaped twice
+// over by the script's JSON ('/' as "\/"), the longest version and
+// deploy_id (MonitorTest.AppsAndIncidentsCostAtMostTheDocumentedBytes).
+inline constexpr int64_t kAppBytes = 11264;
+// One incident in P{tag}:incidents with its members in :incidentidx and
+// :incidentdone, the same worst case; an org keeps at most kMaxIncidents.
+inline constexpr int64_t kIncidentBytes = 11264;
+inline constexpr int64_t kMaxIncidents = 10000;
+
 struct OrgLimits {
   uint64_t max_events = EventRetention().max_events;                      // OnepMaxEvents
   uint64_t max_idempotency_keys = EventRetention().max_idempotency_keys;  // OnepMaxIdempotencyKeys
   uint64_t max_deploy_ids = EventRetention().max_deploy_ids;              // OnepMaxDeployIds
+  uint64_t max_apps = EventRetention().max_apps;                          // OnepMaxApps
   int64_t event_bytes = kWorstEventBytes;  // the worst event OnepMaxEventSize allows
   int64_t credentials = 10;
   // How many hourly buckets count: kGrowingBuckets for a burst within an
@@ -57,7 +68,8 @@ inline int64_t OrgWorstCaseBytes(const OrgLimits& l) {
          static_cast<int64_t>(l.max_deploy_ids) * kDeployIdEntryBytes +
          l.counter_buckets * kMaxStatsFieldsPerHour * kCounterFieldBytes +
          kRateWindowsAlive * l.credentials * kRateWindowBytesPerCredential +
-         kAuditEntries * kAuditEntryBytes;
+         kAuditEntries * kAuditEntryBytes + static_cast<int64_t>(l.max_apps) * kAppBytes +
+         kMaxIncidents * kIncidentBytes;
 }
 
 }  // namespace onep::testing
