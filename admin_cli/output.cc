@@ -164,6 +164,17 @@ std::string AuditDetails(const AuditEntry& entry) {
   if (entry.expiry_recorded) {
     add(entry.expires_at_ms ? "expires " + HumanTime(entry.expires_at_ms) : "no expiry");
   }
+  if (!entry.app.empty()) add("app " + entry.app);
+  JsonPtr changes(json_loads(entry.changes.c_str(), 0, nullptr));
+  if (json_is_object(changes.get())) {
+    const char* key;
+    json_t* value;
+    json_object_foreach(changes.get(), key, value) {
+      add(std::string(key) + " " + DetailValue(value));
+    }
+  }
+  if (entry.pause == "1") add("paused");
+  if (entry.pause == "0") add("resumed");
   return out;
 }
 

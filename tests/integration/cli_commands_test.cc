@@ -430,9 +430,9 @@ TEST_F(CliCommandsTest, AuditShowsEachChangeWithTheLocalUser) {
   const char* actions[] = {"create", "rotate", "rename", "delete"};  // newest last
   for (size_t i = 0; i < 4; ++i) {
     const json_t* entry = json_array_get(audit.get(), i);
-    EXPECT_EQ(Keys(entry),
-              (std::vector<std::string>{"time", "action", "credential", "actor", "name",
-                                        "previous_name", "grace_ms", "expires_at"}));
+    EXPECT_EQ(Keys(entry), (std::vector<std::string>{"time", "action", "credential", "actor",
+                                                     "name", "previous_name", "grace_ms",
+                                                     "expires_at", "app", "changes"}));
     EXPECT_EQ(Str(entry, "action"), actions[i]);
     EXPECT_EQ(Str(entry, "credential"), cred.id);
     EXPECT_EQ(Str(entry, "actor"), LocalUser());

@@ -129,6 +129,27 @@ TEST_F(CliMonitorTest, MonitorChangesTheGivenSettingsAndShowsTheApp) {
   EXPECT_EQ(Str(off.get(), "expect_every"), "off");
   EXPECT_TRUE(IsNull(off.get(), "grace"));
 
+  // Each change is in the audit trail: what was given, and who gave it.
+  JsonPtr audit = CtlJson({"audit", "--org", "acme"});
+  ASSERT_EQ(json_array_size(audit.get()), 5u);  // create, then 4 changes
+  json_t* first = json_array_get(audit.get(), 1);
+  EXPECT_EQ(Str(first, "action"), "monitor");
+  EXPECT_EQ(Str(first, "app"), "web");
+  EXPECT_EQ(Str(first, "actor"), LocalUser());
+  EXPECT_EQ(
+      JsonDump(json_object_get(first, "changes")),
+      R"({"failures_to_open":3,"hits_to_close":2,"severity":"sev2","expect_every_ms":600000})");
+  EXPECT_EQ(JsonDump(json_object_get(json_array_get(audit.get(), 4), "changes")),
+            R"({"expect_every_ms":0,"paused":false})");
+  RunResult trail = Ctl({"audit", "--org", "acme"});
+  EXPECT_TRUE(std::regex_search(trail.out, std::regex("monitor +" + LocalUser() +
+                                                      " +app web, failures_to_open 3, "
+                                                      "hits_to_close 2, severity sev2, "
+                                                      "expect_every_ms 600000\n")))
+      << trail.out;
+  EXPECT_TRUE(std::regex_search(trail.out, std::regex("app web, expect_every_ms 0, resumed\n")))
+      << trail.out;
+
   RunResult shown = Ctl({"monitor", "acme", "web"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_EQ(shown.out,

@@ -175,7 +175,20 @@ TEST(CliOutputTest, AuditAndOrgJsonShapes) {
   EXPECT_EQ(JsonDump(AuditJson(a).get()),
             R"({"time":"2026-11-27T10:00:00.000Z","action":"rotate",)"
             R"("credential":"wh_4fQx9TbR2kLm8ZpA","actor":"alice","name":null,)"
-            R"("previous_name":null,"grace_ms":null,"expires_at":null})");
+            R"("previous_name":null,"grace_ms":null,"expires_at":null,"app":null,)"
+            R"("changes":null})");
+  AuditEntry m;
+  m.time_ms = 1795773600000;
+  m.action = "monitor";
+  m.actor = "alice";
+  m.app = "web";
+  m.changes = R"({"hits_to_close":2})";
+  m.pause = "1";
+  EXPECT_EQ(JsonDump(AuditJson(m).get()),
+            R"({"time":"2026-11-27T10:00:00.000Z","action":"monitor","credential":"",)"
+            R"("actor":"alice","name":null,"previous_name":null,"grace_ms":null,)"
+            R"("expires_at":null,"app":"web","changes":{"hits_to_close":2,"paused":true}})");
+  EXPECT_EQ(AuditDetails(m), "app web, hits_to_close 2, paused");
   OrgSummary o{"acme", 2, 40};
   EXPECT_EQ(JsonDump(OrgJson(o).get()), R"({"org":"acme","credentials":2,"events":40})");
   std::vector<OrgSummary> orgs = {o, o};

@@ -130,7 +130,9 @@ JsonPtr EventJson(const StoredEvent& event);
 // from 0 to 1, null when there were neither hits nor failures.
 JsonPtr StatsJson(const AppStats& stats);
 
-// {time, action, credential, actor, name, previous_name, grace_ms, expires_at}
+// {time, action, credential, actor, name, previous_name, grace_ms, expires_at,
+//  app, changes}; app and changes (the settings set, with paused) only for
+// action monitor, else null.
 JsonPtr AuditJson(const AuditEntry& entry);
 
 // {org, credentials, events}

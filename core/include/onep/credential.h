@@ -69,6 +69,11 @@ struct AuditEntry {
   std::optional<int64_t> grace_ms;       // rotate, rename: the old token's grace period
   std::optional<int64_t> expires_at_ms;  // create, rotate, rename, expire: the expiry after
   bool expiry_recorded = false;          // false: the entry does not say (0.1)
+  // monitor (credential empty): the app, the settings given as a JSON
+  // object, and "1" (paused), "0" (resumed) or "".
+  std::string app;
+  std::string changes;
+  std::string pause;
 };
 
 // Which audit entries to read. The trail keeps the newest kAuditMaxLen

@@ -469,6 +469,15 @@ JsonPtr AuditJson(const AuditEntry& entry) {
   Set(object.get(), "grace_ms",
       entry.grace_ms ? JsonPtr(json_integer(*entry.grace_ms)) : JsonPtr(json_null()));
   Set(object.get(), "expires_at", JsonTime(entry.expires_at_ms));
+  // After the keys above: a monitor change (null for a credential's).
+  Set(object.get(), "app", JsonStringOrNull(entry.app, !entry.app.empty()));
+  JsonPtr changes(json_loads(entry.changes.c_str(), 0, nullptr));
+  if (entry.pause == "1" || entry.pause == "0") {
+    if (!json_is_object(changes.get())) changes.reset(json_object());
+    json_object_set_new(changes.get(), "paused", json_boolean(entry.pause == "1"));
+  }
+  Set(object.get(), "changes",
+      json_is_object(changes.get()) ? std::move(changes) : JsonPtr(json_null()));
   return object;
 }
 

@@ -142,6 +142,9 @@ Result<std::vector<AuditEntry>> RedisCredentialStore::Audit(const std::string& o
         if (name == "name") a.name = value;
         if (name == "previous_name") a.previous_name = value;
         if (name == "grace_ms") a.grace_ms = OptionalMs(value);
+        if (name == "app") a.app = value;
+        if (name == "changes") a.changes = value;
+        if (name == "pause") a.pause = value;
         if (name == "expires_at") {
           a.expiry_recorded = true;
           a.expires_at_ms = OptionalMs(value);
