@@ -277,7 +277,8 @@ TEST_F(ModuleAdminTest, EventsAndStatsAreOnepctlsWithQueryParametersForOptions) 
   ASSERT_EQ(PostJson(stack_.port(), "/onep/failures", token, R"({"app":"web","error":"x"})").status,
             202);
   JsonPtr events = Parse(Api("GET", "/admin/api/orgs/acme/events").body);
-  ASSERT_EQ(json_array_size(events.get()), 6u);
+  // The 6 events, and the incident the failure opened (the default monitor).
+  ASSERT_EQ(json_array_size(events.get()), 7u);
   ExpectSameJson(events, Cli({"events", "--org", "acme"}));
   ExpectSameJson(Parse(Api("GET", "/admin/api/orgs/acme/events?type=failure&limit=1").body),
                  Cli({"events", "--org", "acme", "--type", "failure", "--limit", "1"}));

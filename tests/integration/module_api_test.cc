@@ -108,8 +108,12 @@ TEST_F(ModuleApiTest, HitsFailuresAndDeploysAreAccepted) {
   auto dep = Post("/deploys", deploy.token, R"({"version":"1.2.0","commit":"abc123"})");
   ExpectAccepted(dep, deploy);
 
+  // The failure opens an incident of web (the default monitor): its entry
+  // follows the failure.
   auto events = stack_.Events("acme");
-  ASSERT_EQ(events.size(), 3u);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[2].type, "incident_opened");
+  events.erase(events.begin() + 2);
   EXPECT_EQ(events[0].id, hit.JsonString("id"));
   EXPECT_EQ(events[0].type, "hit");
   EXPECT_EQ(events[0].app, "web");
