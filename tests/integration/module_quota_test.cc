@@ -63,8 +63,10 @@ TEST(ModuleQuotaTest, OneOrgFloodingForAMinuteLeavesAnotherOrgAnswering202) {
   ONEP_SINGLE_REDIS_ONLY("it sets one server's maxmemory");
   ApacheOptions options;
   options.threads_per_child = 8;  // the flood's connections leave workers for B
+  // OnepMaxApps 5000: every app name of the flood is accepted, as before
+  // the cap on apps.
   options.server_directives = {"OnepMaxEvents 1000", "OnepMaxIdempotencyKeys 2000",
-                               "OnepMaxDeployIds 2000"};
+                               "OnepMaxDeployIds 2000", "OnepMaxApps 5000"};
   OnepStack stack(options, {"maxmemory-policy noeviction"});
   ASSERT_TRUE(stack.Start());
   auto a_hits = stack.Create("org-a", "hits");
@@ -83,6 +85,8 @@ TEST(ModuleQuotaTest, OneOrgFloodingForAMinuteLeavesAnotherOrgAnswering202) {
   limits.max_idempotency_keys = 2000;
   limits.max_deploy_ids = 2000;
   limits.credentials = 2;
+  limits.max_apps = 5001;    // and "warm"
+  limits.max_incidents = 0;  // the flood sends no failure: it opens no incident
   // Within the test's minute, the hour may turn once: one bucket more.
   limits.counter_buckets = kGrowingBuckets + 1;
   const long long worst = OrgWorstCaseBytes(limits);

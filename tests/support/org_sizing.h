@@ -54,6 +54,7 @@ struct OrgLimits {
   uint64_t max_idempotency_keys = EventRetention().max_idempotency_keys;  // OnepMaxIdempotencyKeys
   uint64_t max_deploy_ids = EventRetention().max_deploy_ids;              // OnepMaxDeployIds
   uint64_t max_apps = EventRetention().max_apps;                          // OnepMaxApps
+  int64_t max_incidents = kMaxIncidents;   // fixed; 0 for a load without failures
   int64_t event_bytes = kWorstEventBytes;  // the worst event OnepMaxEventSize allows
   int64_t credentials = 10;
   // How many hourly buckets count: kGrowingBuckets for a burst within an
@@ -69,7 +70,7 @@ inline int64_t OrgWorstCaseBytes(const OrgLimits& l) {
          l.counter_buckets * kMaxStatsFieldsPerHour * kCounterFieldBytes +
          kRateWindowsAlive * l.credentials * kRateWindowBytesPerCredential +
          kAuditEntries * kAuditEntryBytes + static_cast<int64_t>(l.max_apps) * kAppBytes +
-         kMaxIncidents * kIncidentBytes;
+         l.max_incidents * kIncidentBytes;
 }
 
 }  // namespace onep::testing
