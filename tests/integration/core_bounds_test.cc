@@ -16,6 +16,7 @@
 #include "onep/redis_credential_store.h"
 #include "onep/routing.h"
 #include "onep/token.h"
+#include "support/record_request.h"
 #include "support/redis_server.h"
 
 namespace onep {
@@ -41,13 +42,7 @@ class BoundsTest : public ::testing::Test {
 
   RecordOutcome Record(const EventStore& events, const std::string& token, EventType type,
                        const std::string& body) {
-    auto event = ParseEvent(type, body, NowMs());
-    EXPECT_TRUE(event.ok()) << event.status().ToString();
-    RecordRequest request;
-    request.token_hash = TokenHash(token);
-    request.routing_tag = std::string(TokenRoutingTag(token));
-    request.event = *event;
-    auto out = events.Record(*client_, request);
+    auto out = events.Record(*client_, testing::RequestFor(token, type, body));
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     return out.ok() ? *out : RecordOutcome{};
   }
