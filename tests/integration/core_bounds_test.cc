@@ -17,6 +17,7 @@
 #include "onep/routing.h"
 #include "onep/token.h"
 #include "support/record_request.h"
+#include "support/redis_info.h"
 #include "support/redis_server.h"
 
 namespace onep {
@@ -33,12 +34,7 @@ class BoundsTest : public ::testing::Test {
         creds_(*client_, keys_),
         service_(creds_, "tester") {}
 
-  long long UsedMemory() {
-    auto info = conn_->Command({"INFO", "memory"});
-    const std::string needle = "used_memory:";
-    auto at = info->str.find(needle);
-    return at == std::string::npos ? -1 : std::atoll(info->str.c_str() + at + needle.size());
-  }
+  long long UsedMemory() { return testing::InfoNumber(*conn_, "memory", "used_memory"); }
 
   RecordOutcome Record(const EventStore& events, const std::string& token, EventType type,
                        const std::string& body) {

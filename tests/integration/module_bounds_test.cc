@@ -19,6 +19,7 @@
 #include "onep/parse.h"
 #include "support/apache_server.h"
 #include "support/http_client.h"
+#include "support/redis_info.h"
 
 namespace onep::testing {
 namespace {
@@ -32,15 +33,6 @@ std::string Controls(int n) {
   std::string out;
   for (int i = 0; i < n; ++i) out += "\\u0001";
   return out;
-}
-
-long long InfoNumber(RedisConnection& conn, const std::string& section, const std::string& name) {
-  auto info = conn.Command({"INFO", section});
-  if (!info.ok()) return -1;
-  const std::string needle = "\n" + name + ":";
-  auto at = ("\n" + info->str).find(needle);
-  if (at == std::string::npos) return -1;
-  return std::atoll(info->str.c_str() + at - 1 + needle.size());
 }
 
 void ExpectStatus(const HttpResponse& r, int status, const std::string& code = "") {
