@@ -34,7 +34,7 @@ class BoundsTest : public ::testing::Test {
         creds_(*client_, keys_),
         service_(creds_, "tester") {}
 
-  long long UsedMemory() { return testing::InfoNumber(*conn_, "memory", "used_memory"); }
+  long long UsedMemory() { return testing::SettledUsedMemory(*conn_); }
 
   RecordOutcome Record(const EventStore& events, const std::string& token, EventType type,
                        const std::string& body) {

@@ -46,7 +46,7 @@ class QuotaTest : public ::testing::Test {
     return issued.value();
   }
 
-  long long UsedMemory() { return testing::InfoNumber(*conn_, "memory", "used_memory"); }
+  long long UsedMemory() { return testing::SettledUsedMemory(*conn_); }
 
   RecordOutcome Record(const EventStore& events, const std::string& token, EventType type,
                        const std::string& body, const std::string& idempotency_key = "") {
