@@ -16,6 +16,8 @@
 #include "onep/redis_credential_store.h"
 #include "onep/routing.h"
 #include "onep/token.h"
+#include "support/record_request.h"
+#include "support/redis_info.h"
 #include "support/redis_server.h"
 
 namespace onep {
@@ -32,22 +34,11 @@ class BoundsTest : public ::testing::Test {
         creds_(*client_, keys_),
         service_(creds_, "tester") {}
 
-  long long UsedMemory() {
-    auto info = conn_->Command({"INFO", "memory"});
-    const std::string needle = "used_memory:";
-    auto at = info->str.find(needle);
-    return at == std::string::npos ? -1 : std::atoll(info->str.c_str() + at + needle.size());
-  }
+  long long UsedMemory() { return testing::SettledUsedMemory(*conn_); }
 
   RecordOutcome Record(const EventStore& events, const std::string& token, EventType type,
                        const std::string& body) {
-    auto event = ParseEvent(type, body, NowMs());
-    EXPECT_TRUE(event.ok()) << event.status().ToString();
-    RecordRequest request;
-    request.token_hash = TokenHash(token);
-    request.routing_tag = std::string(TokenRoutingTag(token));
-    request.event = *event;
-    auto out = events.Record(*client_, request);
+    auto out = events.Record(*client_, testing::RequestFor(token, type, body));
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     return out.ok() ? *out : RecordOutcome{};
   }

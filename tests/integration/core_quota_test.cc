@@ -19,9 +19,10 @@
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
 #include "onep/routing.h"
-#include "onep/sha1.h"
 #include "onep/token.h"
 #include "support/org_sizing.h"
+#include "support/record_request.h"
+#include "support/redis_info.h"
 #include "support/redis_server.h"
 
 namespace onep {
@@ -45,25 +46,11 @@ class QuotaTest : public ::testing::Test {
     return issued.value();
   }
 
-  long long UsedMemory() {
-    auto info = conn_->Command({"INFO", "memory"});
-    const std::string needle = "used_memory:";
-    auto at = info->str.find(needle);
-    return at == std::string::npos ? -1 : std::atoll(info->str.c_str() + at + needle.size());
-  }
+  long long UsedMemory() { return testing::SettledUsedMemory(*conn_); }
 
-  // As the module sends it: the fingerprint is a SHA-1 of route and body.
   RecordOutcome Record(const EventStore& events, const std::string& token, EventType type,
                        const std::string& body, const std::string& idempotency_key = "") {
-    auto event = ParseEvent(type, body, NowMs());
-    EXPECT_TRUE(event.ok()) << event.status().ToString();
-    RecordRequest request;
-    request.token_hash = TokenHash(token);
-    request.routing_tag = std::string(TokenRoutingTag(token));
-    request.event = *event;
-    request.idempotency_key = idempotency_key;
-    request.request_fingerprint = Sha1Hex(body);
-    auto out = events.Record(*client_, request);
+    auto out = events.Record(*client_, testing::RequestFor(token, type, body, idempotency_key));
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     return out.ok() ? *out : RecordOutcome{};
   }
@@ -205,10 +192,12 @@ TEST_F(QuotaTest, EntriesOfTheLayoutBeforeTheQuotasAreStillRead) {
   EventStore events(keys_);
   const std::string tag = Tag();
   const std::string old_idem = keys_.Idempotency(tag, "old-key");
-  ASSERT_TRUE(conn_
-                  ->Command({"HSET", old_idem, hits.credential.id, "1000-0",
-                             hits.credential.id + ":request", Sha1Hex("{}")})
-                  .ok());
+  ASSERT_TRUE(
+      conn_
+          ->Command({"HSET", old_idem, hits.credential.id, "1000-0",
+                     hits.credential.id + ":request",
+                     testing::RequestFor(hits.token, EventType::kHit, "{}").request_fingerprint})
+          .ok());
   ASSERT_TRUE(conn_->Command({"PEXPIRE", old_idem, "86400000"}).ok());
   const std::string old_deploy = keys_.DeployId(tag, "ci-old");
   ASSERT_TRUE(conn_

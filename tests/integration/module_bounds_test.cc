@@ -19,6 +19,7 @@
 #include "onep/parse.h"
 #include "support/apache_server.h"
 #include "support/http_client.h"
+#include "support/redis_info.h"
 
 namespace onep::testing {
 namespace {
@@ -32,15 +33,6 @@ std::string Controls(int n) {
   std::string out;
   for (int i = 0; i < n; ++i) out += "\\u0001";
   return out;
-}
-
-long long InfoNumber(RedisConnection& conn, const std::string& section, const std::string& name) {
-  auto info = conn.Command({"INFO", section});
-  if (!info.ok()) return -1;
-  const std::string needle = "\n" + name + ":";
-  auto at = ("\n" + info->str).find(needle);
-  if (at == std::string::npos) return -1;
-  return std::atoll(info->str.c_str() + at - 1 + needle.size());
 }
 
 void ExpectStatus(const HttpResponse& r, int status, const std::string& code = "") {
@@ -107,14 +99,14 @@ TEST(ModuleBoundsTest, WorstCaseEventsCostAtMostTheDocumentedBytes) {
                      {{"Idempotency-Key", std::string(199, 'k') + "0"}})
                 .status,
             202);  // the first one creates the stream and the counters
-  const long long before = InfoNumber(conn, "memory", "used_memory");
+  const long long before = SettledUsedMemory(conn);
   constexpr int kEvents = 1000;
   for (int i = 0; i < kEvents; ++i) {
     const std::string key = std::string(190, 'k') + std::to_string(1000000000 + i);
     auto r = PostJson(stack.port(), "/onep/failures", hits.token, body, {{"Idempotency-Key", key}});
     ASSERT_EQ(r.status, 202) << r.body;
   }
-  const long long after = InfoNumber(conn, "memory", "used_memory");
+  const long long after = SettledUsedMemory(conn);
   const std::string events = "onep:{" + stack.Tag("acme") + "}:events";
   const long long stream = conn.Command({"MEMORY", "USAGE", events, "SAMPLES", "0"})->integer;
   const double per_event = static_cast<double>(after - before) / kEvents;
@@ -126,15 +118,14 @@ TEST(ModuleBoundsTest, WorstCaseEventsCostAtMostTheDocumentedBytes) {
   EXPECT_GT(per_event, 6144.0);  // the fields really are stored, escaped
 
   // And a typical hit, without an Idempotency-Key, for the sizing table.
-  const long long typical_before = InfoNumber(conn, "memory", "used_memory");
+  const long long typical_before = SettledUsedMemory(conn);
   for (int i = 0; i < kEvents; ++i) {
     ASSERT_EQ(PostJson(stack.port(), "/onep/hits", hits.token,
                        R"({"count":1,"message":"nightly backup ok"})")
                   .status,
               202);
   }
-  const double typical =
-      static_cast<double>(InfoNumber(conn, "memory", "used_memory") - typical_before) / kEvents;
+  const double typical = static_cast<double>(SettledUsedMemory(conn) - typical_before) / kEvents;
   std::printf("[ bounds   ] typical hit: Redis used_memory +%.0f bytes per event\n", typical);
   EXPECT_LE(typical, 400.0);
 }

@@ -21,25 +21,17 @@
 #include "support/apache_server.h"
 #include "support/http_client.h"
 #include "support/org_sizing.h"
+#include "support/redis_info.h"
 
 namespace onep::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-long long InfoNumber(RedisConnection& conn, const std::string& name) {
-  auto info = conn.Command({"INFO", "memory"});
-  if (!info.ok()) return -1;
-  const std::string needle = "\n" + name + ":";
-  auto at = ("\n" + info->str).find(needle);
-  if (at == std::string::npos) return -1;
-  return std::atoll(info->str.c_str() + at - 1 + needle.size());
-}
-
 // What Redis holds, for a failure's message.
 std::string MemoryFigures(RedisConnection& conn, const std::string& tag_a) {
-  std::string out = "used_memory " + std::to_string(InfoNumber(conn, "used_memory")) +
-                    ", maxmemory " + std::to_string(InfoNumber(conn, "maxmemory"));
+  std::string out = "used_memory " + std::to_string(InfoNumber(conn, "memory", "used_memory")) +
+                    ", maxmemory " + std::to_string(InfoNumber(conn, "memory", "maxmemory"));
   for (const char* key : {"events", "idem", "idemage", "deployids", "deployage"}) {
     const std::string name = "onep:{" + tag_a + "}:" + key;
     auto usage = conn.Command({"MEMORY", "USAGE", name, "SAMPLES", "0"});
@@ -91,7 +83,7 @@ TEST(ModuleQuotaTest, OneOrgFloodingForAMinuteLeavesAnotherOrgAnswering202) {
   limits.counter_buckets = kGrowingBuckets + 1;
   const long long worst = OrgWorstCaseBytes(limits);
   auto& conn = stack.conn();
-  const long long used = InfoNumber(conn, "used_memory");
+  const long long used = SettledUsedMemory(conn);
   const long long maxmemory = used + worst + kMarginBytes;
   ASSERT_TRUE(conn.Command({"CONFIG", "SET", "maxmemory", std::to_string(maxmemory)}).ok());
   std::printf(
@@ -165,7 +157,7 @@ TEST(ModuleQuotaTest, OneOrgFloodingForAMinuteLeavesAnotherOrgAnswering202) {
   EXPECT_EQ(b_accepted, b_probes) << "org B first refused after " << first_refusal_ms
                                   << " ms of the flood: " << first_refusal;
   EXPECT_GT(sent.load(), 10000) << "the flood was too slow to mean anything";
-  EXPECT_LE(InfoNumber(conn, "used_memory"), maxmemory) << figures;
+  EXPECT_LE(SettledUsedMemory(conn), maxmemory) << figures;
   // A's entries stayed within their caps.
   EXPECT_LE(conn.Command({"ZCARD", "onep:{" + tag_a + "}:idemage"})->integer, 2000);
   EXPECT_LE(conn.Command({"ZCARD", "onep:{" + tag_a + "}:deployage"})->integer, 2000);
