@@ -12,6 +12,7 @@
 #include "onep/clock.h"
 #include "onep/credential_service.h"
 #include "onep/curl_command.h"
+#include "onep/insights.h"
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"
@@ -199,6 +200,16 @@ AdminAnswer Audit(AdminRequest& request) {
   return Json(HTTP_OK, JsonArrayOf(ordered, admin::AuditJson));
 }
 
+AdminAnswer Insights(AdminRequest& request) {
+  auto query = admin::InsightsQueryInput(request.Inputs(), NowMs());
+  if (!query.ok()) return ErrorAnswer(query.status());
+  if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
+  query->org = request.org;
+  auto insights = InsightsStore(*request.keys).Read(*request.redis, *query);
+  if (!insights.ok()) return ErrorAnswer(insights.status());
+  return Json(HTTP_OK, JsonArrayOf(*insights, admin::InsightsJson));
+}
+
 const std::vector<ApiRoute>& Routes() {
   static const std::vector<ApiRoute> routes = {
       {M_GET, "orgs", {}, Orgs},
@@ -217,6 +228,7 @@ const std::vector<ApiRoute>& Routes() {
        Events},
       {M_GET, "orgs/:org/stats", {"app", "since"}, Stats},
       {M_GET, "orgs/:org/audit", {"limit", "since", "until", "credential"}, Audit},
+      {M_GET, "orgs/:org/insights", {"app", "since", "change_window"}, Insights},
   };
   return routes;
 }
