@@ -18,9 +18,9 @@ namespace {
 
 using CliCommandsTest = CliTest;
 
-const char* const kCommands[] = {"create", "list",   "show",   "rotate",  "rename",   "delete",
-                                 "orgs",   "events", "expire", "verify",  "doctor",   "migrate",
-                                 "stats",  "audit",  "apps",   "monitor", "incidents"};
+const char* const kCommands[] = {"create", "list",   "show",   "rotate",  "rename",    "delete",
+                                 "orgs",   "events", "expire", "verify",  "doctor",    "migrate",
+                                 "stats",  "audit",  "apps",   "monitor", "incidents", "insights"};
 
 TEST_F(CliCommandsTest, GlobalHelpListsEveryCommand) {
   for (const char* flag : {"--help", "-h"}) {

@@ -89,6 +89,7 @@ TEST(ModuleAclTest, TheDocumentedUsersCanDoEverythingAndNoMore) {
                                              {"events", "--org", "acme"},
                                              {"stats", "--org", "acme"},
                                              {"audit", "--org", "acme"},
+                                             {"insights", "--org", "acme"},
                                              {"orgs"},
                                              {"rotate", id},
                                              {"rename", id, "renamed"},

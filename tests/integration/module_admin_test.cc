@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -292,6 +293,56 @@ TEST_F(ModuleAdminTest, EventsAndStatsAreOnepctlsWithQueryParametersForOptions) 
   ExpectSameJson(stats, Cli({"stats", "--org", "acme", "--since", "1h"}));
   EXPECT_EQ(json_integer_value(json_object_get(json_array_get(stats.get(), 0), "hits")), 5);
   EXPECT_EQ(json_integer_value(json_object_get(json_array_get(stats.get(), 0), "failures")), 1);
+}
+
+// insights: onepctl's objects (but for what moves with the clock: until and
+// deploys per day), its options as query parameters, its mistakes.
+TEST_F(ModuleAdminTest, InsightsAreOnepctlsWithQueryParametersForOptions) {
+  JsonPtr hits = Create("acme", R"({"type":"hits","name":"web","app":"web"})");
+  JsonPtr deploys = Create("acme", R"({"type":"deploy","name":"ci","app":"web"})");
+  ASSERT_EQ(PostJson(stack_.port(), "/onep/deploys", Str(deploys, "token"),
+                     R"({"version":"2","deploy_id":"r-2","committed_at":"2020-01-01T00:00:00Z"})")
+                .status,
+            202);
+  ASSERT_EQ(Post(Str(hits, "token")), 202);
+  auto steady = [](JsonPtr array) {
+    for (std::size_t i = 0; i < json_array_size(array.get()); ++i) {
+      json_object_del(json_array_get(array.get(), i), "until");
+      json_object_del(json_array_get(array.get(), i), "deploys_per_day");
+    }
+    return array;
+  };
+  HttpResponse all = Api("GET", "/admin/api/orgs/acme/insights");
+  ASSERT_EQ(all.status, 200) << all.body;
+  JsonPtr insights = Parse(all.body);
+  ASSERT_EQ(json_array_size(insights.get()), 1u);
+  json_t* web = json_array_get(insights.get(), 0);
+  EXPECT_EQ(json_integer_value(json_object_get(web, "hits")), 1);
+  EXPECT_EQ(json_integer_value(json_object_get(web, "deploys")), 1);
+  EXPECT_EQ(json_real_value(json_object_get(web, "change_failure_rate")), 0.0);
+  EXPECT_GT(json_real_value(json_object_get(web, "lead_time_s")), 0.0);
+  ExpectSameJson(steady(std::move(insights)), steady(Cli({"insights", "--org", "acme"})));
+  ExpectSameJson(
+      steady(Parse(
+          Api("GET", "/admin/api/orgs/acme/insights?app=web&since=7d&change_window=30m").body)),
+      steady(Cli({"insights", "--org", "acme", "--app", "web", "--since", "7d", "--change-window",
+                  "30m"})));
+  const std::vector<std::tuple<std::string, int, std::string, std::string>> mistakes = {
+      {"/admin/api/orgs/nobody/insights", 404, "not_found", "no organization"},
+      {"/admin/api/orgs/acme/insights?app=nope", 404, "not_found", "no app nope"},
+      {"/admin/api/orgs/acme/insights?since=31d", 422, "invalid_request", "invalid since"},
+      {"/admin/api/orgs/acme/insights?change_window=8d", 422, "invalid_request",
+       "invalid change_window"},
+      {"/admin/api/orgs/acme/insights?change-window=1h", 422, "invalid_request",
+       "unknown parameter"},
+      {"/admin-acme/api/orgs/other/insights", 403, "forbidden", "not managed here"},
+  };
+  for (const auto& [path, status, code, message] : mistakes) {
+    HttpResponse r = Api("GET", path);
+    EXPECT_EQ(r.status, status) << path << ": " << r.body;
+    EXPECT_EQ(r.ErrorCode(), code) << path;
+    EXPECT_NE(r.ErrorMessage().find(message), std::string::npos) << path << ": " << r.body;
+  }
 }
 
 TEST_F(ModuleAdminTest, EveryMistakeGetsItsStatusAndCode) {

@@ -25,6 +25,10 @@ inline constexpr int64_t kIdempotencyEntryBytes = 400;
 // One remembered deploy_id with all four states reported: five fields in
 // P{tag}:deployids and a member in P{tag}:deployage.
 inline constexpr int64_t kDeployIdEntryBytes = 1024;
+// One deploy report in P{tag}:deployidx, the worst the defaults allow
+// (InsightsStoreTest.TheDeployIndexCostsAtMostTheDocumentedBytes); at most
+// OnepMaxDeployIds of them.
+inline constexpr int64_t kDeployIndexEntryBytes = 1024;
 // One counter of an hour's bucket, for an app name of 63 characters.
 inline constexpr int64_t kCounterFieldBytes = 160;
 // The buckets that can grow at one moment: the 24 hours before the current
@@ -66,7 +70,7 @@ struct OrgLimits {
 inline int64_t OrgWorstCaseBytes(const OrgLimits& l) {
   return static_cast<int64_t>(l.max_events + kStreamTrimSlack) * l.event_bytes +
          static_cast<int64_t>(l.max_idempotency_keys) * kIdempotencyEntryBytes +
-         static_cast<int64_t>(l.max_deploy_ids) * kDeployIdEntryBytes +
+         static_cast<int64_t>(l.max_deploy_ids) * (kDeployIdEntryBytes + kDeployIndexEntryBytes) +
          l.counter_buckets * kMaxStatsFieldsPerHour * kCounterFieldBytes +
          kRateWindowsAlive * l.credentials * kRateWindowBytesPerCredential +
          kAuditEntries * kAuditEntryBytes + static_cast<int64_t>(l.max_apps) * kAppBytes +
