@@ -65,10 +65,13 @@ class QuotaTest : public ::testing::Test {
     ASSERT_NE(conn_->Command({"TIME"})->elements[1].str, before);
   }
 
-  // Deletes the keys that every event grows (stream, counters), so that
+  // Deletes the keys that every event grows (stream, counters) and the
+  // deploy index (measured on its own by
+  // InsightsStoreTest.TheDeployIndexCostsAtMostTheDocumentedBytes), so that
   // used_memory before and after measures what else the events left.
   void DropEventsAndCounters(const std::string& tag) {
     ASSERT_TRUE(conn_->Command({"DEL", keys_.Events(tag)}).ok());
+    ASSERT_TRUE(conn_->Command({"DEL", keys_.DeployIndex(tag)}).ok());
     const int64_t hour = NowMs() / kHourMs;
     for (int64_t h = hour - 1; h <= hour + 1; ++h) {
       ASSERT_TRUE(conn_->Command({"DEL", keys_.StatsBucket(tag, h)}).ok());
