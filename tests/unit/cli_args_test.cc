@@ -79,9 +79,10 @@ TEST(CliArgsTest, HelpWinsOverOtherErrors) {
 }
 
 TEST(CliArgsTest, EveryCommandHasAHandlerHelpAndAnExample) {
-  const std::vector<std::string> expected = {
-      "create", "list",   "show",    "rotate", "rename", "delete", "orgs",    "events",   "expire",
-      "verify", "doctor", "migrate", "stats",  "audit",  "apps",   "monitor", "incidents"};
+  const std::vector<std::string> expected = {"create",  "list",      "show",    "rotate", "rename",
+                                             "delete",  "orgs",      "events",  "expire", "verify",
+                                             "doctor",  "migrate",   "stats",   "audit",  "apps",
+                                             "monitor", "incidents", "insights"};
   ASSERT_EQ(Commands().size(), expected.size());
   const std::string global = GlobalHelp();
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -124,6 +125,9 @@ TEST(CliArgsTest, SynopsisMatchesTheContract) {
   EXPECT_EQ(Synopsis(*FindCommand("incidents")),
             "onepctl incidents --org ORG [--app APP] [--open] [--since DURATION|TIME] "
             "[--limit N]");
+  EXPECT_EQ(Synopsis(*FindCommand("insights")),
+            "onepctl insights --org ORG [--app APP] [--since DURATION|TIME] "
+            "[--change-window DURATION]");
   EXPECT_EQ(Synopsis(*FindCommand("stats")),
             "onepctl stats --org ORG [--app APP] [--since DURATION]");
   EXPECT_EQ(Synopsis(*FindCommand("audit")),
