@@ -501,19 +501,29 @@ TEST_F(MonitorTest, AppsAndIncidentsCostAtMostTheDocumentedBytes) {
     app_bytes += redis_.Command(key, {"MEMORY", "USAGE", key, "SAMPLES", "0"})->integer;
   }
   const double per_app = static_cast<double>(app_bytes) / kApps;
-  const std::string events = keys_.Events(tag);
-  auto entries = redis_.Command(events, {"XRANGE", events, "-", "+"});
-  for (const Reply& entry : entries->elements) {
-    std::size_t bytes = 0;
-    for (const Reply& f : entry.elements[1].elements) bytes += f.str.size();
-    longest_flip = std::max(longest_flip, bytes);
-  }
   for (const AppMonitor& m : *monitors_.Apps(*client_, "acme")) {
     ASSERT_EQ(m.state, "down");
   }
   for (const std::string& token : tokens) {
     ASSERT_EQ(Send(token, EventType::kHit, "{}").incidents_resolved, 1);
   }
+  // The entries of the stream, by their fields' bytes: the largest event
+  // (the failure, 4 KB of error) and the largest flip, opened or resolved.
+  std::size_t longest_event = 0;
+  const std::string events = keys_.Events(tag);
+  auto entries = redis_.Command(events, {"XRANGE", events, "-", "+"});
+  std::size_t flips = 0;
+  for (const Reply& entry : entries->elements) {
+    std::size_t bytes = 0;
+    bool flip = false;
+    for (const Reply& f : entry.elements[1].elements) {
+      bytes += f.str.size();
+      flip = flip || f.str.rfind("incident_", 0) == 0;
+    }
+    flips += flip ? 1 : 0;
+    (flip ? longest_flip : longest_event) = std::max(flip ? longest_flip : longest_event, bytes);
+  }
+  EXPECT_EQ(flips, 2u * kApps);
   long long incident_bytes = 0;
   for (const std::string& key :
        {keys_.Incidents(tag), keys_.IncidentIndex(tag), keys_.IncidentsResolved(tag)}) {
@@ -522,10 +532,15 @@ TEST_F(MonitorTest, AppsAndIncidentsCostAtMostTheDocumentedBytes) {
   const double per_incident = static_cast<double>(incident_bytes) / kApps;
   std::printf(
       "[ bounds   ] Redis memory per app %.0f bytes, per resolved incident %.0f bytes (%d); "
-      "largest stream entry %zu bytes of fields\n",
-      per_app, per_incident, kApps, longest_flip);
+      "largest flip %zu bytes of fields, largest event %zu\n",
+      per_app, per_incident, kApps, longest_flip, longest_event);
   EXPECT_LE(per_app, testing::kAppBytes);
   EXPECT_LE(per_incident, testing::kIncidentBytes);
+  // A flip carries the first 256 bytes of first_error: far below the bound
+  // of an event, and below the event that opened it.
+  EXPECT_LE(static_cast<int64_t>(longest_event), testing::kWorstEventBytes);
+  EXPECT_LE(longest_flip, 2048u);
+  EXPECT_LT(longest_flip, longest_event);
 }
 
 // A hit of an app that is up with nothing running changes nothing in its

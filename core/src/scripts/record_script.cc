@@ -177,10 +177,25 @@ local function monitor_rules()
   end
 
   -- Appends an opening or a resolution to the stream, right after the event
-  -- that caused it.
+  -- that caused it: the incident as it is, its first_error cut to its first
+  -- 256 bytes (whole characters), more than a table of events shows; the
+  -- incident keeps all of it. So a flip stays far below the bound of an
+  -- event's entry (docs/operations.md), whatever the error.
   local function append_flip(flip_type, incident, credential, app)
+    local entry = {}
+    for name, value in pairs(incident) do entry[name] = value end
+    local error_text = incident.first_error or ''
+    if #error_text > 256 then
+      local cut = 256
+      -- Back over the continuation bytes (10xxxxxx) of a character it would split.
+      while cut > 0 and string.byte(error_text, cut + 1) >= 128 and
+            string.byte(error_text, cut + 1) < 192 do
+        cut = cut - 1
+      end
+      entry.first_error = string.sub(error_text, 1, cut)
+    end
     call('XADD', events_key, '*', 'type', flip_type, 'credential', credential, 'app', app,
-      'time', now_text, 'incident', incident.id, 'fields', cjson.encode(incident))
+      'time', now_text, 'incident', incident.id, 'fields', cjson.encode(entry))
   end
   rules = {quiet_monitor = quiet_monitor, load_monitor = load_monitor,
            read_incident_keys = read_incident_keys,
