@@ -417,13 +417,28 @@ TEST_F(MonitorTest, AWrongTypeIncidentKeyOrACorruptAppFailsOnlyItsEvent) {
   EXPECT_EQ(App("a").state, "up");
   EXPECT_EQ(App("d").state, "up");
 
-  // A wrong-type apps hash fails every event of the org, writing nothing.
+  // A wrong-type apps hash fails every event that reads it, writing
+  // nothing: all but the hits of an app that is up with nothing running
+  // ("a"), which read only its field of the apps-seen hash.
   ASSERT_TRUE(redis_.Command(apps, {"DEL", apps}).ok());
   ASSERT_TRUE(redis_.Command(apps, {"SET", apps, "a string"}).ok());
-  auto refused = events_.Record(*client_, requests[0]);
+  auto refused =
+      events_.Record(*client_, testing::RequestFor(any.token, EventType::kHit, R"({"app":"e"})"));
   EXPECT_EQ(refused.status().code(), Code::kInternal);
   EXPECT_NE(refused.status().message().find("WRONGTYPE"), std::string::npos);
   EXPECT_EQ(StreamTypes(any.token).size(), 2u);
+  auto quiet = events_.Record(*client_, requests[0]);
+  ASSERT_TRUE(quiet.ok() && quiet->kind == Kind::kAccepted);
+  EXPECT_EQ(StreamTypes(any.token).size(), 3u);
+  // A wrong-type apps-seen hash fails every event of the org.
+  const std::string seen = keys_.AppsSeen(tag);
+  ASSERT_TRUE(redis_.Command(seen, {"DEL", seen}).ok());
+  ASSERT_TRUE(redis_.Command(seen, {"SET", seen, "a string"}).ok());
+  refused = events_.Record(*client_, requests[0]);
+  EXPECT_EQ(refused.status().code(), Code::kInternal);
+  EXPECT_NE(refused.status().message().find("WRONGTYPE"), std::string::npos);
+  EXPECT_EQ(StreamTypes(any.token).size(), 3u);
+  EXPECT_EQ(redis_.Command(seen, {"GET", seen})->str, "a string");
 }
 
 // When an incident opens, the resolved ones older than the retention go;
@@ -481,24 +496,34 @@ TEST_F(MonitorTest, AppsAndIncidentsCostAtMostTheDocumentedBytes) {
     // Its first_error stays in the app until a hit ends the streak: measure
     // the app before, the incident after its resolution.
   }
-  const std::string apps = keys_.Apps(tag);
-  const double per_app =
-      static_cast<double>(
-          redis_.Command(apps, {"MEMORY", "USAGE", apps, "SAMPLES", "0"})->integer) /
-      kApps;
-  const std::string events = keys_.Events(tag);
-  auto entries = redis_.Command(events, {"XRANGE", events, "-", "+"});
-  for (const Reply& entry : entries->elements) {
-    std::size_t bytes = 0;
-    for (const Reply& f : entry.elements[1].elements) bytes += f.str.size();
-    longest_flip = std::max(longest_flip, bytes);
+  long long app_bytes = 0;
+  for (const std::string& key : {keys_.Apps(tag), keys_.AppsSeen(tag)}) {
+    app_bytes += redis_.Command(key, {"MEMORY", "USAGE", key, "SAMPLES", "0"})->integer;
   }
+  const double per_app = static_cast<double>(app_bytes) / kApps;
   for (const AppMonitor& m : *monitors_.Apps(*client_, "acme")) {
     ASSERT_EQ(m.state, "down");
   }
   for (const std::string& token : tokens) {
     ASSERT_EQ(Send(token, EventType::kHit, "{}").incidents_resolved, 1);
   }
+  // The entries of the stream, by their fields' bytes: the largest event
+  // (the failure, 4 KB of error) and the largest flip, opened or resolved.
+  std::size_t longest_event = 0;
+  const std::string events = keys_.Events(tag);
+  auto entries = redis_.Command(events, {"XRANGE", events, "-", "+"});
+  std::size_t flips = 0;
+  for (const Reply& entry : entries->elements) {
+    std::size_t bytes = 0;
+    bool flip = false;
+    for (const Reply& f : entry.elements[1].elements) {
+      bytes += f.str.size();
+      flip = flip || f.str.rfind("incident_", 0) == 0;
+    }
+    flips += flip ? 1 : 0;
+    (flip ? longest_flip : longest_event) = std::max(flip ? longest_flip : longest_event, bytes);
+  }
+  EXPECT_EQ(flips, 2u * kApps);
   long long incident_bytes = 0;
   for (const std::string& key :
        {keys_.Incidents(tag), keys_.IncidentIndex(tag), keys_.IncidentsResolved(tag)}) {
@@ -507,10 +532,73 @@ TEST_F(MonitorTest, AppsAndIncidentsCostAtMostTheDocumentedBytes) {
   const double per_incident = static_cast<double>(incident_bytes) / kApps;
   std::printf(
       "[ bounds   ] Redis memory per app %.0f bytes, per resolved incident %.0f bytes (%d); "
-      "largest stream entry %zu bytes of fields\n",
-      per_app, per_incident, kApps, longest_flip);
+      "largest flip %zu bytes of fields, largest event %zu\n",
+      per_app, per_incident, kApps, longest_flip, longest_event);
   EXPECT_LE(per_app, testing::kAppBytes);
   EXPECT_LE(per_incident, testing::kIncidentBytes);
+  // A flip carries the first 256 bytes of first_error: far below the bound
+  // of an event, and below the event that opened it.
+  EXPECT_LE(static_cast<int64_t>(longest_event), testing::kWorstEventBytes);
+  EXPECT_LE(longest_flip, 2048u);
+  EXPECT_LT(longest_flip, longest_event);
+}
+
+// A hit of an app that is up with nothing running changes nothing in its
+// monitor: the call writes only when the app was last heard from (its
+// monitor, written with a trailing space here, is never rewritten).
+TEST_F(MonitorTest, AHitOfAnAppThatIsUpWritesOnlyWhenItWasLastHeardFrom) {
+  IssuedCredential web = Create("hits", "web");
+  ASSERT_EQ(Hit(web.token).kind, Kind::kAccepted);
+  const std::string tag(TokenRoutingTag(web.token));
+  const std::string apps = keys_.Apps(tag);
+  const std::string seen = keys_.AppsSeen(tag);
+  const std::string stored = redis_.Command(apps, {"HGET", apps, "web"})->str + " ";
+  ASSERT_TRUE(redis_.Command(apps, {"HSET", apps, "web", stored}).ok());
+  RecordOutcome last;
+  for (int i = 0; i < 3; ++i) last = Hit(web.token);
+  EXPECT_EQ(redis_.Command(apps, {"HGET", apps, "web"})->str, stored);
+  EXPECT_EQ(redis_.Command(seen, {"HGET", seen, "web"})->str, std::to_string(MsOf(last.event_id)));
+  EXPECT_EQ(App("web").last_event_at, MsOf(last.event_id));
+  EXPECT_EQ(App("web").state, "up");
+  // A failure has state to change: the monitor is written, the app marked.
+  const RecordOutcome failed = Fail(web.token);
+  EXPECT_NE(redis_.Command(apps, {"HGET", apps, "web"})->str, stored);
+  EXPECT_EQ(redis_.Command(seen, {"HGET", seen, "web"})->str,
+            std::to_string(MsOf(failed.event_id)) + "+");
+  EXPECT_EQ(App("web").last_event_at, MsOf(failed.event_id));
+  EXPECT_EQ(App("web").state, "down");
+}
+
+// An event that fails after it changed the monitor (here a corrupt
+// last_deploy, read as it opens an incident) leaves the monitor as it found
+// it for the call's next events, as a call of its own would.
+TEST_F(MonitorTest, AnEventThatFailsLeavesTheMonitorAsItFoundItForTheNextEvents) {
+  IssuedCredential web = Create("hits", "web");
+  IssuedCredential deploy = Create("deploy", "web");
+  const std::string tag(TokenRoutingTag(web.token));
+  const std::string apps = keys_.Apps(tag);
+  ASSERT_TRUE(redis_
+                  .Command(apps, {"HSET", apps, "web",
+                                  R"({"state":"up","since":1,"first_event_at":1,)"
+                                  R"("last_deploy":{"id":"d-0","version":"0","at":"x"}})"})
+                  .ok());
+  std::vector<RecordRequest> requests = {
+      testing::RequestFor(web.token, EventType::kFailure, R"({"error":"boom"})"),
+      testing::RequestFor(deploy.token, EventType::kDeploy,
+                          R"({"version":"1.0","deploy_id":"d-1"})")};
+  std::vector<const RecordRequest*> batch;
+  for (const auto& r : requests) batch.push_back(&r);
+  auto outcomes = events_.RecordBatch(*client_, batch);
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_FALSE(outcomes[0].ok());
+  ASSERT_TRUE(outcomes[1].ok() && outcomes[1]->kind == Kind::kAccepted);
+  const AppMonitor m = App("web");
+  EXPECT_EQ(m.fail_streak, 0);
+  EXPECT_FALSE(m.fail_streak_at.has_value());
+  EXPECT_EQ(m.state, "up");
+  ASSERT_TRUE(m.last_deploy.has_value());
+  EXPECT_EQ(m.last_deploy->id, "d-1");
+  EXPECT_TRUE(Incidents().empty());
 }
 
 // The rules, as a reference: the stream's types after each event.

@@ -43,7 +43,7 @@ inline constexpr int64_t kRateWindowsAlive = 3;
 inline constexpr int64_t kAuditEntries = 10000 + kStreamTrimSlack;
 inline constexpr int64_t kAuditEntryBytes = 200;
 
-// One application in P{tag}:apps, the worst the defaults allow: a
+// One application in P{tag}:apps and P{tag}:appseen, the worst the defaults allow: a
 // 63-character name, a first_error of OnepMaxFieldLength 4k escaped twice
 // over by the script's JSON ('/' as "\/"), the longest version and
 // deploy_id (MonitorTest.AppsAndIncidentsCostAtMostTheDocumentedBytes).

@@ -71,6 +71,9 @@ class KeySpace {
   // The org's applications: hash, app -> its monitor's settings and state as
   // a JSON object (docs/redis-layout.md).
   std::string Apps(std::string_view tag) const;
+  // hash: app -> when its last event was recorded (Unix ms), followed by "+"
+  // while a hit has monitor state to update (docs/redis-layout.md).
+  std::string AppsSeen(std::string_view tag) const;
   // The org's incidents: hash, incident id -> the incident as JSON; zset, id
   // -> opened_at (Unix ms); zset of the resolved ones, id -> resolved_at.
   std::string Incidents(std::string_view tag) const;

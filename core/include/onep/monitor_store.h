@@ -45,7 +45,7 @@ struct AppMonitor {
   std::optional<DeployRef> last_deploy;
   MonitorSettings settings;
   int64_t fail_streak = 0;
-  int64_t hit_streak = 0;
+  int64_t hit_streak = 0;                 // counted only while an incident is open
   std::optional<int64_t> fail_streak_at;  // the streak's first event (Unix ms)
   std::optional<int64_t> hit_streak_at;
 };
@@ -116,6 +116,8 @@ class MonitorStore {
 
  private:
   Result<std::string> Tag(RedisClient& redis, const std::string& org) const;
+  // Sets app.last_event_at from the org's apps-seen hash.
+  Status ReadSeenAt(RedisClient& redis, const std::string& tag, AppMonitor& app) const;
   KeySpace keys_;
 };
 

@@ -143,6 +143,7 @@ Result<ScriptCall> RecordCall(const KeySpace& keys, const EventRetention& retent
        {"deploy_ids_key", keys.DeployIds(tag)},
        {"deploy_ages_key", keys.DeployIdAges(tag)},
        {"apps_key", keys.Apps(tag)},
+       {"apps_seen_key", keys.AppsSeen(tag)},
        {"incidents_key", keys.Incidents(tag)},
        {"incident_index_key", keys.IncidentIndex(tag)},
        {"incidents_resolved_key", keys.IncidentsResolved(tag)},

@@ -2,6 +2,7 @@
 #include "onep/monitor_store.h"
 
 #include <algorithm>
+#include <map>
 
 #include "onep/credential.h"
 #include "onep/json.h"
@@ -60,7 +61,6 @@ Result<AppMonitor> ParseApp(const std::string& app, const std::string& text) {
     m.since = IntField(o, "paused_at");
   }
   m.state = state;
-  m.last_event_at = IntField(o, "last_event_at");
   m.first_event_at = IntField(o, "first_event_at");
   m.last_deploy = DeployField(o, "last_deploy");
   m.fail_streak = IntField(o, "fail_streak").value_or(0);
@@ -69,6 +69,26 @@ Result<AppMonitor> ParseApp(const std::string& app, const std::string& text) {
   m.hit_streak_at = IntField(o, "hit_streak_at");
   return m;
 }
+
+namespace {
+
+// When an app was last heard from: its field of the apps-seen hash, Unix ms
+// followed by "+" while a hit has monitor state to update; none for an app
+// with no event yet.
+std::optional<int64_t> SeenAt(const Reply& seen) {
+  if (seen.type != Reply::Type::kString) return std::nullopt;
+  int64_t ms = 0;
+  std::size_t digits = 0;
+  for (char c : seen.str) {
+    if (c < '0' || c > '9' || digits == 18) break;
+    ms = ms * 10 + (c - '0');
+    ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  return ms;
+}
+
+}  // namespace
 
 Result<Incident> ParseIncident(const std::string& id, const std::string& text) {
   JsonPtr json(json_loads(text.c_str(), 0, nullptr));
@@ -130,10 +150,19 @@ Result<std::vector<AppMonitor>> MonitorStore::Apps(RedisClient& redis,
   auto reply = redis.Command(key, {"HGETALL", key});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return Status::Internal("HGETALL " + key + ": " + reply->str);
+  const std::string seen_key = keys_.AppsSeen(*tag);
+  auto seen = redis.Command(seen_key, {"HGETALL", seen_key});
+  if (!seen.ok()) return seen.status();
+  if (seen->is_error()) return Status::Internal("HGETALL " + seen_key + ": " + seen->str);
+  std::map<std::string, std::optional<int64_t>> seen_at;
+  for (std::size_t i = 0; i + 1 < seen->elements.size(); i += 2) {
+    seen_at[seen->elements[i].str] = SeenAt(seen->elements[i + 1]);
+  }
   std::vector<AppMonitor> out;
   for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
     auto app = ParseApp(reply->elements[i].str, reply->elements[i + 1].str);
     if (!app.ok()) return app.status();
+    if (auto at = seen_at.find(app->app); at != seen_at.end()) app->last_event_at = at->second;
     out.push_back(std::move(app).value());
   }
   std::sort(out.begin(), out.end(),
@@ -150,7 +179,19 @@ Result<AppMonitor> MonitorStore::App(RedisClient& redis, const std::string& org,
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return Status::Internal("HGET " + key + ": " + reply->str);
   if (reply->is_nil()) return Status::NotFound("no app " + app + " in organization " + org);
-  return ParseApp(app, reply->str);
+  auto monitor = ParseApp(app, reply->str);
+  if (!monitor.ok()) return monitor;
+  if (Status s = ReadSeenAt(redis, *tag, *monitor); !s.ok()) return s;
+  return monitor;
+}
+
+Status MonitorStore::ReadSeenAt(RedisClient& redis, const std::string& tag, AppMonitor& app) const {
+  const std::string key = keys_.AppsSeen(tag);
+  auto reply = redis.Command(key, {"HGET", key, app.app});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return Status::Internal("HGET " + key + ": " + reply->str);
+  app.last_event_at = SeenAt(*reply);
+  return Status::Ok();
 }
 
 Result<std::vector<Incident>> MonitorStore::Incidents(RedisClient& redis,
@@ -225,7 +266,10 @@ Result<AppMonitor> MonitorStore::SetMonitor(RedisClient& redis, const std::strin
   if (reply->elements.size() != 2) {
     return Status::Internal("unexpected reply from the monitor script");
   }
-  return ParseApp(app, reply->elements[1].str);
+  auto monitor = ParseApp(app, reply->elements[1].str);
+  if (!monitor.ok()) return monitor;
+  if (Status s = ReadSeenAt(redis, *tag, *monitor); !s.ok()) return s;
+  return monitor;
 }
 
 }  // namespace onep

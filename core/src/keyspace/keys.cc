@@ -80,6 +80,8 @@ std::string KeySpace::RateWindow(std::string_view tag, int64_t second) const {
 
 std::string KeySpace::Apps(std::string_view tag) const { return OrgKey(tag, "apps"); }
 
+std::string KeySpace::AppsSeen(std::string_view tag) const { return OrgKey(tag, "appseen"); }
+
 std::string KeySpace::Incidents(std::string_view tag) const { return OrgKey(tag, "incidents"); }
 
 std::string KeySpace::IncidentIndex(std::string_view tag) const {

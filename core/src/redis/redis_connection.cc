@@ -100,21 +100,25 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOpt
     conn->Unbind();
     return conn;
   }
-  // TIME and the SCRIPT LOADs in one write; each reply read within the
-  // timeout of its own.
+  // The SCRIPT LOADs and TIME in one write; each reply read within the
+  // timeout of its own. TIME last: Redis reads a client's commands 16 KB at
+  // a time and answers those of each read together, so TIME first, before a
+  // script that takes the pipeline past 16 KB, would be answered in a write
+  // of its own, and the scripts' replies in another; last, it is read with
+  // the scripts' end, and all the replies come back in one write.
   const int64_t sent = NowMs();
-  static constexpr std::string_view kTime[] = {"TIME"};
-  if (Status s = conn->Append(kTime, 1); !s.ok()) return s;
   for (const Script* script : options.preload) {
     const std::string_view load[] = {"SCRIPT", "LOAD", script->source()};
     if (Status s = conn->Append(load, 3); !s.ok()) return s;
   }
-  auto time = conn->ReadReply();
-  if (Status s = check(time, "TIME"); !s.ok()) return s;
+  static constexpr std::string_view kTime[] = {"TIME"};
+  if (Status s = conn->Append(kTime, 1); !s.ok()) return s;
   for (std::size_t i = 0; i < options.preload.size(); ++i) {
     // An error reply (NOPERM, OOM, ...) is not a failure: EVALSHA falls back.
     if (auto loaded = conn->ReadReply(); !loaded.ok()) return loaded.status();
   }
+  auto time = conn->ReadReply();
+  if (Status s = check(time, "TIME"); !s.ok()) return s;
   if (time->elements.size() == 2) {
     const int64_t server_ms = std::strtoll(time->elements[0].str.c_str(), nullptr, 10) * 1000 +
                               std::strtoll(time->elements[1].str.c_str(), nullptr, 10) / 1000;

@@ -19,8 +19,9 @@ local batch_used = {}     -- credential id -> its last_used was written by this 
 -- no token, so the answer holds for every event of the call.
 local batch_tokens = {}
 local batch_appended = false  -- an event of this call was added to the stream
--- app -> {data = its monitor (the decoded field of apps_key), dirty}: each
--- app is read once in a call and written once, by the epilogue.
+-- app -> {quiet, data = its monitor (the decoded field of apps_key, read
+-- only when needed), dirty, seen}: each app is read once in a call and
+-- written once, by the epilogue; its monitor only when it changed.
 local batch_apps = {}
 local batch_app_order = {}
 local batch_new_apps = 0      -- apps this call adds to apps_key
@@ -91,86 +92,118 @@ local function remember(hash_key, age_key, member, expires_at, cap, suffixes, ..
   call('ZADD', age_key, string.format('%d', expires_at), member)
 end
 
--- The monitor of `app` (docs/design.md "Monitors and incidents"), read
--- once per call; nil and a refusal for a new app over
--- max_apps. A field that is not a JSON object is corrupt data, and fails
--- the event that reads it, before it writes anything.
-local function monitor_of(app)
-  local monitor = batch_apps[app]
-  if monitor then return monitor end
-  local stored = call('HGET', apps_key, app)
-  local data
-  if stored then
+-- The helpers of the monitor's rules, made once per call on first use: a
+-- call of hits of quiet apps, the most common, needs none of them (making
+-- a function costs Redis about a third of a command).
+local rules
+local function monitor_rules()
+  if rules then return rules end
+  -- Whether a hit leaves the monitor `m` as it is: the app is up, no incident
+  -- is open and no failure streak runs (the hit streak is counted only while
+  -- an incident is open: only a resolution reads it).
+  local function quiet_monitor(m)
+    return m.state == 'up' and not m.open_incident and not m.fail_streak_at and
+           (m.fail_streak or 0) == 0 and not m.hit_streak
+  end
+
+  -- Reads the monitor of the app of `monitor` (its field of apps_key) into
+  -- monitor.data; a refusal for a new app over max_apps. A field that is
+  -- not a JSON object is corrupt data, and fails the event that reads it,
+  -- before it writes anything.
+  local function load_monitor(monitor, app)
+    local stored = call('HGET', apps_key, app)
+    local data
+    if stored then
+      local ok, decoded = pcall(cjson.decode, stored)
+      if not ok or type(decoded) ~= 'table' then
+        error('corrupt app ' .. app .. ': not a JSON object', 0)
+      end
+      data = decoded
+    else
+      if call('HLEN', apps_key) + batch_new_apps >= tonumber(max_apps) then
+        return 'app: too many applications for this organization'
+      end
+      data = {}
+    end
+    monitor.data, monitor.new = data, not stored
+    return nil
+  end
+
+  -- Reads the type of the incident keys once per call, before the first event
+  -- that will write them: a key of the wrong type fails that event alone.
+  local function read_incident_keys()
+    if batch_incident_keys_read then return end
+    call('HLEN', incidents_key)
+    call('ZCARD', incident_index_key)
+    call('ZCARD', incidents_resolved_key)
+    batch_incident_keys_read = true
+  end
+
+  -- The incident `id`, read once per call; nil when it is gone.
+  local function incident_of(id)
+    local entry = batch_incidents[id]
+    if entry then return entry end
+    local stored = call('HGET', incidents_key, id)
+    if not stored then return nil end
     local ok, decoded = pcall(cjson.decode, stored)
     if not ok or type(decoded) ~= 'table' then
-      error('corrupt app ' .. app .. ': not a JSON object', 0)
+      error('corrupt incident ' .. id .. ': not a JSON object', 0)
     end
-    data = decoded
-  else
-    if call('HLEN', apps_key) + batch_new_apps >= tonumber(max_apps) then
-      return nil, 'app: too many applications for this organization'
+    entry = {data = decoded, dirty = false}
+    batch_incidents[id] = entry
+    batch_incident_order[#batch_incident_order + 1] = id
+    return entry
+  end
+
+  -- Drops resolved incidents: up to 16 resolved before the retention, then the
+  -- oldest resolved ones while the org holds max_incidents or more (open
+  -- incidents are never dropped: at most one per app).
+  local function drop_incidents(list, step)
+    if #list == 0 then return end
+    local ids = {}
+    for i = 1, #list, step do
+      ids[#ids + 1] = list[i]
+      batch_incidents[list[i]] = nil
     end
-    data = {}
+    call('HDEL', incidents_key, unpack(ids))
+    call('ZREM', incident_index_key, unpack(ids))
+    call('ZREM', incidents_resolved_key, unpack(ids))
   end
-  monitor = {data = data, dirty = false, new = not stored}
-  batch_apps[app] = monitor
-  batch_app_order[#batch_app_order + 1] = app
-  return monitor
-end
-
--- Reads the type of the incident keys once per call, before the first event
--- that will write them: a key of the wrong type fails that event alone.
-local function read_incident_keys()
-  if batch_incident_keys_read then return end
-  call('HLEN', incidents_key)
-  call('ZCARD', incident_index_key)
-  call('ZCARD', incidents_resolved_key)
-  batch_incident_keys_read = true
-end
-
--- The incident `id`, read once per call; nil when it is gone.
-local function incident_of(id)
-  local entry = batch_incidents[id]
-  if entry then return entry end
-  local stored = call('HGET', incidents_key, id)
-  if not stored then return nil end
-  local ok, decoded = pcall(cjson.decode, stored)
-  if not ok or type(decoded) ~= 'table' then
-    error('corrupt incident ' .. id .. ': not a JSON object', 0)
+  local function make_room_for_incident()
+    drop_incidents(call('ZRANGEBYSCORE', incidents_resolved_key, '-inf',
+                        string.format('%d', now - tonumber(retention_ms)), 'LIMIT', 0, 16), 1)
+    local over = math.min(call('HLEN', incidents_key) + 1 - tonumber(max_incidents), 1000)
+    if over > 0 then drop_incidents(call('ZPOPMIN', incidents_resolved_key, over), 2) end
   end
-  entry = {data = decoded, dirty = false}
-  batch_incidents[id] = entry
-  batch_incident_order[#batch_incident_order + 1] = id
-  return entry
-end
 
--- Drops resolved incidents: up to 16 resolved before the retention, then the
--- oldest resolved ones while the org holds max_incidents or more (open
--- incidents are never dropped: at most one per app).
-local function drop_incidents(list, step)
-  if #list == 0 then return end
-  local ids = {}
-  for i = 1, #list, step do
-    ids[#ids + 1] = list[i]
-    batch_incidents[list[i]] = nil
+  -- Appends an opening or a resolution to the stream, right after the event
+  -- that caused it: the incident as it is, its first_error cut to its first
+  -- 256 bytes (whole characters), more than a table of events shows; the
+  -- incident keeps all of it. So a flip stays far below the bound of an
+  -- event's entry (docs/operations.md), whatever the error.
+  local function append_flip(flip_type, incident, credential, app)
+    local entry = {}
+    for name, value in pairs(incident) do entry[name] = value end
+    local error_text = incident.first_error or ''
+    if #error_text > 256 then
+      local cut = 256
+      -- Back over the continuation bytes (10xxxxxx) of a character it would split.
+      while cut > 0 and string.byte(error_text, cut + 1) >= 128 and
+            string.byte(error_text, cut + 1) < 192 do
+        cut = cut - 1
+      end
+      entry.first_error = string.sub(error_text, 1, cut)
+    end
+    call('XADD', events_key, '*', 'type', flip_type, 'credential', credential, 'app', app,
+      'time', now_text, 'incident', incident.id, 'fields', cjson.encode(entry))
   end
-  call('HDEL', incidents_key, unpack(ids))
-  call('ZREM', incident_index_key, unpack(ids))
-  call('ZREM', incidents_resolved_key, unpack(ids))
-end
-local function make_room_for_incident()
-  drop_incidents(call('ZRANGEBYSCORE', incidents_resolved_key, '-inf',
-                      string.format('%d', now - tonumber(retention_ms)), 'LIMIT', 0, 16), 1)
-  local over = math.min(call('HLEN', incidents_key) + 1 - tonumber(max_incidents), 1000)
-  if over > 0 then drop_incidents(call('ZPOPMIN', incidents_resolved_key, over), 2) end
+  rules = {quiet_monitor = quiet_monitor, load_monitor = load_monitor,
+           read_incident_keys = read_incident_keys,
+           incident_of = incident_of, make_room_for_incident = make_room_for_incident,
+           append_flip = append_flip}
+  return rules
 end
 
--- Appends an opening or a resolution to the stream, right after the event
--- that caused it.
-local function append_flip(flip_type, incident, credential, app)
-  call('XADD', events_key, '*', 'type', flip_type, 'credential', credential, 'app', app,
-    'time', now_text, 'incident', incident.id, 'fields', cjson.encode(incident))
-end
 )lua";
 
 // Once per call, after its events: each counter gets the sum of the call's
@@ -191,16 +224,27 @@ for _, stats_key in ipairs(batch_buckets) do
   end
   if fresh then call('PEXPIREAT', stats_key, bucket.expire_at) end
 end
--- Each app's monitor and each incident this call changed, once.
-local app_fields = {}
+-- Each app's monitor and each incident this call changed, once; and when
+-- each app this call recorded an event of was last heard from, and whether
+-- it is quiet (quiet_monitor), once.
+local app_fields, seen_fields = {}, {}
 for _, app in ipairs(batch_app_order) do
   local monitor = batch_apps[app]
   if monitor.dirty then
     app_fields[#app_fields + 1] = app
     app_fields[#app_fields + 1] = cjson.encode(monitor.data)
   end
+  if monitor.seen then
+    seen_fields[#seen_fields + 1] = app
+    if monitor.data and not rules.quiet_monitor(monitor.data) then
+      seen_fields[#seen_fields + 1] = now_text .. '+'
+    else
+      seen_fields[#seen_fields + 1] = now_text
+    end
+  end
 end
 if #app_fields > 0 then call('HSET', apps_key, unpack(app_fields)) end
+if #seen_fields > 0 then call('HSET', apps_seen_key, unpack(seen_fields)) end
 for _, id in ipairs(batch_incident_order) do
   local entry = batch_incidents[id]
   if entry and entry.dirty then call('HSET', incidents_key, id, cjson.encode(entry.data)) end
@@ -321,14 +365,30 @@ end
 local event_count = tonumber(count)
 -- The app's monitor, and what this event will do to it (known before the
 -- writes, so that the incident keys are read before them).
-local monitor, refusal = monitor_of(event_app)
-if not monitor then return {'invalid_event', id, org, refusal} end
-local m = monitor.data
+-- The app (docs/design.md "Monitors and incidents"), read once per call:
+-- first its field of apps_seen_key, which says whether a hit would leave its
+-- monitor as it is (quiet: no '+'); its monitor is read for any other app,
+-- or event.
+local monitor = batch_apps[event_app]
+if not monitor then
+  local seen = call('HGET', apps_seen_key, event_app)
+  monitor = {quiet = seen and string.sub(seen, -1) ~= '+', dirty = false, seen = false}
+  batch_apps[event_app] = monitor
+  batch_app_order[#batch_app_order + 1] = event_app
+end
+if not monitor.data and (event_type ~= 'hit' or not monitor.quiet) then
+  local refusal = monitor_rules().load_monitor(monitor, event_app)
+  if refusal then return {'invalid_event', id, org, refusal} end
+end
+-- The monitor as the call's earlier events left it (none: a hit of a quiet
+-- app, which changes nothing in it). This event's changes go to a copy,
+-- kept once the event has succeeded: an event that fails under its pcall
+-- leaves it as it found it.
+local m = monitor.data or {}
 local open_incident
 if m.open_incident then
-  read_incident_keys()
-  open_incident = incident_of(m.open_incident)
-  if not open_incident then m.open_incident = nil end  -- dropped: none is open
+  monitor_rules().read_incident_keys()
+  open_incident = monitor_rules().incident_of(m.open_incident)
 end
 local opens, resolves = false, false
 if event_type == 'failure' then
@@ -337,7 +397,7 @@ if event_type == 'failure' then
 elseif event_type == 'hit' then
   resolves = open_incident ~= nil and (m.hit_streak or 0) + event_count >= (m.hits_to_close or 1)
 end
-if opens then read_incident_keys() end
+if opens then monitor_rules().read_incident_keys() end
 -- The deploy index (below) is read before the writes: a key of the wrong
 -- type fails this event here, and its size decides what the cap evicts.
 local deploy_index_size
@@ -375,10 +435,18 @@ if limit > 0 then
   call('PEXPIRE', rate_key, 2000)
 end
 -- The monitor's rules (docs/design.md "Monitors and incidents").
-if monitor.new then batch_new_apps = batch_new_apps + 1; monitor.new = false end
-monitor.dirty = true
+if not monitor.data or (event_type == 'hit' and rules.quiet_monitor(m)) then
+  monitor.seen = true
+  return {'accepted', id, org, event_id, 0, 0}
+end
+do
+  local copy = {}
+  for name, value in pairs(m) do copy[name] = value end
+  m = copy
+end
+if m.open_incident and not open_incident then m.open_incident = nil end  -- dropped: none is open
 if not m.first_event_at then m.first_event_at = now end
-m.last_event_at = now
+m.last_event_at = nil  -- kept in apps_seen_key
 local opened, resolved = 0, 0
 if event_type == 'deploy' then
   local ok, decoded = pcall(cjson.decode, fields)
@@ -415,12 +483,12 @@ else
       m.fail_streak_at = now
     end
     m.fail_streak = (m.fail_streak or 0) + event_count
-    m.hit_streak, m.hit_streak_at = 0, nil
+    m.hit_streak, m.hit_streak_at = nil, nil
     if open_incident then
       open_incident.data.failures = open_incident.data.failures + event_count
       open_incident.dirty = true
     elseif opens then
-      make_room_for_incident()
+      monitor_rules().make_room_for_incident()
       local opened_at = m.fail_streak_at
       local deploy = cjson.null
       local last = m.last_deploy
@@ -436,13 +504,15 @@ else
       batch_incidents[incident.id] = {data = incident, dirty = false}
       batch_incident_order[#batch_incident_order + 1] = incident.id
       m.open_incident, m.state, m.since = incident.id, 'down', opened_at
-      append_flip('incident_opened', incident, id, event_app)
+      rules.append_flip('incident_opened', incident, id, event_app)
       opened = 1
     end
   else
-    if (m.hit_streak or 0) == 0 then m.hit_streak_at = now end
-    m.hit_streak = (m.hit_streak or 0) + event_count
-    m.fail_streak, m.fail_streak_at, m.first_error = 0, nil, nil
+    if open_incident then
+      if (m.hit_streak or 0) == 0 then m.hit_streak_at = now end
+      m.hit_streak = (m.hit_streak or 0) + event_count
+    end
+    m.fail_streak, m.fail_streak_at, m.first_error = nil, nil, nil
     if resolves then
       local incident = open_incident.data
       incident.resolved_at = m.hit_streak_at
@@ -451,11 +521,14 @@ else
       call('ZADD', incidents_resolved_key, string.format('%d', incident.resolved_at), incident.id)
       open_incident.dirty = false
       m.open_incident, m.state, m.since = nil, 'up', incident.resolved_at
-      append_flip('incident_resolved', incident, id, event_app)
+      m.hit_streak, m.hit_streak_at = nil, nil
+      rules.append_flip('incident_resolved', incident, id, event_app)
       resolved = 1
     end
   end
 end
+if monitor.new then batch_new_apps = batch_new_apps + 1; monitor.new = false end
+monitor.data, monitor.dirty, monitor.seen = m, true, true
 return {'accepted', id, org, event_id, opened, resolved}
 )lua";
 
@@ -466,8 +539,8 @@ const NamedScript& RecordScript() {
       // One org (slot) and one configuration per call.
       NamedScript::PerItem{
           {"last_used_key", "events_key", "rate_key", "idempotencies_key", "idempotency_ages_key",
-           "deploy_ids_key", "deploy_ages_key", "apps_key", "incidents_key", "incident_index_key",
-           "incidents_resolved_key", "deploy_index_key"},
+           "deploy_ids_key", "deploy_ages_key", "apps_key", "apps_seen_key", "incidents_key",
+           "incident_index_key", "incidents_resolved_key", "deploy_index_key"},
           {"stream_max_len", "oldest_event_id", "retention_ms", "max_stats_fields",
            "max_idempotency_keys", "max_deploy_ids", "max_apps", "max_incidents"}},
       {"token_key", "stats_key", "legacy_idempotency_key", "legacy_deploy_key"},
