@@ -42,6 +42,9 @@ inline constexpr int64_t kMaxStatsWindowMs = 30LL * 24 * 3600 * 1000;
 struct Inputs {
   std::function<const std::string*(std::string_view name)> get;
   std::string_view prefix;
+  // Messages spell "failures-to-open" as "failures_to_open" (a JSON body's
+  // field names).
+  bool underscores = false;
 
   const std::string* Get(std::string_view name) const { return get(name); }
   bool Has(std::string_view name) const { return get(name) != nullptr; }
@@ -97,6 +100,10 @@ Result<MonitorChange> MonitorChangeInput(const Inputs& in);
 // empty, for the caller).
 Result<IncidentQuery> IncidentQueryInput(const Inputs& in, int64_t now_ms);
 
+// apps and GET api/orgs/ORG/apps list the apps in this order: down first,
+// then late, then the others, each group by name (as MonitorStore gives them).
+void SortAppsDownFirst(std::vector<AppMonitor>* apps);
+
 // "500ms", "30s", "15m", "24h", "7d": the largest unit that divides `ms`.
 std::string FormatDuration(int64_t ms);
 // The grace a monitor applies: its own, else a fifth of expect_every, at
@@ -129,6 +136,10 @@ JsonPtr EventJson(const StoredEvent& event);
 // {app, hits, failures, failure_rate, deploys}; failure_rate is a fraction
 // from 0 to 1, null when there were neither hits nor failures.
 JsonPtr StatsJson(const AppStats& stats);
+
+// {at, hits, failures, deploys}: one hour of an app's timeline, `at` the
+// hour's start.
+JsonPtr HourStatsJson(const HourStats& hour);
 
 // {time, action, credential, actor, name, previous_name, grace_ms, expires_at,
 //  app, changes}; app and changes (the settings set, with paused) only for
