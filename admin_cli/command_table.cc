@@ -9,6 +9,7 @@
 #include "commands/credential_commands.h"
 #include "commands/doctor_command.h"
 #include "commands/events_command.h"
+#include "commands/insights_command.h"
 #include "commands/migrate_command.h"
 #include "commands/monitor_commands.h"
 #include "commands/report_commands.h"
@@ -251,6 +252,30 @@ std::vector<CommandSpec> BuildCommands() {
        {"onepctl incidents --org acme --open",
         "onepctl incidents --org acme --app api --since 7d --json"},
        IncidentsCommand},
+      {"insights",
+       "uptime, MTTR, MTBF and the DORA figures of each application",
+       {},
+       {kOrg,
+        kAppFilter,
+        {"--since", "DURATION|TIME",
+         "the window's start: that long ago or an RFC 3339 time, within the last 30d (default "
+         "30d); an application's window starts at its first event at the earliest"},
+        {"--change-window", "DURATION",
+         "a deploy followed this soon by an incident of its application is a failed change, at "
+         "most 7d (default 1h)"}},
+       "One row per application over the window, until now: the uptime (the share of the "
+       "window not covered by incidents) and the downtime, the incidents opened, the mean "
+       "time to resolve those resolved in the window (MTTR) and the up time between them "
+       "(MTBF), hits, failures and the failure rate (whole hours), and from the deploy "
+       "reports: deploys (each deploy_id once) and deploys per day, the change failure rate "
+       "(deploys reported failed or rolled_back, or followed within --change-window by an "
+       "incident), the median time to recover from a failed change (until its incident "
+       "resolved or the next succeeded deploy) and the median lead time (from a deploy's "
+       "committed_at to when it was recorded). Reads the window's incidents, hourly counters "
+       "and deploy reports, never the event stream.",
+       {"onepctl insights --org acme", "onepctl insights --org acme --app api --since 7d --json",
+        "onepctl insights --org acme --change-window 30m"},
+       InsightsCommand},
   };
 }
 

@@ -13,6 +13,7 @@
 #include "onep/clock.h"
 #include "onep/credential_service.h"
 #include "onep/curl_command.h"
+#include "onep/insights.h"
 #include "onep/monitor_store.h"
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
@@ -296,6 +297,16 @@ AdminAnswer Timeline(AdminRequest& request) {
   return Json(HTTP_OK, JsonArrayOf(*hours, admin::HourStatsJson));
 }
 
+AdminAnswer Insights(AdminRequest& request) {
+  auto query = admin::InsightsQueryInput(request.Inputs(), NowMs());
+  if (!query.ok()) return ErrorAnswer(query.status());
+  if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
+  query->org = request.org;
+  auto insights = InsightsStore(*request.keys).Read(*request.redis, *query);
+  if (!insights.ok()) return ErrorAnswer(insights.status());
+  return Json(HTTP_OK, JsonArrayOf(*insights, admin::InsightsJson));
+}
+
 const std::vector<ApiRoute>& Routes() {
   static const std::vector<ApiRoute> routes = {
       {M_GET, "orgs", {}, Orgs},
@@ -322,6 +333,7 @@ const std::vector<ApiRoute>& Routes() {
        PatchApp},
       {M_GET, "orgs/:org/apps/:app/timeline", {"since"}, Timeline},
       {M_GET, "orgs/:org/incidents", {"app", "open", "since", "limit"}, Incidents},
+      {M_GET, "orgs/:org/insights", {"app", "since", "change_window"}, Insights},
   };
   return routes;
 }

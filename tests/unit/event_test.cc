@@ -117,6 +117,7 @@ TEST(ParseEventTest, AcceptsValidBodies) {
 TEST(ParseEventTest, DeployFieldsJsonHasAFixedOrder) {
   const std::string body =
       R"({"deploy_id":"d-1","finished_at":"2026-11-27T10:59:00.5+01:00",)"
+      R"("committed_at":"2026-11-27T07:30:00-02:00",)"
       R"("started_at":"2026-11-27T08:55:00+00:00","url":"https://ci/1","description":"d",)"
       R"("author":"Zoë","repository":"r","commit":"c","status":"failed",)"
       R"("environment":"qa","version":"1.2.0","app":"shop","timestamp":"2026-11-27T09:00:00Z"})";
@@ -126,7 +127,7 @@ TEST(ParseEventTest, DeployFieldsJsonHasAFixedOrder) {
             R"({"version":"1.2.0","environment":"qa","status":"failed","commit":"c",)"
             R"("repository":"r","author":"Zoë","description":"d","url":"https://ci/1",)"
             R"("started_at":"2026-11-27T08:55:00.000Z","finished_at":"2026-11-27T09:59:00.500Z",)"
-            R"("deploy_id":"d-1"})");
+            R"("committed_at":"2026-11-27T09:30:00.000Z","deploy_id":"d-1"})");
   EXPECT_EQ(event->count, 1);
 }
 
@@ -330,6 +331,9 @@ TEST(ParseEventTest, RefusesInvalidEvents) {
            R"("})",
        E, "message must be at most 4096 bytes as stored"},
       {kDeploy, R"({"version":"1","finished_at":1})", E, "finished_at must be a string"},
+      {kDeploy, R"({"version":"1","committed_at":"yesterday"})", E,
+       "committed_at must be an RFC 3339"},
+      {kDeploy, R"({"version":"1","committed_at":null})", E, "committed_at must be a string"},
       {kDeploy, R"({"version":"1","deploy_id":""})", E, "deploy_id must be 1 to 128 characters"},
       {kDeploy, R"({"version":"1","deploy_id":")" + std::string(129, 'd') + R"("})", E,
        "deploy_id must be 1 to 128"},

@@ -21,6 +21,7 @@
 
 #include "onep/credential.h"
 #include "onep/event_store.h"
+#include "onep/insights.h"
 #include "onep/json.h"
 #include "onep/monitor_store.h"
 #include "onep/redis_client.h"
@@ -104,6 +105,11 @@ Result<IncidentQuery> IncidentQueryInput(const Inputs& in, int64_t now_ms);
 // then late, then the others, each group by name (as MonitorStore gives them).
 void SortAppsDownFirst(std::vector<AppMonitor>* apps);
 
+// insights: app, since (a duration ago or a time, within the last 30d,
+// before now; default: 30d ago), change-window (the API: change_window; a
+// duration up to 7d, default 1h). The org is left empty, for the caller.
+Result<InsightsQuery> InsightsQueryInput(const Inputs& in, int64_t now_ms);
+
 // "500ms", "30s", "15m", "24h", "7d": the largest unit that divides `ms`.
 std::string FormatDuration(int64_t ms);
 // The grace a monitor applies: its own, else a fifth of expect_every, at
@@ -145,6 +151,13 @@ JsonPtr HourStatsJson(const HourStats& hour);
 //  app, changes}; app and changes (the settings set, with paused) only for
 // action monitor, else null.
 JsonPtr AuditJson(const AuditEntry& entry);
+
+// {app, since, until, uptime, downtime_s, incidents, mttr_s, mtbf_s, hits,
+//  failures, failure_rate, deploys, deploys_per_day, change_failure_rate,
+//  recovery_time_s, lead_time_s}: times RFC 3339 (since null without
+// events), durations in seconds (ms precision), null where ComputeInsights
+// has no value.
+JsonPtr InsightsJson(const Insights& insights);
 
 // {org, credentials, events}
 JsonPtr OrgJson(const OrgSummary& summary);

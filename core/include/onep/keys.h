@@ -76,6 +76,11 @@ class KeySpace {
   std::string Incidents(std::string_view tag) const;
   std::string IncidentIndex(std::string_view tag) const;
   std::string IncidentsResolved(std::string_view tag) const;
+  // The org's recorded deploy reports, for insights: zset, a JSON object
+  // {e: event id, app, d: deploy_id, s: status, v: version, c: committed_at}
+  // -> when it was recorded (Unix ms); capped (OnepMaxDeployIds) and trimmed
+  // to the retention (docs/redis-layout.md).
+  std::string DeployIndex(std::string_view tag) const;
   std::string RateWindow(std::string_view tag, int64_t second) const;  // hash: id -> count
   std::string Audit(std::string_view tag) const;                       // stream
 

@@ -92,6 +92,10 @@ struct MonitorChange {
 // when `text` is not a JSON object.
 Result<Incident> ParseIncident(const std::string& id, const std::string& text);
 
+// The app `app` from its field of the apps hash (KeySpace::Apps); Internal
+// when `text` is not a JSON object.
+Result<AppMonitor> ParseApp(const std::string& app, const std::string& text);
+
 // InvalidArgument naming the setting out of range; OK otherwise.
 Status ValidateMonitorChange(const MonitorChange& change);
 

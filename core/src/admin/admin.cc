@@ -375,6 +375,31 @@ Result<IncidentQuery> IncidentQueryInput(const Inputs& in, int64_t now_ms) {
   return query;
 }
 
+Result<InsightsQuery> InsightsQueryInput(const Inputs& in, int64_t now_ms) {
+  InsightsQuery query;
+  auto app = AppFilter(in);
+  if (!app.ok()) return app.status();
+  query.app = *app;
+  if (const std::string* text = in.Get("since")) {
+    auto since = ParseTimeOrAgoMs(*text, now_ms);
+    if (!since.ok()) return in.Invalid("since", *text, since.status().message());
+    if (*since < now_ms - kMaxInsightsWindowMs) {
+      return in.Invalid("since", *text, "it must be within the last 30d, the retention");
+    }
+    if (*since >= now_ms) return in.Invalid("since", *text, "it must be before now");
+    query.since_ms = *since;
+  }
+  // onepctl spells it --change-window, the API change_window.
+  const std::string_view change_window = in.prefix == "--" ? "change-window" : "change_window";
+  if (const std::string* text = in.Get(change_window)) {
+    auto ms = ParseDurationMs(*text);
+    if (!ms.ok()) return in.Invalid(change_window, *text, ms.status().message());
+    if (*ms > kMaxChangeWindowMs) return in.Invalid(change_window, *text, "it must be at most 7d");
+    query.change_window_ms = *ms;
+  }
+  return query;
+}
+
 std::string FormatDuration(int64_t ms) {
   static const struct {
     int64_t ms;
@@ -551,6 +576,40 @@ JsonPtr IncidentJson(const Incident& incident) {
   Set(object.get(), "first_error",
       JsonStringOrNull(incident.first_error, !incident.first_error.empty()));
   Set(object.get(), "deploy", DeployJson(incident.deploy));
+  return object;
+}
+
+namespace {
+
+// Seconds from ms (which are whole: the figures are rounded to the ms).
+JsonPtr SecondsOrNull(std::optional<int64_t> ms) {
+  return JsonPtr(ms ? json_real(static_cast<double>(*ms) / 1000.0) : json_null());
+}
+
+JsonPtr RealOrNull(std::optional<double> value) {
+  return JsonPtr(value ? json_real(*value) : json_null());
+}
+
+}  // namespace
+
+JsonPtr InsightsJson(const Insights& insights) {
+  JsonPtr object(json_object());
+  Set(object.get(), "app", JsonString(insights.app));
+  Set(object.get(), "since", JsonTime(insights.since_ms));
+  Set(object.get(), "until", JsonTime(insights.until_ms));
+  Set(object.get(), "uptime", RealOrNull(insights.uptime));
+  Set(object.get(), "downtime_s", SecondsOrNull(insights.downtime_ms));
+  Set(object.get(), "incidents", JsonPtr(json_integer(insights.incidents)));
+  Set(object.get(), "mttr_s", SecondsOrNull(insights.mttr_ms));
+  Set(object.get(), "mtbf_s", SecondsOrNull(insights.mtbf_ms));
+  Set(object.get(), "hits", JsonPtr(json_integer(insights.hits)));
+  Set(object.get(), "failures", JsonPtr(json_integer(insights.failures)));
+  Set(object.get(), "failure_rate", RealOrNull(insights.failure_rate));
+  Set(object.get(), "deploys", JsonPtr(json_integer(insights.deploys)));
+  Set(object.get(), "deploys_per_day", JsonPtr(json_real(insights.deploys_per_day)));
+  Set(object.get(), "change_failure_rate", RealOrNull(insights.change_failure_rate));
+  Set(object.get(), "recovery_time_s", SecondsOrNull(insights.recovery_time_ms));
+  Set(object.get(), "lead_time_s", SecondsOrNull(insights.lead_time_ms));
   return object;
 }
 

@@ -16,7 +16,7 @@
 // - fields_json holds the event's own fields in the order of the tables below,
 //   defaults applied: hits and failures always have "count", deploys always
 //   have "version", "environment" and "status". Times (started_at,
-//   finished_at) are normalised to UTC with milliseconds. "app" and
+//   finished_at, committed_at) are normalised to UTC with milliseconds. "app" and
 //   "timestamp" are not in it: they become ValidatedEvent::app and time_ms.
 #include "onep/event.h"
 
@@ -83,6 +83,7 @@ const std::vector<FieldSpec>& DeployFields() {
       {"url", FieldKind::kLine, 0, 2048},
       {"started_at", FieldKind::kTime},
       {"finished_at", FieldKind::kTime},
+      {"committed_at", FieldKind::kTime},
       {"deploy_id", FieldKind::kDeployId},
   };
   return kFields;

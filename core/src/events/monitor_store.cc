@@ -32,8 +32,10 @@ std::optional<DeployRef> DeployField(const json_t* object, const char* name) {
                    IntField(value, "at").value_or(0)};
 }
 
-// The app `app` from its field of the apps hash; Internal when it is not a
-// JSON object.
+bool DurationInRange(int64_t ms) { return ms >= kMinuteMs && ms <= kMaxDurationMs; }
+
+}  // namespace
+
 Result<AppMonitor> ParseApp(const std::string& app, const std::string& text) {
   JsonPtr json(json_loads(text.c_str(), 0, nullptr));
   if (!json_is_object(json.get())) return Status::Internal("corrupt app " + app);
@@ -67,10 +69,6 @@ Result<AppMonitor> ParseApp(const std::string& app, const std::string& text) {
   m.hit_streak_at = IntField(o, "hit_streak_at");
   return m;
 }
-
-bool DurationInRange(int64_t ms) { return ms >= kMinuteMs && ms <= kMaxDurationMs; }
-
-}  // namespace
 
 Result<Incident> ParseIncident(const std::string& id, const std::string& text) {
   JsonPtr json(json_loads(text.c_str(), 0, nullptr));

@@ -90,6 +90,8 @@ std::string KeySpace::IncidentsResolved(std::string_view tag) const {
   return OrgKey(tag, "incidentdone");
 }
 
+std::string KeySpace::DeployIndex(std::string_view tag) const { return OrgKey(tag, "deployidx"); }
+
 std::string KeySpace::Audit(std::string_view tag) const { return OrgKey(tag, "audit"); }
 
 }  // namespace onep

@@ -338,6 +338,10 @@ elseif event_type == 'hit' then
   resolves = open_incident ~= nil and (m.hit_streak or 0) + event_count >= (m.hits_to_close or 1)
 end
 if opens then read_incident_keys() end
+-- The deploy index (below) is read before the writes: a key of the wrong
+-- type fails this event here, and its size decides what the cap evicts.
+local deploy_index_size
+if event_type == 'deploy' then deploy_index_size = call('ZCARD', deploy_index_key) end
 -- The writes. An event that fails leaves no event behind (its result is its
 -- error, and the call's other events go on): every command after the XADD
 -- works on a key whose type, and counter, this event has read above, so
@@ -383,6 +387,22 @@ if event_type == 'deploy' then
     version = decoded.version
   end
   m.last_deploy = {id = deploy_id, version = version, at = now}
+  -- The deploy index: each recorded report (a duplicate never gets here),
+  -- scored by now, for insights (docs/design.md "Monitors and incidents").
+  -- The oldest go first: up to 16 past the retention, and over max_deploy_ids
+  -- as many as it takes (1000 at most per report; a lowered cap is reached
+  -- over the next reports).
+  local committed_at = ''
+  if ok and type(decoded) == 'table' and type(decoded.committed_at) == 'string' then
+    committed_at = decoded.committed_at
+  end
+  local expired = call('ZRANGEBYSCORE', deploy_index_key, '-inf',
+                       string.format('%d', now - tonumber(retention_ms)), 'LIMIT', 0, 16)
+  local evict = math.max(#expired,
+                         math.min(deploy_index_size + 1 - tonumber(max_deploy_ids), 1000))
+  if evict > 0 then call('ZPOPMIN', deploy_index_key, evict) end
+  call('ZADD', deploy_index_key, string.format('%d', now), cjson.encode({e = event_id,
+    app = event_app, d = deploy_id, s = deploy_status, v = version, c = committed_at}))
 else
   if not m.state or m.state == 'new' then m.state = 'up'; m.since = now end
   if event_type == 'failure' then
@@ -444,11 +464,12 @@ return {'accepted', id, org, event_id, opened, resolved}
 const NamedScript& RecordScript() {
   static const NamedScript script(
       // One org (slot) and one configuration per call.
-      NamedScript::PerItem{{"last_used_key", "events_key", "rate_key", "idempotencies_key",
-                            "idempotency_ages_key", "deploy_ids_key", "deploy_ages_key", "apps_key",
-                            "incidents_key", "incident_index_key", "incidents_resolved_key"},
-                           {"stream_max_len", "oldest_event_id", "retention_ms", "max_stats_fields",
-                            "max_idempotency_keys", "max_deploy_ids", "max_apps", "max_incidents"}},
+      NamedScript::PerItem{
+          {"last_used_key", "events_key", "rate_key", "idempotencies_key", "idempotency_ages_key",
+           "deploy_ids_key", "deploy_ages_key", "apps_key", "incidents_key", "incident_index_key",
+           "incidents_resolved_key", "deploy_index_key"},
+          {"stream_max_len", "oldest_event_id", "retention_ms", "max_stats_fields",
+           "max_idempotency_keys", "max_deploy_ids", "max_apps", "max_incidents"}},
       {"token_key", "stats_key", "legacy_idempotency_key", "legacy_deploy_key"},
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
        "idempotency_digest", "request_fingerprint", "deploy_id", "deploy_digest", "deploy_status",
