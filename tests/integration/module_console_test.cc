@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <string>
@@ -65,6 +66,8 @@ TEST(ModuleConsoleTest, TheApplicationPagesWorkInARealBrowser) {
   RunResult r = ::onep::testing::Run(
       {"/usr/bin/python3", std::string(ONEP_SOURCE_DIR) + "/tests/browser/apps_flow.py"}, env);
   EXPECT_EQ(r.exit_code, 0) << "apps_flow.py:\n" << r.out << r.err;
+  // Its count of checks, and whether the insights were there to check.
+  std::cout << r.out;
 }
 
 }  // namespace
