@@ -2,10 +2,12 @@
 // The console's pages: the organizations page, an organization's page with
 // its credentials table, and the polling that keeps that page current. The
 // org page's events, chart and audit trail are drawn by console-activity.js;
-// the +, pencil and bin buttons open the dialogs of console-dialogs.js.
+// the +, pencil and bin buttons open the dialogs of console-dialogs.js; the
+// Applications table and an application's page are console-apps.js's.
 
 import { ApiError, api, getOrEmpty, orgPath } from './console-api.js';
 import { loadAudit, loadEvents, loadStats, renderChart } from './console-activity.js';
+import { appsPart, leaveAppPage, loadApps, showAppPage } from './console-apps.js';
 import { openCreate, openDelete, openEdit } from './console-dialogs.js';
 import {
   $, binIcon, errorBox, formatTime, h, hasPassed, heading, kSlug, kTypeLabels, main, pencilIcon,
@@ -28,6 +30,7 @@ function beginView(title, crumbs) {
   pollTimer = null;
   if (org) org.live = false;
   org = null;
+  leaveAppPage();
   document.title = `${title} · onep console`;
   const list = $('crumbs');
   list.replaceChildren(...crumbs.map((c, i) => h('li', {},
@@ -93,6 +96,13 @@ export async function showOrgs() {
     h('tbody', {}, rows))));
 }
 
+// ------------------------------------------------ an application's page
+
+export function showApp(slug, app) {
+  beginView(`${app} · ${slug}`, [{ label: 'Organizations', href: '#/' }, { label: slug, href: `#/orgs/${slug}` }, { label: app }]);
+  return showAppPage(slug, app);
+}
+
 // ------------------------------------------------ an organization's page
 
 export async function showOrg(slug) {
@@ -101,6 +111,7 @@ export async function showOrg(slug) {
     slug, live: true, credentials: [], events: [], lastEventId: null, stats: [], audit: [], auditKey: '',
     reloadedFor: new Set(),
     parts: {
+      apps: appsPart(),
       credentials: h('div', { id: 'credentials' }, h('p', { class: 'loading', text: 'Loading…' })),
       events: h('div', { id: 'events' }, h('p', { class: 'loading', text: 'Loading…' })),
       chart: h('div', { id: 'chart', class: 'chart-box' }),
@@ -117,6 +128,8 @@ export async function showOrg(slug) {
   add.addEventListener('click', () => openCreate(state, add));
   const p = state.parts;
   main.replaceChildren(heading(slug),
+    h('section', { 'aria-labelledby': 'apps-heading' },
+      h('h2', { id: 'apps-heading', text: 'Applications' }), p.apps),
     h('section', { 'aria-labelledby': 'credentials-heading' },
       h('div', { class: 'section-head' }, h('h2', { id: 'credentials-heading', text: 'Credentials' }), add),
       p.credentials),
@@ -143,7 +156,7 @@ export async function showOrg(slug) {
   if (!state.live) return;
   if (state.credentials) renderCredentials(state);
   else state.credentials = [];
-  await Promise.all([loadEvents(state), loadStats(state), loadAudit(state)]);
+  await Promise.all([loadApps(state), loadEvents(state), loadStats(state), loadAudit(state)]);
   schedulePoll(state);
 }
 
@@ -244,7 +257,7 @@ async function refresh(state) {
   const timePassed = credentialTimePassed(state);
   const [newEvents, auditMoved] = await Promise.all([loadEvents(state), loadAudit(state)]);
   const work = [];
-  if (newEvents) work.push(loadStats(state));
+  if (newEvents) work.push(loadStats(state), loadApps(state));
   if (newEvents || auditMoved || timePassed) work.push(loadCredentials(state));
   await Promise.all(work);
 }

@@ -4,12 +4,14 @@
 // The module serves this file and the modules it imports under the admin
 // location the site chose, so every URL here (assets, imports and
 // `api/...`) is relative to that location. This entry routes the hash
-// (`#/`, `#/orgs/ORG`) to its page and starts the console:
+// (`#/`, `#/orgs/ORG`, `#/orgs/ORG/apps/APP`) to its page and starts the
+// console:
 //
 //   console-dom.js       DOM helpers, live regions, formats, icons
 //   console-api.js       the session, the CSRF token, the API's calls
 //   console-pages.js     the organizations page, an organization's page, polling
 //   console-activity.js  an organization's events, 24 h chart and audit trail
+//   console-apps.js      the Applications table, an application's page
 //   console-dialogs.js   create, edit (rotate, rename, expiry), delete, copy
 //
 // The module's Content-Security-Policy allows no inline script or style: the
@@ -21,22 +23,28 @@
 import { loadSession } from './console-api.js';
 import { closeDialogs } from './console-dialogs.js';
 import { alertUser, clearMessages, kSlug, main } from './console-dom.js';
-import { showNotFound, showOrg, showOrgs } from './console-pages.js';
+import { showApp, showNotFound, showOrg, showOrgs } from './console-pages.js';
+
+// A path segment as a slug, or null.
+function slugOf(segment) {
+  if (segment === undefined) return null;
+  try {
+    const slug = decodeURIComponent(segment);
+    return kSlug.test(slug) ? slug : null;
+  } catch (e) {
+    return null;
+  }
+}
 
 function route() {
   clearMessages();
   const hash = location.hash.replace(/^#/, '') || '/';
-  const match = /^\/orgs\/([^/]+)\/?$/.exec(hash);
-  let slug = null;
-  if (match) {
-    try {
-      slug = decodeURIComponent(match[1]);
-    } catch (e) {
-      slug = null;
-    }
-  }
+  const match = /^\/orgs\/([^/]+)(?:\/apps\/([^/]+))?\/?$/.exec(hash);
+  const slug = match ? slugOf(match[1]) : null;
+  const app = match ? slugOf(match[2]) : null;
   if (hash === '/') showOrgs();
-  else if (slug !== null && kSlug.test(slug)) showOrg(slug);
+  else if (slug !== null && match[2] === undefined) showOrg(slug);
+  else if (slug !== null && app !== null) showApp(slug, app);
   else showNotFound();
 }
 

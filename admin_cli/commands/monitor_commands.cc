@@ -20,13 +20,6 @@ constexpr const char* kSeeApps = "run 'onepctl apps --org ORG' to see the applic
 // What a person scans for first: DOWN in capitals, the others quiet.
 std::string StateBadge(const std::string& state) { return state == "down" ? "DOWN" : state; }
 
-// down first, then by name.
-int StateRank(const std::string& state) {
-  if (state == "down") return 0;
-  if (state == "late") return 1;
-  return 2;
-}
-
 std::string Settings(const MonitorSettings& s) {
   std::string out = "open after " + std::to_string(s.failures_to_open) + ", close after " +
                     std::to_string(s.hits_to_close);
@@ -81,9 +74,7 @@ int AppsCommand(Context& ctx, const Invocation& inv) {
     }
     return ctx.Fail(apps.status());
   }
-  std::stable_sort(apps->begin(), apps->end(), [](const AppMonitor& a, const AppMonitor& b) {
-    return StateRank(a.state) < StateRank(b.state);
-  });
+  admin::SortAppsDownFirst(&*apps);
   if (ctx.json()) {
     ctx.out() << JsonOut(admin::JsonArrayOf(*apps, admin::AppJson).get(), true) << "\n";
     return kExitOk;

@@ -128,8 +128,9 @@ AdminAnswer ReadQuery(request_rec* r, std::map<std::string, std::string>* out) {
   return {};
 }
 
-// The JSON body's fields (strings; "no_expiry": true), or the refusal.
-AdminAnswer ReadBodyFields(request_rec* r, std::map<std::string, std::string>* out) {
+// The JSON body's fields (strings; "no_expiry": true), or the refusal. A
+// PATCH's settings may also be whole numbers and true or false: their text.
+AdminAnswer ReadBodyFields(request_rec* r, bool settings, std::map<std::string, std::string>* out) {
   std::string body;
   if (int read = ReadBody(r, kMaxAdminBody, &body); read != OK) {
     return read == HTTP_REQUEST_ENTITY_TOO_LARGE
@@ -153,9 +154,15 @@ AdminAnswer ReadBodyFields(request_rec* r, std::map<std::string, std::string>* o
       (*out)["no-expiry"] = "";
     } else if (json_is_string(value) && name.find('-') == std::string::npos) {
       (*out)[name] = std::string(json_string_value(value), json_string_length(value));
+    } else if (settings && json_is_integer(value) && name.find('-') == std::string::npos) {
+      (*out)[name] = std::to_string(json_integer_value(value));
+    } else if (settings && json_is_boolean(value) && name.find('-') == std::string::npos) {
+      (*out)[name] = json_is_true(value) ? "true" : "false";
     } else if (!json_is_null(value)) {
       return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                         "field " + QuoteForMessage(name) + " must be a string");
+                         "field " + QuoteForMessage(name) +
+                             (settings ? " must be a string, a whole number or true or false"
+                                       : " must be a string"));
     }
   }
   return {};
@@ -194,7 +201,7 @@ int HandleApi(request_rec* r, std::string_view path) {
   }
   AdminRequest request;
   std::string allow;
-  const ApiRoute* route = FindApiRoute(path, r->method_number, &allow, &request.org, &request.id);
+  const ApiRoute* route = FindApiRoute(path, r->method_number, &allow, &request);
   if (route == nullptr) {
     if (allow.empty()) {
       return SendErrorAnswer(r, HTTP_NOT_FOUND, "not_found",
@@ -210,8 +217,9 @@ int HandleApi(request_rec* r, std::string_view path) {
         "send the X-CSRF-Token header that GET api/session gives, from this site's "
         "own pages");
   }
-  AdminAnswer inputs =
-      route->method == M_POST ? ReadBodyFields(r, &request.input) : ReadQuery(r, &request.input);
+  AdminAnswer inputs = route->method == M_POST || route->method == M_PATCH
+                           ? ReadBodyFields(r, route->method == M_PATCH, &request.input)
+                           : ReadQuery(r, &request.input);
   if (inputs.error_code != nullptr) {
     return SendErrorAnswer(r, inputs.status, inputs.error_code, inputs.body);
   }
@@ -221,7 +229,8 @@ int HandleApi(request_rec* r, std::string_view path) {
     if (!known) {
       return SendErrorAnswer(
           r, HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-          std::string(route->method == M_POST ? "unknown field " : "unknown parameter ") +
+          std::string(route->method == M_POST || route->method == M_PATCH ? "unknown field "
+                                                                          : "unknown parameter ") +
               QuoteForMessage(name == "no-expiry" ? "no_expiry" : name));
     }
   }

@@ -4,6 +4,7 @@
 // as `onepctl ... --json`.
 #include "admin/admin_routes.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "onep/credential_service.h"
 #include "onep/curl_command.h"
 #include "onep/insights.h"
+#include "onep/monitor_store.h"
 #include "onep/parse.h"
 #include "onep/redis_credential_store.h"
 #include "onep/token.h"
@@ -200,6 +202,101 @@ AdminAnswer Audit(AdminRequest& request) {
   return Json(HTTP_OK, JsonArrayOf(ordered, admin::AuditJson));
 }
 
+// The path's app: a valid slug of an org this location serves. Whether
+// the org and the app exist, MonitorStore says (NotFound).
+AdminAnswer CheckApp(const AdminRequest& request) {
+  if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
+  if (!IsValidSlug(request.app)) return ErrorAnswer(InvalidSlug("app", request.app));
+  return {};
+}
+
+AdminAnswer Apps(AdminRequest& request) {
+  if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
+  auto apps = MonitorStore(*request.keys).Apps(*request.redis, request.org);
+  if (!apps.ok()) return ErrorAnswer(apps.status());
+  admin::SortAppsDownFirst(&*apps);
+  return Json(HTTP_OK, JsonArrayOf(*apps, admin::AppJson));
+}
+
+AdminAnswer ShowApp(AdminRequest& request) {
+  if (AdminAnswer bad = CheckApp(request); bad.error_code) return bad;
+  auto app = MonitorStore(*request.keys).App(*request.redis, request.org, request.app);
+  if (!app.ok()) return ErrorAnswer(app.status());
+  return Json(HTTP_OK, admin::AppJson(*app));
+}
+
+// The body's fields as MonitorChangeInput names them (the CLI's options):
+// failures_to_open is failures-to-open, paused true or false is pause or
+// resume.
+AdminAnswer PatchApp(AdminRequest& request) {
+  if (AdminAnswer bad = CheckApp(request); bad.error_code) return bad;
+  static const std::string kGiven;
+  const std::string* paused = nullptr;
+  if (auto it = request.input.find("paused"); it != request.input.end()) {
+    if (it->second != "true" && it->second != "false") {
+      return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                         "field \"paused\" must be true or false");
+    }
+    paused = &it->second;
+  }
+  admin::Inputs in = request.Inputs();
+  const admin::Inputs body = in;
+  in.underscores = true;
+  in.get = [&body, paused](std::string_view name) -> const std::string* {
+    if (name == "pause") return paused != nullptr && *paused == "true" ? &kGiven : nullptr;
+    if (name == "resume") return paused != nullptr && *paused == "false" ? &kGiven : nullptr;
+    std::string field(name);
+    std::replace(field.begin(), field.end(), '-', '_');
+    return body.Get(field);
+  };
+  auto change = admin::MonitorChangeInput(in);
+  if (!change.ok()) return ErrorAnswer(change.status());
+  if (change->empty()) {
+    return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                       "nothing to change: give failures_to_open, hits_to_close, severity, "
+                       "expect_every, grace or paused");
+  }
+  auto app = MonitorStore(*request.keys)
+                 .SetMonitor(*request.redis, request.org, request.app, *change, request.actor);
+  if (!app.ok()) return ErrorAnswer(app.status());
+  return Json(HTTP_OK, admin::AppJson(*app));
+}
+
+AdminAnswer Incidents(AdminRequest& request) {
+  // "open" (as onepctl's --open), "open=true" or "open=1"; "false" and "0" are no filter.
+  if (auto open = request.input.find("open"); open != request.input.end()) {
+    if (open->second == "false" || open->second == "0") {
+      request.input.erase(open);
+    } else if (!open->second.empty() && open->second != "true" && open->second != "1") {
+      return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
+                         "invalid open " + QuoteForMessage(open->second) + ": use true or false");
+    }
+  }
+  auto query = admin::IncidentQueryInput(request.Inputs(), NowMs());
+  if (!query.ok()) return ErrorAnswer(query.status());
+  if (AdminAnswer bad = CheckOrg(request); bad.error_code) return bad;
+  query->org = request.org;
+  auto incidents = MonitorStore(*request.keys).Incidents(*request.redis, *query);
+  if (!incidents.ok()) return ErrorAnswer(incidents.status());
+  return Json(HTTP_OK, JsonArrayOf(*incidents, admin::IncidentJson));
+}
+
+// An app's counters hour by hour (the console's timeline), over "since"
+// as stats takes it.
+AdminAnswer Timeline(AdminRequest& request) {
+  auto window_ms = admin::StatsWindowInput(request.Inputs());
+  if (!window_ms.ok()) return ErrorAnswer(window_ms.status());
+  if (AdminAnswer bad = CheckApp(request); bad.error_code) return bad;
+  if (auto app = MonitorStore(*request.keys).App(*request.redis, request.org, request.app);
+      !app.ok()) {
+    return ErrorAnswer(app.status());
+  }
+  auto hours =
+      EventStore(*request.keys).HourlyStats(*request.redis, request.org, request.app, *window_ms);
+  if (!hours.ok()) return ErrorAnswer(hours.status());
+  return Json(HTTP_OK, JsonArrayOf(*hours, admin::HourStatsJson));
+}
+
 AdminAnswer Insights(AdminRequest& request) {
   auto query = admin::InsightsQueryInput(request.Inputs(), NowMs());
   if (!query.ok()) return ErrorAnswer(query.status());
@@ -228,14 +325,23 @@ const std::vector<ApiRoute>& Routes() {
        Events},
       {M_GET, "orgs/:org/stats", {"app", "since"}, Stats},
       {M_GET, "orgs/:org/audit", {"limit", "since", "until", "credential"}, Audit},
+      {M_GET, "orgs/:org/apps", {}, Apps},
+      {M_GET, "orgs/:org/apps/:app", {}, ShowApp},
+      {M_PATCH,
+       "orgs/:org/apps/:app",
+       {"failures_to_open", "hits_to_close", "severity", "expect_every", "grace", "paused"},
+       PatchApp},
+      {M_GET, "orgs/:org/apps/:app/timeline", {"since"}, Timeline},
+      {M_GET, "orgs/:org/incidents", {"app", "open", "since", "limit"}, Incidents},
       {M_GET, "orgs/:org/insights", {"app", "since", "change_window"}, Insights},
   };
   return routes;
 }
 
-// Whether `path` has the shape of `pattern`; the ":org" and ":id" segments
-// are bound.
-bool Matches(std::string_view pattern, std::string_view path, std::string* org, std::string* id) {
+// Whether `path` has the shape of `pattern`; the ":org", ":id" and ":app"
+// segments are bound.
+bool Matches(std::string_view pattern, std::string_view path, std::string* org, std::string* id,
+             std::string* app) {
   while (true) {
     const std::size_t p_end = std::min(pattern.find('/'), pattern.size());
     const std::size_t s_end = std::min(path.find('/'), path.size());
@@ -246,6 +352,8 @@ bool Matches(std::string_view pattern, std::string_view path, std::string* org, 
       *org = std::string(have);
     } else if (want == ":id") {
       *id = std::string(have);
+    } else if (want == ":app") {
+      *app = std::string(have);
     } else if (want != have) {
       return false;
     }
@@ -258,21 +366,26 @@ bool Matches(std::string_view pattern, std::string_view path, std::string* org, 
 }
 
 const char* MethodName(int method) {
-  return method == M_GET ? "GET, HEAD" : method == M_POST ? "POST" : "DELETE";
+  return method == M_GET     ? "GET, HEAD"
+         : method == M_POST  ? "POST"
+         : method == M_PATCH ? "PATCH"
+                             : "DELETE";
 }
 
 }  // namespace
 
 const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* allow,
-                             std::string* org, std::string* id) {
+                             AdminRequest* request) {
   allow->clear();
   for (const ApiRoute& route : Routes()) {
     std::string route_org;
     std::string route_id;
-    if (!Matches(route.pattern, path, &route_org, &route_id)) continue;
+    std::string route_app;
+    if (!Matches(route.pattern, path, &route_org, &route_id, &route_app)) continue;
     if (route.method == method) {
-      *org = std::move(route_org);
-      *id = std::move(route_id);
+      request->org = std::move(route_org);
+      request->id = std::move(route_id);
+      request->app = std::move(route_app);
       return &route;
     }
     *allow += (allow->empty() ? "" : ", ") + std::string(MethodName(route.method));

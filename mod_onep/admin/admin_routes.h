@@ -25,6 +25,7 @@ struct AdminRequest {
   std::map<std::string, std::string> input;  // query parameters, or body fields
   std::string org;                           // the path's ORG, if it has one
   std::string id;                            // the path's credential ID, if it has one
+  std::string app;                           // the path's APP, if it has one
   RedisClient* redis = nullptr;
   const KeySpace* keys = nullptr;
   std::string base_url;  // where the webhook routes are, for curl commands
@@ -45,17 +46,17 @@ struct AdminAnswer {
 };
 
 struct ApiRoute {
-  int method;           // M_GET (serves HEAD too), M_POST, M_DELETE
-  const char* pattern;  // below "api/": "orgs/:org/credentials", "credentials/:id/rotate"
+  int method;           // M_GET (serves HEAD too), M_POST, M_PATCH, M_DELETE
+  const char* pattern;  // below "api/": "orgs/:org/credentials", "orgs/:org/apps/:app"
   std::vector<std::string_view> inputs;  // the query parameters or body fields it takes
   AdminAnswer (*run)(AdminRequest& request);
 };
 
-// The route for `path` (below "api/") and `method`, with the path's ORG
-// and ID in *org and *id; null when none, with the methods the path has in
-// *allow (empty: no such path).
+// The route for `path` (below "api/") and `method`, with the path's ORG,
+// ID and APP in request->org, ->id and ->app; null when none, with the
+// methods the path has in *allow (empty: no such path).
 const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* allow,
-                             std::string* org, std::string* id);
+                             AdminRequest* request);
 
 // An error answer: `status`, the JSON error `code` and its message.
 AdminAnswer ErrorAnswer(int status, const char* code, std::string message);

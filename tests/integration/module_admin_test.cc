@@ -603,5 +603,119 @@ TEST(ModuleAdminConfigTest, OnepAdminOrgsIsCheckedByConfigtest) {
   EXPECT_EQ(fine.exit_code, 0) << fine.out << fine.err;
 }
 
+TEST_F(ModuleAdminTest, AppsMonitorsAndIncidentsAreOnepctlsAndAMonitorChangeIsAudited) {
+  const std::string token = Str(Create("acme", R"({"type":"hits","name":"probe"})"), "token");
+  // "web" goes down, "api" stays up: the list is down first, not by name.
+  ASSERT_EQ(PostJson(stack_.port(), "/onep/hits", token, R"({"app":"api"})").status, 202);
+  ASSERT_EQ(PostJson(stack_.port(), "/onep/hits", token, R"({"app":"web"})").status, 202);
+  ASSERT_EQ(PostJson(stack_.port(), "/onep/failures", token, R"({"app":"web","error":"x"})").status,
+            202);
+  HttpResponse apps = Api("GET", "/admin/api/orgs/acme/apps");
+  ASSERT_EQ(apps.status, 200) << apps.body;
+  JsonPtr list = Parse(apps.body);
+  ASSERT_EQ(json_array_size(list.get()), 2u);
+  EXPECT_EQ(json_string_value(json_object_get(json_array_get(list.get(), 0), "app")),
+            std::string("web"));
+  EXPECT_EQ(json_string_value(json_object_get(json_array_get(list.get(), 0), "state")),
+            std::string("down"));
+  ExpectSameJson(list, Cli({"apps", "--org", "acme"}));
+  ExpectSameJson(Parse(Api("GET", "/admin/api/orgs/acme/apps/web").body),
+                 Cli({"monitor", "acme", "web"}));
+  JsonPtr incidents = Parse(Api("GET", "/admin/api/orgs/acme/incidents?app=web&open").body);
+  ASSERT_EQ(json_array_size(incidents.get()), 1u);
+  ExpectSameJson(incidents, Cli({"incidents", "--org", "acme", "--app", "web", "--open"}));
+  ExpectSameJson(Parse(Api("GET", "/admin/api/orgs/acme/incidents?open=false&limit=5").body),
+                 Cli({"incidents", "--org", "acme", "--limit", "5"}));
+  JsonPtr none = Parse(Api("GET", "/admin/api/orgs/acme/incidents?app=api&open=true").body);
+  EXPECT_EQ(json_array_size(none.get()), 0u);
+
+  // A change: numbers and booleans as JSON has them; the answer is the app after it.
+  HttpResponse changed = Api("PATCH", "/admin/api/orgs/acme/apps/web",
+                             R"({"failures_to_open":3,"severity":"sev2","paused":true})", "bob");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  JsonPtr after = Parse(changed.body);
+  EXPECT_EQ(json_integer_value(json_object_get(after.get(), "failures_to_open")), 3);
+  EXPECT_EQ(Str(after, "severity"), "sev2");
+  EXPECT_TRUE(json_is_true(json_object_get(after.get(), "paused")));
+  ExpectSameJson(after, Cli({"monitor", "acme", "web"}));
+  // Audited with the signed-in user as the actor, and what was set.
+  JsonPtr audit = Parse(Api("GET", "/admin/api/orgs/acme/audit").body);
+  const json_t* last = json_array_get(audit.get(), json_array_size(audit.get()) - 1);
+  EXPECT_STREQ(json_string_value(json_object_get(last, "action")), "monitor");
+  EXPECT_STREQ(json_string_value(json_object_get(last, "actor")), "bob");
+  EXPECT_STREQ(json_string_value(json_object_get(last, "app")), "web");
+  EXPECT_EQ(
+      json_integer_value(json_object_get(json_object_get(last, "changes"), "failures_to_open")), 3)
+      << JsonDump(last);
+
+  // The timeline: every hour of the window, this hour's counts last.
+  JsonPtr hours = Parse(Api("GET", "/admin/api/orgs/acme/apps/web/timeline?since=24h").body);
+  ASSERT_GE(json_array_size(hours.get()), 25u);
+  ASSERT_LE(json_array_size(hours.get()), 26u);
+  const json_t* now_hour = json_array_get(hours.get(), json_array_size(hours.get()) - 1);
+  EXPECT_EQ(json_integer_value(json_object_get(now_hour, "hits")), 1) << JsonDump(now_hour);
+  EXPECT_EQ(json_integer_value(json_object_get(now_hour, "failures")), 1);
+}
+
+TEST_F(ModuleAdminTest, AMonitorChangeGetsTheMonitorsRangesAndCodes) {
+  const std::string token = Str(Create("acme", R"({"type":"hits","name":"probe"})"), "token");
+  ASSERT_EQ(PostJson(stack_.port(), "/onep/hits", token, R"({"app":"web"})").status, 202);
+  struct Case {
+    const char* method;
+    const char* path;
+    const char* body;
+    int status;
+    const char* code;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"PATCH", "/admin/api/orgs/acme/apps/web", R"({"failures_to_open":0})", 422,
+       "invalid_request",
+       R"(invalid failures_to_open \"0\": it must be a whole number from 1 to 100)"},
+      {"PATCH", "/admin/api/orgs/acme/apps/web", R"({"hits_to_close":101})", 422, "invalid_request",
+       "hits_to_close"},
+      {"PATCH", "/admin/api/orgs/acme/apps/web", R"({"severity":"sev9"})", 422, "invalid_request",
+       "use sev1"},
+      {"PATCH", "/admin/api/orgs/acme/apps/web", R"({"expect_every":"10s"})", 422,
+       "invalid_request", "invalid expect_every"},
+      {"PATCH", "/admin/api/orgs/acme/apps/web", R"({"paused":"yes"})", 422, "invalid_request",
+       "paused"},
+      {"PATCH", "/admin/api/orgs/acme/apps/web", R"({"failures_to_open":1.5})", 422,
+       "invalid_request", "whole number"},
+      {"PATCH", "/admin/api/orgs/acme/apps/web", R"({"colour":"red"})", 422, "invalid_request",
+       "unknown field"},
+      {"PATCH", "/admin/api/orgs/acme/apps/web", "{}", 422, "invalid_request", "nothing to change"},
+      {"PATCH", "/admin/api/orgs/acme/apps/web", "[1", 400, "invalid_json", "JSON object"},
+      {"PATCH", "/admin/api/orgs/acme/apps/nope", R"({"hits_to_close":2})", 404, "not_found", ""},
+      {"PATCH", "/admin/api/orgs/nobody/apps/web", R"({"hits_to_close":2})", 404, "not_found", ""},
+      {"PATCH", "/admin/api/orgs/acme/apps/Bad_App", R"({"hits_to_close":2})", 422,
+       "invalid_request", "app"},
+      {"GET", "/admin/api/orgs/acme/apps/nope", "", 404, "not_found", ""},
+      {"GET", "/admin/api/orgs/nobody/apps", "", 404, "not_found", ""},
+      {"GET", "/admin/api/orgs/nobody/incidents", "", 404, "not_found", ""},
+      {"GET", "/admin/api/orgs/acme/incidents?open=maybe", "", 422, "invalid_request", "open"},
+      {"GET", "/admin/api/orgs/acme/incidents?limit=0", "", 422, "invalid_request", "limit"},
+      {"GET", "/admin/api/orgs/acme/apps/web/timeline?since=31d", "", 422, "invalid_request",
+       "30d"},
+      {"DELETE", "/admin/api/orgs/acme/apps/web", "", 405, "method_not_allowed", "PATCH"},
+  };
+  for (const Case& c : cases) {
+    HttpResponse r = Api(c.method, c.path, c.body);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.path << " " << c.body << ": " << r.body;
+    EXPECT_EQ(r.ErrorCode(), c.code) << c.path << " " << c.body << ": " << r.body;
+    EXPECT_NE(r.body.find(c.message), std::string::npos) << c.body << ": " << r.body;
+  }
+  // Without the CSRF token a change is refused, and nothing changed.
+  EXPECT_EQ(
+      Api("PATCH", "/admin/api/orgs/acme/apps/web", R"({"hits_to_close":2})", "alice", "").status,
+      403);
+  EXPECT_EQ(json_integer_value(json_object_get(
+                Parse(Api("GET", "/admin/api/orgs/acme/apps/web").body).get(), "hits_to_close")),
+            1);
+  // Another location's org is forbidden.
+  EXPECT_EQ(Api("PATCH", "/admin-acme/api/orgs/other/apps/web", R"({"hits_to_close":2})").status,
+            403);
+}
+
 }  // namespace
 }  // namespace onep::testing

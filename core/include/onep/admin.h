@@ -43,6 +43,9 @@ inline constexpr int64_t kMaxStatsWindowMs = 30LL * 24 * 3600 * 1000;
 struct Inputs {
   std::function<const std::string*(std::string_view name)> get;
   std::string_view prefix;
+  // Messages spell "failures-to-open" as "failures_to_open" (a JSON body's
+  // field names).
+  bool underscores = false;
 
   const std::string* Get(std::string_view name) const { return get(name); }
   bool Has(std::string_view name) const { return get(name) != nullptr; }
@@ -98,6 +101,10 @@ Result<MonitorChange> MonitorChangeInput(const Inputs& in);
 // empty, for the caller).
 Result<IncidentQuery> IncidentQueryInput(const Inputs& in, int64_t now_ms);
 
+// apps and GET api/orgs/ORG/apps list the apps in this order: down first,
+// then late, then the others, each group by name (as MonitorStore gives them).
+void SortAppsDownFirst(std::vector<AppMonitor>* apps);
+
 // insights: app, since (a duration ago or a time, within the last 30d,
 // before now; default: 30d ago), change-window (the API: change_window; a
 // duration up to 7d, default 1h). The org is left empty, for the caller.
@@ -135,6 +142,10 @@ JsonPtr EventJson(const StoredEvent& event);
 // {app, hits, failures, failure_rate, deploys}; failure_rate is a fraction
 // from 0 to 1, null when there were neither hits nor failures.
 JsonPtr StatsJson(const AppStats& stats);
+
+// {at, hits, failures, deploys}: one hour of an app's timeline, `at` the
+// hour's start.
+JsonPtr HourStatsJson(const HourStats& hour);
 
 // {time, action, credential, actor, name, previous_name, grace_ms, expires_at,
 //  app, changes}; app and changes (the settings set, with paused) only for

@@ -120,6 +120,14 @@ struct AppStats {
   std::optional<double> failure_rate;  // failures / (hits + failures); nullopt when both 0
 };
 
+// One hour of one app's counters.
+struct HourStats {
+  int64_t hour_ms = 0;  // the hour's start (Unix ms)
+  int64_t hits = 0;
+  int64_t failures = 0;
+  int64_t deploys = 0;
+};
+
 inline constexpr int64_t kStatsRetentionMs = 32LL * 24 * 3600 * 1000;
 // Counters an org's hour bucket may hold (one per application and kind:
 // hits, failures, deploys): 1000 to 3000 applications per organization and
@@ -217,7 +225,17 @@ class EventStore {
   Result<std::vector<AppStats>> Stats(RedisClient& redis, const std::string& org,
                                       const std::string& app, int64_t window_ms) const;
 
+  // The same counters of one app hour by hour: every hour of the window,
+  // oldest first, zeros included.
+  Result<std::vector<HourStats>> HourlyStats(RedisClient& redis, const std::string& org,
+                                             const std::string& app, int64_t window_ms) const;
+
  private:
+  // The window's hour buckets, oldest first: each "<counter>:<app>" field
+  // with its count, handed to `add` with the bucket's hour.
+  Status ReadStatsBuckets(RedisClient& redis, const std::string& org, int64_t window_ms,
+                          const std::function<void(int64_t hour, const std::string& counter,
+                                                   const std::string& app, int64_t n)>& add) const;
   KeySpace keys_;
   EventRetention retention_;
 };

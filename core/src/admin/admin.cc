@@ -75,7 +75,9 @@ Result<int64_t> DurationInput(const Inputs& in, std::string_view name) {
 }  // namespace
 
 std::string Inputs::Label(std::string_view name) const {
-  return std::string(prefix) + std::string(name);
+  std::string label = std::string(prefix) + std::string(name);
+  if (underscores) std::replace(label.begin() + prefix.size(), label.end(), '-', '_');
+  return label;
 }
 
 Status Inputs::Invalid(std::string_view name, std::string_view text, std::string_view why) const {
@@ -349,6 +351,15 @@ Result<MonitorChange> MonitorChangeInput(const Inputs& in) {
   return change;
 }
 
+void SortAppsDownFirst(std::vector<AppMonitor>* apps) {
+  auto rank = [](const std::string& state) {
+    return state == "down" ? 0 : state == "late" ? 1 : 2;
+  };
+  std::stable_sort(apps->begin(), apps->end(), [&rank](const AppMonitor& a, const AppMonitor& b) {
+    return rank(a.state) < rank(b.state);
+  });
+}
+
 Result<IncidentQuery> IncidentQueryInput(const Inputs& in, int64_t now_ms) {
   IncidentQuery query;
   auto app = AppFilter(in);
@@ -478,6 +489,15 @@ JsonPtr StatsJson(const AppStats& stats) {
   Set(object.get(), "failure_rate",
       JsonPtr(stats.failure_rate ? json_real(*stats.failure_rate) : json_null()));
   Set(object.get(), "deploys", JsonPtr(json_integer(stats.deploys)));
+  return object;
+}
+
+JsonPtr HourStatsJson(const HourStats& hour) {
+  JsonPtr object(json_object());
+  Set(object.get(), "at", JsonTime(hour.hour_ms));
+  Set(object.get(), "hits", JsonPtr(json_integer(hour.hits)));
+  Set(object.get(), "failures", JsonPtr(json_integer(hour.failures)));
+  Set(object.get(), "deploys", JsonPtr(json_integer(hour.deploys)));
   return object;
 }
 

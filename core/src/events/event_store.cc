@@ -435,12 +435,13 @@ Result<std::string> EventStore::LastId(RedisClient& redis, const std::string& or
   return reply->elements[0].elements[0].str;
 }
 
-Result<std::vector<AppStats>> EventStore::Stats(RedisClient& redis, const std::string& org,
-                                                const std::string& app, int64_t window_ms) const {
-  std::vector<AppStats> out;
+Status EventStore::ReadStatsBuckets(
+    RedisClient& redis, const std::string& org, int64_t window_ms,
+    const std::function<void(int64_t hour, const std::string& counter, const std::string& app,
+                             int64_t n)>& add) const {
   auto tag = OrgRoutingTag(redis, keys_, org);
   if (!tag.ok()) return tag.status();
-  if (!tag->has_value()) return out;
+  if (!tag->has_value()) return Status::Ok();
   const int64_t now = NowMs();
   const int64_t first = (now - window_ms) / kHourMs;
   const int64_t last = now / kHourMs;
@@ -450,27 +451,62 @@ Result<std::vector<AppStats>> EventStore::Stats(RedisClient& redis, const std::s
   }
   auto buckets = redis.Pipeline(KeySpace::SlotKey(**tag), reads);
   if (!buckets.ok()) return buckets.status();
-  std::map<std::string, AppStats> by_app;
-  for (const auto& bucket : *buckets) {
+  for (std::size_t b = 0; b < buckets->size(); ++b) {
+    const auto& bucket = (*buckets)[b];
     for (size_t i = 0; i + 1 < bucket.elements.size(); i += 2) {
       const std::string& field = bucket.elements[i].str;  // "<counter>:<app>"
       auto colon = field.find(':');
       if (colon == std::string::npos) continue;
-      std::string name = field.substr(colon + 1);
-      if (!app.empty() && name != app) continue;
-      int64_t n = std::strtoll(bucket.elements[i + 1].str.c_str(), nullptr, 10);
-      AppStats& s = by_app[name];
-      s.app = name;
-      std::string counter = field.substr(0, colon);
-      if (counter == "hits") s.hits += n;
-      if (counter == "failures") s.failures += n;
-      if (counter == "deploys") s.deploys += n;
+      const int64_t n = std::strtoll(bucket.elements[i + 1].str.c_str(), nullptr, 10);
+      add(first + static_cast<int64_t>(b), field.substr(0, colon), field.substr(colon + 1), n);
     }
   }
+  return Status::Ok();
+}
+
+Result<std::vector<AppStats>> EventStore::Stats(RedisClient& redis, const std::string& org,
+                                                const std::string& app, int64_t window_ms) const {
+  std::map<std::string, AppStats> by_app;
+  Status read = ReadStatsBuckets(
+      redis, org, window_ms,
+      [&](int64_t, const std::string& counter, const std::string& name, int64_t n) {
+        if (!app.empty() && name != app) return;
+        AppStats& s = by_app[name];
+        s.app = name;
+        if (counter == "hits") s.hits += n;
+        if (counter == "failures") s.failures += n;
+        if (counter == "deploys") s.deploys += n;
+      });
+  if (!read.ok()) return read;
+  std::vector<AppStats> out;
   for (auto& [name, s] : by_app) {
     if (s.hits + s.failures > 0) {
       s.failure_rate = static_cast<double>(s.failures) / static_cast<double>(s.hits + s.failures);
     }
+    out.push_back(s);
+  }
+  return out;
+}
+
+Result<std::vector<HourStats>> EventStore::HourlyStats(RedisClient& redis, const std::string& org,
+                                                       const std::string& app,
+                                                       int64_t window_ms) const {
+  std::map<int64_t, HourStats> by_hour;
+  Status read = ReadStatsBuckets(
+      redis, org, window_ms,
+      [&](int64_t hour, const std::string& counter, const std::string& name, int64_t n) {
+        if (name != app) return;
+        HourStats& s = by_hour[hour];
+        if (counter == "hits") s.hits += n;
+        if (counter == "failures") s.failures += n;
+        if (counter == "deploys") s.deploys += n;
+      });
+  if (!read.ok()) return read;
+  std::vector<HourStats> out;
+  const int64_t now = NowMs();
+  for (int64_t hour = (now - window_ms) / kHourMs; hour <= now / kHourMs; ++hour) {
+    HourStats s = by_hour[hour];
+    s.hour_ms = hour * kHourMs;
     out.push_back(s);
   }
   return out;
