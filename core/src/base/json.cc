@@ -152,7 +152,10 @@ std::string JsonDump(const json_t* value, bool pretty) {
     std::string out;
     if (AppendCompact(const_cast<json_t*>(value), out, 0)) return out;
   }
-  std::size_t flags = JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+  // Reals with 15 significant digits, as a double holds them: a duration of
+  // 7201.24 s prints so, not as 7201.2399999999998.
+  std::size_t flags =
+      JSON_ENCODE_ANY | JSON_REAL_PRECISION(15) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
   char* text = json_dumps(value, flags);
   if (text == nullptr) return "null";  // Out of memory: nothing better to say.
   std::string out(text);
