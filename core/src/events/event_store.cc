@@ -171,7 +171,9 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const RecordRequest& request
   const ValidatedEvent& ev = request.event;
   const std::string& tag = request.routing_tag;
   // Keys that depend on time are named here, from this host's clock: the
-  // hour that counts the event (its own time, or now).
+  // hour that counts the event (its own time, or now). An event without a
+  // timestamp is stored with the script's now (Redis' clock), the time the
+  // rules give its incidents.
   const int64_t event_time = ev.time_ms != 0 ? ev.time_ms : now;
   const int64_t hour = CountedHour(event_time, now);
   const bool has_key = !request.idempotency_key.empty();
@@ -187,7 +189,7 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const RecordRequest& request
        {"legacy_deploy_key", has_deploy_id ? keys.DeployId(tag, ev.deploy_id) : events_key}},
       {{"event_type", EventTypeName(ev.type)},
        {"app", ev.app},
-       {"event_time", std::to_string(event_time)},
+       {"event_time", ev.time_ms != 0 ? std::to_string(ev.time_ms) : ""},
        {"count", std::to_string(ev.count)},
        {"fields", ev.fields_json},
        {"has_idempotency_key", has_key ? "1" : ""},

@@ -412,8 +412,10 @@ if not batch_used[id] then
   call('HSET', last_used_key, id, now_text)
   batch_used[id] = true
 end
+-- Without a timestamp, the event's time is when Redis records it.
 local event_id = call('XADD', events_key, 'MINID', '~', oldest_event_id, '*',
-  'type', event_type, 'credential', id, 'app', event_app, 'time', event_time, 'fields', fields)
+  'type', event_type, 'credential', id, 'app', event_app,
+  'time', event_time ~= '' and event_time or now_text, 'fields', fields)
 batch_appended = true
 if not deployment_seen then
   if not field.exists and not field.counted then bucket.created = bucket.created + 1 end
