@@ -23,6 +23,7 @@
 #include "onep/routing.h"
 #include "onep/stream_id.h"
 #include "onep/token.h"
+#include "support/monitor_model.h"
 #include "support/org_sizing.h"
 #include "support/record_request.h"
 #include "support/test_redis.h"
@@ -601,42 +602,11 @@ TEST_F(MonitorTest, AnEventThatFailsLeavesTheMonitorAsItFoundItForTheNextEvents)
   EXPECT_TRUE(Incidents().empty());
 }
 
-// The rules, as a reference: the stream's types after each event.
-struct Model {
-  int failures_to_open = 3, hits_to_close = 2;
-  int64_t fail_streak = 0, hit_streak = 0, failures = 0;
-  bool open = false;
-  int opened = 0;
-  std::vector<std::string> stream;
-  void Apply(bool failure, int count) {
-    stream.push_back(failure ? "failure" : "hit");
-    if (failure) {
-      fail_streak += count;
-      hit_streak = 0;
-      if (open) {
-        failures += count;
-      } else if (fail_streak >= failures_to_open) {
-        open = true;
-        failures = fail_streak;
-        ++opened;
-        stream.push_back("incident_opened");
-      }
-    } else {
-      hit_streak += count;
-      fail_streak = 0;
-      if (open && hit_streak >= hits_to_close) {
-        open = false;
-        stream.push_back("incident_resolved");
-      }
-    }
-  }
-};
-
 // 64 mixed events in one call give what they give one by one, and what the
-// reference gives.
+// reference (support/monitor_model.h) gives.
 TEST_F(MonitorTest, ABatchOf64GivesWhatTheEventsGiveOneByOne) {
   IssuedCredential web = Web();
-  Model model;
+  testing::MonitorModel model;
   std::vector<RecordRequest> requests;
   uint32_t seed = 7;
   for (int i = 0; i < 64; ++i) {
