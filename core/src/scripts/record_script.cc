@@ -25,6 +25,12 @@ local batch_appended = false  -- an event of this call was added to the stream
 local batch_apps = {}
 local batch_app_order = {}
 local batch_new_apps = 0      -- apps this call adds to apps_key
+-- The call's names that only the monitor's rules use, in one table: each
+-- name of the script that the item's function uses costs Redis about as
+-- much as a command per call, to bind (docs/benchmarks.md "Monitors").
+local monitor_names = {apps_key = apps_key, incidents_key = incidents_key,
+  incident_index_key = incident_index_key, incidents_resolved_key = incidents_resolved_key,
+  deploy_index_key = deploy_index_key, max_apps = max_apps, max_incidents = max_incidents}
 -- incident id -> {data = the incident, dirty}: read or created once (made
 -- with the rules).
 local batch_incidents, batch_incident_order
@@ -107,6 +113,10 @@ local rules
 // use only the call's names, never the item's.
 constexpr const char* kMonitorRules = R"lua(
 if not rules then
+  local apps_key, incidents_key, incident_index_key, incidents_resolved_key, max_apps,
+        max_incidents = monitor_names.apps_key, monitor_names.incidents_key,
+        monitor_names.incident_index_key, monitor_names.incidents_resolved_key,
+        monitor_names.max_apps, monitor_names.max_incidents
   -- Whether a hit leaves the monitor `m` as it is: the app is up, no incident
   -- is open and no failure streak runs (the hit streak is counted only while
   -- an incident is open: only a resolution reads it).
@@ -430,7 +440,7 @@ if opens then rules.read_incident_keys() end
 -- The deploy index (below) is read before the writes: a key of the wrong
 -- type fails this event here, and its size decides what the cap evicts.
 local deploy_index_size
-if event_type == 'deploy' then deploy_index_size = call('ZCARD', deploy_index_key) end
+if event_type == 'deploy' then deploy_index_size = call('ZCARD', monitor_names.deploy_index_key) end
 -- The writes. An event that fails leaves no event behind (its result is its
 -- error, and the call's other events go on): every command after the XADD
 -- works on a key whose type, and counter, this event has read above, so
@@ -493,12 +503,12 @@ if event_type == 'deploy' then
   if ok and type(decoded) == 'table' and type(decoded.committed_at) == 'string' then
     committed_at = decoded.committed_at
   end
-  local expired = call('ZRANGEBYSCORE', deploy_index_key, '-inf',
+  local expired = call('ZRANGEBYSCORE', monitor_names.deploy_index_key, '-inf',
                        string.format('%d', now - tonumber(retention_ms)), 'LIMIT', 0, 16)
   local evict = math.max(#expired,
                          math.min(deploy_index_size + 1 - tonumber(max_deploy_ids), 1000))
-  if evict > 0 then call('ZPOPMIN', deploy_index_key, evict) end
-  call('ZADD', deploy_index_key, string.format('%d', now), cjson.encode({e = event_id,
+  if evict > 0 then call('ZPOPMIN', monitor_names.deploy_index_key, evict) end
+  call('ZADD', monitor_names.deploy_index_key, string.format('%d', now), cjson.encode({e = event_id,
     app = event_app, d = deploy_id, s = deploy_status, v = version, c = committed_at}))
 else
   if not m.state or m.state == 'new' then m.state = 'up'; m.since = now end
@@ -528,8 +538,8 @@ else
         severity = m.severity or 'none', opened_at = opened_at, detected_at = now,
         resolved_at = cjson.null, duration_s = cjson.null, failures = m.fail_streak,
         first_error = m.first_error or '', deploy = deploy}
-      call('HSET', incidents_key, incident.id, cjson.encode(incident))
-      call('ZADD', incident_index_key, string.format('%d', opened_at), incident.id)
+      call('HSET', monitor_names.incidents_key, incident.id, cjson.encode(incident))
+      call('ZADD', monitor_names.incident_index_key, string.format('%d', opened_at), incident.id)
       batch_incidents[incident.id] = {data = incident, dirty = false}
       batch_incident_order[#batch_incident_order + 1] = incident.id
       m.open_incident, m.state, m.since = incident.id, 'down', opened_at
@@ -546,8 +556,8 @@ else
       local incident = open_incident.data
       incident.resolved_at = m.hit_streak_at
       incident.duration_s = (incident.resolved_at - incident.opened_at) / 1000
-      call('HSET', incidents_key, incident.id, cjson.encode(incident))
-      call('ZADD', incidents_resolved_key, string.format('%d', incident.resolved_at), incident.id)
+      call('HSET', monitor_names.incidents_key, incident.id, cjson.encode(incident))
+      call('ZADD', monitor_names.incidents_resolved_key, string.format('%d', incident.resolved_at), incident.id)
       open_incident.dirty = false
       m.open_incident, m.state, m.since = nil, 'up', incident.resolved_at
       m.hit_streak, m.hit_streak_at = nil, nil
