@@ -20,21 +20,23 @@ local batch_used = {}     -- credential id -> its last_used was written by this 
 local batch_tokens = {}
 local batch_appended = false  -- an event of this call was added to the stream
 -- app -> {quiet, data = its monitor (the decoded field of apps_key, read
--- only when needed), dirty, seen}: each app is read once in a call and
--- written once, by the epilogue; its monitor only when it changed.
+-- only when needed), dirty, seen}, and in its array part the apps in the
+-- order of their first event (an app is a string: never one of its
+-- indexes): each app is read once in a call and written once, by the
+-- epilogue; its monitor only when it changed.
 local batch_apps = {}
-local batch_app_order = {}
-local batch_new_apps = 0      -- apps this call adds to apps_key
--- The call's names that only the monitor's rules use, in one table: each
--- name of the script that the item's function uses costs Redis about as
--- much as a command per call, to bind (docs/benchmarks.md "Monitors").
-local monitor_names = {apps_key = apps_key, incidents_key = incidents_key,
+-- The call's names that only the monitor's rules use, and the rules' counts
+-- across the call, in one table: each name of the script that the item's
+-- function uses costs Redis about as much as a command per call, to bind
+-- (docs/benchmarks.md "Monitors").
+local batch_monitor = {apps_key = apps_key, incidents_key = incidents_key,
   incident_index_key = incident_index_key, incidents_resolved_key = incidents_resolved_key,
-  deploy_index_key = deploy_index_key, max_apps = max_apps, max_incidents = max_incidents}
+  deploy_index_key = deploy_index_key, max_apps = max_apps, max_incidents = max_incidents,
+  new_apps = 0,                -- apps this call adds to apps_key
+  incident_keys_read = false}
 -- incident id -> {data = the incident, dirty}: read or created once (made
 -- with the rules).
 local batch_incidents, batch_incident_order
-local batch_incident_keys_read = false
 
 -- A counter as HINCRBY will read it: 0 for none, or an integer that sums of
 -- counts cannot take past HINCRBY's range. Anything else is corrupt data,
@@ -114,9 +116,9 @@ local rules
 constexpr const char* kMonitorRules = R"lua(
 if not rules then
   local apps_key, incidents_key, incident_index_key, incidents_resolved_key, max_apps,
-        max_incidents = monitor_names.apps_key, monitor_names.incidents_key,
-        monitor_names.incident_index_key, monitor_names.incidents_resolved_key,
-        monitor_names.max_apps, monitor_names.max_incidents
+        max_incidents = batch_monitor.apps_key, batch_monitor.incidents_key,
+        batch_monitor.incident_index_key, batch_monitor.incidents_resolved_key,
+        batch_monitor.max_apps, batch_monitor.max_incidents
   -- Whether a hit leaves the monitor `m` as it is: the app is up, no incident
   -- is open and no failure streak runs (the hit streak is counted only while
   -- an incident is open: only a resolution reads it).
@@ -139,7 +141,7 @@ if not rules then
       end
       data = decoded
     else
-      if call('HLEN', apps_key) + batch_new_apps >= tonumber(max_apps) then
+      if call('HLEN', apps_key) + batch_monitor.new_apps >= tonumber(max_apps) then
         return 'app: too many applications for this organization'
       end
       data = {}
@@ -151,11 +153,11 @@ if not rules then
   -- Reads the type of the incident keys once per call, before the first event
   -- that will write them: a key of the wrong type fails that event alone.
   local function read_incident_keys()
-    if batch_incident_keys_read then return end
+    if batch_monitor.incident_keys_read then return end
     call('HLEN', incidents_key)
     call('ZCARD', incident_index_key)
     call('ZCARD', incidents_resolved_key)
-    batch_incident_keys_read = true
+    batch_monitor.incident_keys_read = true
   end
 
   -- The incident `id`, read once per call; nil when it is gone.
@@ -247,8 +249,8 @@ end
 -- it is quiet (quiet_monitor), once. The app of a call of one app, the most
 -- common, is written without the fields' tables. (No function here: one
 -- made at the top of the script is made by every call.)
-if #batch_app_order == 1 then
-  local app = batch_app_order[1]
+if #batch_apps == 1 then
+  local app = batch_apps[1]
   local monitor = batch_apps[app]
   if monitor.dirty then call('HSET', apps_key, app, cjson.encode(monitor.data)) end
   if monitor.seen then
@@ -256,9 +258,9 @@ if #batch_app_order == 1 then
     if monitor.data and not rules.quiet_monitor(monitor.data) then seen = now_text .. '+' end
     call('HSET', apps_seen_key, app, seen)
   end
-elseif #batch_app_order > 1 then
+elseif #batch_apps > 1 then
   local app_fields, seen_fields = {}, {}
-  for _, app in ipairs(batch_app_order) do
+  for _, app in ipairs(batch_apps) do
     local monitor = batch_apps[app]
     if monitor.dirty then
       app_fields[#app_fields + 1] = app
@@ -405,9 +407,9 @@ local event_count = tonumber(count)
 local monitor = batch_apps[event_app]
 if not monitor then
   local seen = call('HGET', apps_seen_key, event_app)
-  monitor = {quiet = seen and string.sub(seen, -1) ~= '+', dirty = false, seen = false}
+  monitor = {quiet = seen and string.byte(seen, -1) ~= 43}  -- 43: '+'
   batch_apps[event_app] = monitor
-  batch_app_order[#batch_app_order + 1] = event_app
+  batch_apps[#batch_apps + 1] = event_app
 end
 if not monitor.data and (event_type ~= 'hit' or not monitor.quiet) then
 )lua";
@@ -440,7 +442,7 @@ if opens then rules.read_incident_keys() end
 -- The deploy index (below) is read before the writes: a key of the wrong
 -- type fails this event here, and its size decides what the cap evicts.
 local deploy_index_size
-if event_type == 'deploy' then deploy_index_size = call('ZCARD', monitor_names.deploy_index_key) end
+if event_type == 'deploy' then deploy_index_size = call('ZCARD', batch_monitor.deploy_index_key) end
 -- The writes. An event that fails leaves no event behind (its result is its
 -- error, and the call's other events go on): every command after the XADD
 -- works on a key whose type, and counter, this event has read above, so
@@ -503,12 +505,12 @@ if event_type == 'deploy' then
   if ok and type(decoded) == 'table' and type(decoded.committed_at) == 'string' then
     committed_at = decoded.committed_at
   end
-  local expired = call('ZRANGEBYSCORE', monitor_names.deploy_index_key, '-inf',
+  local expired = call('ZRANGEBYSCORE', batch_monitor.deploy_index_key, '-inf',
                        string.format('%d', now - tonumber(retention_ms)), 'LIMIT', 0, 16)
   local evict = math.max(#expired,
                          math.min(deploy_index_size + 1 - tonumber(max_deploy_ids), 1000))
-  if evict > 0 then call('ZPOPMIN', monitor_names.deploy_index_key, evict) end
-  call('ZADD', monitor_names.deploy_index_key, string.format('%d', now), cjson.encode({e = event_id,
+  if evict > 0 then call('ZPOPMIN', batch_monitor.deploy_index_key, evict) end
+  call('ZADD', batch_monitor.deploy_index_key, string.format('%d', now), cjson.encode({e = event_id,
     app = event_app, d = deploy_id, s = deploy_status, v = version, c = committed_at}))
 else
   if not m.state or m.state == 'new' then m.state = 'up'; m.since = now end
@@ -538,8 +540,8 @@ else
         severity = m.severity or 'none', opened_at = opened_at, detected_at = now,
         resolved_at = cjson.null, duration_s = cjson.null, failures = m.fail_streak,
         first_error = m.first_error or '', deploy = deploy}
-      call('HSET', monitor_names.incidents_key, incident.id, cjson.encode(incident))
-      call('ZADD', monitor_names.incident_index_key, string.format('%d', opened_at), incident.id)
+      call('HSET', batch_monitor.incidents_key, incident.id, cjson.encode(incident))
+      call('ZADD', batch_monitor.incident_index_key, string.format('%d', opened_at), incident.id)
       batch_incidents[incident.id] = {data = incident, dirty = false}
       batch_incident_order[#batch_incident_order + 1] = incident.id
       m.open_incident, m.state, m.since = incident.id, 'down', opened_at
@@ -556,8 +558,8 @@ else
       local incident = open_incident.data
       incident.resolved_at = m.hit_streak_at
       incident.duration_s = (incident.resolved_at - incident.opened_at) / 1000
-      call('HSET', monitor_names.incidents_key, incident.id, cjson.encode(incident))
-      call('ZADD', monitor_names.incidents_resolved_key, string.format('%d', incident.resolved_at), incident.id)
+      call('HSET', batch_monitor.incidents_key, incident.id, cjson.encode(incident))
+      call('ZADD', batch_monitor.incidents_resolved_key, string.format('%d', incident.resolved_at), incident.id)
       open_incident.dirty = false
       m.open_incident, m.state, m.since = nil, 'up', incident.resolved_at
       m.hit_streak, m.hit_streak_at = nil, nil
@@ -566,7 +568,7 @@ else
     end
   end
 end
-if monitor.new then batch_new_apps = batch_new_apps + 1; monitor.new = false end
+if monitor.new then batch_monitor.new_apps = batch_monitor.new_apps + 1; monitor.new = false end
 monitor.data, monitor.dirty, monitor.seen = m, true, true
 return {'accepted', id, org, event_id, opened, resolved}
 )lua";
