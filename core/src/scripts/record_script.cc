@@ -20,15 +20,23 @@ local batch_used = {}     -- credential id -> its last_used was written by this 
 local batch_tokens = {}
 local batch_appended = false  -- an event of this call was added to the stream
 -- app -> {quiet, data = its monitor (the decoded field of apps_key, read
--- only when needed), dirty, seen}: each app is read once in a call and
--- written once, by the epilogue; its monitor only when it changed.
+-- only when needed), dirty, seen}, and in its array part the apps in the
+-- order of their first event (an app is a string: never one of its
+-- indexes): each app is read once in a call and written once, by the
+-- epilogue; its monitor only when it changed.
 local batch_apps = {}
-local batch_app_order = {}
-local batch_new_apps = 0      -- apps this call adds to apps_key
--- incident id -> {data = the incident, dirty}: read or created once.
-local batch_incidents = {}
-local batch_incident_order = {}
-local batch_incident_keys_read = false
+-- The call's names that only the monitor's rules use, and the rules' counts
+-- across the call, in one table: each name of the script that the item's
+-- function uses costs Redis about as much as a command per call, to bind
+-- (docs/benchmarks.md "Monitors").
+local batch_monitor = {apps_key = apps_key, incidents_key = incidents_key,
+  incident_index_key = incident_index_key, incidents_resolved_key = incidents_resolved_key,
+  deploy_index_key = deploy_index_key, max_apps = max_apps, max_incidents = max_incidents,
+  new_apps = 0,                -- apps this call adds to apps_key
+  incident_keys_read = false}
+-- incident id -> {data = the incident, dirty}: read or created once (made
+-- with the rules).
+local batch_incidents, batch_incident_order
 
 -- A counter as HINCRBY will read it: 0 for none, or an integer that sums of
 -- counts cannot take past HINCRBY's range. Anything else is corrupt data,
@@ -92,12 +100,25 @@ local function remember(hash_key, age_key, member, expires_at, cap, suffixes, ..
   call('ZADD', age_key, string.format('%d', expires_at), member)
 end
 
--- The helpers of the monitor's rules, made once per call on first use: a
--- call of hits of quiet apps, the most common, needs none of them (making
--- a function costs Redis about a third of a command).
+-- The helpers of the monitor's rules (kMonitorRules), made by the first
+-- event of a call that needs them; a call of hits of quiet apps, the most
+-- common, never does.
 local rules
-local function monitor_rules()
-  if rules then return rules end
+
+)lua";
+
+// The helpers of the monitor's rules, made once per call by the first event
+// that needs them (it reads an app's monitor), inside the item's function:
+// a function made at the top of the script would be made by every call, and
+// binding its names to the script's locals costs Redis more than a command
+// (a call of hits of quiet apps, the most common, needs none of them). They
+// use only the call's names, never the item's.
+constexpr const char* kMonitorRules = R"lua(
+if not rules then
+  local apps_key, incidents_key, incident_index_key, incidents_resolved_key, max_apps,
+        max_incidents = batch_monitor.apps_key, batch_monitor.incidents_key,
+        batch_monitor.incident_index_key, batch_monitor.incidents_resolved_key,
+        batch_monitor.max_apps, batch_monitor.max_incidents
   -- Whether a hit leaves the monitor `m` as it is: the app is up, no incident
   -- is open and no failure streak runs (the hit streak is counted only while
   -- an incident is open: only a resolution reads it).
@@ -120,7 +141,7 @@ local function monitor_rules()
       end
       data = decoded
     else
-      if call('HLEN', apps_key) + batch_new_apps >= tonumber(max_apps) then
+      if call('HLEN', apps_key) + batch_monitor.new_apps >= tonumber(max_apps) then
         return 'app: too many applications for this organization'
       end
       data = {}
@@ -132,11 +153,11 @@ local function monitor_rules()
   -- Reads the type of the incident keys once per call, before the first event
   -- that will write them: a key of the wrong type fails that event alone.
   local function read_incident_keys()
-    if batch_incident_keys_read then return end
+    if batch_monitor.incident_keys_read then return end
     call('HLEN', incidents_key)
     call('ZCARD', incident_index_key)
     call('ZCARD', incidents_resolved_key)
-    batch_incident_keys_read = true
+    batch_monitor.incident_keys_read = true
   end
 
   -- The incident `id`, read once per call; nil when it is gone.
@@ -197,13 +218,12 @@ local function monitor_rules()
     call('XADD', events_key, '*', 'type', flip_type, 'credential', credential, 'app', app,
       'time', now_text, 'incident', incident.id, 'fields', cjson.encode(entry))
   end
+  batch_incidents, batch_incident_order = {}, {}
   rules = {quiet_monitor = quiet_monitor, load_monitor = load_monitor,
            read_incident_keys = read_incident_keys,
            incident_of = incident_of, make_room_for_incident = make_room_for_incident,
            append_flip = append_flip}
-  return rules
 end
-
 )lua";
 
 // Once per call, after its events: each counter gets the sum of the call's
@@ -226,28 +246,43 @@ for _, stats_key in ipairs(batch_buckets) do
 end
 -- Each app's monitor and each incident this call changed, once; and when
 -- each app this call recorded an event of was last heard from, and whether
--- it is quiet (quiet_monitor), once.
-local app_fields, seen_fields = {}, {}
-for _, app in ipairs(batch_app_order) do
+-- it is quiet (quiet_monitor), once. The app of a call of one app, the most
+-- common, is written without the fields' tables. (No function here: one
+-- made at the top of the script is made by every call.)
+if #batch_apps == 1 then
+  local app = batch_apps[1]
   local monitor = batch_apps[app]
-  if monitor.dirty then
-    app_fields[#app_fields + 1] = app
-    app_fields[#app_fields + 1] = cjson.encode(monitor.data)
-  end
+  if monitor.dirty then call('HSET', apps_key, app, cjson.encode(monitor.data)) end
   if monitor.seen then
-    seen_fields[#seen_fields + 1] = app
-    if monitor.data and not rules.quiet_monitor(monitor.data) then
-      seen_fields[#seen_fields + 1] = now_text .. '+'
-    else
-      seen_fields[#seen_fields + 1] = now_text
+    local seen = now_text
+    if monitor.data and not rules.quiet_monitor(monitor.data) then seen = now_text .. '+' end
+    call('HSET', apps_seen_key, app, seen)
+  end
+elseif #batch_apps > 1 then
+  local app_fields, seen_fields = {}, {}
+  for _, app in ipairs(batch_apps) do
+    local monitor = batch_apps[app]
+    if monitor.dirty then
+      app_fields[#app_fields + 1] = app
+      app_fields[#app_fields + 1] = cjson.encode(monitor.data)
+    end
+    if monitor.seen then
+      seen_fields[#seen_fields + 1] = app
+      if monitor.data and not rules.quiet_monitor(monitor.data) then
+        seen_fields[#seen_fields + 1] = now_text .. '+'
+      else
+        seen_fields[#seen_fields + 1] = now_text
+      end
     end
   end
+  if #app_fields > 0 then call('HSET', apps_key, unpack(app_fields)) end
+  if #seen_fields > 0 then call('HSET', apps_seen_key, unpack(seen_fields)) end
 end
-if #app_fields > 0 then call('HSET', apps_key, unpack(app_fields)) end
-if #seen_fields > 0 then call('HSET', apps_seen_key, unpack(seen_fields)) end
-for _, id in ipairs(batch_incident_order) do
-  local entry = batch_incidents[id]
-  if entry and entry.dirty then call('HSET', incidents_key, id, cjson.encode(entry.data)) end
+if batch_incident_order then
+  for _, id in ipairs(batch_incident_order) do
+    local entry = batch_incidents[id]
+    if entry and entry.dirty then call('HSET', incidents_key, id, cjson.encode(entry.data)) end
+  end
 end
 if batch_appended and call('XLEN', events_key) > tonumber(stream_max_len) then
   call('XTRIM', events_key, 'MAXLEN', '~', stream_max_len)
@@ -372,36 +407,42 @@ local event_count = tonumber(count)
 local monitor = batch_apps[event_app]
 if not monitor then
   local seen = call('HGET', apps_seen_key, event_app)
-  monitor = {quiet = seen and string.sub(seen, -1) ~= '+', dirty = false, seen = false}
+  monitor = {quiet = seen and string.byte(seen, -1) ~= 43}  -- 43: '+'
   batch_apps[event_app] = monitor
-  batch_app_order[#batch_app_order + 1] = event_app
+  batch_apps[#batch_apps + 1] = event_app
 end
 if not monitor.data and (event_type ~= 'hit' or not monitor.quiet) then
-  local refusal = monitor_rules().load_monitor(monitor, event_app)
+)lua";
+
+// The record body, after kMonitorRules.
+constexpr const char* kRecordBodyMonitor = R"lua(
+  local refusal = rules.load_monitor(monitor, event_app)
   if refusal then return {'invalid_event', id, org, refusal} end
 end
 -- The monitor as the call's earlier events left it (none: a hit of a quiet
 -- app, which changes nothing in it). This event's changes go to a copy,
 -- kept once the event has succeeded: an event that fails under its pcall
 -- leaves it as it found it.
-local m = monitor.data or {}
+local m = monitor.data
 local open_incident
-if m.open_incident then
-  monitor_rules().read_incident_keys()
-  open_incident = monitor_rules().incident_of(m.open_incident)
+if m and m.open_incident then
+  rules.read_incident_keys()
+  open_incident = rules.incident_of(m.open_incident)
 end
 local opens, resolves = false, false
-if event_type == 'failure' then
+if not m then
+  -- A hit of a quiet app: nothing opens or resolves.
+elseif event_type == 'failure' then
   opens = not open_incident and not m.paused and
           (m.fail_streak or 0) + event_count >= (m.failures_to_open or 1)
 elseif event_type == 'hit' then
   resolves = open_incident ~= nil and (m.hit_streak or 0) + event_count >= (m.hits_to_close or 1)
 end
-if opens then monitor_rules().read_incident_keys() end
+if opens then rules.read_incident_keys() end
 -- The deploy index (below) is read before the writes: a key of the wrong
 -- type fails this event here, and its size decides what the cap evicts.
 local deploy_index_size
-if event_type == 'deploy' then deploy_index_size = call('ZCARD', deploy_index_key) end
+if event_type == 'deploy' then deploy_index_size = call('ZCARD', batch_monitor.deploy_index_key) end
 -- The writes. An event that fails leaves no event behind (its result is its
 -- error, and the call's other events go on): every command after the XADD
 -- works on a key whose type, and counter, this event has read above, so
@@ -437,9 +478,9 @@ if limit > 0 then
   call('PEXPIRE', rate_key, 2000)
 end
 -- The monitor's rules (docs/design.md "Monitors and incidents").
-if not monitor.data or (event_type == 'hit' and rules.quiet_monitor(m)) then
+if not m or (event_type == 'hit' and rules.quiet_monitor(m)) then
   monitor.seen = true
-  return {'accepted', id, org, event_id, 0, 0}
+  return {'accepted', id, org, event_id}  -- nothing opened or resolved
 end
 do
   local copy = {}
@@ -466,12 +507,12 @@ if event_type == 'deploy' then
   if ok and type(decoded) == 'table' and type(decoded.committed_at) == 'string' then
     committed_at = decoded.committed_at
   end
-  local expired = call('ZRANGEBYSCORE', deploy_index_key, '-inf',
+  local expired = call('ZRANGEBYSCORE', batch_monitor.deploy_index_key, '-inf',
                        string.format('%d', now - tonumber(retention_ms)), 'LIMIT', 0, 16)
   local evict = math.max(#expired,
                          math.min(deploy_index_size + 1 - tonumber(max_deploy_ids), 1000))
-  if evict > 0 then call('ZPOPMIN', deploy_index_key, evict) end
-  call('ZADD', deploy_index_key, string.format('%d', now), cjson.encode({e = event_id,
+  if evict > 0 then call('ZPOPMIN', batch_monitor.deploy_index_key, evict) end
+  call('ZADD', batch_monitor.deploy_index_key, string.format('%d', now), cjson.encode({e = event_id,
     app = event_app, d = deploy_id, s = deploy_status, v = version, c = committed_at}))
 else
   if not m.state or m.state == 'new' then m.state = 'up'; m.since = now end
@@ -490,7 +531,7 @@ else
       open_incident.data.failures = open_incident.data.failures + event_count
       open_incident.dirty = true
     elseif opens then
-      monitor_rules().make_room_for_incident()
+      rules.make_room_for_incident()
       local opened_at = m.fail_streak_at
       local deploy = cjson.null
       local last = m.last_deploy
@@ -501,8 +542,8 @@ else
         severity = m.severity or 'none', opened_at = opened_at, detected_at = now,
         resolved_at = cjson.null, duration_s = cjson.null, failures = m.fail_streak,
         first_error = m.first_error or '', deploy = deploy}
-      call('HSET', incidents_key, incident.id, cjson.encode(incident))
-      call('ZADD', incident_index_key, string.format('%d', opened_at), incident.id)
+      call('HSET', batch_monitor.incidents_key, incident.id, cjson.encode(incident))
+      call('ZADD', batch_monitor.incident_index_key, string.format('%d', opened_at), incident.id)
       batch_incidents[incident.id] = {data = incident, dirty = false}
       batch_incident_order[#batch_incident_order + 1] = incident.id
       m.open_incident, m.state, m.since = incident.id, 'down', opened_at
@@ -519,8 +560,8 @@ else
       local incident = open_incident.data
       incident.resolved_at = m.hit_streak_at
       incident.duration_s = (incident.resolved_at - incident.opened_at) / 1000
-      call('HSET', incidents_key, incident.id, cjson.encode(incident))
-      call('ZADD', incidents_resolved_key, string.format('%d', incident.resolved_at), incident.id)
+      call('HSET', batch_monitor.incidents_key, incident.id, cjson.encode(incident))
+      call('ZADD', batch_monitor.incidents_resolved_key, string.format('%d', incident.resolved_at), incident.id)
       open_incident.dirty = false
       m.open_incident, m.state, m.since = nil, 'up', incident.resolved_at
       m.hit_streak, m.hit_streak_at = nil, nil
@@ -529,7 +570,7 @@ else
     end
   end
 end
-if monitor.new then batch_new_apps = batch_new_apps + 1; monitor.new = false end
+if monitor.new then batch_monitor.new_apps = batch_monitor.new_apps + 1; monitor.new = false end
 monitor.data, monitor.dirty, monitor.seen = m, true, true
 return {'accepted', id, org, event_id, opened, resolved}
 )lua";
@@ -549,7 +590,8 @@ const NamedScript& RecordScript() {
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
        "idempotency_digest", "request_fingerprint", "deploy_id", "deploy_digest", "deploy_status",
        "rate_limit", "stats_expire_at"},
-      std::string(kCurrentTokenLua) + kRecordBatchState, kRecordBody, kRecordEpilogue);
+      std::string(kCurrentTokenLua) + kRecordBatchState,
+      std::string(kRecordBody) + kMonitorRules + kRecordBodyMonitor, kRecordEpilogue);
   return script;
 }
 
