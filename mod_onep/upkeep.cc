@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// The list of a process's clients lives in the process pool (created once,
-// in the parent, inherited by every child through fork): the watchdog's
-// callback data must outlive the child's pool, whose cleanup empties it,
-// and the watchdog thread is joined when the process pool goes, before the
-// list is freed (a subpool goes before its parent's cleanups run).
+// The list of a process's clients lives in the configuration pool (pconf),
+// like the module's code: freed by a cleanup of pconf, which runs before the
+// module is unloaded (a cleanup registered on the process pool would run
+// after, and call code that is gone). In a child, the watchdog thread is
+// joined when mod_watchdog's pool goes, a subpool of the process pool made
+// after pconf and so destroyed before it; in the parent no watchdog thread
+// runs, and each graceful restart makes a new list with the new
+// configuration. The child's pool, a subpool of pconf, empties the list first.
 #include "upkeep.h"
 
 #include <exception>
@@ -84,13 +87,13 @@ apr_status_t DeleteList(void* list) {
 }
 
 UpkeepList* ListOf(server_rec* main_server) {
-  apr_pool_t* process = main_server->process->pool;
+  apr_pool_t* pconf = main_server->process->pconf;
   void* list = nullptr;
-  apr_pool_userdata_get(&list, kListKey, process);
+  apr_pool_userdata_get(&list, kListKey, pconf);
   if (list == nullptr) {
     list = new UpkeepList();
-    apr_pool_userdata_set(list, kListKey, apr_pool_cleanup_null, process);
-    apr_pool_cleanup_register(process, list, DeleteList, apr_pool_cleanup_null);
+    apr_pool_userdata_set(list, kListKey, apr_pool_cleanup_null, pconf);
+    apr_pool_cleanup_register(pconf, list, DeleteList, apr_pool_cleanup_null);
   }
   return static_cast<UpkeepList*>(list);
 }

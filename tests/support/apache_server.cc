@@ -173,16 +173,23 @@ void ApacheServer::Stop() {
   kill(pid, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
+  bool killed = false;
+  pid_t reaped = 0;
+  while ((reaped = waitpid(pid, &status, WNOHANG)) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       // Children first, then the parent: everything we started, nothing else.
       for (pid_t child : children) kill(child, SIGKILL);
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
+      killed = true;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // A stopped Apache exits; one that crashes on the way out (a module's
+  // cleanup calling unloaded code) is a failure.
+  EXPECT_TRUE(killed || reaped != pid || !WIFSIGNALED(status))
+      << "apache2 (pid " << pid << ") ended by signal " << WTERMSIG(status) << " when stopped";
   // The children exit with their parent; do not leave before they have gone.
   for (pid_t child : children) {
     auto child_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
