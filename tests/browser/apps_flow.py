@@ -17,10 +17,8 @@ ONEP_SCREENSHOT_DIR, when set, gets console-app.png and console-app-phone.png.
 """
 
 import sys
-import time
-import traceback
 
-from console_flow import CheckFailed, Flow
+from console_flow import Flow, run_flow
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -231,20 +229,7 @@ class AppsFlow(Flow):
 
 def main():
     flow = AppsFlow()
-    started = time.monotonic()
-    try:
-        flow.run()
-    except CheckFailed as e:
-        flow.report_failure(e)
-        return 1
-    except Exception:  # a WebDriver error, or an answer of an unexpected shape
-        flow.report_failure(traceback.format_exc())
-        return 1
-    finally:
-        if flow.driver is not None:
-            flow.driver.quit()
-    print(f'apps flow: {flow.passed} checks passed in {time.monotonic() - started:.1f} s; insights {flow.insights}')
-    return 0
+    return run_flow(flow, 'apps flow', extra=lambda: f'; insights {flow.insights}')
 
 
 if __name__ == '__main__':

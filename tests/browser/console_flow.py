@@ -603,8 +603,9 @@ class Flow:
             print(f"{entry.get('level')} {self.redact(entry.get('message', ''))}", file=sys.stderr)
 
 
-def main():
-    flow = Flow()
+def run_flow(flow, name, extra=lambda: ''):
+    """Runs `flow`, reports a failure with the page's state, quits the browser;
+    the process' exit code. `extra()` adds to the line of a success."""
     started = time.monotonic()
     try:
         flow.run()
@@ -617,8 +618,12 @@ def main():
     finally:
         if flow.driver is not None:
             flow.driver.quit()
-    print(f'console flow: {flow.passed} checks passed in {time.monotonic() - started:.1f} s')
+    print(f'{name}: {flow.passed} checks passed in {time.monotonic() - started:.1f} s{extra()}')
     return 0
+
+
+def main():
+    return run_flow(Flow(), 'console flow')
 
 
 if __name__ == '__main__':
