@@ -502,7 +502,9 @@ TEST_F(MonitorTest, AppsAndIncidentsCostAtMostTheDocumentedBytes) {
     app_bytes += redis_.Command(key, {"MEMORY", "USAGE", key, "SAMPLES", "0"})->integer;
   }
   const double per_app = static_cast<double>(app_bytes) / kApps;
-  for (const AppMonitor& m : *monitors_.Apps(*client_, "acme")) {
+  auto apps = monitors_.Apps(*client_, "acme");
+  ASSERT_TRUE(apps.ok()) << apps.status().message();
+  for (const AppMonitor& m : *apps) {
     ASSERT_EQ(m.state, "down");
   }
   for (const std::string& token : tokens) {
