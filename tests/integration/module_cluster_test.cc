@@ -434,9 +434,13 @@ void KillTheOrgsMasterAfterItsReplicaWasCutOff(bool wait_for_a_replica) {
   }
   ASSERT_EQ(before.status, 202) << before.body;
   {
-    // The replica has the credential and the first event.
+    // The replica has the credential and the first event: a write of this
+    // connection in the org's slot, then WAIT for it (a WAIT with no write
+    // before it returns at once, and a duplicate's 202 waits for nothing).
     auto on_master = own.Connect(master);
     ASSERT_TRUE(on_master);
+    ASSERT_TRUE(
+        on_master->Command({"SET", "onep-test:{" + stack.Tag("acme") + "}:replicated", "1"}).ok());
     auto acked = on_master->Command({"WAIT", "1", "10000"});
     ASSERT_TRUE(acked.ok());
     ASSERT_EQ(acked->integer, 1);
