@@ -234,8 +234,8 @@ TEST(TextTest, HexInEitherCaseAndBack) {
 // Seconds rounded to the millisecond and ratios print as a person wrote
 // them, compact or indented.
 TEST(TextTest, RealsPrintWithTheDigitsADoubleHolds) {
-  JsonPtr value(json_pack("{s:f, s:f, s:f}", "lead_time_s", 7201.24, "uptime", 10.0 / 11.0,
-                          "mttr_s", 0.001));
+  JsonPtr value(
+      json_pack("{s:f, s:f, s:f}", "lead_time_s", 7201.24, "uptime", 10.0 / 11.0, "mttr_s", 0.001));
   EXPECT_EQ(JsonDump(value.get(), false),
             R"({"lead_time_s":7201.24,"uptime":0.909090909090909,"mttr_s":0.001})");
   EXPECT_NE(JsonDump(value.get(), true).find("\"lead_time_s\": 7201.24,"), std::string::npos);
