@@ -12,7 +12,7 @@ const std::vector<const NamedScript*>& AllScripts() {
   static const std::vector<const NamedScript*> all = {
       &RecordScript(),       &AuthenticateScript(), &CreateCredentialScript(),
       &ReplaceTokenScript(), &SetExpiryScript(),    &DeleteCredentialScript(),
-      &SetMonitorScript(),
+      &SetMonitorScript(),   &SweepOrgScript(),     &SweepNextScript(),
   };
   return all;
 }
