@@ -21,7 +21,8 @@ const std::vector<std::string> kAppKeys = {"app",
                                            "severity",
                                            "expect_every",
                                            "grace",
-                                           "paused"};
+                                           "paused",
+                                           "paused_until"};
 const std::vector<std::string> kIncidentKeys = {
     "id",          "org",         "app",        "cause",    "severity",    "opened_at",
     "detected_at", "resolved_at", "duration_s", "failures", "first_error", "deploy"};
