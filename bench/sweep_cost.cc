@@ -7,7 +7,11 @@
 // them; then runs SilenceSweep::Run ROUNDS times and prints, per sweep, the
 // wall time and Redis' CPU (INFO used_cpu_sys + used_cpu_user) and commands.
 //
-//   onep_bench_sweep_cost REDIS_URL ORGS APPS DUE ROUNDS
+//   onep_bench_sweep_cost REDIS_URL ORGS APPS DUE ROUNDS [stale]
+//
+// With `stale`, every app's look is due although each was heard from now:
+// the worst case of apps that send steadily (each is looked at about once
+// per expect_every + grace, finds the app in time and moves its look).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,8 +45,8 @@ RedisCost Cost(onep::RedisClient& redis) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: %s REDIS_URL ORGS APPS DUE ROUNDS\n", argv[0]);
+  if (argc != 6 && argc != 7) {
+    std::fprintf(stderr, "usage: %s REDIS_URL ORGS APPS DUE ROUNDS [stale]\n", argv[0]);
     return 2;
   }
   auto target = onep::ParseRedisTarget(argv[1]);
@@ -57,6 +61,7 @@ int main(int argc, char** argv) {
   onep::RedisClient& redis = **opened;
   const long orgs = std::atol(argv[2]), apps = std::atol(argv[3]), due = std::atol(argv[4]);
   const int rounds = std::atoi(argv[5]);
+  const bool stale = argc == 7 && std::string(argv[6]) == "stale";
   const onep::KeySpace keys("onep:");
   auto time = redis.Command("", {"TIME"});
   const long long now = std::stoll(time->elements[0].str) * 1000;
@@ -77,7 +82,7 @@ int main(int argc, char** argv) {
       const long long seen = silent ? now - 3600000 : now;
       apps_argv.insert(apps_argv.end(), {app, monitor});
       seen_argv.insert(seen_argv.end(), {app, std::to_string(seen)});
-      const long long look = seen + 120000;
+      const long long look = stale ? now - 1 : seen + 120000;
       sweep_argv.insert(sweep_argv.end(), {std::to_string(look), app});
       org_next = std::min(org_next, look);
     }
