@@ -233,7 +233,9 @@ AdminAnswer PatchApp(AdminRequest& request) {
   static const std::string kGiven;
   const std::string* paused = nullptr;
   if (auto it = request.input.find("paused"); it != request.input.end()) {
-    if (it->second.empty()) {
+    const std::string& given = it->second;
+    const bool duration = !given.empty() && given[0] >= '0' && given[0] <= '9';
+    if (given != "true" && given != "false" && !duration) {
       return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
                          "field \"paused\" must be true, false or a duration such as \"2h\"");
     }

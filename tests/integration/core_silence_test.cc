@@ -156,6 +156,14 @@ TEST_F(SilenceSweepTest, TwoSweepsAtOnceOpenOneIncident) {
   AppMonitor app = *monitors_.App(*client_, "acme", "web");
   EXPECT_EQ(app.state, "down");
   EXPECT_EQ(app.open_incident, incidents[0].id);
+  // Looked at again once expect_every has passed: still down, nothing new.
+  WaitPast(incidents[0].detected_at + 1000);
+  ASSERT_FALSE(HasFatalFailure());
+  auto again = sweep_.Run(*client_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->orgs, 1u);
+  EXPECT_EQ(again->opened, 0);
+  EXPECT_EQ(Incidents().size(), 1u);
 }
 
 TEST_F(SilenceSweepTest, AnAppHeardFromInTimeIsLookedAtAgainLaterNotOpened) {

@@ -352,7 +352,8 @@ Result<MonitorChange> MonitorChangeInput(const Inputs& in) {
     change.paused = true;
     // A duration given with it: the pause ends by itself after it.
     if (const std::string* text = in.Get("pause"); text != nullptr && !text->empty()) {
-      auto ms = monitor_duration("pause");
+      // The API's field is paused (true, false or this duration).
+      auto ms = monitor_duration(in.prefix == "--" ? "pause" : "paused");
       if (!ms.ok()) return ms.status();
       change.pause_for_ms = *ms;
     }
