@@ -80,7 +80,11 @@ Invocation ParseArgs(const std::vector<std::string>& argv) {
         }
         continue;
       }
-      if (spec->value_name.empty()) {
+      if (spec->value_optional && !value) {
+        const bool next_is_value = i + 1 < argv.size() && !argv[i + 1].empty() &&
+                                   argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9';
+        value = next_is_value ? argv[++i] : std::string();
+      } else if (spec->value_name.empty()) {
         if (value) {
           error("option " + name + " takes no value");
           continue;

@@ -212,7 +212,8 @@ std::vector<CommandSpec> BuildCommands() {
        {},
        {kOrg},
        "Lists the organization's applications, those down first, then by name: the state (new "
-       "before any hit or failure, up, DOWN while an incident is open, paused), since when, the "
+       "before any hit or failure, up, late when expect_every passed without one, DOWN while an "
+       "incident is open, paused), since when, the "
        "open incident, the last event and the last deploy, and the monitor's settings. An "
        "application exists once a credential is bound to it or an event names it.",
        {"onepctl apps --org acme", "onepctl apps --org acme --json"},
@@ -224,11 +225,18 @@ std::vector<CommandSpec> BuildCommands() {
         {"--hits-to-close", "N", "consecutive hits that resolve it, 1-100"},
         {"--severity", "S", "the incidents' severity: sev1..sev5 or none"},
         {"--expect-every", "DURATION|off",
-         "an event is expected this often, 1m to 30d (stored; silence is not yet detected)"},
+         "an event is expected this often, 1s to 30d: the app reads late after it, and a silence "
+         "incident opens after it and the grace"},
         {"--grace", "DURATION",
-         "how late an expected event may be, 1m to 30d (default: a fifth of --expect-every, at "
+         "how late an expected event may be, 1s to 30d (default: a fifth of --expect-every, at "
          "least 1m)"},
-        {"--pause", "", "open no incident until --resume (an open one still resolves)"},
+        {"--pause",
+         "DURATION",
+         "open no incident until --resume, or for DURATION (1s to 30d; written after ORG APP), "
+         "then resume by itself (an open one still resolves)",
+         false,
+         {},
+         true},
         {"--resume", "", "open incidents again", false, "--pause"}},
        "Without options, shows the application's state and its monitor. With options, changes "
        "the settings given, keeps the others, records the change in the audit trail and shows "
@@ -236,7 +244,7 @@ std::vector<CommandSpec> BuildCommands() {
        "re-judged.",
        {"onepctl monitor acme api",
         "onepctl monitor acme api --failures-to-open 3 --hits-to-close 2 --severity sev2",
-        "onepctl monitor acme api --pause"},
+        "onepctl monitor acme api --pause 2h"},
        MonitorCommand},
       {"incidents",
        "the organization's incidents, newest first",
@@ -340,7 +348,11 @@ std::vector<CommandSpec> BuildCommands() {
 
 std::string OptionLabel(const OptionSpec& option) {
   std::string label(option.name);
-  if (!option.value_name.empty()) label += " " + std::string(option.value_name);
+  if (option.value_optional) {
+    label += " [" + std::string(option.value_name) + "]";
+  } else if (!option.value_name.empty()) {
+    label += " " + std::string(option.value_name);
+  }
   return label;
 }
 

@@ -19,6 +19,9 @@ struct OptionSpec {
   // the synopsis shows them as one "[--limit N|--all]", and giving both is
   // a usage error.
   std::string_view excludes = {};
+  // The value may be left out ("--pause" or "--pause 2h"): the next
+  // argument is its value only when it starts with a digit.
+  bool value_optional = false;
 };
 
 struct Invocation;

@@ -32,6 +32,7 @@
 #include "onep/redis_tls.h"
 #include "onep/redis_url.h"
 #include "runtime.h"
+#include "sweep.h"
 #include "upkeep.h"
 #include "webhook/address_budget.h"
 #include "webhook/webhook_handler.h"
@@ -79,6 +80,9 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->invalid_token_limit_set = add->invalid_token_limit_set || base->invalid_token_limit_set;
   conf->invalid_token_limit =
       add->invalid_token_limit_set ? add->invalid_token_limit : base->invalid_token_limit;
+  conf->sweep_interval_set = add->sweep_interval_set || base->sweep_interval_set;
+  conf->sweep_interval_ms =
+      add->sweep_interval_set ? add->sweep_interval_ms : base->sweep_interval_ms;
   return conf;
 }
 
@@ -270,6 +274,19 @@ const char* SetMaxApps(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
+const char* SetSweepInterval(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    if (const char* context = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return context;
+    auto ms = ParseDurationMs(arg);
+    if (!ms.ok()) return DirectiveError(cmd, ms.status().message());
+    if (*ms < 1000 || *ms > 3600LL * 1000) return DirectiveError(cmd, "must be from 1s to 1h");
+    auto* conf = GetServerConfig(cmd->server);
+    conf->sweep_interval_ms = *ms;
+    conf->sweep_interval_set = true;
+    return nullptr;
+  });
+}
+
 const char* SetMaxDeployIds(cmd_parms* cmd, void*, const char* arg) {
   return Guarded(cmd, [&]() -> const char* {
     auto n = ParseQuota(arg);
@@ -432,6 +449,8 @@ const command_rec kCommands[] = {
                   "How many deploy_ids an organization remembers at most, e.g. 10000"),
     AP_INIT_TAKE1("OnepMaxApps", Directive(SetMaxApps), nullptr, RSRC_CONF,
                   "How many applications an organization may have, e.g. 1000"),
+    AP_INIT_TAKE1("OnepSweepInterval", Directive(SetSweepInterval), nullptr, RSRC_CONF,
+                  "How often one child sweeps for silent applications, e.g. 10s"),
     AP_INIT_TAKE1("OnepMaxBodySize", Directive(SetMaxBodySize), nullptr, ACCESS_CONF,
                   "Largest accepted request body, e.g. 64k"),
     AP_INIT_TAKE1("OnepRateLimit", Directive(SetRateLimit), nullptr, ACCESS_CONF,
@@ -476,6 +495,7 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
     // Before mod_watchdog's post_config (APR_HOOK_LAST), which counts the
     // callbacks each child's watchdog is to run.
     RegisterUpkeep(pconf, s);
+    RegisterSweep(pconf, s);
     CollectMounts(pconf, s);
     if (Status secret = InitAdminSecret(); !secret.ok()) {
       ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0009: %s", secret.message().c_str());

@@ -46,6 +46,7 @@ inline constexpr uint64_t kMaxInvalidTokenLimit = 1000000;
 inline constexpr uint64_t kMaxWaitReplicas = 64;
 // Events per record call at most (group commit).
 inline constexpr std::size_t kMaxBatch = 64;
+inline constexpr int64_t kDefaultSweepIntervalMs = 10 * 1000;
 
 // What one child process needs to serve one server config: built in
 // child_init, destroyed with the child's pool.
@@ -102,6 +103,8 @@ struct ServerConfig {
   bool wait_set;
   uint32_t invalid_token_limit;  // OnepInvalidTokenLimit; 0: off
   bool invalid_token_limit_set;
+  int64_t sweep_interval_ms;  // OnepSweepInterval (main server only)
+  bool sweep_interval_set;
   ServerRuntime* runtime;  // set in each child by child_init; null in the parent
   int metrics_slot;        // this server's counters in metrics.cc (1-based; 0: none)
   // This server's table of unknown tokens per client address, in shared

@@ -18,6 +18,7 @@
 #include "onep/doctor.h"
 #include "onep/event_store.h"
 #include "onep/redis_url.h"
+#include "sweep.h"
 #include "upkeep.h"
 
 APLOG_USE_MODULE(onep);
@@ -144,6 +145,7 @@ apr_status_t DestroyChildState(void* data) {
   auto* state = static_cast<ChildState*>(data);
   try {
     StopUpkeep(state->main_server);
+    StopSweep(state->main_server);
     for (ServerConfig* conf : state->configs) conf->runtime = nullptr;
     delete state;
   } catch (...) {
@@ -209,6 +211,7 @@ void BuildRuntimes(apr_pool_t* pchild, server_rec* main_server) {
     state->runtimes.push_back(std::make_unique<ServerRuntime>(
         client, EffectiveKeyPrefix(conf), EffectiveRetention(conf), CountBatch));
     conf->runtime = state->runtimes.back().get();
+    AddToSweep(main_server, s, conf->runtime);
     state->configs.push_back(conf);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  "ONEP0003: ready: Redis %s, timeout %ld ms, key prefix \"%s\"",

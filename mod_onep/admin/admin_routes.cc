@@ -243,15 +243,17 @@ AdminAnswer ShowApp(AdminRequest& request) {
 
 // The body's fields as MonitorChangeInput names them (the CLI's options):
 // failures_to_open is failures-to-open, paused true or false is pause or
-// resume.
+// resume, paused "2h" is pause 2h (a pause that ends by itself).
 AdminAnswer PatchApp(AdminRequest& request) {
   if (AdminAnswer bad = CheckApp(request); bad.error_code) return bad;
   static const std::string kGiven;
   const std::string* paused = nullptr;
   if (auto it = request.input.find("paused"); it != request.input.end()) {
-    if (it->second != "true" && it->second != "false") {
+    const std::string& given = it->second;
+    const bool duration = !given.empty() && given[0] >= '0' && given[0] <= '9';
+    if (given != "true" && given != "false" && !duration) {
       return ErrorAnswer(HTTP_UNPROCESSABLE_ENTITY, "invalid_request",
-                         "field \"paused\" must be true or false");
+                         "field \"paused\" must be true, false or a duration such as \"2h\"");
     }
     paused = &it->second;
   }
@@ -259,7 +261,10 @@ AdminAnswer PatchApp(AdminRequest& request) {
   const admin::Inputs body = in;
   in.underscores = true;
   in.get = [&body, paused](std::string_view name) -> const std::string* {
-    if (name == "pause") return paused != nullptr && *paused == "true" ? &kGiven : nullptr;
+    if (name == "pause") {
+      if (paused == nullptr || *paused == "false") return nullptr;
+      return *paused == "true" ? &kGiven : paused;
+    }
     if (name == "resume") return paused != nullptr && *paused == "false" ? &kGiven : nullptr;
     std::string field(name);
     std::replace(field.begin(), field.end(), '-', '_');

@@ -39,6 +39,7 @@ struct ServerCounters {
   Counter refusals_without_redis[kNumRefusalReasons];
   Counter incidents_opened;
   Counter incidents_resolved;
+  Counter sweeps;
 };
 
 void Totals::Add(const ServerCounters& c) {
@@ -57,6 +58,7 @@ void Totals::Add(const ServerCounters& c) {
   }
   incidents_opened += c.incidents_opened.load(std::memory_order_relaxed);
   incidents_resolved += c.incidents_resolved.load(std::memory_order_relaxed);
+  sweeps += c.sweeps.load(std::memory_order_relaxed);
 }
 
 namespace {
@@ -230,7 +232,7 @@ std::string PrometheusText() {
     }
   }
   Family(out, "onep_incidents_opened_total", "counter",
-         "Incidents opened by the events this server recorded.");
+         "Incidents opened by the events this server recorded and by its silence sweeps.");
   for (const auto& [label, t] : snapshot) {
     out += "onep_incidents_opened_total{server=\"" + LabelValue(label) + "\"} " +
            std::to_string(t.incidents_opened) + "\n";
@@ -240,6 +242,12 @@ std::string PrometheusText() {
   for (const auto& [label, t] : snapshot) {
     out += "onep_incidents_resolved_total{server=\"" + LabelValue(label) + "\"} " +
            std::to_string(t.incidents_resolved) + "\n";
+  }
+  Family(out, "onep_sweeps_total", "counter",
+         "Silence sweeps this server's Redis had from this Apache server (OnepSweepInterval).");
+  for (const auto& [label, t] : snapshot) {
+    out += "onep_sweeps_total{server=\"" + LabelValue(label) + "\"} " + std::to_string(t.sweeps) +
+           "\n";
   }
   const uint64_t opened = g_segment ? g_segment->pool_opened.load() : 0;
   const uint64_t closed = g_segment ? g_segment->pool_closed.load() : 0;
@@ -350,6 +358,13 @@ void CountIncidents(const request_rec* r, int opened, int resolved) {
   if (c == nullptr || (opened == 0 && resolved == 0)) return;
   c->incidents_opened.fetch_add(opened, std::memory_order_relaxed);
   c->incidents_resolved.fetch_add(resolved, std::memory_order_relaxed);
+}
+
+void CountSweep(const server_rec* s, int64_t opened) {
+  ServerCounters* c = CountersOf(s);
+  if (c == nullptr) return;
+  c->sweeps.fetch_add(1, std::memory_order_relaxed);
+  if (opened > 0) c->incidents_opened.fetch_add(opened, std::memory_order_relaxed);
 }
 
 void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration elapsed,

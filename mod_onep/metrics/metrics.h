@@ -59,6 +59,10 @@ void CountRefusalWithoutRedis(const request_rec* r, RefusalWithoutRedis reason);
 // (RecordOutcome::incidents_opened, incidents_resolved).
 void CountIncidents(const request_rec* r, int opened, int resolved);
 
+// One silence sweep of `s`'s Redis and key prefix, and the incidents it
+// opened (sweep.h).
+void CountSweep(const server_rec* s, int64_t opened);
+
 // One Redis round trip made for a request of `r`'s server, and its outcome:
 // its latency goes into the histogram, a failure into the errors by kind.
 void CountRedisCall(const request_rec* r, std::chrono::steady_clock::duration elapsed,

@@ -59,6 +59,7 @@ struct Totals {
   uint64_t refusals_without_redis[kNumRefusalReasons] = {};
   uint64_t incidents_opened = 0;
   uint64_t incidents_resolved = 0;
+  uint64_t sweeps = 0;
 
   void Add(const ServerCounters& c);
   uint64_t LatencyCount() const {

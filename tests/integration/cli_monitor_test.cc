@@ -21,7 +21,8 @@ const std::vector<std::string> kAppKeys = {"app",
                                            "severity",
                                            "expect_every",
                                            "grace",
-                                           "paused"};
+                                           "paused",
+                                           "paused_until"};
 const std::vector<std::string> kIncidentKeys = {
     "id",          "org",         "app",        "cause",    "severity",    "opened_at",
     "detected_at", "resolved_at", "duration_s", "failures", "first_error", "deploy"};
@@ -179,8 +180,8 @@ TEST_F(CliMonitorTest, MonitorRefusesOutOfRangeSettingsAndUnknownApps) {
       {{"--severity", "sev6"},
        "invalid --severity \"sev6\": use sev1, sev2, sev3, sev4, sev5 or "
        "none"},
-      {{"--expect-every", "30s"}, "invalid --expect-every \"30s\": it must be from 1m to 30d"},
-      {{"--grace", "31d"}, "invalid --grace \"31d\": it must be from 1m to 30d"},
+      {{"--expect-every", "500ms"}, "invalid --expect-every \"500ms\": it must be from 1s to 30d"},
+      {{"--grace", "31d"}, "invalid --grace \"31d\": it must be from 1s to 30d"},
       {{"--pause", "--resume"}, "--resume and --pause cannot be used together"},
   };
   for (const auto& [options, message] : bad) {

@@ -98,8 +98,9 @@ Result<int64_t> StatsWindowInput(const Inputs& in);
 Result<AuditQuery> AuditQueryInput(const Inputs& in, int64_t now_ms);
 
 // monitor: failures-to-open, hits-to-close (1..100), severity (sev1..sev5,
-// none), expect-every (a duration from 1m to 30d, or off), grace (1m to
-// 30d), pause / resume (not both). Nothing given: an empty change.
+// none), expect-every (a duration from 1s to 30d, or off), grace (1s to
+// 30d), pause (its value, when not empty, a duration from 1s to 30d: the
+// pause ends then) / resume (not both). Nothing given: an empty change.
 Result<MonitorChange> MonitorChangeInput(const Inputs& in);
 // incidents: app, open, since (a duration ago or a time), limit (org left
 // empty, for the caller).

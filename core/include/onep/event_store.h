@@ -172,6 +172,7 @@ class EventStore {
  public:
   explicit EventStore(KeySpace keys, EventRetention retention = EventRetention())
       : keys_(std::move(keys)), retention_(retention) {}
+  const EventRetention& retention() const { return retention_; }
 
   // One round trip to the server of the token's slot (two only if Redis lost
   // its script cache; one more, a GET, for a legacy token). Unavailable when

@@ -31,6 +31,9 @@ class KeySpace {
   // Global keys.
   std::string Layout() const;   // string: the layout version
   std::string OrgTags() const;  // hash: slug -> routing tag (never changes once set)
+  // The orgs the silence sweep looks at: zset, routing tag -> when the org
+  // next has an app to look at (Unix ms; docs/redis-layout.md).
+  std::string SweepOrgs() const;
   std::string LegacyToken(std::string_view token_hash) const;  // string: routing tag
   std::string LegacyCredential(std::string_view id) const;     // string: routing tag
   // set: the routing tags of the orgs with at least one notification
@@ -87,6 +90,9 @@ class KeySpace {
   // -> when it was recorded (Unix ms); capped (OnepMaxDeployIds) and trimmed
   // to the retention (docs/redis-layout.md).
   std::string DeployIndex(std::string_view tag) const;
+  // The org's apps the silence sweep looks at: zset, app -> when to look at
+  // it next (Unix ms): apps with expect_every or a pause with an end.
+  std::string Sweep(std::string_view tag) const;
   std::string RateWindow(std::string_view tag, int64_t second) const;  // hash: id -> count
   std::string Audit(std::string_view tag) const;                       // stream
   // Notifications (docs/redis-layout.md): hash, endpoint id -> the endpoint

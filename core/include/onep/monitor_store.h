@@ -28,15 +28,18 @@ struct DeployRef {
 struct MonitorSettings {
   int failures_to_open = 1;
   int hits_to_close = 1;
-  std::string severity = "none";  // sev1..sev5, none
-  int64_t expect_every_ms = 0;    // 0: off
-  int64_t grace_ms = 0;           // 0: the default (a fifth of expect_every, at least 1m)
-  bool paused = false;
+  std::string severity = "none";        // sev1..sev5, none
+  int64_t expect_every_ms = 0;          // 0: off
+  int64_t grace_ms = 0;                 // 0: the default (a fifth of expect_every, at least 1m)
+  bool paused = false;                  // as of the read: a pause that ended reads false
+  std::optional<int64_t> paused_until;  // Unix ms; none: until resumed
 };
 
 struct AppMonitor {
   std::string app;
-  // new, up, down (an incident is open), paused (and none is open).
+  // new, up, down (an incident is open), late (expect_every passed since
+  // the last hit or failure, none is open, not paused), paused (and none is
+  // open).
   std::string state;
   std::optional<int64_t> since;  // Unix ms; none while new
   std::optional<std::string> open_incident;
@@ -48,13 +51,16 @@ struct AppMonitor {
   int64_t hit_streak = 0;                 // counted only while an incident is open
   std::optional<int64_t> fail_streak_at;  // the streak's first event (Unix ms)
   std::optional<int64_t> hit_streak_at;
+  // The state and since without the pause (ApplyClock: a pause that ended).
+  std::string resting_state;
+  std::optional<int64_t> resting_since;
 };
 
 struct Incident {
   std::string id;
   std::string org;
   std::string app;
-  std::string cause;  // failures
+  std::string cause;  // failures, silence
   std::string severity;
   int64_t opened_at = 0;
   int64_t detected_at = 0;
@@ -78,9 +84,10 @@ struct MonitorChange {
   std::optional<int> failures_to_open;     // 1..100
   std::optional<int> hits_to_close;        // 1..100
   std::optional<std::string> severity;     // sev1..sev5, none
-  std::optional<int64_t> expect_every_ms;  // 0: off; else 1 minute to 30 days
-  std::optional<int64_t> grace_ms;         // 1 minute to 30 days
+  std::optional<int64_t> expect_every_ms;  // 0: off; else 1 second to 30 days
+  std::optional<int64_t> grace_ms;         // 1 second to 30 days
   std::optional<bool> paused;
+  std::optional<int64_t> pause_for_ms;  // with paused true: the pause ends after this
   bool empty() const {
     return !failures_to_open && !hits_to_close && !severity && !expect_every_ms && !grace_ms &&
            !paused;
@@ -95,6 +102,13 @@ Result<Incident> ParseIncident(const std::string& id, const std::string& text);
 // The app `app` from its field of the apps hash (KeySpace::Apps); Internal
 // when `text` is not a JSON object.
 Result<AppMonitor> ParseApp(const std::string& app, const std::string& text);
+
+// What an app reads as at `now_ms` (Redis' clock), once its last_event_at is
+// set: a pause whose paused_until has passed is over (the sweep writes it
+// later), and an app with expect_every, not paused, up, and silent for more
+// than expect_every reads `late` since last_event_at + expect_every. A `new`
+// app is never late: nothing to be silent relative to.
+void ApplyClock(AppMonitor& app, int64_t now_ms);
 
 // InvalidArgument naming the setting out of range; OK otherwise.
 Status ValidateMonitorChange(const MonitorChange& change);
@@ -116,8 +130,11 @@ class MonitorStore {
 
  private:
   Result<std::string> Tag(RedisClient& redis, const std::string& org) const;
-  // Sets app.last_event_at from the org's apps-seen hash.
+  // Sets app.last_event_at from the org's apps-seen hash, and applies
+  // Redis' clock (ApplyClock).
   Status ReadSeenAt(RedisClient& redis, const std::string& tag, AppMonitor& app) const;
+  // Redis' clock, Unix ms, from the node of `slot_key`.
+  Result<int64_t> RedisNow(RedisClient& redis, const std::string& slot_key) const;
   KeySpace keys_;
 };
 

@@ -13,7 +13,9 @@
 namespace onep::admin {
 namespace {
 
-constexpr int64_t kMinMonitorDurationMs = 60LL * 1000;
+constexpr int64_t kMinMonitorDurationMs = 1000;
+// The default grace (a fifth of expect_every) is never below this.
+constexpr int64_t kMinDefaultGraceMs = 60LL * 1000;
 constexpr int64_t kMaxMonitorDurationMs = 30LL * 24 * 3600 * 1000;
 
 JsonPtr JsonString(const std::string& value) { return JsonStringOrNull(value, true); }
@@ -322,7 +324,7 @@ Result<MonitorChange> MonitorChangeInput(const Inputs& in) {
     auto ms = ParseDurationMs(text);
     if (!ms.ok()) return in.Invalid(name, text, ms.status().message());
     if (*ms < kMinMonitorDurationMs || *ms > kMaxMonitorDurationMs) {
-      return in.Invalid(name, text, "it must be from 1m to 30d");
+      return in.Invalid(name, text, "it must be from 1s to 30d");
     }
     return *ms;
   };
@@ -357,7 +359,16 @@ Result<MonitorChange> MonitorChangeInput(const Inputs& in) {
     return Status::InvalidArgument(in.Label("pause") + " and " + in.Label("resume") +
                                    " cannot be used together");
   }
-  if (in.Has("pause")) change.paused = true;
+  if (in.Has("pause")) {
+    change.paused = true;
+    // A duration given with it: the pause ends by itself after it.
+    if (const std::string* text = in.Get("pause"); text != nullptr && !text->empty()) {
+      // The API's field is paused (true, false or this duration).
+      auto ms = monitor_duration(in.prefix == "--" ? "pause" : "paused");
+      if (!ms.ok()) return ms.status();
+      change.pause_for_ms = *ms;
+    }
+  }
   if (in.Has("resume")) change.paused = false;
   return change;
 }
@@ -425,7 +436,7 @@ std::string FormatDuration(int64_t ms) {
 int64_t EffectiveGraceMs(const MonitorSettings& settings) {
   if (settings.expect_every_ms == 0) return 0;
   if (settings.grace_ms > 0) return settings.grace_ms;
-  return std::max(settings.expect_every_ms / 5, kMinMonitorDurationMs);
+  return std::max(settings.expect_every_ms / 5, kMinDefaultGraceMs);
 }
 
 Result<std::vector<StoredEvent>> EventPage(RedisClient& redis, const EventStore& store,
@@ -573,6 +584,7 @@ JsonPtr AppJson(const AppMonitor& app) {
   const int64_t grace = EffectiveGraceMs(s);
   Set(object.get(), "grace", JsonStringOrNull(FormatDuration(grace), grace > 0));
   Set(object.get(), "paused", JsonPtr(json_boolean(s.paused)));
+  Set(object.get(), "paused_until", JsonTime(s.paused ? s.paused_until : std::nullopt));
   return object;
 }
 

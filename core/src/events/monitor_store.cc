@@ -12,7 +12,7 @@
 namespace onep {
 namespace {
 
-constexpr int64_t kMinuteMs = 60LL * 1000;
+constexpr int64_t kSecondMs = 1000;
 constexpr int64_t kMaxDurationMs = 30LL * 24 * 3600 * 1000;
 
 std::optional<int64_t> IntField(const json_t* object, const char* name) {
@@ -33,7 +33,7 @@ std::optional<DeployRef> DeployField(const json_t* object, const char* name) {
                    IntField(value, "at").value_or(0)};
 }
 
-bool DurationInRange(int64_t ms) { return ms >= kMinuteMs && ms <= kMaxDurationMs; }
+bool DurationInRange(int64_t ms) { return ms >= kSecondMs && ms <= kMaxDurationMs; }
 
 }  // namespace
 
@@ -50,9 +50,12 @@ Result<AppMonitor> ParseApp(const std::string& app, const std::string& text) {
   s.expect_every_ms = IntField(o, "expect_every_ms").value_or(0);
   s.grace_ms = IntField(o, "grace_ms").value_or(0);
   s.paused = json_is_true(json_object_get(o, "paused"));
+  s.paused_until = IntField(o, "paused_until");
   std::string state = StringField(o, "state");
   if (state.empty()) state = "new";
   m.since = IntField(o, "since");
+  m.resting_state = state;
+  m.resting_since = m.since;
   if (std::string open = StringField(o, "open_incident"); !open.empty()) {
     m.open_incident = open;
     state = "down";
@@ -68,6 +71,23 @@ Result<AppMonitor> ParseApp(const std::string& app, const std::string& text) {
   m.fail_streak_at = IntField(o, "fail_streak_at");
   m.hit_streak_at = IntField(o, "hit_streak_at");
   return m;
+}
+
+void ApplyClock(AppMonitor& app, int64_t now_ms) {
+  MonitorSettings& s = app.settings;
+  if (s.paused && s.paused_until && *s.paused_until <= now_ms) {
+    s.paused = false;
+    s.paused_until.reset();
+    if (app.state == "paused") {
+      app.state = app.resting_state;
+      app.since = app.resting_since;
+    }
+  }
+  if (s.expect_every_ms > 0 && app.state == "up" && app.last_event_at &&
+      now_ms - *app.last_event_at > s.expect_every_ms) {
+    app.state = "late";
+    app.since = *app.last_event_at + s.expect_every_ms;
+  }
 }
 
 namespace {
@@ -127,10 +147,13 @@ Status ValidateMonitorChange(const MonitorChange& c) {
     }
   }
   if (c.expect_every_ms && *c.expect_every_ms != 0 && !DurationInRange(*c.expect_every_ms)) {
-    return Status::InvalidArgument("expect_every must be off or from 1m to 30d");
+    return Status::InvalidArgument("expect_every must be off or from 1s to 30d");
   }
   if (c.grace_ms && !DurationInRange(*c.grace_ms)) {
-    return Status::InvalidArgument("grace must be from 1m to 30d");
+    return Status::InvalidArgument("grace must be from 1s to 30d");
+  }
+  if (c.pause_for_ms && (!c.paused || !*c.paused || !DurationInRange(*c.pause_for_ms))) {
+    return Status::InvalidArgument("a pause lasts from 1s to 30d");
   }
   return Status::Ok();
 }
@@ -158,11 +181,14 @@ Result<std::vector<AppMonitor>> MonitorStore::Apps(RedisClient& redis,
   for (std::size_t i = 0; i + 1 < seen->elements.size(); i += 2) {
     seen_at[seen->elements[i].str] = SeenAt(seen->elements[i + 1]);
   }
+  auto now = RedisNow(redis, key);
+  if (!now.ok()) return now.status();
   std::vector<AppMonitor> out;
   for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
     auto app = ParseApp(reply->elements[i].str, reply->elements[i + 1].str);
     if (!app.ok()) return app.status();
     if (auto at = seen_at.find(app->app); at != seen_at.end()) app->last_event_at = at->second;
+    ApplyClock(*app, *now);
     out.push_back(std::move(app).value());
   }
   std::sort(out.begin(), out.end(),
@@ -191,7 +217,19 @@ Status MonitorStore::ReadSeenAt(RedisClient& redis, const std::string& tag, AppM
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return Status::Internal("HGET " + key + ": " + reply->str);
   app.last_event_at = SeenAt(*reply);
+  auto now = RedisNow(redis, key);
+  if (!now.ok()) return now.status();
+  ApplyClock(app, *now);
   return Status::Ok();
+}
+
+Result<int64_t> MonitorStore::RedisNow(RedisClient& redis, const std::string& slot_key) const {
+  auto reply = redis.Command(slot_key, {"TIME"});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error() || reply->elements.size() != 2) {
+    return Status::Internal("TIME: unexpected reply");
+  }
+  return std::stoll(reply->elements[0].str) * 1000 + std::stoll(reply->elements[1].str) / 1000;
 }
 
 Result<std::vector<Incident>> MonitorStore::Incidents(RedisClient& redis,
@@ -249,10 +287,15 @@ Result<AppMonitor> MonitorStore::SetMonitor(RedisClient& redis, const std::strin
     json_object_set_new(changes.get(), "grace_ms", json_integer(*change.grace_ms));
   }
   auto call = scripts::SetMonitorScript().Bind(
-      {{"apps_key", keys_.Apps(*tag)}, {"audit_key", keys_.Audit(*tag)}},
+      {{"apps_key", keys_.Apps(*tag)},
+       {"audit_key", keys_.Audit(*tag)},
+       {"sweep_key", keys_.Sweep(*tag)}},
       {{"app", app},
        {"changes", JsonDump(changes.get())},
        {"pause", change.paused ? (*change.paused ? "1" : "0") : ""},
+       {"pause_for", change.paused && *change.paused && change.pause_for_ms
+                         ? std::to_string(*change.pause_for_ms)
+                         : ""},
        {"actor", actor},
        {"audit_max_len", std::to_string(kAuditMaxLen)}});
   if (!call.ok()) return call.status();
@@ -263,8 +306,17 @@ Result<AppMonitor> MonitorStore::SetMonitor(RedisClient& redis, const std::strin
   if (reply->elements[0].str == "not_found") {
     return Status::NotFound("no app " + app + " in organization " + org);
   }
-  if (reply->elements.size() != 2) {
+  if (reply->elements.size() != 4) {
     return Status::Internal("unexpected reply from the monitor script");
+  }
+  if (reply->elements[2].str == "1") {
+    // The sweep looks at the org at once, then works out its next look. The
+    // score is the change's own (negative: due), so that a sweep finishing
+    // the org's turn meanwhile sees it and keeps it (SweepNextScript).
+    const std::string index = keys_.SweepOrgs();
+    auto added = redis.Command(index, {"ZADD", index, "-" + reply->elements[3].str, *tag});
+    if (!added.ok()) return added.status();
+    if (added->is_error()) return Status::Internal("ZADD " + index + ": " + added->str);
   }
   auto monitor = ParseApp(app, reply->elements[1].str);
   if (!monitor.ok()) return monitor;

@@ -8,6 +8,7 @@ namespace onep {
 std::string KeySpace::Layout() const { return prefix_ + "layout"; }
 
 std::string KeySpace::OrgTags() const { return prefix_ + "orgtags"; }
+std::string KeySpace::SweepOrgs() const { return prefix_ + "sweeporgs"; }
 
 std::string KeySpace::LegacyToken(std::string_view token_hash) const {
   return prefix_ + "legacy:tok:" + std::string(token_hash);
@@ -97,6 +98,7 @@ std::string KeySpace::IncidentsResolved(std::string_view tag) const {
 std::string KeySpace::DeployIndex(std::string_view tag) const { return OrgKey(tag, "deployidx"); }
 
 std::string KeySpace::Audit(std::string_view tag) const { return OrgKey(tag, "audit"); }
+std::string KeySpace::Sweep(std::string_view tag) const { return OrgKey(tag, "sweep"); }
 
 std::string KeySpace::Notify(std::string_view tag) const { return OrgKey(tag, "notify"); }
 

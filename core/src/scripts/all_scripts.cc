@@ -14,7 +14,7 @@ const std::vector<const NamedScript*>& AllScripts() {
       &RecordScript(),       &AuthenticateScript(), &CreateCredentialScript(),
       &ReplaceTokenScript(), &SetExpiryScript(),    &DeleteCredentialScript(),
       &SetMonitorScript(),   &AddNotifyScript(),    &RemoveNotifyScript(),
-      &TestNotifyScript(),
+      &TestNotifyScript(),   &SweepOrgScript(),     &SweepNextScript(),
   };
   return all;
 }

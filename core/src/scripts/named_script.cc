@@ -22,7 +22,7 @@ local key_args = {
   PERSIST = '1',
   HGET = '1', HSET = '1', HMGET = '1', HDEL = '1', HINCRBY = '1', HGETALL = '1',
   HEXISTS = '1', HLEN = '1', HSETNX = '1', ZADD = '1', ZREM = '1', ZCARD = '1', ZSCORE = '1',
-  ZRANGEBYSCORE = '1', ZPOPMIN = '1', XADD = '1', XLEN = '1',
+  ZRANGEBYSCORE = '1', ZPOPMIN = '1', XADD = '1', XLEN = '1', ZRANGE = '1', XREVRANGE = '1',
   XTRIM = '1',
 }
 local function call(command, ...)

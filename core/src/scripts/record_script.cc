@@ -481,7 +481,9 @@ local opens, resolves = false, false
 if not m then
   -- A hit of a quiet app: nothing opens or resolves.
 elseif event_type == 'failure' then
-  opens = not open_incident and not m.paused and
+  -- A pause with an end is over from paused_until on.
+  local paused = m.paused and (not m.paused_until or m.paused_until > now)
+  opens = not open_incident and not paused and
           (m.fail_streak or 0) + event_count >= (m.failures_to_open or 1)
 elseif event_type == 'hit' then
   resolves = open_incident ~= nil and (m.hit_streak or 0) + event_count >= (m.hits_to_close or 1)
