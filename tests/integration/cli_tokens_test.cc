@@ -159,6 +159,28 @@ TEST_F(CliTokensTest, ExpiryCanBeManagedAndAnExpiredCredentialIsNotRotatedBlindl
   EXPECT_EQ(AuthenticatedId(fresh), id);  // the previous token, in its grace period
 }
 
+// expire revives an expired credential with its own token: the token's
+// record, gone with the expiry, is made again from the credential.
+TEST_F(CliTokensTest, ExpireRevivesAnExpiredCredentialWithTheSameToken) {
+  auto created =
+      CtlJson({"create", "--org", "acme", "--type", "hits", "--name", "temp", "--expires", "1s"});
+  const std::string id = Str(created.get(), "id");
+  const std::string token = Str(created.get(), "token");
+  for (int i = 0; i < 100 && AuthenticatedId(token) == id; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(AuthenticatedId(token), "");
+  ASSERT_EQ(Str(CtlJson({"show", id}).get(), "state"), "expired");
+
+  JsonPtr revived = CtlJson({"expire", id, "30d"});
+  EXPECT_EQ(Str(revived.get(), "state"), "active");
+  EXPECT_EQ(Str(revived.get(), "token_hint"), TokenHint(token));
+  EXPECT_EQ(AuthenticatedId(token), id);
+  JsonPtr never = CtlJson({"expire", id, "never"});
+  EXPECT_TRUE(json_is_null(json_object_get(never.get(), "expires_at")));
+  EXPECT_EQ(AuthenticatedId(token), id);
+}
+
 // verify reads the token from stdin, never argv, and records nothing.
 TEST_F(CliTokensTest, VerifySaysWhichCredentialATokenBelongsTo) {
   Issued cred = Create("acme", "hits", "jobs", "web");

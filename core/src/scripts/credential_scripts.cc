@@ -83,7 +83,8 @@ return {'ok', now_text}
 )lua";
 
 constexpr const char* kSetExpiryBody = R"lua(
-local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'prev_until', 'name')
+local record = call('HMGET', credential_key, 'token_hash', 'prev_hash', 'prev_until', 'name',
+                    'org', 'type', 'app')
 if not record[1] then return {'not_found'} end
 if record[1] ~= current_hash or (record[2] or '') ~= previous_hash then return {'retry'} end
 local expires_at = ''
@@ -91,7 +92,13 @@ if tonumber(expires_in_ms) > 0 then
   expires_at = string.format('%d', now + tonumber(expires_in_ms))
 end
 call('HSET', credential_key, 'expires_at', expires_at)
--- The tokens check expires_at themselves, and expire with it.
+-- The tokens check expires_at themselves, and expire with it. An expired
+-- credential's token went with its expiry: made again, so that the same
+-- token works again (the credential holds all it needs).
+if call('EXISTS', current_token_key) == 0 then
+  call('HSET', current_token_key, 'cred', id, 'org', record[5] or '', 'type', record[6] or '',
+    'app', record[7] or '')
+end
 call('HSET', current_token_key, 'expires_at', expires_at)
 if expires_at ~= '' then
   call('PEXPIREAT', current_token_key, expires_at)
