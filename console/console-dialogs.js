@@ -161,7 +161,7 @@ function showIssued(dialog, form, slot, result, lines) {
   });
   select(routes[0]);
   const reply = typeof result.expected_reply === 'string' && result.expected_reply
-    ? result.expected_reply : '{"ok":true,...}';
+    ? result.expected_reply : 'HTTP 202 {"ok":true,...}';
   const received = h('p', { id: 'issued-received', class: 'received', role: 'status', text: 'Waiting for the first event…' });
   slot.replaceChildren(h('section', { class: 'issued', 'aria-labelledby': 'issued-title' },
     h('h3', { id: 'issued-title', text: lines[0] }),
@@ -173,7 +173,7 @@ function showIssued(dialog, form, slot, result, lines) {
     h('p', { class: 'help', text: 'A test event is listed under the events, marked “test”, and counts in no statistics.' }),
     routes.length > 1 ? tabList : null,
     h('div', { class: 'secret-row' }, curlBox, copyCurl),
-    h('p', { class: 'expected' }, h('span', { class: 'expected-label', text: 'Expected reply: HTTP 202 with ' }), h('code', { id: 'issued-expected', text: reply })),
+    h('p', { class: 'expected' }, h('span', { class: 'expected-label', text: 'Expected reply: ' }), h('code', { id: 'issued-expected', text: reply })),
     received,
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', 'data-close': true, text: 'Done' }))));
   issued.stop = watchFirstEvent(result, received);
