@@ -120,6 +120,8 @@ class AppsFlow(Flow):
         facts = self.chart_facts()
         self.ok(facts['viewBox'] and abs(facts['width'] - facts['box']) < 1,
                 f'the SVG has a viewBox and fills its box\'s width: {facts}')
+        self.ok(abs(float(facts['viewBox'].split()[2]) - facts['box']) < 1,
+                f'drawn at its box\'s width, so the text keeps its size: {facts}')
         self.ok([b['id'] for b in facts['bands']] == [self.incident] and facts['bands'][0]['open'] == 'true',
                 f'one band, the open incident {self.incident}: {facts["bands"]}')
         self.ok(facts['bands'][0]['w'] >= 2 and self.incident in facts['bands'][0]['title'], f'the band is drawn and titled: {facts["bands"]}')
