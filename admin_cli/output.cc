@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "onep/monitor_store.h"
 #include "onep/parse.h"
@@ -104,10 +105,13 @@ std::string HumanRate(std::optional<double> rate) {
 std::string EventDetails(const std::string& fields_json) {
   JsonPtr fields(json_loadb(fields_json.data(), fields_json.size(), 0, nullptr));
   if (!json_is_object(fields.get())) return CutToColumns(fields_json, kMaxDetailValue);
-  std::string out;
+  // A test event ("test": true) says so first, in a word.
+  const bool test = json_is_true(json_object_get(fields.get(), "test"));
+  std::string out = test ? "test" : "";
   const char* key;
   json_t* value;
   json_object_foreach(fields.get(), key, value) {
+    if (test && std::strcmp(key, "test") == 0) continue;
     if (!out.empty()) out += ' ';
     out += std::string(key) + "=" + DetailValue(value);
   }

@@ -59,7 +59,8 @@ std::string HumanTime(std::optional<int64_t> unix_ms, std::string_view absent = 
 std::string HumanRate(std::optional<double> rate);
 
 // An event's own fields, compact for a table: count=3 message="all good".
-// Long values are cut (the JSON output has them whole).
+// Long values are cut (the JSON output has them whole). A test event starts
+// with the word "test": test count=1.
 std::string EventDetails(const std::string& fields_json);
 
 // An incident_opened or incident_resolved entry's fields, for the table:

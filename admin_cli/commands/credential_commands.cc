@@ -87,13 +87,13 @@ int PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& i
                 const std::string& base_url, int64_t grace_ms) {
   const Credential& cred = issued.credential;
   const int64_t now = NowMs();
-  const std::string curl = CurlCommand(cred, issued.token, base_url);
+  const CurlCommands curls = CurlCommandsFor(cred, issued.token, base_url);
   std::optional<int64_t> old_until;
   if (grace_ms > 0) old_until = cred.previous_token_valid_until_ms;
 
   if (ctx.json()) {
     JsonPtr object =
-        IssuedJson(issued, curl, now, grace_ms >= 0 ? std::optional(grace_ms) : std::nullopt);
+        IssuedJson(issued, curls, now, grace_ms >= 0 ? std::optional(grace_ms) : std::nullopt);
     ctx.out() << JsonOut(object.get(), true) << "\n" << std::flush;
     if (!ctx.OutputOk()) return TokenLost(ctx, done, cred, grace_ms);
     // stderr, so that stdout stays one JSON document.
@@ -108,8 +108,16 @@ int PrintIssued(Context& ctx, const std::string& done, const IssuedCredential& i
   if (old_until) summary += " The old token works until " + FormatRfc3339Ms(*old_until) + ".";
   ctx.out() << SanitizeForTerminal(summary) << "\n\n"
             << KeyValueBlock(rows) << "\n"
-            << kTokenWarning << "\n\n"
-            << "Send a test event:\n  " << curl << "\n"
+            << kTokenWarning << "\n";
+  // Test events: listed by 'onepctl events', never counted in stats,
+  // monitors or incidents.
+  for (const auto& [route, command] : curls) {
+    ctx.out() << "\nSend a test " << (route == "failures" ? "failure" : "event") << " to /" << route
+              << ":\n"
+              << command << "\n";
+  }
+  ctx.out() << "\nExpected reply: HTTP 202 with {\"ok\":true,...,\"test\":true}: recorded and "
+               "listed in 'onepctl events', not counted in stats, monitors or incidents.\n"
             << std::flush;
   return ctx.OutputOk() ? kExitOk : TokenLost(ctx, done, cred, grace_ms);
 }

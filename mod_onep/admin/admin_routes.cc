@@ -112,8 +112,9 @@ AdminAnswer CreateCredential(AdminRequest& request) {
   RedisCredentialStore store = StoreOf(request);
   auto issued = CredentialService(store, request.actor).Create(*create);
   if (!issued.ok()) return ErrorAnswer(issued.status());
-  const std::string curl = CurlCommand(issued->credential, issued->token, *base_url);
-  return Json(HTTP_CREATED, admin::IssuedJson(*issued, curl, NowMs()));
+  return Json(HTTP_CREATED,
+              admin::IssuedJson(
+                  *issued, CurlCommandsFor(issued->credential, issued->token, *base_url), NowMs()));
 }
 
 AdminAnswer ShowCredential(AdminRequest& request) {
@@ -144,12 +145,27 @@ AdminAnswer Reissue(AdminRequest& request, bool rename) {
   auto issued = rename ? service.Rename(request.id, name, *grace_ms, *expires_in_ms)
                        : service.Rotate(request.id, *grace_ms, *expires_in_ms);
   if (!issued.ok()) return ErrorAnswer(issued.status());
-  const std::string curl = CurlCommand(issued->credential, issued->token, request.base_url);
-  return Json(HTTP_OK, admin::IssuedJson(*issued, curl, NowMs(), *grace_ms));
+  const CurlCommands curls = CurlCommandsFor(issued->credential, issued->token, request.base_url);
+  return Json(HTTP_OK, admin::IssuedJson(*issued, curls, NowMs(), *grace_ms));
 }
 
 AdminAnswer Rotate(AdminRequest& request) { return Reissue(request, false); }
 AdminAnswer Rename(AdminRequest& request) { return Reissue(request, true); }
+
+// A new expiry ("90d" from now, or "never"); the token stays.
+AdminAnswer Expire(AdminRequest& request) {
+  auto expires_in_ms = admin::ExpireInput(request.Inputs());
+  if (!expires_in_ms.ok()) return ErrorAnswer(expires_in_ms.status());
+  RedisCredentialStore store = StoreOf(request);
+  AdminAnswer error;
+  if (!PathCredential(request, store, &error).ok()) return error;
+  auto cred = CredentialService(store, request.actor).SetExpiry(request.id, *expires_in_ms);
+  if (!cred.ok()) {
+    if (cred.status().code() == Code::kNotFound) return NoSuchCredential(request.id);
+    return ErrorAnswer(cred.status());
+  }
+  return Json(HTTP_OK, admin::CredentialJson(*cred, NowMs()));
+}
 
 AdminAnswer DeleteCredential(AdminRequest& request) {
   RedisCredentialStore store = StoreOf(request);
@@ -319,6 +335,7 @@ const std::vector<ApiRoute>& Routes() {
       {M_DELETE, "credentials/:id", {}, DeleteCredential},
       {M_POST, "credentials/:id/rotate", {"grace", "expires", "no-expiry"}, Rotate},
       {M_POST, "credentials/:id/rename", {"name", "grace", "expires", "no-expiry"}, Rename},
+      {M_POST, "credentials/:id/expire", {"expires"}, Expire},
       {M_GET,
        "orgs/:org/events",
        {"app", "type", "credential", "since", "until", "after", "before", "limit"},

@@ -90,7 +90,12 @@ int RespondFixed(request_rec* r, const char* route, int status, const char* code
   return SendJson(r, status, body);
 }
 
-int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outcome) {
+// What a test event's 202 says it did (docs/api.md).
+constexpr const char kTestNote[] =
+    ",\"test\":true,\"note\":\"test event: recorded and listed in events; not counted in stats, "
+    "monitors or incidents\"";
+
+int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outcome, bool test) {
   const bool duplicate = outcome.kind == RecordOutcome::Kind::kDuplicate;
   ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                 "ONEP0101: %s %s -> 202 %s credential=%s org=%s event=%s", r->method, route,
@@ -103,8 +108,8 @@ int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outc
   r->ap_auth_type = const_cast<char*>("Bearer");
   apr_table_setn(r->notes, "onep-org", apr_pstrdup(r->pool, outcome.org.c_str()));
 
-  // {"ok":true,"id":...,"credential":...[,"duplicate":true]}, written
-  // directly: the hot path.
+  // {"ok":true,"id":...,"credential":...[,"duplicate":true][,"test":true,
+  // "note":...]}, written directly: the hot path.
   std::string body;
   body.reserve(60 + outcome.event_id.size() + outcome.credential_id.size());
   body.append("{\"ok\":true,\"id\":");
@@ -112,6 +117,7 @@ int RespondAccepted(request_rec* r, const char* route, const RecordOutcome& outc
   body.append(",\"credential\":");
   AppendJsonString(outcome.credential_id, body);
   if (duplicate) body.append(",\"duplicate\":true");
+  if (test) body.append(kTestNote);
   body.push_back('}');
   return SendJson(r, HTTP_ACCEPTED, body);
 }
@@ -134,12 +140,12 @@ int RespondInternal(request_rec* r, const char* route, const std::string& why) {
                  "internal error; see the server's error log");
 }
 
-int RespondOutcome(request_rec* r, const char* route, const RecordOutcome& outcome) {
+int RespondOutcome(request_rec* r, const char* route, const RecordOutcome& outcome, bool test) {
   using Kind = RecordOutcome::Kind;
   switch (outcome.kind) {
     case Kind::kAccepted:
     case Kind::kDuplicate:
-      return RespondAccepted(r, route, outcome);
+      return RespondAccepted(r, route, outcome, test);
     case Kind::kInvalidToken:
       apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
       return Respond(r, route, HTTP_UNAUTHORIZED, "invalid_token",
@@ -417,7 +423,7 @@ int HandleEvent(request_rec* r, const Route& route) {
     }
     return RespondInternal(r, path, "cannot record the event: " + outcome.status().ToString());
   }
-  return RespondOutcome(r, path, *outcome);
+  return RespondOutcome(r, path, *outcome, request.event.test);
 }
 
 int Handle(request_rec* r) {

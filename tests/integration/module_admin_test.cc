@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "onep/clock.h"
 #include "onep/keys.h"
+#include "onep/parse.h"
 #include "onep/token.h"
 #include "support/admin_site.h"
 #include "support/apache_server.h"
@@ -271,6 +273,99 @@ TEST_F(ModuleAdminTest, CredentialsAreManagedAsWithOnepctlAndTheActorIsTheApache
   EXPECT_EQ(actions, (std::vector<std::string>{"create", "rotate", "rotate", "rename", "delete"}));
 }
 
+TEST_F(ModuleAdminTest, ExpireSetsTheExpiryKeepsTheTokenAndIsAuditedWithTheUser) {
+  JsonPtr created = Create("acme", R"({"type":"hits","name":"web","app":"web"})");
+  const std::string id = Str(created, "id");
+  const std::string token = Str(created, "token");
+  // The issued object carries a test command per route and the reply to expect.
+  const json_t* curls = json_object_get(created.get(), "curls");
+  ASSERT_EQ(json_object_size(curls), 2u) << JsonDump(created.get());
+  EXPECT_EQ(json_string_value(json_object_get(curls, "hits")), Str(created, "curl"));
+  EXPECT_NE(std::string(json_string_value(json_object_get(curls, "failures")))
+                .find(R"(--data '{"test":true,"error":"test failure"}')"),
+            std::string::npos);
+  EXPECT_EQ(Str(created, "expected_reply"),
+            R"(HTTP 202 {"ok":true,"id":"...","credential":"...","test":true,"note":"..."})");
+  EXPECT_TRUE(json_is_null(json_object_get(created.get(), "expires_at")));
+
+  const std::string route = "/admin/api/credentials/" + id + "/expire";
+  const int64_t before = NowMs();
+  HttpResponse set = Api("POST", route, R"({"expires":"90d"})", "bob");
+  ASSERT_EQ(set.status, 200) << set.body;
+  JsonPtr shown = Parse(set.body);
+  ExpectSameJson(shown, Cli({"show", id}));
+  auto expires_at = ParseRfc3339Ms(Str(shown, "expires_at"));
+  ASSERT_TRUE(expires_at.ok()) << set.body;
+  const int64_t ninety_days = 90LL * 24 * 3600 * 1000;
+  EXPECT_GE(*expires_at, before + ninety_days - 1000);
+  EXPECT_LE(*expires_at, NowMs() + ninety_days + 1000);
+  EXPECT_EQ(Str(shown, "state"), "active");
+  EXPECT_EQ(Post(token), 202);  // the same token
+
+  HttpResponse never = Api("POST", route, R"({"expires":"never"})");
+  ASSERT_EQ(never.status, 200) << never.body;
+  EXPECT_TRUE(json_is_null(json_object_get(Parse(never.body).get(), "expires_at")));
+  EXPECT_EQ(Post(token), 202);
+
+  // Mistakes: a bad or missing duration, an unknown id, another location's
+  // org (not found there, as for every credential route), no CSRF token.
+  std::string unknown = id;
+  unknown.back() = unknown.back() == 'A' ? 'B' : 'A';
+  const struct {
+    std::string path, body, user;
+    int status;
+    const char* code;
+  } cases[] = {
+      {route, R"({"expires":"soon"})", "alice", 422, "invalid_request"},
+      {route, R"({"expires":"-1d"})", "alice", 422, "invalid_request"},
+      {route, "{}", "alice", 422, "invalid_request"},
+      {route, R"({"expires":"90d","grace":"1h"})", "alice", 422, "invalid_request"},
+      {"/admin/api/credentials/" + unknown + "/expire", R"({"expires":"1d"})", "alice", 404,
+       "not_found"},
+  };
+  for (const auto& c : cases) {
+    HttpResponse r = Api("POST", c.path, c.body, c.user);
+    EXPECT_EQ(r.status, c.status) << c.body << " " << r.body;
+    EXPECT_EQ(r.ErrorCode(), c.code) << c.body << " " << r.body;
+  }
+  JsonPtr other = Create("other", R"({"type":"hits","name":"o"})");
+  HttpResponse elsewhere = Api(
+      "POST", "/admin-acme/api/credentials/" + Str(other, "id") + "/expire", R"({"expires":"1d"})");
+  EXPECT_EQ(elsewhere.status, 404) << elsewhere.body;
+  HttpResponse no_csrf = Api("POST", route, R"({"expires":"1d"})", "alice", "");
+  EXPECT_EQ(no_csrf.status, 403) << no_csrf.body;
+  EXPECT_EQ(no_csrf.ErrorCode(), "csrf") << no_csrf.body;
+  EXPECT_TRUE(json_is_null(json_object_get(Cli({"show", id}).get(), "expires_at")));
+  EXPECT_TRUE(json_is_null(json_object_get(Cli({"show", Str(other, "id")}).get(), "expires_at")));
+
+  // Audited as onepctl expire is, with the Apache user.
+  JsonPtr audit = Parse(Api("GET", "/admin/api/orgs/acme/audit").body);
+  std::vector<std::string> trail;
+  for (std::size_t i = 0; i < json_array_size(audit.get()); ++i) {
+    json_t* entry = json_array_get(audit.get(), i);
+    trail.push_back(std::string(json_string_value(json_object_get(entry, "action"))) + " " +
+                    json_string_value(json_object_get(entry, "actor")));
+  }
+  EXPECT_EQ(trail, (std::vector<std::string>{"create alice", "expire bob", "expire alice"}));
+}
+
+TEST_F(ModuleAdminTest, ASecondDeployCredentialNamesTheFirstByNameAndId) {
+  JsonPtr first = Create("acme", R"({"type":"deploy","name":"CI deploys","app":"shop"})");
+  HttpResponse again = Api("POST", "/admin/api/orgs/acme/credentials",
+                           R"({"type":"deploy","name":"other","app":"shop"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.ErrorCode(), "conflict");
+  JsonPtr body = Parse(again.body);
+  EXPECT_EQ(Str(JsonPtr(json_incref(json_object_get(body.get(), "error"))), "message"),
+            "the application \"shop\" already has a deploy credential: \"CI deploys\" (" +
+                Str(first, "id") + ")");
+  HttpResponse no_app =
+      Api("POST", "/admin/api/orgs/acme/credentials", R"({"type":"deploy","name":"x"})");
+  EXPECT_EQ(no_app.status, 422) << no_app.body;
+  EXPECT_NE(no_app.body.find("a deploy credential needs an application"), std::string::npos)
+      << no_app.body;
+}
+
 TEST_F(ModuleAdminTest, EventsAndStatsAreOnepctlsWithQueryParametersForOptions) {
   JsonPtr created = Create("acme", R"({"type":"hits","name":"web","app":"web"})");
   const std::string token = Str(created, "token");
@@ -377,7 +472,7 @@ TEST_F(ModuleAdminTest, EveryMistakeGetsItsStatusAndCode) {
       {"GET", "/admin/api/orgs/nobody/credentials", "", 404, "not_found", "no organization"},
       {"GET", "/admin/api/orgs/nobody/events", "", 404, "not_found", "no organization"},
       {"GET", "/admin/api/orgs/nobody/audit", "", 404, "not_found", "no organization"},
-      {"GET", "/admin/api/credentials/wh_bad", "", 422, "invalid_request", "invalid ID"},
+      {"GET", "/admin/api/credentials/wh_bad", "", 422, "invalid_request", "invalid credential id"},
       {"GET", "/admin/api/credentials/wh_" + std::string(20, 'A'), "", 404, "not_found", ""},
       {"POST", "/admin/api/credentials/" + id + "/rotate", R"({"grace":"8d"})", 422,
        "invalid_request", "longer than 7 days"},

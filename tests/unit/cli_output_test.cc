@@ -100,6 +100,9 @@ TEST(CliOutputTest, EventDetailsQuotesOnlyWhenNeededAndCutsLongValues) {
   EXPECT_EQ(DisplayWidth(details), 2u + 60u);
   EXPECT_EQ(details.substr(details.size() - 3), "\xE2\x80\xA6");
   EXPECT_EQ(EventDetails("not json"), "not json");
+  // A test event says so first.
+  EXPECT_EQ(EventDetails(R"({"count":1,"test":true})"), "test count=1");
+  EXPECT_EQ(EventDetails(R"({"test":true})"), "test");
 }
 
 TEST(CliOutputTest, CredentialJsonHasTheContractKeysWithNulls) {
@@ -124,13 +127,20 @@ TEST(CliOutputTest, CredentialJsonHasTheContractKeysWithNulls) {
                "2026-11-27T10:00:00.000Z");
 }
 
-TEST(CliOutputTest, IssuedJsonAddsTokenAndCurl) {
+TEST(CliOutputTest, IssuedJsonAddsTokenCurlsAndTheExpectedReply) {
   IssuedCredential issued{SampleCredential(), "onep_secret"};
-  JsonPtr json = IssuedJson(issued, "curl ...", 0);
+  JsonPtr json = IssuedJson(issued, {{"hits", "curl h"}, {"failures", "curl f"}}, 0);
   std::vector<std::string> keys = Keys(json.get());
-  ASSERT_EQ(keys.size(), 14u);
+  ASSERT_EQ(keys.size(), 16u);
   EXPECT_EQ(keys[12], "token");
   EXPECT_EQ(keys[13], "curl");
+  EXPECT_EQ(keys[14], "curls");
+  EXPECT_EQ(keys[15], "expected_reply");
+  EXPECT_EQ(JsonDump(json_object_get(json.get(), "curls")),
+            R"({"hits":"curl h","failures":"curl f"})");
+  EXPECT_STREQ(json_string_value(json_object_get(json.get(), "curl")), "curl h");
+  EXPECT_STREQ(json_string_value(json_object_get(json.get(), "expected_reply")),
+               R"(HTTP 202 {"ok":true,"id":"...","credential":"...","test":true,"note":"..."})");
 }
 
 TEST(CliOutputTest, CredentialRowsFollowTheJsonKeys) {

@@ -130,7 +130,8 @@ TEST(CredentialServiceTest, CreateValidatesEveryField) {
       {{"acme", "hits", "bad\x01name", "", 0},
        "invalid name: name must not contain control, format or invisible characters (U+0001)"},
       {{"acme", "hits", "n", "Web", 0}, "invalid app \"Web\"" + slug_rule},
-      {{"acme", "deploy", "n", "", 0}, "a deploy credential needs app APP (one per application)"},
+      {{"acme", "deploy", "n", "", 0},
+       "a deploy credential needs an application (each application has one deploy credential)"},
       {{"acme", "hits", "n", "", -5}, "expiry must be positive"},
   };
   for (const auto& c : cases) {
@@ -208,44 +209,58 @@ TEST(CredentialServiceTest, GraceAndNameAreCheckedBeforeTheStore) {
   EXPECT_EQ(service.Rotate("wh_nope", 0).status().code(), Code::kNotFound);
 }
 
-TEST(CurlCommandTest, PostsAFirstEventToTheRightRoute) {
+TEST(CurlCommandTest, AHitsCredentialGetsATestHitAndATestFailure) {
   Credential hits;
   hits.type = CredentialType::kHits;
   hits.app = "web";
-  std::string token = GenerateToken(GenerateRoutingTag().value()).value();
-  std::string curl = CurlCommand(hits, token, "http://127.0.0.1:8080/onep/");
-  EXPECT_EQ(curl.rfind("curl ", 0), 0u);
-  EXPECT_NE(curl.find("'http://127.0.0.1:8080/onep/hits'"), std::string::npos) << curl;
-  EXPECT_NE(curl.find("'Authorization: Bearer " + token + "'"), std::string::npos);
-  EXPECT_NE(curl.find("'Content-Type: application/json'"), std::string::npos);
-  EXPECT_EQ(curl.find("\"app\""), std::string::npos);  // bound: no app needed
-
-  EXPECT_NE(curl.find("\"message\":\"onepctl test event\""), std::string::npos) << curl;
-
+  const CurlCommands curls = CurlCommandsFor(hits, "onep_T", "http://127.0.0.1:8080/onep/");
+  ASSERT_EQ(curls.size(), 2u);
+  EXPECT_EQ(curls[0].first, "hits");
+  EXPECT_EQ(curls[0].second,
+            "curl -sS -X POST 'http://127.0.0.1:8080/onep/hits' \\\n"
+            "  -H 'Authorization: Bearer onep_T' \\\n"
+            "  -H 'Content-Type: application/json' \\\n"
+            "  --data '{\"test\":true}'");
+  EXPECT_EQ(curls[1].first, "failures");
+  EXPECT_EQ(curls[1].second,
+            "curl -sS -X POST 'http://127.0.0.1:8080/onep/failures' \\\n"
+            "  -H 'Authorization: Bearer onep_T' \\\n"
+            "  -H 'Content-Type: application/json' \\\n"
+            "  --data '{\"test\":true,\"error\":\"test failure\"}'");
+  // "curl" of the JSON is the first.
+  EXPECT_EQ(CurlCommand(hits, "onep_T", "http://127.0.0.1:8080/onep/"), curls[0].second);
+  // Unbound: the same commands, never an application of their own.
   hits.app.clear();
-  EXPECT_NE(CurlCommand(hits, token, "http://x/onep").find("\"app\":\"onepctl-test\""),
-            std::string::npos);
-  // A base URL with a query keeps it after the route.
-  EXPECT_NE(CurlCommand(hits, token, "https://example.com/onep/?x=1")
-                .find("'https://example.com/onep/hits?x=1'"),
-            std::string::npos);
+  EXPECT_EQ(CurlCommandsFor(hits, "onep_T", "http://127.0.0.1:8080/onep/"), curls);
+}
 
+TEST(CurlCommandTest, ADeployCredentialGetsATestDeployWithoutAVersion) {
   Credential deploy;
   deploy.type = CredentialType::kDeploy;
   deploy.app = "web";
-  std::string d = CurlCommand(deploy, token, "http://x/onep");
-  EXPECT_NE(d.find("'http://x/onep/deploys'"), std::string::npos);
-  // A test event, not a made-up production deploy.
-  EXPECT_NE(d.find("\"version\":\"onepctl-test\""), std::string::npos) << d;
-  EXPECT_NE(d.find("\"environment\":\"onepctl-test\""), std::string::npos) << d;
-  EXPECT_EQ(d.find("production"), std::string::npos) << d;
+  const CurlCommands curls = CurlCommandsFor(deploy, "onep_T", "http://x/onep");
+  ASSERT_EQ(curls.size(), 1u);
+  EXPECT_EQ(curls[0].first, "deploys");
+  EXPECT_EQ(curls[0].second,
+            "curl -sS -X POST 'http://x/onep/deploys' \\\n"
+            "  -H 'Authorization: Bearer onep_T' \\\n"
+            "  -H 'Content-Type: application/json' \\\n"
+            "  --data '{\"test\":true}'");
+}
+
+TEST(CurlCommandTest, KeepsAQueryAfterTheRoute) {
+  EXPECT_EQ(TestCurlCommand("hits", "t", "https://example.com/onep/?x=1#f"),
+            "curl -sS -X POST 'https://example.com/onep/hits?x=1#f' \\\n"
+            "  -H 'Authorization: Bearer t' \\\n"
+            "  -H 'Content-Type: application/json' \\\n"
+            "  --data '{\"test\":true}'");
 }
 
 TEST(CurlCommandTest, QuotesSingleQuotesForTheShell) {
   Credential hits;
   hits.app = "web";
   std::string curl = CurlCommand(hits, "t", "http://x/it's");
-  EXPECT_NE(curl.find("'http://x/it'\\''s/hits'"), std::string::npos) << curl;
+  EXPECT_EQ(curl.rfind("curl -sS -X POST 'http://x/it'\\''s/hits' \\\n", 0), 0u) << curl;
 }
 
 }  // namespace

@@ -137,6 +137,52 @@ TEST(ParseEventTest, HitFieldsJsonHasAFixedOrder) {
   EXPECT_EQ(event->fields_json, R"({"count":5,"message":"m","error":"e"})");
 }
 
+TEST(ParseEventTest, ATestEventNeedsNoRequiredFieldAndSaysSoInItsFields) {
+  auto hit = ParseEvent(kHit, R"({"test":true})", kNow);
+  ASSERT_TRUE(hit.ok()) << hit.status().ToString();
+  EXPECT_TRUE(hit->test);
+  EXPECT_EQ(hit->fields_json, R"({"count":1,"test":true})");
+  EXPECT_EQ(hit->app, "");
+
+  auto failure = ParseEvent(kFailure, R"({"error":"test failure","test":true})", kNow);
+  ASSERT_TRUE(failure.ok()) << failure.status().ToString();
+  EXPECT_EQ(failure->fields_json, R"({"count":1,"error":"test failure","test":true})");
+
+  // No version needed; the defaults still apply.
+  auto deploy = ParseEvent(kDeploy, R"({"test":true,"deploy_id":"d-1"})", kNow);
+  ASSERT_TRUE(deploy.ok()) << deploy.status().ToString();
+  EXPECT_TRUE(deploy->test);
+  EXPECT_EQ(deploy->deploy_id, "d-1");
+  EXPECT_EQ(deploy->fields_json,
+            R"({"environment":"production","status":"succeeded","deploy_id":"d-1","test":true})");
+
+  // false is as if absent: a deploy needs its version again.
+  auto not_test = ParseEvent(kHit, R"({"test":false,"app":"shop"})", kNow);
+  ASSERT_TRUE(not_test.ok()) << not_test.status().ToString();
+  EXPECT_FALSE(not_test->test);
+  EXPECT_EQ(not_test->fields_json, R"({"count":1})");
+  auto deploy_false = ParseEvent(kDeploy, R"({"test":false})", kNow);
+  EXPECT_EQ(deploy_false.status().message(), "version is required");
+}
+
+TEST(ParseEventTest, TheTestFlagIsABooleanAndTheOtherFieldsAreStillChecked) {
+  for (const char* body : {R"({"test":"yes"})", R"({"test":1})", R"({"test":null})",
+                           R"({"test":"true"})", R"({"test":[true]})"}) {
+    for (EventType type : {kHit, kFailure, kDeploy}) {
+      auto event = ParseEvent(type, body, kNow);
+      ASSERT_FALSE(event.ok()) << body;
+      EXPECT_EQ(event.status().code(), Code::kInvalidEvent) << body;
+      EXPECT_EQ(event.status().message(), "test must be true or false") << body;
+    }
+  }
+  EXPECT_EQ(ParseEvent(kHit, R"({"test":true,"count":0})", kNow).status().message(),
+            "count must be an integer from 1 to 10000");
+  EXPECT_EQ(ParseEvent(kDeploy, R"({"test":true,"version":""})", kNow).status().message(),
+            "version must be 1 to 200 bytes long");
+  EXPECT_EQ(ParseEvent(kHit, R"({"test":true,"tset":1})", kNow).status().code(),
+            Code::kInvalidEvent);
+}
+
 // ---- refused bodies --------------------------------------------------------
 
 struct BadCase {

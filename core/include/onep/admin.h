@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "onep/credential.h"
+#include "onep/curl_command.h"
 #include "onep/event_store.h"
 #include "onep/insights.h"
 #include "onep/json.h"
@@ -70,6 +71,8 @@ Result<CreateRequest> CreateInput(const Inputs& in);
 Result<int64_t> GraceInput(const Inputs& in);
 // "expires" / "no-expiry": nullopt (keep the expiry), 0 (none) or a duration.
 Result<std::optional<int64_t>> ExpiryInput(const Inputs& in);
+// expire: "expires", a duration from now or "never" (0); required.
+Result<int64_t> ExpireInput(const Inputs& in);
 
 // "url", where the webhook routes are mounted (for curl commands), else
 // `fallback`: an http:// or https:// URL (CheckBaseUrl).
@@ -128,9 +131,11 @@ Result<std::vector<StoredEvent>> EventPage(RedisClient& redis, const EventStore&
 // absent times are null.
 JsonPtr CredentialJson(const Credential& cred, int64_t now_ms);
 
-// CredentialJson plus token and curl; for a rotation or rename (`grace_ms`
-// given) also old_token_valid_until (null when the old token stopped now).
-JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int64_t now_ms,
+// CredentialJson plus token and curl (the first of `curls`); for a rotation
+// or rename (`grace_ms` given) also old_token_valid_until (null when the old
+// token stopped now); then curls ({route: command}, CurlCommandsFor) and
+// expected_reply (kExpectedTestReply).
+JsonPtr IssuedJson(const IssuedCredential& issued, const CurlCommands& curls, int64_t now_ms,
                    std::optional<int64_t> grace_ms = std::nullopt);
 
 // {id, type, credential, app, time} plus the event's own fields; the five

@@ -45,6 +45,9 @@ struct ValidatedEvent {
   int64_t count = 1;          // hits and failures; 1 for deploys
   std::string deploy_id;      // deploys only; empty: none
   std::string deploy_status;  // deploys only: succeeded (default), failed, rolled_back, started
+  // "test": true: recorded in the stream and listed, left out of stats, apps,
+  // monitors, incidents and the deploy index; its deploy_id is not remembered.
+  bool test = false;
   // The event's own fields as a compact JSON object, defaults applied:
   // {"count":3,"message":"..."} or {"version":"1.2.0","environment":"production",...}.
   std::string fields_json;
@@ -54,6 +57,8 @@ struct ValidatedEvent {
 // InvalidJson: not UTF-8 JSON, not an object, duplicate keys, nested deeper than kMaxJsonDepth.
 // InvalidEvent: a field is missing, unknown, of the wrong type or out of range;
 //   the message names the field ("count must be an integer from 1 to 10000").
+//   A test event ("test": true) needs none of the fields otherwise required
+//   (app, version); the fields it has are checked as usual.
 //   A free-text field larger than limits.max_field_bytes as stored, or an event
 //   whose fields take more than limits.max_event_bytes as stored, is refused
 //   naming the field.

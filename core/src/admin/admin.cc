@@ -88,7 +88,7 @@ Status Inputs::Invalid(std::string_view name, std::string_view text, std::string
 Status InvalidOrg(std::string_view org) { return InvalidSlug("organization", org); }
 
 Status InvalidCredentialId(std::string_view id) {
-  return Status::InvalidArgument("invalid ID " + QuoteForMessage(id) +
+  return Status::InvalidArgument("invalid credential id " + QuoteForMessage(id) +
                                  ": a credential id is wh_ and 20 letters and digits (16 for an "
                                  "id from onep 0.1)");
 }
@@ -152,6 +152,17 @@ Result<std::optional<int64_t>> ExpiryInput(const Inputs& in) {
   auto ms = DurationInput(in, "expires");
   if (!ms.ok()) return ms.status();
   return std::optional<int64_t>(*ms);
+}
+
+Result<int64_t> ExpireInput(const Inputs& in) {
+  const std::string* when = in.Get("expires");
+  if (when == nullptr) return Status::InvalidArgument("missing " + in.Label("expires"));
+  if (*when == "never") return int64_t{0};
+  auto ms = ParseDurationMs(*when);
+  if (!ms.ok()) {
+    return in.Invalid("expires", *when, ms.status().message() + " (or \"never\")");
+  }
+  return *ms;
 }
 
 Status CheckBaseUrl(std::string_view label, const std::string& url) {
@@ -447,16 +458,21 @@ JsonPtr CredentialJson(const Credential& cred, int64_t now_ms) {
   return object;
 }
 
-JsonPtr IssuedJson(const IssuedCredential& issued, const std::string& curl, int64_t now_ms,
+JsonPtr IssuedJson(const IssuedCredential& issued, const CurlCommands& curls, int64_t now_ms,
                    std::optional<int64_t> grace_ms) {
   JsonPtr object = CredentialJson(issued.credential, now_ms);
   Set(object.get(), "token", JsonString(issued.token));
-  Set(object.get(), "curl", JsonString(curl));
+  Set(object.get(), "curl", JsonString(curls.empty() ? std::string() : curls.front().second));
   if (grace_ms) {
     std::optional<int64_t> until;
     if (*grace_ms > 0) until = issued.credential.previous_token_valid_until_ms;
     Set(object.get(), "old_token_valid_until", JsonTime(until));
   }
+  JsonPtr by_route(json_object());
+  for (const auto& [route, command] : curls)
+    Set(by_route.get(), route.c_str(), JsonString(command));
+  Set(object.get(), "curls", std::move(by_route));
+  Set(object.get(), "expected_reply", JsonString(kExpectedTestReply));
   return object;
 }
 

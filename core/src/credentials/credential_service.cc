@@ -56,8 +56,9 @@ Status CheckCreateRequest(const CreateRequest& request, std::string_view label_p
     return InvalidSlug(prefix + "app", request.app);
   }
   if (*type == CredentialType::kDeploy && request.app.empty()) {
-    return Status::InvalidArgument("a deploy credential needs " + prefix +
-                                   "app APP (one per application)");
+    // Read on a web page as in a terminal: no option or placeholder.
+    return Status::InvalidArgument(
+        "a deploy credential needs an application (each application has one deploy credential)");
   }
   return CheckExpiry(request.expires_in_ms);
 }

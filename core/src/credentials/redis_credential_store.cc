@@ -11,6 +11,7 @@
 #include "onep/layout.h"
 #include "onep/parse.h"
 #include "onep/routing.h"
+#include "onep/text.h"
 #include "onep/token.h"
 #include "scripts/credential_scripts.h"
 
@@ -73,9 +74,15 @@ Result<Credential> RedisCredentialStore::Create(const Credential& cred, const St
   if (!reply.ok()) return reply.status();
   const std::string& kind = Str(*reply, 0);
   if (kind == "conflict") {
-    if (!Str(*reply, 1).empty()) {
-      return Status::Conflict("app \"" + cred.app + "\" of org \"" + cred.org +
-                              "\" already has a deploy credential (" + Str(*reply, 1) + ")");
+    if (const std::string& holder = Str(*reply, 1); !holder.empty()) {
+      // The other credential by its name and id: one more read, on this
+      // refusal only (gone meanwhile: by its id alone).
+      std::string other = holder;
+      if (auto held = Get(holder); held.ok() && held->has_value()) {
+        other = QuoteForMessage((*held)->name) + " (" + holder + ")";
+      }
+      return Status::Conflict("the application " + QuoteForMessage(cred.app) +
+                              " already has a deploy credential: " + other);
     }
     return Status::Conflict("credential id or token already exists");
   }

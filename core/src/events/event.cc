@@ -18,6 +18,9 @@
 //   have "version", "environment" and "status". Times (started_at,
 //   finished_at, committed_at) are normalised to UTC with milliseconds. "app" and
 //   "timestamp" are not in it: they become ValidatedEvent::app and time_ms.
+// - "test" is known on every route and checked first, as it decides what is
+//   required: true or false only (false is as if absent). A test event needs
+//   no "version" (deploys); its fields_json ends with "test":true.
 #include "onep/event.h"
 
 #include <cstring>
@@ -100,6 +103,9 @@ const std::vector<FieldSpec>& FieldsOf(EventType type) {
   }
   return DeployFields();
 }
+
+// Marks a test event (ValidatedEvent::test); on every route.
+constexpr const char* kTestField = "test";
 
 constexpr const char* kStatuses[] = {"succeeded", "failed", "rolled_back", "started"};
 
@@ -320,18 +326,25 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
   for (void* it = json_object_iter(root.get()); it != nullptr;
        it = json_object_iter_next(root.get(), it)) {
     const char* key = json_object_iter_key(it);
-    bool known = false;
+    bool known = std::strcmp(key, kTestField) == 0;
     for (const FieldSpec& spec : specs) known = known || std::strcmp(key, spec.name) == 0;
     if (!known) return Status::InvalidEvent("unknown field " + QuoteForMessage(key));
   }
 
   ValidatedEvent event;
   event.type = type;
+  if (json_t* test = json_object_get(root.get(), kTestField); test != nullptr) {
+    if (!json_is_boolean(test)) {
+      return Status::InvalidEvent(std::string(kTestField) + " must be true or false");
+    }
+    event.test = json_is_true(test);
+  }
   JsonPtr fields(json_object());
   for (const FieldSpec& spec : specs) {
     json_t* value = json_object_get(root.get(), spec.name);
     if (value == nullptr) {
-      if (spec.required) return Status::InvalidEvent(std::string(spec.name) + " is required");
+      if (spec.required && !event.test)
+        return Status::InvalidEvent(std::string(spec.name) + " is required");
       if (spec.kind == FieldKind::kCount) {
         json_object_set_new(fields.get(), spec.name, json_integer(event.count));
       } else if (spec.default_value != nullptr) {
@@ -343,6 +356,7 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
     Status st = ApplyField(spec, value, now_ms, limits, event, fields.get());
     if (!st.ok()) return st;
   }
+  if (event.test) json_object_set_new(fields.get(), kTestField, json_true());
   event.fields_json = JsonDump(fields.get());
   if (event.fields_json.size() > limits.max_event_bytes) {
     // Named by the largest field, the one to shorten.

@@ -312,7 +312,7 @@ if bound_app ~= '' then
     return {'forbidden', id, org, 'this credential is bound to app "' .. bound_app .. '"'}
   end
   event_app = bound_app
-elseif app == '' then
+elseif app == '' and is_test ~= '1' then
   return {'invalid_event', id, org,
           'app is required: this credential is not bound to an application'}
 end
@@ -346,6 +346,35 @@ if has_idempotency_key == '1' then
     end
     return {'duplicate', id, org, first_id}
   end
+end
+-- A test event (docs/design.md "Test events") is recorded in the stream and
+-- uses the credential, its rate limit and its Idempotency-Key like any other,
+-- and touches nothing else: no stats, app, monitor, incident or deploy index
+-- (its deploy_id is not passed). A non-test event pays this one check.
+if is_test == '1' then
+  local test_limit = tonumber(rate_limit)
+  if test_limit > 0 and
+     counter_value(call('HGET', rate_key, id), 'rate:' .. id) >= test_limit then
+    return {'rate_limited', id, org, '1'}
+  end
+  if not batch_used[id] then
+    call('HSET', last_used_key, id, now_text)
+    batch_used[id] = true
+  end
+  local test_event_id = call('XADD', events_key, 'MINID', '~', oldest_event_id, '*',
+    'type', event_type, 'credential', id, 'app', event_app,
+    'time', event_time ~= '' and event_time or now_text, 'fields', fields)
+  batch_appended = true
+  if has_idempotency_key == '1' then
+    remember(idempotencies_key, idempotency_ages_key, idempotency_field, now + 86400000,
+             max_idempotency_keys, idempotency_suffixes,
+             idempotency_field, test_event_id .. ' ' .. request_fingerprint)
+  end
+  if test_limit > 0 then
+    call('HINCRBY', rate_key, id, 1)
+    call('PEXPIRE', rate_key, 2000)
+  end
+  return {'accepted', id, org, test_event_id}
 end
 -- A deploy_id names one deployment; its reports are its states. The same
 -- state reported again is a duplicate; a new state is recorded, and the
@@ -589,7 +618,7 @@ const NamedScript& RecordScript() {
       {"token_key", "stats_key", "legacy_idempotency_key", "legacy_deploy_key"},
       {"event_type", "app", "event_time", "count", "fields", "has_idempotency_key",
        "idempotency_digest", "request_fingerprint", "deploy_id", "deploy_digest", "deploy_status",
-       "rate_limit", "stats_expire_at"},
+       "rate_limit", "stats_expire_at", "is_test"},
       std::string(kCurrentTokenLua) + kRecordBatchState,
       std::string(kRecordBody) + kMonitorRules + kRecordBodyMonitor, kRecordEpilogue);
   return script;
