@@ -35,7 +35,7 @@ const OptionSpec kNoExpiry{"--no-expiry", "", "remove the expiry"};
 std::vector<CommandSpec> BuildCommands() {
   return {
       {"create",
-       "create a credential; prints its token once and a curl command",
+       "create a credential; prints its token once and test curl commands",
        {},
        {kOrg,
         {"--type", "hits|deploy", "hits: hits and failures; deploy: deployments", true},
@@ -45,10 +45,12 @@ std::vector<CommandSpec> BuildCommands() {
          "binds a hits credential to one application"},
         {"--expires", "DURATION", "the credential stops working after this long (default: never)"},
         {"--url", "BASE_URL",
-         "where mod_onep is mounted, for the curl command (default: $ONEP_URL, else "
+         "where mod_onep is mounted, for the curl commands (default: $ONEP_URL, else "
          "http://localhost/onep)"}},
-       "Creates a webhook credential and prints its id, its token and a curl command that "
-       "posts a first event. The token is shown this once only: only its hash is stored.",
+       "Creates a webhook credential and prints its id, its token and, for each route it "
+       "posts to, a curl command that posts a test event (\"test\": true: listed by events, "
+       "never counted in stats, monitors or incidents). The token is shown this once only: "
+       "only its hash is stored.",
        {"onepctl create --org acme --type hits --name 'nightly jobs'",
         "onepctl create --org acme --type deploy --name 'CI deploys' --app api --expires 90d"},
        CreateCommand},
@@ -73,7 +75,7 @@ std::vector<CommandSpec> BuildCommands() {
        "issue a new token; the old one stops working",
        {"ID"},
        {kGrace, kNewExpiry, kNoExpiry},
-       "Issues a new token for the credential and prints it once with its curl command. The "
+       "Issues a new token for the credential and prints it once with its curl commands. The "
        "old token stops working at once, or after the grace period. Rotating again ends any "
        "earlier grace period, so at most two tokens are ever valid. An expired credential is "
        "rotated only with a new expiry (--expires or --no-expiry): a token that is refused from "

@@ -97,9 +97,15 @@ TEST_F(CliCommandsTest, CreatePrintsTheTokenOnceWithAWarningAndACurlCommand) {
   const std::string token = m[1];
   EXPECT_TRUE(CheckTokenFormat(token).ok());
   EXPECT_NE(r.out.find("will not be shown again"), std::string::npos);
-  EXPECT_NE(r.out.find("curl -sS -X POST 'https://hooks.example.com/onep/hits' -H "
+  EXPECT_NE(r.out.find("curl -sS -X POST 'https://hooks.example.com/onep/hits' \\\n  -H "
                        "'Authorization: Bearer " +
-                       token + "'"),
+                       token + "' \\\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("curl -sS -X POST 'https://hooks.example.com/onep/failures' \\\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nExpected reply: HTTP 202 with {\"ok\":true,...,\"test\":true}"),
             std::string::npos)
       << r.out;
   for (const char* key :
@@ -116,7 +122,7 @@ TEST_F(CliCommandsTest, CreateJsonHasTheContractKeysAndKeepsStdoutPure) {
   JsonPtr out = ParseJson(r.out);
   ASSERT_TRUE(json_is_object(out.get()));
   std::vector<std::string> expected = kCredentialKeys;
-  expected.insert(expected.end(), {"token", "curl"});
+  expected.insert(expected.end(), {"token", "curl", "curls", "expected_reply"});
   EXPECT_EQ(Keys(out.get()), expected);
   EXPECT_EQ(Str(out.get(), "org"), "acme");
   EXPECT_EQ(Str(out.get(), "type"), "deploy");

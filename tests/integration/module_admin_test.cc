@@ -452,7 +452,7 @@ TEST_F(ModuleAdminTest, EveryMistakeGetsItsStatusAndCode) {
       {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"pushes","name":"x"})", 422,
        "invalid_request", "invalid type"},
       {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"deploy","name":"x"})", 422,
-       "invalid_request", "needs app"},
+       "invalid_request", "needs an application"},
       {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"hits"})", 422, "invalid_request",
        "missing name"},
       {"POST", "/admin/api/orgs/acme/credentials", R"({"type":"hits","name":"x","colour":"red"})",
