@@ -268,7 +268,8 @@ function clearIssued(form, slot, error) {
 function markInvalid(form, e, fields) {
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   if (!(e instanceof ApiError) || e.code !== 'invalid_request') return;
-  const named = fields.find((f) => new RegExp(`\\b${f}\\b`).test(e.message));
+  // The module says "application" where the field is App.
+  const named = fields.find((f) => new RegExp(`\\b${f === 'app' ? 'app(lication)?' : f}\\b`).test(e.message));
   if (named) form.elements[named].setAttribute('aria-invalid', 'true');
 }
 

@@ -51,10 +51,10 @@ class FirstStepsFlow(Flow):
         self.step_close_uncopied()
         self.step_rotate_asks()
         self.step_expiry_alone()
-        self.step_expired_words()
         self.step_events()
         self.step_chart_first_draw()
         self.step_phone()
+        self.step_expired_words()
         self.step_console_log()
 
     # ------------------------------------------------------------ helpers
