@@ -310,11 +310,12 @@ class FirstStepsFlow(Flow):
 
     def step_events(self):
         self.check('9. events: filters, a capped panel with "Load older", deleted credentials named, a failed deploy in red')
-        self.expect_accepted(self.pipeline_token, 'a deploy that failed', 'deploys', {'app': 'web', 'version': '3.1', 'status': 'failed'})
-        self.expect_accepted(self.shop['token'], 'a deploy of shop', 'deploys', {'app': 'shop', 'version': '7'})
-        self.expect_accepted(self.web_token, 'a real failure', 'failures', {'app': 'web', 'error': 'HTTP 500'})
         for i in range(55):
             self.expect_accepted(self.unbound['token'], f'hit {i} of app batch', 'hits', {'app': 'batch'})
+        self.expect_accepted(self.shop['token'], 'a deploy of shop', 'deploys', {'app': 'shop', 'version': '7'})
+        self.expect_accepted(self.pipeline_token, 'a deploy that failed', 'deploys', {'app': 'web', 'version': '3.1', 'status': 'failed'})
+        self.expect_accepted(self.web_token, 'a real failure', 'failures', {'app': 'web', 'error': 'HTTP 500'})
+        self.expect_accepted(self.web_token, 'a test hit', 'hits', {'test': True})
         deleted = self.fetch('DELETE', f'api/credentials/{self.shop["id"]}')
         self.ok(deleted['status'] == 204, f'deleted shop pipeline: {deleted}')
         self.load_afresh(f'#/orgs/{ORG}')
@@ -390,7 +391,7 @@ class FirstStepsFlow(Flow):
                                const cs = getComputedStyle(b);
                                return [s.getBoundingClientRect().width, b.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)]''')
             self.ok(abs(chart[0] - chart[1]) < 1, f'the chart fills its box at 390 px: {chart}')
-            self.js('window.scrollTo(0, 0)')
+            self.js("document.getElementById('stats-heading').scrollIntoView()")
             self.shot('console-phone-events.png')
 
             self.el('#new-credential').click()
