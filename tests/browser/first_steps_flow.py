@@ -246,6 +246,14 @@ class FirstStepsFlow(Flow):
         self.wait(lambda: not self.driver.find_elements(By.ID, 'issued-token'), 'the token to leave the DOM')
         self.pipeline_token = token
 
+        # A second Deploy credential for web: refused, naming the one it has.
+        self.submit_create('deploy', 'web pipeline 2', 'web')
+        self.wait(lambda: self.el('#create-error').text.strip() != '', 'the refusal in the dialog')
+        message = self.el('#create-error').text
+        self.ok('“web pipeline”' in message or '"web pipeline"' in message, f'the refusal names the other credential: {message!r}')
+        self.el('#create-dialog .actions button[data-close]').click()
+        self.wait(lambda: not self.dialog_open('create-dialog'), 'the dialog to close')
+
     def step_rotate_asks(self):
         self.check('6. "Generate new token" asks first, naming the token; Cancel keeps it working')
         self.wait(lambda: self.row('web') is not None, 'the row of web')
