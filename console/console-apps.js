@@ -6,7 +6,7 @@
 
 import { ApiError, api, getOrEmpty, orgPath } from './console-api.js';
 import {
-  announce, errorBox, formatTime, h, heading, main, plural, svg, tableWrap, timeCell,
+  announce, contentWidth, errorBox, formatTime, h, heading, main, plural, svg, tableWrap, timeCell,
 } from './console-dom.js';
 
 export const appPath = (org, app, what) => orgPath(org, `apps/${encodeURIComponent(app)}${what ? '/' + what : ''}`);
@@ -268,10 +268,12 @@ function buildTimeline(range, hours, deploys, incidents) {
 function drawTimeline(state) {
   const box = state.parts.chart;
   const t = state.timeline;
+  // The SVG is 100 % wide; its viewBox is the box's inner width, so the
+  // text keeps its size. Not laid out yet: the ResizeObserver draws it.
   const width = Math.floor(box.clientWidth);
-  if (width <= 0) return; // not visible yet: the ResizeObserver draws it
+  if (width <= 0) return;
   state.drawnWidth = width;
-  const inner = Math.max(200, width - 24); // the box's padding
+  const inner = Math.max(200, contentWidth(box));
   const left = 40;
   const right = 8;
   const top = 22;
@@ -286,7 +288,7 @@ function drawTimeline(state) {
   const totalHits = t.periods.reduce((n, p) => n + p.hits, 0);
   const totalFailures = t.periods.reduce((n, p) => n + p.failures, 0);
   const label = `Hits and failures of ${state.app} over the last ${t.range.label}: ${plural(totalHits, 'hit', 'hits')}, ${plural(totalFailures, 'failure', 'failures')}, ${plural(t.bands.length, 'incident', 'incidents')}, ${plural(t.deploys.length, 'deploy', 'deploys')}. The table below has every period.`;
-  const chart = svg('svg', { id: 'timeline', class: 'chart timeline', width: inner, height, viewBox: `0 0 ${inner} ${height}`, role: 'group', 'aria-label': label, 'data-range': t.range.since });
+  const chart = svg('svg', { id: 'timeline', class: 'chart timeline', viewBox: `0 0 ${inner} ${height}`, role: 'group', 'aria-label': label, 'data-range': t.range.since });
   chart.append(svg('title', { text: label }));
   const bands = svg('g', { class: 'incident-bands' });
   for (const b of t.bands) {

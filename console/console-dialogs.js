@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The dialogs of an organization's page: + (create), the pencil (rotate or
 // rename, with the grace period and the expiry) and the bin (delete), and
-// the issued token with its curl command and Copy buttons.
+// the issued token with its curl commands, the reply to expect, whether the
+// first event arrived, and Copy buttons.
 //
 // Each open function takes the org page's state (console-pages.js): its
 // `slug`, and `onChange()`, called after a change so that the page shows it.
@@ -9,8 +10,8 @@
 // DOM when the dialog closes; it never goes into a URL, web storage or the
 // browser console.
 
-import { ApiError, api, credentialPath, orgPath } from './console-api.js';
-import { $, announce, clearMessages, formatTime, h, hasPassed, kGraceLabels, kTypeLabels, main } from './console-dom.js';
+import { ApiError, api, credentialPath, getOrEmpty, orgPath } from './console-api.js';
+import { $, announce, clearMessages, formatTime, h, hasPassed, kGraceLabels, kTypeLabels, main, pageMessage } from './console-dom.js';
 
 // Opening remembers what opened the dialog; closing clears any token it
 // showed and gives the focus back (to the same row's button after a
@@ -35,14 +36,61 @@ export function closeDialogs() {
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
 }
 
+// A dialog showing a token nobody copied asks before it closes (Escape,
+// Done, ×): the token is shown only this once.
+const issuedOf = new Map(); // dialog -> {copied, stop()}
+
+function wantsClose(dialog) {
+  if (busy) return;
+  const issued = issuedOf.get(dialog);
+  if (issued && !issued.copied) askCloseWithoutCopy(dialog);
+  else dialog.close();
+}
+
+function askCloseWithoutCopy(dialog) {
+  if (dialog.querySelector('.close-confirm')) {
+    dialog.querySelector('.close-confirm button').focus();
+    return;
+  }
+  const back = h('button', { type: 'button', class: 'secondary', id: 'close-back', text: 'Go back' });
+  const anyway = h('button', { type: 'button', class: 'danger', id: 'close-anyway', text: 'Close without copying' });
+  const box = h('section', { class: 'confirm close-confirm', role: 'alertdialog', 'aria-labelledby': 'close-confirm-title', 'aria-describedby': 'close-confirm-text' },
+    h('h3', { id: 'close-confirm-title', text: 'Close without copying?' }),
+    h('p', { id: 'close-confirm-text', text: 'The token has not been copied. Once this dialog closes it cannot be shown again: you would have to generate a new one.' }),
+    h('div', { class: 'actions' }, back, anyway));
+  back.addEventListener('click', () => {
+    box.remove();
+    const copy = dialog.querySelector('#copy-token');
+    if (copy) copy.focus();
+  });
+  anyway.addEventListener('click', () => {
+    const issued = issuedOf.get(dialog);
+    if (issued) issued.copied = true;
+    dialog.close();
+  });
+  dialog.querySelector('.issued .actions').before(box);
+  back.focus();
+}
+
 function setupDialog(dialog, onClose) {
   dialog.addEventListener('cancel', (ev) => {
-    if (busy) ev.preventDefault();
+    if (busy) {
+      ev.preventDefault();
+      return;
+    }
+    const issued = issuedOf.get(dialog);
+    if (issued && !issued.copied) {
+      ev.preventDefault();
+      askCloseWithoutCopy(dialog);
+    }
   });
   dialog.addEventListener('click', (ev) => {
-    if (ev.target.closest('[data-close]') && !busy) dialog.close();
+    if (ev.target.closest('[data-close]')) wantsClose(dialog);
   });
   dialog.addEventListener('close', () => {
+    const issued = issuedOf.get(dialog);
+    if (issued) issued.stop();
+    issuedOf.delete(dialog);
     onClose();
     const from = opened.get(dialog);
     opened.delete(dialog);
@@ -67,13 +115,54 @@ function setBusy(dialog, value) {
   dialog.setAttribute('aria-busy', value ? 'true' : 'false');
 }
 
-// The token and its curl command, once, in the dialog that issued them.
+// The routes a credential's test commands post to, in this order.
+const kRoutes = ['hits', 'failures', 'deploys'];
+// How often, and how long, the dialog asks whether the first event came.
+const kReceivedPollMs = 2000;
+const kReceivedPollMax = 450; // 15 minutes
+
+// The token, its test commands (one per route, on several lines) and the
+// reply to expect, once, in the dialog that issued them; then whether an
+// event with the token arrived since.
 function showIssued(dialog, form, slot, result, lines) {
   form.hidden = true;
+  const issued = { copied: false, stop: () => {} };
+  issuedOf.set(dialog, issued);
+  const curls = result.curls && typeof result.curls === 'object'
+    ? result.curls
+    : { [result.type === 'deploy' ? 'deploys' : 'hits']: result.curl };
+  const routes = kRoutes.filter((r) => typeof curls[r] === 'string');
   const tokenBox = h('code', { id: 'issued-token', class: 'secret', tabindex: 0, 'aria-labelledby': 'issued-token-label' }, result.token);
-  const curlBox = h('pre', { id: 'issued-curl', class: 'secret', tabindex: 0, 'aria-labelledby': 'issued-curl-label' }, result.curl);
-  const copyToken = copyButton('copy-token', 'Copy token', result.token, tokenBox);
-  const copyCurl = copyButton('copy-curl', 'Copy command', result.curl, curlBox);
+  const curlBox = h('pre', { id: 'issued-curl', class: 'secret curl', tabindex: 0, role: 'tabpanel', 'aria-labelledby': 'issued-curl-label' });
+  const copyToken = copyButton('copy-token', 'Copy token', () => result.token, tokenBox, issued);
+  const copyCurl = copyButton('copy-curl', 'Copy command', () => curlBox.textContent, curlBox, issued);
+  const tabs = routes.map((r) => h('button', { type: 'button', role: 'tab', class: 'tab', id: `curl-tab-${r}`, 'data-route': r, 'aria-controls': 'issued-curl', text: `/${r}` }));
+  const select = (route) => {
+    for (const t of tabs) {
+      const on = t.dataset.route === route;
+      t.setAttribute('aria-selected', on ? 'true' : 'false');
+      t.tabIndex = on ? 0 : -1;
+    }
+    curlBox.textContent = curls[route];
+    curlBox.dataset.route = route;
+  };
+  const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Route of the test event' }, tabs);
+  tabList.addEventListener('click', (ev) => {
+    const tab = ev.target.closest('[role="tab"]');
+    if (tab) select(tab.dataset.route);
+  });
+  tabList.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
+    const i = tabs.indexOf(document.activeElement);
+    if (i < 0) return;
+    const next = tabs[(i + (ev.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
+    select(next.dataset.route);
+    next.focus();
+  });
+  select(routes[0]);
+  const reply = typeof result.expected_reply === 'string' && result.expected_reply
+    ? result.expected_reply : 'HTTP 202 {"ok":true,...}';
+  const received = h('p', { id: 'issued-received', class: 'received', role: 'status', text: 'Waiting for the first event…' });
   slot.replaceChildren(h('section', { class: 'issued', 'aria-labelledby': 'issued-title' },
     h('h3', { id: 'issued-title', text: lines[0] }),
     lines.slice(1).map((t) => h('p', { text: t })),
@@ -81,16 +170,58 @@ function showIssued(dialog, form, slot, result, lines) {
     h('h4', { id: 'issued-token-label', text: 'Token' }),
     h('div', { class: 'secret-row' }, tokenBox, copyToken),
     h('h4', { id: 'issued-curl-label', text: 'Send a test event with curl' }),
+    h('p', { class: 'help', text: 'A test event is listed under the events, marked “test”, and counts in no statistics.' }),
+    routes.length > 1 ? tabList : null,
     h('div', { class: 'secret-row' }, curlBox, copyCurl),
+    h('p', { class: 'expected' }, h('span', { class: 'expected-label', text: 'Expected reply: ' }), h('code', { id: 'issued-expected', text: reply })),
+    received,
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', 'data-close': true, text: 'Done' }))));
+  issued.stop = watchFirstEvent(result, received);
   copyToken.focus();
 }
 
-function copyButton(id, label, text, source) {
+// Asks for the credential every kReceivedPollMs until its last use moves
+// past the one it had when its token was issued, at most kReceivedPollMax
+// times; the returned function stops it (the dialog closed).
+function watchFirstEvent(result, line) {
+  let stopped = false;
+  let timer = 0;
+  let polls = 0;
+  const before = result.last_used_at || null;
+  const poll = async () => {
+    polls += 1;
+    let c = null;
+    try {
+      c = await api('GET', credentialPath(result.id));
+    } catch (e) {
+      c = null; // a refresh that failed: ask again
+    }
+    if (stopped) return;
+    if (c && c.last_used_at && c.last_used_at !== before) {
+      line.textContent = `Received ✓ at ${formatTime(c.last_used_at).slice(11)} UTC`;
+      line.classList.add('received-ok');
+      return;
+    }
+    if (polls >= kReceivedPollMax) {
+      line.textContent = 'No event arrived while this dialog was open. The events list shows one when it comes.';
+      return;
+    }
+    timer = setTimeout(poll, kReceivedPollMs);
+  };
+  timer = setTimeout(poll, kReceivedPollMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+function copyButton(id, label, text, source, issued) {
   const button = h('button', { type: 'button', id, class: 'secondary copy', text: label });
   let reset = 0;
   button.addEventListener('click', async () => {
-    const ok = await copyText(text, source);
+    const ok = await copyText(text(), source);
+    // Either copy holds the token (the command carries it).
+    if (ok) issued.copied = true;
     clearTimeout(reset);
     button.textContent = ok ? 'Copied' : 'Select and copy';
     announce(ok ? 'Copied to the clipboard.' : 'The browser refused to copy: the text is selected, press Ctrl+C (⌘C).');
@@ -137,7 +268,8 @@ function clearIssued(form, slot, error) {
 function markInvalid(form, e, fields) {
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   if (!(e instanceof ApiError) || e.code !== 'invalid_request') return;
-  const named = fields.find((f) => new RegExp(`\\b${f}\\b`).test(e.message));
+  // The module says "application" where the field is App.
+  const named = fields.find((f) => new RegExp(`\\b${f === 'app' ? 'app(lication)?' : f}\\b`).test(e.message));
   if (named) form.elements[named].setAttribute('aria-invalid', 'true');
 }
 
@@ -149,20 +281,50 @@ const createSlot = $('create-issued');
 const createError = $('create-error');
 let creating = null; // the org page's state
 
+const kNameMax = 100;
+
 function syncCreateType() {
   const deploy = createForm.elements.type.value === 'deploy';
   $('create-app-need').textContent = deploy ? '(required for Deploy)' : '(optional)';
+  $('create-type-help').textContent = deploy
+    ? 'Deploy: reports the deployments of one app (POST /deploys).'
+    : 'Hits/Failure: reports the successes and failures of an app or a job (POST /hits and /failures).';
   createForm.elements.app.setAttribute('aria-required', deploy ? 'true' : 'false');
+}
+
+// The name's length as one types; the field itself stops at kNameMax.
+function syncCounter(input, counter) {
+  const n = input.value.length;
+  counter.textContent = n >= kNameMax
+    ? `${n}/${kNameMax} characters: the most a name can have.`
+    : `${n}/${kNameMax} characters`;
+  counter.classList.toggle('at-limit', n >= kNameMax);
+}
+
+// The org's known apps, suggested in the App field.
+async function suggestApps(state) {
+  let apps = [];
+  try {
+    apps = await getOrEmpty(orgPath(state.slug, 'apps'));
+  } catch (e) {
+    apps = []; // only suggestions: the field works without them
+  }
+  if (creating !== state) return;
+  const names = [...new Set(apps.map((a) => a.app).filter(Boolean))].sort();
+  $('create-app-list').replaceChildren(...names.map((n) => h('option', { value: n })));
 }
 
 export function openCreate(state, opener) {
   creating = state;
   clearIssued(createForm, createSlot, createError);
   syncCreateType();
+  syncCounter(createForm.elements.name, $('create-name-count'));
   openDialog(createDialog, opener);
+  suggestApps(state);
 }
 
 createForm.elements.type.addEventListener('change', syncCreateType);
+createForm.elements.name.addEventListener('input', () => syncCounter(createForm.elements.name, $('create-name-count')));
 
 createForm.addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -179,7 +341,7 @@ createForm.addEventListener('submit', async (ev) => {
     result = await api('POST', orgPath(state.slug, 'credentials'), body);
   } catch (e) {
     setBusy(createDialog, false);
-    createError.textContent = e.message;
+    createError.textContent = pageMessage(e);
     markInvalid(createForm, e, ['name', 'app', 'expires', 'type']);
     const bad = createForm.querySelector('[aria-invalid="true"]');
     (bad || f.name).focus();
@@ -201,7 +363,7 @@ setupDialog(createDialog, () => {
   clearIssued(createForm, createSlot, createError);
 });
 
-// ---- edit: rotate, or rename (which issues a token too)
+// ---- edit: rotate, rename (which issues a token too), or the expiry alone
 
 const editDialog = $('edit-dialog');
 const editForm = $('edit-form');
@@ -217,9 +379,18 @@ const kExpiryLabels = { none: 'no expiry', '30d': '30 days', '90d': '90 days', '
 
 const isExpired = (c) => c.state === 'expired' || hasPassed(c.expires_at);
 
+// A grace period only means something while the current token works.
 function syncGrace() {
+  if (!editing) return;
+  const live = !isExpired(editing.credential);
+  $('edit-grace-field').hidden = !live;
+  $('edit-warning').hidden = !live;
+  if (!live) {
+    $('edit-warning').textContent = '';
+    return;
+  }
   const grace = editForm.elements.grace.value;
-  const hint = editing ? ` (${editing.credential.token_hint})` : '';
+  const hint = ` (${editing.credential.token_hint})`;
   $('edit-warning').textContent = grace
     ? `The current token${hint} keeps working for ${kGraceLabels[grace]} after the new one is issued, then stops working.`
     : `The current token${hint} stops working as soon as the new one is issued.`;
@@ -229,30 +400,44 @@ function syncExpiry() {
   if (!editing) return;
   const c = editing.credential;
   const choice = editForm.elements.expiry.value;
+  const chosen = choice === 'none' ? 'never expire' : `expire ${kExpiryLabels[choice]} from now`;
   let text;
   if (isExpired(c)) {
-    text = `This credential expired at ${formatTime(c.expires_at)} UTC: a new token needs a new expiry (or none), else it is refused from its first use.`;
+    text = `This credential expired at ${formatTime(c.expires_at)} UTC. Give it a new expiry (or none): “Change expiry” keeps its token, “Generate new token” issues one with it.`;
     if (choice === '') text += ' Choose one: keeping it is refused.';
-    else if (choice === kExpiryForExpired) text += ' 90 days from now is preselected.';
+    else text += ` It will ${chosen}.`;
   } else if (choice === '') {
-    text = c.expires_at
-      ? `It expires at ${formatTime(c.expires_at)} UTC, and so will the new token.`
-      : 'It never expires, and neither will the new token.';
+    text = c.expires_at ? `It expires at ${formatTime(c.expires_at)} UTC.` : 'It never expires.';
+    text += ' Choose another expiry, then “Change expiry”: the token stays the same.';
   } else {
-    text = choice === 'none' ? 'The new token never expires.' : `The new token expires ${kExpiryLabels[choice]} from now.`;
+    text = `“Change expiry” makes it ${chosen}; the token stays the same.`;
   }
   $('edit-expiry-help').textContent = text;
+  $('edit-expire').disabled = busy || choice === '';
+}
+
+function showFacts(credential) {
+  const facts = [['Id', credential.id], ['Type', kTypeLabels[credential.type] || credential.type],
+                 ['App', credential.app || 'any'], ['Token', credential.token_hint], ['State', credential.state],
+                 ['Expires', credential.expires_at ? `${formatTime(credential.expires_at)} UTC` : 'never']];
+  $('edit-facts').replaceChildren(...facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]));
+}
+
+function hideRotateConfirm() {
+  $('rotate-confirm').hidden = true;
+  $('edit-actions').hidden = false;
 }
 
 export function openEdit(state, credential, opener) {
   editing = { state, credential };
   clearIssued(editForm, editSlot, editError);
+  hideRotateConfirm();
   $('edit-title').textContent = `Edit ${credential.name}`;
-  const facts = [['Id', credential.id], ['Type', kTypeLabels[credential.type] || credential.type],
-                 ['App', credential.app || 'any'], ['Token', credential.token_hint], ['State', credential.state]];
-  $('edit-facts').replaceChildren(...facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]));
+  showFacts(credential);
   editForm.elements.name.value = credential.name;
   editForm.elements.expiry.value = isExpired(credential) ? kExpiryForExpired : '';
+  editForm.elements.expiry.options[0].textContent = isExpired(credential) ? 'Keep the one that passed' : 'Keep the current one';
+  syncCounter(editForm.elements.name, $('edit-name-count'));
   syncGrace();
   syncExpiry();
   openDialog(editDialog, opener);
@@ -260,22 +445,91 @@ export function openEdit(state, credential, opener) {
 
 editForm.elements.grace.addEventListener('change', syncGrace);
 editForm.elements.expiry.addEventListener('change', syncExpiry);
+editForm.elements.name.addEventListener('input', () => syncCounter(editForm.elements.name, $('edit-name-count')));
 // Enter in the name field saves the name; it never rotates by itself
 // (with the name unchanged, issueToken says so instead).
 editForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   issueToken('rename');
 });
-$('edit-rotate').addEventListener('click', () => issueToken('rotate'));
+// A live token is replaced only after a second click that names it.
+$('edit-rotate').addEventListener('click', () => {
+  if (!editing || busy) return;
+  const c = editing.credential;
+  if (isExpired(c)) {
+    issueToken('rotate');
+    return;
+  }
+  const grace = editForm.elements.grace.value;
+  $('rotate-confirm-text').textContent = grace
+    ? `Generate a new token for “${c.name}”? The current token (${c.token_hint}) keeps working for ${kGraceLabels[grace]}, then stops.`
+    : `Generate a new token for “${c.name}”? The current token (${c.token_hint}) stops working at once.`;
+  $('edit-actions').hidden = true;
+  $('rotate-confirm').hidden = false;
+  $('rotate-cancel').focus();
+});
+$('rotate-cancel').addEventListener('click', () => {
+  hideRotateConfirm();
+  $('edit-rotate').focus();
+});
+$('rotate-confirm-button').addEventListener('click', () => {
+  hideRotateConfirm();
+  issueToken('rotate');
+});
 $('edit-rename').addEventListener('click', () => issueToken('rename'));
+$('edit-expire').addEventListener('click', () => changeExpiry());
+
+async function changeExpiry() {
+  if (!editing || busy) return;
+  const { state, credential } = editing;
+  const choice = editForm.elements.expiry.value;
+  if (!choice) {
+    editError.textContent = 'Choose an expiry first.';
+    editForm.elements.expiry.setAttribute('aria-invalid', 'true');
+    editForm.elements.expiry.focus();
+    return;
+  }
+  editError.textContent = '';
+  setBusy(editDialog, true);
+  let result;
+  try {
+    result = await api('POST', credentialPath(credential.id, 'expire'), { expires: choice === 'none' ? 'never' : choice });
+  } catch (e) {
+    setBusy(editDialog, false);
+    syncExpiry();
+    editError.textContent = pageMessage(e);
+    markInvalid(editForm, e, ['expiry', 'expires']);
+    editForm.elements.expiry.focus();
+    return;
+  }
+  setBusy(editDialog, false);
+  const text = result.expires_at
+    ? `“${result.name}” now expires at ${formatTime(result.expires_at)} UTC. Its token is unchanged.`
+    : `“${result.name}” no longer expires. Its token is unchanged.`;
+  if (editing && editing.credential.id === credential.id) {
+    editing.credential = result;
+    showFacts(result);
+    editForm.elements.expiry.value = '';
+    editForm.elements.expiry.options[0].textContent = 'Keep the current one';
+    editForm.elements.expiry.removeAttribute('aria-invalid');
+    syncGrace();
+    syncExpiry();
+    $('edit-expiry-help').textContent = `${text} ${$('edit-expiry-help').textContent}`;
+  }
+  announce(text);
+  state.onChange();
+}
 
 async function issueToken(action) {
   if (!editing || busy) return;
   const { state, credential } = editing;
+  const expired = isExpired(credential);
   const body = {};
   const grace = editForm.elements.grace.value;
-  if (grace) body.grace = grace;
-  const expiry = editForm.elements.expiry.value;
+  if (grace && !expired) body.grace = grace;
+  // A live credential keeps its expiry ("Change expiry" changes it alone);
+  // an expired one needs a new one with its new token.
+  const expiry = expired ? editForm.elements.expiry.value : '';
   if (expiry === 'none') body.no_expiry = true;
   else if (expiry) body.expires = expiry;
   const name = editForm.elements.name.value.trim();
@@ -295,7 +549,8 @@ async function issueToken(action) {
     result = await api('POST', credentialPath(credential.id, action), body);
   } catch (e) {
     setBusy(editDialog, false);
-    editError.textContent = e.message;
+    syncExpiry();
+    editError.textContent = pageMessage(e);
     // "... expired at ...: give it a new expiry or none" marks the expiry.
     markInvalid(editForm, e, ['name', 'grace', 'expiry']);
     (editForm.querySelector('[aria-invalid="true"]') || editForm.elements.name).focus();
@@ -305,10 +560,12 @@ async function issueToken(action) {
   const what = action === 'rename'
     ? `Renamed “${credential.name}” to “${result.name}” and issued a new token.`
     : `Issued a new token for “${result.name}”.`;
-  const old = result.old_token_valid_until
-    ? `The previous token works until ${formatTime(result.old_token_valid_until)} UTC.`
-    : 'The previous token no longer works.';
-  const lines = [what, old];
+  const lines = [what];
+  if (!expired) {
+    lines.push(result.old_token_valid_until
+      ? `The previous token works until ${formatTime(result.old_token_valid_until)} UTC.`
+      : 'The previous token no longer works.');
+  }
   if (expiry) {
     lines.push(result.expires_at ? `The credential now expires at ${formatTime(result.expires_at)} UTC.` : 'The credential no longer expires.');
   }
@@ -324,6 +581,7 @@ async function issueToken(action) {
 
 setupDialog(editDialog, () => {
   editing = null;
+  hideRotateConfirm();
   clearIssued(editForm, editSlot, editError);
 });
 
@@ -349,7 +607,7 @@ $('delete-confirm').addEventListener('click', async () => {
     await api('DELETE', credentialPath(credential.id));
   } catch (e) {
     setBusy(deleteDialog, false);
-    deleteError.textContent = e.message;
+    deleteError.textContent = pageMessage(e);
     return;
   }
   setBusy(deleteDialog, false);

@@ -46,7 +46,26 @@ export function heading(text) {
 }
 
 export function errorBox(e) {
-  return h('p', { class: 'inline-error', text: e.message });
+  return h('p', { class: 'inline-error', text: pageMessage(e) });
+}
+
+// An API message as a page shows it. The module shares its messages with
+// onepctl, whose placeholders ("app APP", "--app") mean nothing on a form.
+export function pageMessage(e) {
+  const text = String(e && e.message !== undefined ? e.message : e);
+  return text
+    .replace(/(^|\s)--([a-z][a-z-]*)/g, '$1$2')
+    .replace(/\b(app|org|name|id|expiry|grace) (APP|ORG|NAME|ID|DURATION|TIME)\b/g, '$1')
+    .replace(/\bneeds app\b/, 'needs an app')
+    .replace(/^[a-z]/, (c) => c.toUpperCase());
+}
+
+// A box's width inside its padding, in whole pixels (0 while hidden): the
+// width a chart's viewBox is drawn at, its SVG being 100 % wide.
+export function contentWidth(box) {
+  if (!box.clientWidth) return 0;
+  const style = getComputedStyle(box);
+  return Math.floor(box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
 }
 
 export function tableWrap(caption, table) {
@@ -56,18 +75,20 @@ export function tableWrap(caption, table) {
 // ---------------------------------------------------------------- messages
 
 // Results go to a live region. While a modal dialog is open the page
-// behind it is inert, so the dialog's own region speaks instead.
+// behind it is inert and dimmed, so the dialog's own region shows and
+// speaks it instead, above the dialog's backdrop.
 let statusTimer = 0;
 
 export function announce(text) {
   const dialog = document.querySelector('dialog[open]');
   const inDialog = dialog && dialog.querySelector('.dialog-status');
-  if (inDialog) inDialog.textContent = text;
   $('alert').textContent = '';
-  $('status').textContent = text;
+  const region = inDialog || $('status');
+  $('status').textContent = '';
+  region.textContent = text;
   clearTimeout(statusTimer);
   statusTimer = setTimeout(() => {
-    $('status').textContent = '';
+    region.textContent = '';
   }, 10000);
 }
 
@@ -88,6 +109,11 @@ export function formatTime(value) {
   if (!value) return '';
   const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)/.exec(value);
   return m ? `${m[1]} ${m[2]}` : String(value);
+}
+
+// HH:MM:SS of an RFC 3339 time from the API (UTC).
+export function timeOfDay(value) {
+  return formatTime(value).slice(11);
 }
 
 export function timeCell(value, empty) {

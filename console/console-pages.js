@@ -6,7 +6,7 @@
 // Applications table and an application's page are console-apps.js's.
 
 import { ApiError, api, getOrEmpty, orgPath } from './console-api.js';
-import { loadAudit, loadEvents, loadStats, renderChart } from './console-activity.js';
+import { eventsFilters, knowApps, loadAudit, loadEvents, loadStats, renderChart } from './console-activity.js';
 import { appsPart, leaveAppPage, loadApps, showAppPage } from './console-apps.js';
 import { openCreate, openDelete, openEdit } from './console-dialogs.js';
 import {
@@ -109,7 +109,7 @@ export async function showOrg(slug) {
   beginView(slug, [{ label: 'Organizations', href: '#/' }, { label: slug }]);
   const state = {
     slug, live: true, credentials: [], events: [], lastEventId: null, stats: [], audit: [], auditKey: '',
-    reloadedFor: new Set(),
+    reloadedFor: new Set(), filter: { app: '', type: '' }, eventsGen: 0, olderDone: false, anyEvents: false,
     parts: {
       apps: appsPart(),
       credentials: h('div', { id: 'credentials' }, h('p', { class: 'loading', text: 'Loading…' })),
@@ -118,8 +118,10 @@ export async function showOrg(slug) {
       stats: h('div', { id: 'stats' }, h('p', { class: 'loading', text: 'Loading…' })),
       audit: h('div', { id: 'audit' }, h('p', { class: 'loading', text: 'Loading…' })),
       updated: h('p', { class: 'updated', id: 'events-updated' }),
+      unknown: h('p', { class: 'empty', id: 'org-unknown', hidden: true }),
     },
   };
+  state.parts.filters = eventsFilters(state);
   // What the dialogs call after a change made here.
   state.onChange = () => refreshAfterChange(state);
   org = state;
@@ -127,19 +129,21 @@ export async function showOrg(slug) {
     h('span', { 'aria-hidden': 'true', text: '+' }));
   add.addEventListener('click', () => openCreate(state, add));
   const p = state.parts;
-  main.replaceChildren(heading(slug),
+  const sections = [['apps-heading', 'Applications'], ['credentials-heading', 'Credentials'], ['stats-heading', 'Last 24 hours'],
+                    ['events-heading', 'Events'], ['audit-heading', 'Audit trail']];
+  main.replaceChildren(heading(slug), p.unknown, pageIndex(sections),
     h('section', { 'aria-labelledby': 'apps-heading' },
-      h('h2', { id: 'apps-heading', text: 'Applications' }), p.apps),
+      h('h2', { id: 'apps-heading', tabindex: -1, text: 'Applications' }), p.apps),
     h('section', { 'aria-labelledby': 'credentials-heading' },
-      h('div', { class: 'section-head' }, h('h2', { id: 'credentials-heading', text: 'Credentials' }), add),
+      h('div', { class: 'section-head' }, h('h2', { id: 'credentials-heading', tabindex: -1, text: 'Credentials' }), add),
       p.credentials),
     h('div', { class: 'columns' },
       h('section', { 'aria-labelledby': 'stats-heading', class: 'stats-section' },
-        h('h2', { id: 'stats-heading', text: 'Last 24 hours' }), p.chart, p.stats),
+        h('h2', { id: 'stats-heading', tabindex: -1, text: 'Last 24 hours' }), p.chart, p.stats),
       h('section', { 'aria-labelledby': 'events-heading', class: 'events-section' },
-        h('h2', { id: 'events-heading', text: 'Recent events' }), p.updated, p.events)),
+        h('h2', { id: 'events-heading', tabindex: -1, text: 'Events' }), p.filters, p.updated, p.events)),
     h('section', { 'aria-labelledby': 'audit-heading' },
-      h('h2', { id: 'audit-heading', text: 'Audit trail' }), p.audit));
+      h('h2', { id: 'audit-heading', tabindex: -1, text: 'Audit trail' }), p.audit));
 
   // An org this location does not serve answers 403 to every part: say so once.
   try {
@@ -157,7 +161,35 @@ export async function showOrg(slug) {
   if (state.credentials) renderCredentials(state);
   else state.credentials = [];
   await Promise.all([loadApps(state), loadEvents(state), loadStats(state), loadAudit(state)]);
+  syncUnknown(state);
   schedulePoll(state);
+}
+
+// Links to the page's sections, at its top: the audit trail is one click
+// away, not below every event. The page's routes are hashes, so the links
+// scroll and move the focus themselves.
+function pageIndex(sections) {
+  const nav = h('nav', { class: 'page-index', 'aria-label': 'On this page' },
+    h('ul', {}, sections.map(([id, label]) => h('li', {}, h('a', { href: location.hash, 'data-section': id, text: label })))));
+  nav.addEventListener('click', (ev) => {
+    const link = ev.target.closest('a[data-section]');
+    if (!link) return;
+    ev.preventDefault();
+    const target = $(link.dataset.section);
+    if (!target) return;
+    target.scrollIntoView({ block: 'start' });
+    target.focus({ preventScroll: true });
+  });
+  return nav;
+}
+
+// An org with neither credentials nor events: perhaps a misspelt name.
+function syncUnknown(state) {
+  const unknown = state.parts.unknown;
+  const empty = !state.credentials.length && !state.anyEvents && !state.stats.length;
+  unknown.hidden = !empty;
+  unknown.textContent = empty
+    ? `No credentials or events yet in '${state.slug}' — check the spelling, or create its first credential` : '';
 }
 
 async function loadCredentials(state) {
@@ -171,6 +203,7 @@ async function loadCredentials(state) {
   if (!state.live) return;
   state.credentials = list;
   renderCredentials(state);
+  syncUnknown(state);
 }
 
 function renderCredentials(state) {
@@ -198,6 +231,7 @@ function renderCredentials(state) {
       h('td', { 'data-label': 'State' }, stateCell(c)),
       h('td', { class: 'row-actions', 'data-label': 'Actions' }, h('div', {}, edit, remove)));
   });
+  knowApps(state, state.credentials.map((c) => c.app));
   box.replaceChildren(tableWrap('Credentials', h('table', { id: 'credentials-table', class: 'stack' },
     h('caption', { class: 'visually-hidden', text: `Credentials of ${state.slug}. Times are UTC.` }),
     h('thead', {}, h('tr', {}, ['Name', 'Type', 'App', 'Token', 'Created', 'Last used', 'State', 'Actions'].map((t) => h('th', { scope: 'col', text: t })))),
@@ -260,6 +294,7 @@ async function refresh(state) {
   if (newEvents) work.push(loadStats(state), loadApps(state));
   if (newEvents || auditMoved || timePassed) work.push(loadCredentials(state));
   await Promise.all(work);
+  if (state.live) syncUnknown(state);
 }
 
 // After a change made here: everything the change shows in.

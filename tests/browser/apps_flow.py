@@ -94,8 +94,13 @@ class AppsFlow(Flow):
         return self.js('''const s = document.querySelector('#timeline-chart svg#timeline');
             if (!s) return null;
             return {
-              range: s.dataset.range, width: Number(s.getAttribute('width')),
-              box: document.getElementById('timeline-chart').clientWidth,
+              range: s.dataset.range, width: s.getBoundingClientRect().width,
+              viewBox: s.getAttribute('viewBox'),
+              box: (() => {
+                const b = document.getElementById('timeline-chart');
+                const cs = getComputedStyle(b);
+                return b.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+              })(),
               bands: [...s.querySelectorAll('rect.incident-band')].map((r) => ({
                 id: r.dataset.incidentId, open: r.dataset.open, x: Number(r.getAttribute('x')),
                 w: Number(r.getAttribute('width')), title: r.querySelector('title') ? r.querySelector('title').textContent : ''})),
@@ -113,7 +118,10 @@ class AppsFlow(Flow):
         self.ok(self.el('#open-incident').text == self.incident, 'the open incident is named')
         self.wait(lambda: (self.chart_facts() or {}).get('range') == '24h', 'the 24 h timeline')
         facts = self.chart_facts()
-        self.ok(facts['width'] > 0 and facts['width'] <= facts['box'], f'the SVG is drawn at its box\'s width: {facts}')
+        self.ok(facts['viewBox'] and abs(facts['width'] - facts['box']) < 1,
+                f'the SVG has a viewBox and fills its box\'s width: {facts}')
+        self.ok(abs(float(facts['viewBox'].split()[2]) - facts['box']) < 1,
+                f'drawn at its box\'s width, so the text keeps its size: {facts}')
         self.ok([b['id'] for b in facts['bands']] == [self.incident] and facts['bands'][0]['open'] == 'true',
                 f'one band, the open incident {self.incident}: {facts["bands"]}')
         self.ok(facts['bands'][0]['w'] >= 2 and self.incident in facts['bands'][0]['title'], f'the band is drawn and titled: {facts["bands"]}')
@@ -218,7 +226,8 @@ class AppsFlow(Flow):
             self.go(f'#/orgs/{ORG}/apps/web')
             self.wait(lambda: (self.chart_facts() or {}).get('range') == '24h', 'the timeline at 390 px')
             facts = self.chart_facts()
-            self.ok(0 < facts['width'] <= facts['box'] < 390, f'the SVG fits its box at 390 px: {facts}')
+            self.ok(facts['viewBox'] and abs(facts['width'] - facts['box']) < 1 and facts['box'] < 390,
+                    f'the SVG fills its box at 390 px: {facts}')
             self.ok(len(facts['bands']) == 1 and len(facts['markers']) == 1, f'band and marker at 390 px: {facts}')
             self.wait(lambda: self.js('return document.documentElement.scrollWidth') <= 390, 'no sideways scroll')
             self.js('window.scrollTo(0, 0)')

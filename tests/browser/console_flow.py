@@ -202,7 +202,12 @@ class Flow:
         return token, curl
 
     def close_issued(self, dialog_id):
+        """Done; a token not copied first asks, and is closed without copying."""
         self.el(f'#{dialog_id} .issued button[data-close]').click()
+        self.wait(lambda: not self.dialog_open(dialog_id) or self.visible('#close-anyway'),
+                  f'#{dialog_id} to close, or to ask first')
+        if self.dialog_open(dialog_id):
+            self.el('#close-anyway').click()
         self.wait(lambda: not self.dialog_open(dialog_id), f'#{dialog_id} to close')
         # The dialog's close event (a task after close()) removes the token.
         self.wait(lambda: not self.driver.find_elements(By.ID, 'issued-token'), 'the token to leave the DOM')
@@ -215,6 +220,12 @@ class Flow:
         url = self.driver.current_url
         for token in self.tokens:
             self.ok(token not in storage and token not in url, 'no token in web storage or in the URL')
+
+    def rotate(self):
+        """Generate new token, confirmed (a live token is replaced only after a second click)."""
+        self.el('#edit-rotate').click()
+        self.wait(lambda: self.visible('#rotate-confirm-button'), 'the rotation to ask first')
+        self.el('#rotate-confirm-button').click()
 
     def click_row_button(self, label):
         button = self.el(f'button[aria-label="{label}"]')
@@ -332,7 +343,7 @@ class Flow:
         self.wait(lambda: self.dialog_open('edit-dialog'), 'the editor dialog to open')
         self.ok(Select(self.el('#edit-grace')).first_selected_option.get_attribute('value') == '', 'no grace period by default')
         self.ok('stops working' in self.el('#edit-warning').text, 'the warning says the old token stops working')
-        self.el('#edit-rotate').click()
+        self.rotate()
         token, _ = self.read_issued()
         self.ok(token != self.web_token, 'a new token')
         self.expect_refused(self.web_token, 'the rotated-away token')
@@ -399,12 +410,12 @@ class Flow:
         self.wait(lambda: self.js("return document.querySelectorAll('#events-table tbody tr').length") >= 4,
                   'the events list to show the accepted events (it refreshes every 5 s)')
         events = self.js('''return [...document.querySelectorAll('#events-table tbody tr')].map((tr) =>
-                              [tr.children[1].textContent, tr.children[2].textContent])''')
+                              [tr.querySelector('.kind').textContent, tr.children[2].textContent])''')
         hits = [e for e in events if e == ['hit', 'web']]
         self.ok(len(hits) == 3, f'three hits of app web listed: {events}')
         self.ok(['deploy', 'shop'] in events, f'the deploy of shop listed: {events}')
         details = self.js('''const td = [...document.querySelectorAll('#events-table tbody tr')]
-                               .find((tr) => tr.children[1].textContent === 'deploy').children[4];
+                               .find((tr) => tr.dataset.type === 'deploy').children[4];
                              return td.textContent''')
         self.ok('version=1.4.2' in details, f"the deploy's own fields listed: {details!r}")
 

@@ -70,5 +70,30 @@ TEST(ModuleConsoleTest, TheApplicationPagesWorkInARealBrowser) {
   std::cout << r.out;
 }
 
+TEST(ModuleConsoleTest, AFirstIntegrationReadsRightInARealBrowser) {
+  ONEP_SINGLE_REDIS_ONLY("the admin API runs on the cluster in ModuleAdminTest");
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/chromium", "chromium"));
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/chromedriver", "chromium-driver"));
+  ASSERT_TRUE(ProgramInstalled("/usr/bin/curl", "curl"));
+  PasswordFile passwords({std::make_pair(std::string("alice"), std::string("alice-pw"))});
+  ApacheOptions options;
+  options.extra_config = BasicAuthModules() + AdminLocation("/admin", passwords.path());
+  OnepStack stack(options);
+  ASSERT_TRUE(stack.Start());
+  const std::string base = "http://127.0.0.1:" + std::to_string(stack.port());
+  std::map<std::string, std::string> env = {
+      {"ONEP_CONSOLE_URL", base + "/admin/"}, {"ONEP_LIMITED_URL", base + "/admin/"},
+      {"ONEP_WEBHOOK_URL", base + "/onep"},   {"ONEP_ADMIN_USER", "alice"},
+      {"ONEP_ADMIN_PASSWORD", "alice-pw"},
+  };
+  if (const char* shots = std::getenv("ONEP_SCREENSHOT_DIR")) env["ONEP_SCREENSHOT_DIR"] = shots;
+  RunResult r = ::onep::testing::Run(
+      {"/usr/bin/python3", std::string(ONEP_SOURCE_DIR) + "/tests/browser/first_steps_flow.py"},
+      env);
+  EXPECT_EQ(r.exit_code, 0) << "first_steps_flow.py:\n" << r.out << r.err;
+  const std::string log = stack.apache().ErrorLog();
+  EXPECT_FALSE(std::regex_search(log, std::regex("onep_[A-Za-z0-9]{40}"))) << log;
+}
+
 }  // namespace
 }  // namespace onep::testing
