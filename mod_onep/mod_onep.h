@@ -44,6 +44,8 @@ inline constexpr int64_t kMaxBodyTimeoutMs = 10 * 60 * 1000;
 inline constexpr uint32_t kDefaultInvalidTokenLimit = 60;
 inline constexpr uint64_t kMaxInvalidTokenLimit = 1000000;
 inline constexpr uint64_t kMaxWaitReplicas = 64;
+inline constexpr int64_t kDefaultNotifyRetryBaseMs = 5000;
+inline constexpr int64_t kMaxNotifyRetryBaseMs = 3600 * 1000;
 // Events per record call at most (group commit).
 inline constexpr std::size_t kMaxBatch = 64;
 
@@ -102,6 +104,14 @@ struct ServerConfig {
   bool wait_set;
   uint32_t invalid_token_limit;  // OnepInvalidTokenLimit; 0: off
   bool invalid_token_limit_set;
+  // The notification deliverer's (main server only): OnepNotifyAllowPrivate,
+  // OnepNotifyAllowHttp, OnepNotifyRetryBase.
+  bool notify_allow_private;
+  bool notify_allow_private_set;
+  bool notify_allow_http;
+  bool notify_allow_http_set;
+  int64_t notify_retry_base_ms;
+  bool notify_retry_base_set;
   ServerRuntime* runtime;  // set in each child by child_init; null in the parent
   int metrics_slot;        // this server's counters in metrics.cc (1-based; 0: none)
   // This server's table of unknown tokens per client address, in shared

@@ -87,6 +87,17 @@ class KeySpace {
   std::string RateWindow(std::string_view tag, int64_t second) const;  // hash: id -> count
   std::string Audit(std::string_view tag) const;                       // stream
 
+  // Notifications (docs/redis-layout.md): the routing tags of the orgs with
+  // at least one endpoint (a global set), and per org its endpoints (hash:
+  // id -> JSON), the outbox (stream, a consumer group per endpoint), the
+  // delivery state of each endpoint (hash: id -> JSON) and the attempts
+  // (stream).
+  std::string NotifyOrgs() const;
+  std::string Notify(std::string_view tag) const;
+  std::string Outbox(std::string_view tag) const;
+  std::string NotifyState(std::string_view tag) const;
+  std::string Deliveries(std::string_view tag) const;
+
  private:
   std::string OrgKey(std::string_view tag, std::string_view rest) const;
   std::string prefix_;

@@ -78,6 +78,16 @@ std::string KeySpace::RateWindow(std::string_view tag, int64_t second) const {
   return OrgKey(tag, "rl:" + std::to_string(second));
 }
 
+std::string KeySpace::NotifyOrgs() const { return prefix_ + "notifyorgs"; }
+
+std::string KeySpace::Notify(std::string_view tag) const { return OrgKey(tag, "notify"); }
+
+std::string KeySpace::Outbox(std::string_view tag) const { return OrgKey(tag, "outbox"); }
+
+std::string KeySpace::NotifyState(std::string_view tag) const { return OrgKey(tag, "notifystate"); }
+
+std::string KeySpace::Deliveries(std::string_view tag) const { return OrgKey(tag, "deliveries"); }
+
 std::string KeySpace::Apps(std::string_view tag) const { return OrgKey(tag, "apps"); }
 
 std::string KeySpace::AppsSeen(std::string_view tag) const { return OrgKey(tag, "appseen"); }

@@ -3,6 +3,7 @@
 
 #include "scripts/credential_scripts.h"
 #include "scripts/monitor_scripts.h"
+#include "scripts/notify_scripts.h"
 #include "scripts/read_scripts.h"
 #include "scripts/record_script.h"
 
@@ -12,7 +13,7 @@ const std::vector<const NamedScript*>& AllScripts() {
   static const std::vector<const NamedScript*> all = {
       &RecordScript(),       &AuthenticateScript(), &CreateCredentialScript(),
       &ReplaceTokenScript(), &SetExpiryScript(),    &DeleteCredentialScript(),
-      &SetMonitorScript(),
+      &SetMonitorScript(),   &TakeNotificationScript(), &SettleNotificationScript(),
   };
   return all;
 }

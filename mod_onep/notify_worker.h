@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// The notification deliverer (onep/notify_deliverer.h) in Apache: one
+// mod_watchdog singleton of this module's own, "onep-notify", so that of all
+// the children exactly one runs it at a time (another takes over when that
+// one exits). Its callback runs every 100 ms: a turn of each deliverer, one
+// per distinct Redis and key prefix of the servers, waiting at most ~100 ms
+// on its transfers. No request ever waits for it.
+#ifndef ONEP_MOD_ONEP_NOTIFY_WORKER_H_
+#define ONEP_MOD_ONEP_NOTIFY_WORKER_H_
+
+#include "httpd.h"
+
+namespace onep::module {
+
+// post_config, in the parent: registers the deliverer with its watchdog.
+// Without mod_watchdog, logs ONEP0013 once per start: no notification is
+// sent. Never fails the configuration.
+void RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server);
+
+}  // namespace onep::module
+
+#endif  // ONEP_MOD_ONEP_NOTIFY_WORKER_H_
