@@ -86,6 +86,8 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->notify_allow_http_set = add->notify_allow_http_set || base->notify_allow_http_set;
   conf->notify_allow_http =
       add->notify_allow_http_set ? add->notify_allow_http : base->notify_allow_http;
+  conf->secret_key_file_set = add->secret_key_file_set || base->secret_key_file_set;
+  conf->secret_key_file = add->secret_key_file_set ? add->secret_key_file : base->secret_key_file;
   conf->notify_retry_base_set = add->notify_retry_base_set || base->notify_retry_base_set;
   conf->notify_retry_base_ms =
       add->notify_retry_base_set ? add->notify_retry_base_ms : base->notify_retry_base_ms;
@@ -397,6 +399,18 @@ const char* SetNotifyFlag(cmd_parms* cmd, void*, int on) {
   });
 }
 
+// OnepSecretKeyFile PATH: read at post_config, as root (notify_worker.cc).
+const char* SetSecretKeyFile(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    auto* conf = GetServerConfig(cmd->server);
+    conf->secret_key_file = ap_server_root_relative(cmd->pool, arg);
+    if (conf->secret_key_file == nullptr) return DirectiveError(cmd, "not a valid path");
+    conf->secret_key_file_set = true;
+    return nullptr;
+  });
+}
+
 // OnepNotifyRetryBase: the delay before a notification's first retry.
 const char* SetNotifyRetryBase(cmd_parms* cmd, void*, const char* arg) {
   return Guarded(cmd, [&]() -> const char* {
@@ -493,6 +507,9 @@ const command_rec kCommands[] = {
     AP_INIT_TAKE1("OnepPublicURL", Directive(SetPublicUrl), nullptr, ACCESS_CONF,
                   "Where the webhook routes are, for the curl commands an onep-admin location "
                   "shows (default: this server's ServerName and the first onep location)"),
+    AP_INIT_TAKE1("OnepSecretKeyFile", Directive(SetSecretKeyFile), nullptr, RSRC_CONF,
+                  "The file of 64 hex characters (openssl rand -hex 32, mode 0600) whose key "
+                  "seals the notification endpoints' secrets"),
     AP_INIT_FLAG("OnepNotifyAllowPrivate", Directive(SetNotifyFlag), nullptr, RSRC_CONF,
                  "On: notifications may go to loopback, private and link-local addresses "
                  "(default Off)"),
@@ -527,7 +544,11 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
     // Before mod_watchdog's post_config (APR_HOOK_LAST), which counts the
     // callbacks each child's watchdog is to run.
     RegisterUpkeep(pconf, s);
-    RegisterNotifyWorker(pconf, s);
+    if (Status notify = RegisterNotifyWorker(pconf, s); !notify.ok()) {
+      ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0406: OnepSecretKeyFile: %s",
+                   notify.message().c_str());
+      return HTTP_INTERNAL_SERVER_ERROR;
+    }
     CollectMounts(pconf, s);
     if (Status secret = InitAdminSecret(); !secret.ok()) {
       ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0009: %s", secret.message().c_str());

@@ -110,6 +110,8 @@ struct ServerConfig {
   bool notify_allow_private_set;
   bool notify_allow_http;
   bool notify_allow_http_set;
+  const char* secret_key_file;  // OnepSecretKeyFile, absolute
+  bool secret_key_file_set;
   int64_t notify_retry_base_ms;
   bool notify_retry_base_set;
   ServerRuntime* runtime;  // set in each child by child_init; null in the parent

@@ -12,7 +12,7 @@
 #include <exception>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -24,6 +24,7 @@
 #include "mod_watchdog.h"
 #include "onep/notify_deliverer.h"
 #include "onep/redis_url.h"
+#include "onep/secret_box.h"
 
 APLOG_USE_MODULE(onep);
 
@@ -73,6 +74,8 @@ class NotifyWorker {
       running.deliverer->Turn(kTurnWait / static_cast<int>(deliverers_.size()));
     }
   }
+
+  void set_key(SecretKey key) { key_.emplace(std::move(key)); }
 
   // The watchdog stops (the child exits): transfers in flight are dropped.
   void Stop() {
@@ -158,6 +161,7 @@ class NotifyWorker {
   }
 
   server_rec* server_ = nullptr;
+  std::optional<SecretKey> key_;
   WebhookPolicy policy_;
   int64_t retry_base_ms_ = kDefaultNotifyRetryBaseMs;
   std::vector<Source> sources_;
@@ -166,11 +170,13 @@ class NotifyWorker {
 };
 
 Result<std::string> NotifyWorker::OpenSecret(const std::string& endpoint_id,
-                                             const std::string& sealed,
-                                             const std::string& key_id) {
-  (void)endpoint_id;
-  (void)key_id;
-  return sealed;  // replaced by secret_box's Open
+                                             const std::string& sealed, const std::string& key_id) {
+  if (!key_) return Status::FailedPrecondition("no OnepSecretKeyFile to open it with");
+  if (!key_id.empty() && key_id != key_->key_id()) {
+    return Status::FailedPrecondition("sealed with key " + key_id +
+                                      ", OnepSecretKeyFile holds key " + key_->key_id());
+  }
+  return Open(*key_, sealed, endpoint_id);
 }
 
 apr_status_t DeleteWorker(void* worker) {
@@ -206,9 +212,15 @@ apr_status_t NotifyCallback(int state, void* data, apr_pool_t*) {
 
 }  // namespace
 
-void RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server) {
+Status RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server) {
   NotifyWorker* worker = WorkerOf(main_server);
   worker->Configure(main_server);
+  const ServerConfig* main_conf = GetServerConfig(main_server);
+  if (main_conf->secret_key_file_set) {
+    auto key = ReadSecretKeyFile(main_conf->secret_key_file);
+    if (!key.ok()) return key.status();
+    worker->set_key(std::move(key).value());
+  }
   auto get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
   auto register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
   const bool first_pass = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
@@ -218,17 +230,18 @@ void RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server) {
                    "ONEP0400: mod_watchdog is not loaded: no notification is sent "
                    "(LoadModule watchdog_module)");
     }
-    return;
+    return Status::Ok();
   }
   ap_watchdog_t* watchdog = nullptr;
-  apr_status_t rv =
-      get_instance(&watchdog, kWatchdogName, 0 /* in a child */, 1 /* one child at a time */, pconf);
+  apr_status_t rv = get_instance(&watchdog, kWatchdogName, 0 /* in a child */,
+                                 1 /* one child at a time */, pconf);
   if (rv == APR_SUCCESS) rv = register_callback(watchdog, AP_WD_TM_SLICE, worker, NotifyCallback);
   if (rv != APR_SUCCESS && rv != APR_EEXIST && !first_pass) {
     ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server,
                  "ONEP0400: mod_watchdog refused the notification deliverer: no notification is "
                  "sent");
   }
+  return Status::Ok();
 }
 
 }  // namespace onep::module

@@ -9,13 +9,15 @@
 #define ONEP_MOD_ONEP_NOTIFY_WORKER_H_
 
 #include "httpd.h"
+#include "onep/status.h"
 
 namespace onep::module {
 
-// post_config, in the parent: registers the deliverer with its watchdog.
-// Without mod_watchdog, logs ONEP0013 once per start: no notification is
-// sent. Never fails the configuration.
-void RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server);
+// post_config, in the parent (still root): reads OnepSecretKeyFile, whose
+// problems fail the start (the Status names them), and registers the
+// deliverer with its watchdog. Without mod_watchdog, logs ONEP0400 once per
+// start: no notification is sent.
+Status RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server);
 
 }  // namespace onep::module
 

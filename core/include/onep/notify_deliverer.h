@@ -38,9 +38,9 @@ struct NotifyAttempt {
   std::string endpoint;
   std::string webhook_id;
   int attempt = 0;
-  long status = 0;     // 0: no HTTP answer
-  std::string error;   // "" when none
-  std::string outcome;  // delivered, retry or failed
+  long status = 0;            // 0: no HTTP answer
+  std::string error;          // "" when none
+  std::string outcome;        // delivered, retry or failed
   int64_t next_retry_ms = 0;  // retry only
 };
 

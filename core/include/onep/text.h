@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Text, one rule each: UTF-8 decoding, the user's text quoted in a message,
 // what may not reach a terminal, and hex. Every other file that needs one of
-// these calls it here.
+// these calls it here. Base64 too.
 //
 // UTF-8 is decoded strictly (RFC 3629): no overlong forms, no surrogates,
 // nothing above U+10FFFF; a byte that starts no well-formed sequence is
@@ -105,6 +105,16 @@ std::string HexEncode(std::string_view bytes, HexCase letters = HexCase::kLower)
 
 // The value of one hex digit (either case), or -1 for any other character.
 int HexDigitValue(char c);
+
+// ---------------------------------------------------------------------------
+// Base64 (RFC 4648 section 4: the standard alphabet, with '=' padding)
+
+std::string Base64Encode(std::string_view bytes);
+
+// The bytes of `text`, or nullopt when it is not canonical base64: a length
+// that is not a multiple of 4, a character outside the alphabet, padding
+// anywhere but at the end, or pad bits that are not zero.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace onep
 

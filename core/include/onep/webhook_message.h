@@ -19,13 +19,13 @@ namespace onep {
 
 // One entry of P{tag}:outbox (docs/redis-layout.md).
 struct OutboxEntry {
-  std::string id;            // the stream entry id, "1700000000000-0"
-  std::string type;          // incident_opened, incident_resolved or test
-  std::string org;           // slug
-  std::string app;           // empty for test
-  std::string incident;      // the incident as stored (JSON object), "{}" for test
-  int64_t time_ms = 0;       // when it was written, by Redis' clock
-  std::string endpoint;      // test only: the one endpoint it is for
+  std::string id;        // the stream entry id, "1700000000000-0"
+  std::string type;      // incident_opened, incident_resolved or test
+  std::string org;       // slug
+  std::string app;       // empty for test
+  std::string incident;  // the incident as stored (JSON object), "{}" for test
+  int64_t time_ms = 0;   // when it was written, by Redis' clock
+  std::string endpoint;  // test only: the one endpoint it is for
 };
 
 // The entry from a stream entry's field/value list (XREADGROUP's reply).
@@ -45,18 +45,10 @@ std::string WebhookId(std::string_view endpoint_id, std::string_view outbox_id);
 // incident is not a JSON object.
 Result<std::string> WebhookBody(const OutboxEntry& entry, int64_t now_ms);
 
-// The key of a "whsec_" + base64 secret: the decoded bytes. InvalidArgument
-// when it is not of that form.
-Result<std::string> WebhookSecretKey(std::string_view secret);
-
-// "v1," + base64 of HMAC-SHA256(key, id + "." + timestamp + "." + body).
-std::string WebhookSignature(std::string_view key, std::string_view webhook_id,
-                             int64_t timestamp_s, std::string_view body);
-
-// Standard base64 with padding.
-std::string Base64Encode(std::string_view bytes);
-// InvalidArgument on any character outside the alphabet or a bad length.
-Result<std::string> Base64Decode(std::string_view text);
+// "v1," + base64 of HMAC-SHA256(key, id + "." + timestamp + "." + body);
+// `key` is the decoded secret (WebhookSigningKey, secret_box.h).
+std::string WebhookSignature(std::string_view key, std::string_view webhook_id, int64_t timestamp_s,
+                             std::string_view body);
 
 }  // namespace onep
 

@@ -60,9 +60,9 @@ struct WebhookRequest {
 
 struct WebhookResponse {
   uint64_t tag = 0;
-  long status = 0;        // the HTTP status; 0 when none came
-  std::string error;      // "" when an answer came (whatever its status)
-  std::string excerpt;    // the first 4 KB of the answer at most
+  long status = 0;      // the HTTP status; 0 when none came
+  std::string error;    // "" when an answer came (whatever its status)
+  std::string excerpt;  // the first 4 KB of the answer at most
   int64_t duration_ms = 0;
 };
 

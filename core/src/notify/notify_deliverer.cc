@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "onep/json.h"
+#include "onep/secret_box.h"
 #include "onep/webhook_message.h"
 #include "scripts/notify_scripts.h"
 
@@ -185,13 +186,14 @@ void NotifyDeliverer::TakeFor(const std::string& tag, const std::string& endpoin
   }
   auto target = ResolveWebhookTarget(url, options_.policy);
   if (!target.ok()) {
-    Settle(*flight, 0, target.status().message(), 0, target.status().code() == Code::kInvalidArgument);
+    Settle(*flight, 0, target.status().message(), 0,
+           target.status().code() == Code::kInvalidArgument);
     return;
   }
   Result<std::string> key = Status::Internal("no secret opener");
   if (options_.open_secret) {
     auto secret = options_.open_secret(endpoint_id, sealed, key_id);
-    key = secret.ok() ? WebhookSecretKey(*secret) : Result<std::string>(secret.status());
+    key = secret.ok() ? WebhookSigningKey(*secret) : Result<std::string>(secret.status());
   }
   if (!key.ok()) {
     Settle(*flight, 0, "the endpoint's secret: " + key.status().message(), 0, false);
@@ -216,7 +218,7 @@ void NotifyDeliverer::TakeFor(const std::string& tag, const std::string& endpoin
 
 void NotifyDeliverer::Settle(InFlight& flight, long status, const std::string& error,
                              int64_t duration_ms, bool refused) {
-  const char* result = refused                          ? "failed"
+  const char* result = refused                            ? "failed"
                        : (status >= 200 && status <= 299) ? "delivered"
                                                           : "retry";
   static thread_local std::mt19937_64 random{std::random_device{}()};
@@ -251,9 +253,9 @@ void NotifyDeliverer::Settle(InFlight& flight, long status, const std::string& e
   if (!settled.ok() || settled->elements.size() < 2) {
     // The lease runs out and the message is sent again: at least once.
     if (options_.on_error) {
-      options_.on_error("settling " + flight.webhook_id + ": " +
-                        (settled.ok() ? std::string("unexpected reply")
-                                      : settled.status().message()));
+      options_.on_error(
+          "settling " + flight.webhook_id + ": " +
+          (settled.ok() ? std::string("unexpected reply") : settled.status().message()));
     }
     return;
   }

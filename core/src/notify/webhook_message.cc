@@ -12,12 +12,10 @@
 #include "onep/json.h"
 #include "onep/monitor_store.h"
 #include "onep/parse.h"
+#include "onep/text.h"
 
 namespace onep {
 namespace {
-
-constexpr std::string_view kSecretPrefix = "whsec_";
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void SetString(json_t* object, const char* key, const std::string& value) {
   json_object_set_new(object, key, json_stringn(value.data(), value.size()));
@@ -128,19 +126,8 @@ Result<std::string> WebhookBody(const OutboxEntry& entry, int64_t now_ms) {
   return JsonDump(body.get());
 }
 
-Result<std::string> WebhookSecretKey(std::string_view secret) {
-  if (secret.substr(0, kSecretPrefix.size()) != kSecretPrefix) {
-    return Status::InvalidArgument("a webhook secret starts with whsec_");
-  }
-  auto key = Base64Decode(secret.substr(kSecretPrefix.size()));
-  if (!key.ok() || key->empty()) {
-    return Status::InvalidArgument("a webhook secret is whsec_ and base64");
-  }
-  return key;
-}
-
-std::string WebhookSignature(std::string_view key, std::string_view webhook_id,
-                             int64_t timestamp_s, std::string_view body) {
+std::string WebhookSignature(std::string_view key, std::string_view webhook_id, int64_t timestamp_s,
+                             std::string_view body) {
   std::string signed_text;
   signed_text.reserve(webhook_id.size() + body.size() + 24);
   signed_text.append(webhook_id).append(".").append(std::to_string(timestamp_s)).append(".");
@@ -151,63 +138,6 @@ std::string WebhookSignature(std::string_view key, std::string_view webhook_id,
        reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac,
        &mac_len);
   return "v1," + Base64Encode(std::string_view(reinterpret_cast<const char*>(mac), mac_len));
-}
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                       (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i < bytes.size()) {
-    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-Result<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return Status::InvalidArgument("base64 of a wrong length");
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  uint32_t n = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    int value;
-    if (c == '=') {
-      if (i + 2 < text.size()) return Status::InvalidArgument("base64 padding inside");
-      ++padding;
-      value = 0;
-    } else {
-      if (padding > 0) return Status::InvalidArgument("base64 after its padding");
-      const char* at = std::strchr(kAlphabet, c);
-      if (at == nullptr || c == '\0') return Status::InvalidArgument("not base64");
-      value = static_cast<int>(at - kAlphabet);
-    }
-    n = (n << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits == 24) {
-      out += static_cast<char>((n >> 16) & 0xFF);
-      out += static_cast<char>((n >> 8) & 0xFF);
-      out += static_cast<char>(n & 0xFF);
-      n = 0;
-      bits = 0;
-    }
-  }
-  out.resize(out.size() - padding);
-  return out;
 }
 
 }  // namespace onep

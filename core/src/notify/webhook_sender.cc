@@ -270,8 +270,8 @@ std::vector<WebhookResponse> WebhookSender::Run(std::chrono::milliseconds wait) 
     response.excerpt = std::move(t.kept);
     const CURLcode result = msg->data.result;
     if (t.too_big) {
-      response.error = "the answer is larger than " +
-                       std::to_string(impl_->limits.max_bytes / 1024) + " KB";
+      response.error =
+          "the answer is larger than " + std::to_string(impl_->limits.max_bytes / 1024) + " KB";
     } else if (result == CURLE_OPERATION_TIMEDOUT) {
       response.error = "timed out";
     } else if (result != CURLE_OK) {

@@ -11,8 +11,8 @@ namespace onep::scripts {
 
 const std::vector<const NamedScript*>& AllScripts() {
   static const std::vector<const NamedScript*> all = {
-      &RecordScript(),       &AuthenticateScript(), &CreateCredentialScript(),
-      &ReplaceTokenScript(), &SetExpiryScript(),    &DeleteCredentialScript(),
+      &RecordScript(),       &AuthenticateScript(),     &CreateCredentialScript(),
+      &ReplaceTokenScript(), &SetExpiryScript(),        &DeleteCredentialScript(),
       &SetMonitorScript(),   &TakeNotificationScript(), &SettleNotificationScript(),
   };
   return all;

@@ -92,8 +92,8 @@ return {outcome, next_retry}
 }  // namespace
 
 const NamedScript& TakeNotificationScript() {
-  static const NamedScript script({"outbox_key", "state_key"},
-                                  {"endpoint", "consumer", "lease_ms"}, false, kTakeBody);
+  static const NamedScript script({"outbox_key", "state_key"}, {"endpoint", "consumer", "lease_ms"},
+                                  false, kTakeBody);
   return script;
 }
 
