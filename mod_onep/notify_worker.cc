@@ -138,6 +138,8 @@ class NotifyWorker {
   void Report(const NotifyAttempt& a) {
     CountNotification(a.outcome);
     const std::string status = a.status > 0 ? std::to_string(a.status) : "none";
+    // "HTTP 500" says no more than the status does.
+    const std::string error = a.error.empty() || a.error.rfind("HTTP ", 0) == 0 ? "-" : a.error;
     if (a.outcome == "delivered") {
       ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, server_,
                    "ONEP0404: notification %s delivered to endpoint %s of org %s (attempt %d, "
@@ -147,16 +149,16 @@ class NotifyWorker {
     } else if (a.outcome == "retry") {
       ap_log_error(APLOG_MARK, APLOG_WARNING, 0, server_,
                    "ONEP0401: notification %s to endpoint %s of org %s: attempt %d failed (HTTP "
-                   "%s: %s); retried in %ld ms",
+                   "%s, %s); retried in %ld ms",
                    a.webhook_id.c_str(), a.endpoint.c_str(), a.org.c_str(), a.attempt,
-                   status.c_str(), a.error.c_str(),
+                   status.c_str(), error.c_str(),
                    static_cast<long>(a.next_retry_ms - apr_time_as_msec(apr_time_now())));
     } else {
       ap_log_error(APLOG_MARK, APLOG_ERR, 0, server_,
                    "ONEP0402: notification %s to endpoint %s of org %s failed for good after "
-                   "attempt %d (HTTP %s: %s)",
+                   "attempt %d (HTTP %s, %s)",
                    a.webhook_id.c_str(), a.endpoint.c_str(), a.org.c_str(), a.attempt,
-                   status.c_str(), a.error.c_str());
+                   status.c_str(), error.c_str());
     }
   }
 
