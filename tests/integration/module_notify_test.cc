@@ -482,6 +482,13 @@ TEST_F(NotifyTest, ASlowOrHugeAnswerCostsNeitherMemoryNorWebhooks) {
     EXPECT_EQ(d.fields.at("status"), "200");
     EXPECT_EQ(d.fields.at("error"), "the answer is larger than 64 KB");
   }
+  // Each 1 GB answer was cut off early: what the receiver could write went
+  // into socket buffers, a few MB at most.
+  ASSERT_TRUE(WaitUntil([&] { return ReceivedAt("/huge-sent").size() >= 3; }, seconds(30)));
+  for (const Received& r : ReceivedAt("/huge-sent")) {
+    std::cout << "1 GB answer cut off after " << r.answer << " bytes\n";
+    EXPECT_LT(std::atoll(r.answer.c_str()), 16LL << 20);
+  }
   const long after_kb = VmRssKb(deliverer);
   std::cout << "deliverer child VmRSS before " << before_kb << " kB, after " << after_kb
             << " kB; worst webhook " << worst_ms << " ms\n";

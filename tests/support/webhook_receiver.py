@@ -10,7 +10,8 @@ one JSON line per request to the log: {"path", "id", "timestamp", "verified",
   /fail/N      500 to the first N requests of each webhook-id, then 200
   /hold        logs the request, then holds it until GET /_release, then 200
   /never       reads the request and never answers (until the client goes)
-  /huge        200 with a body of 1 GB, streamed, never stored
+  /huge        200 with a body of 1 GB, streamed, never stored; then logs
+               path /huge-sent with the bytes written before the client went
   /redirect    302 to /ok (which a deliverer must not follow)
 
 Usage: webhook_receiver.py PORT_FILE LOG_FILE SECRET
@@ -20,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import sys
 import threading
 import time
@@ -99,11 +101,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(total))
             self.end_headers()
             chunk = b"x" * 65536
+            sent = 0
             try:
                 for _ in range(total // len(chunk)):
                     self.wfile.write(chunk)
+                    sent += len(chunk)
             except OSError:
                 pass
+            # How much of it went out before the client cut it off.
+            self.path = "/huge-sent"
+            self.log(sent, webhook_id, timestamp, ok, b"")
         elif self.path == "/redirect":
             self.log(302, webhook_id, timestamp, ok, body)
             self.answer(302)
@@ -119,6 +126,5 @@ class Server(ThreadingHTTPServer):
 server = Server(("127.0.0.1", 0), Handler)
 with open(PORT_FILE + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
-import os  # noqa: E402
 os.rename(PORT_FILE + ".tmp", PORT_FILE)
 server.serve_forever()
