@@ -121,6 +121,11 @@ Invocation ParseArgs(const std::vector<std::string>& argv) {
     if (!command_seen) {
       command_seen = true;
       inv.command = FindCommand(arg);
+      // A command of two words ("notify add"): the group, then the action.
+      if (inv.command == nullptr && i + 1 < argv.size()) {
+        inv.command = FindCommand(arg + " " + argv[i + 1]);
+        if (inv.command != nullptr) ++i;
+      }
       if (inv.command == nullptr) error("unknown command " + QuoteForMessage(arg));
       continue;
     }

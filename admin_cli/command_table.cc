@@ -12,6 +12,7 @@
 #include "commands/insights_command.h"
 #include "commands/migrate_command.h"
 #include "commands/monitor_commands.h"
+#include "commands/notify_commands.h"
 #include "commands/report_commands.h"
 #include "commands/token_commands.h"
 #include "context.h"
@@ -252,6 +253,60 @@ std::vector<CommandSpec> BuildCommands() {
        {"onepctl incidents --org acme --open",
         "onepctl incidents --org acme --app api --since 7d --json"},
        IncidentsCommand},
+      {"notify add",
+       "add a notification endpoint; prints its signing secret once",
+       {},
+       {kOrg,
+        {"--url", "URL", "where notifications are POSTed: https, at most 2048 characters", true},
+        {"--allow-http", "",
+         "accept an http URL (Apache sends to it only with "
+         "OnepNotifyAllowHttp On)"},
+        {"--secret-key-file", "FILE",
+         "the key the secret is sealed with, as OnepSecretKeyFile names it (default: "
+         "$ONEP_SECRET_KEY_FILE, else /etc/onep/secret.key)"}},
+       "Adds an endpoint to the organization (at most 10): each incident opened or resolved from "
+       "now on is POSTed to it as JSON, signed as Standard Webhooks says (webhook-id, "
+       "webhook-timestamp, webhook-signature). Prints the endpoint's id and its secret "
+       "(whsec_...) once; Redis holds the secret sealed with the secret key file. Audited.",
+       {"onepctl notify add --org acme --url https://hooks.example.com/onep",
+        "onepctl notify add --org acme --url https://hooks.example.com/onep --json"},
+       NotifyAddCommand},
+      {"notify list",
+       "the organization's notification endpoints, never a secret",
+       {},
+       {kOrg},
+       "Lists the organization's endpoints, oldest first: id, URL, when it was added and its "
+       "last delivery attempt (outcome, HTTP status, time).",
+       {"onepctl notify list --org acme", "onepctl notify list --org acme --json"},
+       NotifyListCommand},
+      {"notify remove",
+       "remove a notification endpoint (audited)",
+       {"ID"},
+       {},
+       "Removes the endpoint: nothing more is sent to it, including what was waiting.",
+       {"onepctl notify remove ne_AbCdEfGh3xQ9LmN2pR7t"},
+       NotifyRemoveCommand},
+      {"notify test",
+       "send a test notification to one endpoint (audited)",
+       {"ID"},
+       {},
+       "Queues a notification of type test for this endpoint only and prints its outbox id; "
+       "'onepctl deliveries' shows how its delivery went.",
+       {"onepctl notify test ne_AbCdEfGh3xQ9LmN2pR7t"},
+       NotifyTestCommand},
+      {"deliveries",
+       "each attempt to deliver a notification, newest first",
+       {},
+       {kOrg,
+        {"--endpoint", "ID", "only this endpoint's"},
+        {"--limit", "N", "at most N attempts (default 50, max 1000)"}},
+       "Lists delivery attempts, newest first: when, the endpoint, the notification's type and "
+       "application, the attempt's number, its outcome (delivered, retry, failed), the HTTP "
+       "status, how long it took, when the next retry is due and the error.",
+       {"onepctl deliveries --org acme",
+        "onepctl deliveries --org acme --endpoint "
+        "ne_AbCdEfGh3xQ9LmN2pR7t --json"},
+       DeliveriesCommand},
       {"insights",
        "uptime, MTTR, MTBF and the DORA figures of each application",
        {},

@@ -4,6 +4,7 @@
 // --help, the man page and completion.
 #include "manual.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -96,7 +97,20 @@ std::string ManPage(std::string_view version) {
 std::string BashCompletion() {
   std::string commands, global_options, value_options;
   std::set<std::string> values;  // options that take a value, any command
-  for (const auto& command : Commands()) commands += std::string(command.name) + " ";
+  // A command of two words ("notify add") is completed as its group, then
+  // its action.
+  std::set<std::string> groups;
+  std::map<std::string, std::string> actions;  // group -> its actions
+  for (const auto& command : Commands()) {
+    const std::string name(command.name);
+    const std::size_t space = name.find(' ');
+    if (space == std::string::npos) {
+      commands += name + " ";
+    } else if (groups.insert(name.substr(0, space)).second) {
+      commands += name.substr(0, space) + " ";
+    }
+    if (space != std::string::npos) actions[name.substr(0, space)] += name.substr(space + 1) + " ";
+  }
   for (const auto& option : GlobalOptions()) {
     global_options += std::string(option.name) + " ";
     if (!option.value_name.empty()) values.insert(std::string(option.name));
@@ -113,13 +127,21 @@ std::string BashCompletion() {
                      ") COMPREPLY=($(compgen -W \"" + choices + "\" -- \"$cur\")); return ;;\n";
       }
     }
-    per_command += "    " + std::string(command.name) + ") opts=\"" + options + "\" ;;\n";
-    if (!command.args.empty() && command.args[0] == "ID") {
+    per_command += "    \"" + std::string(command.name) + "\") opts=\"" + options + "\" ;;\n";
+    if (!command.args.empty() && command.args[0] == "ID" &&
+        command.name.find(' ') == std::string_view::npos) {
       id_commands += std::string(id_commands.empty() ? "" : "|") + std::string(command.name);
     }
   }
   for (const auto& name : values) value_options += (value_options.empty() ? "" : "|") + name;
 
+  std::string group_list = "\" ", group_cases;
+  for (const auto& group : groups) {
+    group_list += group + " ";
+    group_cases += "    " + group + ") COMPREPLY=($(compgen -W \"" + actions[group] +
+                   "\" -- \"$cur\")); return ;;\n";
+  }
+  group_list += "\"";
   std::string out;
   out +=
       "# bash completion for onepctl(1): commands, options, --type values, organizations\n"
@@ -144,7 +166,9 @@ std::string BashCompletion() {
       value_options +
       ") ((i++)) ;;\n"
       "      -*) ;;\n"
-      "      *) [[ -z $cmd ]] && cmd=$w ;;\n"
+      "      *) if [[ -z $cmd ]]; then cmd=$w; elif [[ " +
+      group_list +
+      " == *\" $cmd \"* ]]; then cmd=\"$cmd $w\"; fi ;;\n"
       "    esac\n"
       "  done\n"
       "  local onepctl=${COMP_WORDS[0]}\n"
@@ -166,7 +190,7 @@ std::string BashCompletion() {
       "  fi\n"
       "  local opts=\n"
       "  case $cmd in\n" +
-      per_command +
+      group_cases + per_command +
       "  esac\n"
       "  if [[ $cur == -* ]]; then\n"
       "    COMPREPLY=($(compgen -W \"$opts " +

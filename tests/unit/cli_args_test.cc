@@ -79,10 +79,11 @@ TEST(CliArgsTest, HelpWinsOverOtherErrors) {
 }
 
 TEST(CliArgsTest, EveryCommandHasAHandlerHelpAndAnExample) {
-  const std::vector<std::string> expected = {"create",  "list",      "show",    "rotate", "rename",
-                                             "delete",  "orgs",      "events",  "expire", "verify",
-                                             "doctor",  "migrate",   "stats",   "audit",  "apps",
-                                             "monitor", "incidents", "insights"};
+  const std::vector<std::string> expected = {
+      "create",      "list",          "show",        "rotate",     "rename",    "delete",
+      "orgs",        "events",        "expire",      "verify",     "doctor",    "migrate",
+      "stats",       "audit",         "apps",        "monitor",    "incidents", "notify add",
+      "notify list", "notify remove", "notify test", "deliveries", "insights"};
   ASSERT_EQ(Commands().size(), expected.size());
   const std::string global = GlobalHelp();
   for (std::size_t i = 0; i < expected.size(); ++i) {

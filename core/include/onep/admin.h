@@ -24,6 +24,7 @@
 #include "onep/insights.h"
 #include "onep/json.h"
 #include "onep/monitor_store.h"
+#include "onep/notify_store.h"
 #include "onep/redis_client.h"
 #include "onep/status.h"
 #include "onep/text.h"
@@ -172,6 +173,24 @@ JsonPtr AppJson(const AppMonitor& app);
 //  duration_s, failures, first_error, deploy}; resolved_at and duration_s
 // are null while open, first_error null when the failure had none.
 JsonPtr IncidentJson(const Incident& incident);
+
+// deliveries: endpoint (an endpoint id, when given), limit (default 50, at
+// most kMaxDeliveriesRead). The org is left empty, for the caller.
+Result<DeliveryQuery> DeliveryQueryInput(const Inputs& in);
+
+// {id, org, url, created_at, last_delivery}; last_delivery is {time,
+// outcome, status} or null; status is the HTTP status (a number) or null.
+// Never a secret.
+JsonPtr NotifyEndpointJson(const NotifyEndpoint& endpoint);
+
+// {id, org, url, created_at, secret}: an endpoint just added, the only time
+// its secret is shown.
+JsonPtr NewNotifyEndpointJson(const NewNotifyEndpoint& added);
+
+// {time, endpoint, webhook_id, type, app, attempt, status, error,
+//  duration_ms, outcome, next_retry}; status a number or null, error a
+// string or null, next_retry a time or null.
+JsonPtr DeliveryJson(const Delivery& delivery);
 
 // A JSON array of f(item) for every item.
 template <typename T, typename F>

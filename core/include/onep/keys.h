@@ -33,6 +33,9 @@ class KeySpace {
   std::string OrgTags() const;  // hash: slug -> routing tag (never changes once set)
   std::string LegacyToken(std::string_view token_hash) const;  // string: routing tag
   std::string LegacyCredential(std::string_view id) const;     // string: routing tag
+  // set: the routing tags of the orgs with at least one notification
+  // endpoint, so a deliverer finds them without a scan.
+  std::string NotifyOrgs() const;
 
   // "{tag}": the slot key of an org, for RedisClient calls.
   static std::string SlotKey(std::string_view tag);
@@ -86,13 +89,10 @@ class KeySpace {
   std::string DeployIndex(std::string_view tag) const;
   std::string RateWindow(std::string_view tag, int64_t second) const;  // hash: id -> count
   std::string Audit(std::string_view tag) const;                       // stream
-
-  // Notifications (docs/redis-layout.md): the routing tags of the orgs with
-  // at least one endpoint (a global set), and per org its endpoints (hash:
-  // id -> JSON), the outbox (stream, a consumer group per endpoint), the
-  // delivery state of each endpoint (hash: id -> JSON) and the attempts
-  // (stream).
-  std::string NotifyOrgs() const;
+  // Notifications (docs/redis-layout.md): hash, endpoint id -> the endpoint
+  // as JSON (its secret sealed, secret_box.h); the outbox, a stream with one
+  // consumer group per endpoint; hash, endpoint id -> its delivery in
+  // flight; stream, one entry per delivery attempt.
   std::string Notify(std::string_view tag) const;
   std::string Outbox(std::string_view tag) const;
   std::string NotifyState(std::string_view tag) const;

@@ -621,4 +621,76 @@ JsonPtr OrgJson(const OrgSummary& summary) {
   return object;
 }
 
+Result<DeliveryQuery> DeliveryQueryInput(const Inputs& in) {
+  DeliveryQuery query;
+  if (const std::string* endpoint = in.Get("endpoint"); endpoint != nullptr) {
+    if (NotifyEndpointRoutingTag(*endpoint).empty()) {
+      return in.Invalid("endpoint", *endpoint, "it is not a notification endpoint id (ne_...)");
+    }
+    query.endpoint = *endpoint;
+  }
+  if (const std::string* text = in.Get("limit"); text != nullptr) {
+    auto limit = ParseUint(*text, kMaxDeliveriesRead);
+    if (!limit.ok() || *limit == 0) {
+      return in.Invalid("limit", *text, "it must be a whole number from 1 to 1000");
+    }
+    query.limit = static_cast<std::size_t>(*limit);
+  }
+  return query;
+}
+
+namespace {
+
+// An HTTP status as a number; null when there is none.
+JsonPtr HttpStatusOrNull(const std::string& status) {
+  auto value = ParseUint(status, 999);
+  return JsonPtr(value.ok() ? json_integer(static_cast<json_int_t>(*value)) : json_null());
+}
+
+}  // namespace
+
+JsonPtr NotifyEndpointJson(const NotifyEndpoint& endpoint) {
+  JsonPtr object(json_object());
+  Set(object.get(), "id", JsonString(endpoint.id));
+  Set(object.get(), "org", JsonString(endpoint.org));
+  Set(object.get(), "url", JsonString(endpoint.url));
+  Set(object.get(), "created_at", JsonTime(endpoint.created_at));
+  if (endpoint.last_delivery) {
+    JsonPtr last(json_object());
+    Set(last.get(), "time", JsonTime(endpoint.last_delivery->time));
+    Set(last.get(), "outcome", JsonString(endpoint.last_delivery->outcome));
+    Set(last.get(), "status", HttpStatusOrNull(endpoint.last_delivery->status));
+    Set(object.get(), "last_delivery", std::move(last));
+  } else {
+    Set(object.get(), "last_delivery", JsonPtr(json_null()));
+  }
+  return object;
+}
+
+JsonPtr NewNotifyEndpointJson(const NewNotifyEndpoint& added) {
+  JsonPtr object(json_object());
+  Set(object.get(), "id", JsonString(added.endpoint.id));
+  Set(object.get(), "org", JsonString(added.endpoint.org));
+  Set(object.get(), "url", JsonString(added.endpoint.url));
+  Set(object.get(), "created_at", JsonTime(added.endpoint.created_at));
+  Set(object.get(), "secret", JsonString(added.secret));
+  return object;
+}
+
+JsonPtr DeliveryJson(const Delivery& d) {
+  JsonPtr object(json_object());
+  Set(object.get(), "time", JsonTime(d.time));
+  Set(object.get(), "endpoint", JsonString(d.endpoint));
+  Set(object.get(), "webhook_id", JsonString(d.webhook_id));
+  Set(object.get(), "type", JsonString(d.type));
+  Set(object.get(), "app", JsonString(d.app));
+  Set(object.get(), "attempt", JsonPtr(json_integer(d.attempt)));
+  Set(object.get(), "status", HttpStatusOrNull(d.status));
+  Set(object.get(), "error", JsonStringOrNull(d.error, !d.error.empty()));
+  Set(object.get(), "duration_ms", JsonPtr(json_integer(d.duration_ms)));
+  Set(object.get(), "outcome", JsonString(d.outcome));
+  Set(object.get(), "next_retry", JsonTime(d.next_retry));
+  return object;
+}
+
 }  // namespace onep::admin

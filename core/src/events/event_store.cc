@@ -147,7 +147,9 @@ Result<ScriptCall> RecordCall(const KeySpace& keys, const EventRetention& retent
        {"incidents_key", keys.Incidents(tag)},
        {"incident_index_key", keys.IncidentIndex(tag)},
        {"incidents_resolved_key", keys.IncidentsResolved(tag)},
-       {"deploy_index_key", keys.DeployIndex(tag)}},
+       {"deploy_index_key", keys.DeployIndex(tag)},
+       {"notify_key", keys.Notify(tag)},
+       {"outbox_key", keys.Outbox(tag)}},
       {{"stream_max_len", std::to_string(retention.max_events)},
        // Stream ids are Unix ms: "<ms>-0" is the oldest an entry may be.
        {"oldest_event_id", std::to_string(std::max<int64_t>(now - retention.max_age_ms, 0)) + "-0"},

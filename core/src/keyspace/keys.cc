@@ -17,6 +17,8 @@ std::string KeySpace::LegacyCredential(std::string_view id) const {
   return prefix_ + "legacy:cred:" + std::string(id);
 }
 
+std::string KeySpace::NotifyOrgs() const { return prefix_ + "notifyorgs"; }
+
 std::string KeySpace::SlotKey(std::string_view tag) { return "{" + std::string(tag) + "}"; }
 
 std::string KeySpace::OrgKey(std::string_view tag, std::string_view rest) const {
@@ -78,16 +80,6 @@ std::string KeySpace::RateWindow(std::string_view tag, int64_t second) const {
   return OrgKey(tag, "rl:" + std::to_string(second));
 }
 
-std::string KeySpace::NotifyOrgs() const { return prefix_ + "notifyorgs"; }
-
-std::string KeySpace::Notify(std::string_view tag) const { return OrgKey(tag, "notify"); }
-
-std::string KeySpace::Outbox(std::string_view tag) const { return OrgKey(tag, "outbox"); }
-
-std::string KeySpace::NotifyState(std::string_view tag) const { return OrgKey(tag, "notifystate"); }
-
-std::string KeySpace::Deliveries(std::string_view tag) const { return OrgKey(tag, "deliveries"); }
-
 std::string KeySpace::Apps(std::string_view tag) const { return OrgKey(tag, "apps"); }
 
 std::string KeySpace::AppsSeen(std::string_view tag) const { return OrgKey(tag, "appseen"); }
@@ -105,5 +97,13 @@ std::string KeySpace::IncidentsResolved(std::string_view tag) const {
 std::string KeySpace::DeployIndex(std::string_view tag) const { return OrgKey(tag, "deployidx"); }
 
 std::string KeySpace::Audit(std::string_view tag) const { return OrgKey(tag, "audit"); }
+
+std::string KeySpace::Notify(std::string_view tag) const { return OrgKey(tag, "notify"); }
+
+std::string KeySpace::Outbox(std::string_view tag) const { return OrgKey(tag, "outbox"); }
+
+std::string KeySpace::NotifyState(std::string_view tag) const { return OrgKey(tag, "notifystate"); }
+
+std::string KeySpace::Deliveries(std::string_view tag) const { return OrgKey(tag, "deliveries"); }
 
 }  // namespace onep

@@ -11,7 +11,7 @@
 #include "onep/json.h"
 #include "onep/secret_box.h"
 #include "onep/webhook_message.h"
-#include "scripts/notify_scripts.h"
+#include "scripts/delivery_scripts.h"
 
 namespace onep {
 namespace {

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The scripts of notification delivery (notify_deliverer.h): taking an
-// endpoint's next message to send, and settling an attempt. Each keeps an
-// endpoint's outbox group, its delivery state and the attempts stream
-// consistent at once.
+// The scripts that add, remove and test notification endpoints
+// (notify_store.h). Each is audited in the same call.
 #ifndef ONEP_CORE_SRC_SCRIPTS_NOTIFY_SCRIPTS_H_
 #define ONEP_CORE_SRC_SCRIPTS_NOTIFY_SCRIPTS_H_
 
@@ -10,21 +8,20 @@
 
 namespace onep::scripts {
 
-// The message an endpoint is to be sent now, if any, leased to the caller
-// for `lease_ms` (the state's next_at moves that far ahead, so no other
-// deliverer takes it meanwhile). The message in the endpoint's state first
-// (claimed with XCLAIM: same outbox id, same webhook-id), else the group's
-// next entry; test entries for other endpoints are acknowledged on the way.
-// Returns {"send", id, {field, value, ...}, attempt, first_at} |
-// {"wait", next_at} | {"idle"} | {"nogroup"} | {"more"} (entries skipped,
-// call again).
-const NamedScript& TakeNotificationScript();
+// Adds the endpoint `id` ({id, url, created_at = now, secret, key_id} in
+// notify_key) and its consumer group on outbox_key from now on ($, the stream
+// made if need be): {'ok', created_at}, or {'too_many'} when the org has
+// max_endpoints.
+const NamedScript& AddNotifyScript();
 
-// Settles one attempt of `msg`: `result` delivered or failed acknowledges it
-// and clears the state; retry sets next_at `delay_ms` from now, or fails it
-// when that is past first_at + give_up_ms. Adds the attempt to the
-// deliveries stream. Returns {outcome, next_retry or ""}.
-const NamedScript& SettleNotificationScript();
+// Removes the endpoint `id`, its group, its retry state; the org's last
+// endpoint also deletes the outbox: {'ok', stored JSON, endpoints left}, or
+// {'not_found'}.
+const NamedScript& RemoveNotifyScript();
+
+// Appends a test entry for the endpoint `id` to the outbox: {'ok', entry
+// id}, or {'not_found'}.
+const NamedScript& TestNotifyScript();
 
 }  // namespace onep::scripts
 

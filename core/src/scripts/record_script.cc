@@ -4,6 +4,7 @@
 #include <string>
 
 #include "scripts/current_token_lua.h"
+#include "scripts/outbox_lua.h"
 
 namespace onep::scripts {
 namespace {
@@ -32,8 +33,10 @@ local batch_apps = {}
 local batch_monitor = {apps_key = apps_key, incidents_key = incidents_key,
   incident_index_key = incident_index_key, incidents_resolved_key = incidents_resolved_key,
   deploy_index_key = deploy_index_key, max_apps = max_apps, max_incidents = max_incidents,
+  notify_key = notify_key, outbox_key = outbox_key,
   new_apps = 0,                -- apps this call adds to apps_key
-  incident_keys_read = false}
+  incident_keys_read = false,
+  notify = nil}                -- whether the org has an endpoint; asked on the first flip
 -- incident id -> {data = the incident, dirty}: read or created once (made
 -- with the rules).
 local batch_incidents, batch_incident_order
@@ -113,8 +116,12 @@ local rules
 // binding its names to the script's locals costs Redis more than a command
 // (a call of hits of quiet apps, the most common, needs none of them). They
 // use only the call's names, never the item's.
-constexpr const char* kMonitorRules = R"lua(
+constexpr const char* kMonitorRulesOpen = R"lua(
 if not rules then
+)lua";
+
+// After kOutboxLua, inside the block kMonitorRulesOpen opens.
+constexpr const char* kMonitorRules = R"lua(
   local apps_key, incidents_key, incident_index_key, incidents_resolved_key, max_apps,
         max_incidents = batch_monitor.apps_key, batch_monitor.incidents_key,
         batch_monitor.incident_index_key, batch_monitor.incidents_resolved_key,
@@ -202,7 +209,16 @@ if not rules then
   -- 256 bytes (whole characters), more than a table of events shows; the
   -- incident keeps all of it. So a flip stays far below the bound of an
   -- event's entry (docs/operations.md), whatever the error.
-  local function append_flip(flip_type, incident, credential, app)
+  --
+  -- And when the org has a notification endpoint, the same flip to its
+  -- outbox, in this call: no incident opens or resolves without its
+  -- notification (docs/design.md "Notifications").
+  local function check_outbox()
+    if batch_monitor.notify == nil then
+      batch_monitor.notify = outbox_wanted(batch_monitor.notify_key, batch_monitor.outbox_key)
+    end
+  end
+  local function append_flip(flip_type, incident, credential, org, app)
     local entry = {}
     for name, value in pairs(incident) do entry[name] = value end
     local error_text = incident.first_error or ''
@@ -217,12 +233,15 @@ if not rules then
     end
     call('XADD', events_key, '*', 'type', flip_type, 'credential', credential, 'app', app,
       'time', now_text, 'incident', incident.id, 'fields', cjson.encode(entry))
+    if batch_monitor.notify then
+      append_outbox(batch_monitor.outbox_key, flip_type, org, app, cjson.encode(incident), now_text)
+    end
   end
   batch_incidents, batch_incident_order = {}, {}
   rules = {quiet_monitor = quiet_monitor, load_monitor = load_monitor,
            read_incident_keys = read_incident_keys,
            incident_of = incident_of, make_room_for_incident = make_room_for_incident,
-           append_flip = append_flip}
+           check_outbox = check_outbox, append_flip = append_flip}
 end
 )lua";
 
@@ -439,6 +458,7 @@ elseif event_type == 'hit' then
   resolves = open_incident ~= nil and (m.hit_streak or 0) + event_count >= (m.hits_to_close or 1)
 end
 if opens then rules.read_incident_keys() end
+if opens or resolves then rules.check_outbox() end
 -- The deploy index (below) is read before the writes: a key of the wrong
 -- type fails this event here, and its size decides what the cap evicts.
 local deploy_index_size
@@ -547,7 +567,7 @@ else
       batch_incidents[incident.id] = {data = incident, dirty = false}
       batch_incident_order[#batch_incident_order + 1] = incident.id
       m.open_incident, m.state, m.since = incident.id, 'down', opened_at
-      rules.append_flip('incident_opened', incident, id, event_app)
+      rules.append_flip('incident_opened', incident, id, org, event_app)
       opened = 1
     end
   else
@@ -565,7 +585,7 @@ else
       open_incident.dirty = false
       m.open_incident, m.state, m.since = nil, 'up', incident.resolved_at
       m.hit_streak, m.hit_streak_at = nil, nil
-      rules.append_flip('incident_resolved', incident, id, event_app)
+      rules.append_flip('incident_resolved', incident, id, org, event_app)
       resolved = 1
     end
   end
@@ -583,7 +603,8 @@ const NamedScript& RecordScript() {
       NamedScript::PerItem{
           {"last_used_key", "events_key", "rate_key", "idempotencies_key", "idempotency_ages_key",
            "deploy_ids_key", "deploy_ages_key", "apps_key", "apps_seen_key", "incidents_key",
-           "incident_index_key", "incidents_resolved_key", "deploy_index_key"},
+           "incident_index_key", "incidents_resolved_key", "deploy_index_key", "notify_key",
+           "outbox_key"},
           {"stream_max_len", "oldest_event_id", "retention_ms", "max_stats_fields",
            "max_idempotency_keys", "max_deploy_ids", "max_apps", "max_incidents"}},
       {"token_key", "stats_key", "legacy_idempotency_key", "legacy_deploy_key"},
@@ -591,7 +612,9 @@ const NamedScript& RecordScript() {
        "idempotency_digest", "request_fingerprint", "deploy_id", "deploy_digest", "deploy_status",
        "rate_limit", "stats_expire_at"},
       std::string(kCurrentTokenLua) + kRecordBatchState,
-      std::string(kRecordBody) + kMonitorRules + kRecordBodyMonitor, kRecordEpilogue);
+      std::string(kRecordBody) + kMonitorRulesOpen + kOutboxLua + kMonitorRules +
+          kRecordBodyMonitor,
+      kRecordEpilogue);
   return script;
 }
 
