@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "onep/json.h"
+#include "onep/notify_store.h"
 #include "onep/secret_box.h"
 #include "onep/webhook_message.h"
 #include "support/apache_server.h"
@@ -130,7 +131,9 @@ class NotifyTest : public ::testing::Test {
     auto secret = NewWebhookSecret();
     ASSERT_TRUE(secret.ok());
     secret_ = *secret;
-    receiver_ = std::make_unique<Receiver>(secret_);
+    secret_file_ = dir_ + "/receiver.secret";
+    WriteFile(secret_file_, secret_);
+    receiver_ = std::make_unique<Receiver>("@" + secret_file_);
     ASSERT_GT(receiver_->port(), 0);
   }
   void TearDown() override {
@@ -225,7 +228,7 @@ class NotifyTest : public ::testing::Test {
     return reply.ok() && !reply->elements.empty() ? reply->elements[0].integer : -1;
   }
 
-  std::string dir_, key_file_, secret_, token_, tag_;
+  std::string dir_, key_file_, secret_, secret_file_, token_, tag_;
   std::optional<SecretKey> key_;
   std::unique_ptr<Receiver> receiver_;
   std::unique_ptr<OnepStack> stack_;
@@ -431,6 +434,56 @@ TEST_F(NotifyTest, NothingIsLostWhenApacheIsKilledMidDelivery) {
   EXPECT_EQ(received[1].id, ids[0]) << "the first is sent again after the crash";
   for (const Entry& d : DeliveriesOf(endpoint)) EXPECT_EQ(d.fields.at("outcome"), "delivered");
   EXPECT_EQ(Pending(endpoint), 0);
+}
+
+// From end to end: an endpoint added as `onepctl notify add` adds it, a
+// failure over HTTP opens an incident and a hit resolves it (the record
+// script writes both to the outbox), `notify test` adds a test: the three
+// arrive in that order, signed with the endpoint's own secret.
+TEST_F(NotifyTest, AnIncidentOpenedAndResolvedOverHttpIsDelivered) {
+  StartStack();
+  NotifyStore store{KeySpace("onep:")};
+  auto added = store.Add(stack_->client(), *key_, "acme", receiver_->Url("/ok"),
+                         /*allow_http=*/true, "tester");
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  WriteFile(secret_file_, added->secret);
+  ASSERT_EQ(
+      PostJson(stack_->port(), "/onep/failures", token_, R"({"error":"boom","count":1})").status,
+      202);
+  ASSERT_EQ(PostJson(stack_->port(), "/onep/hits", token_, R"({"count":1})").status, 202);
+  auto test = store.Test(stack_->client(), added->endpoint.id, "tester");
+  ASSERT_TRUE(test.ok()) << test.status().ToString();
+  ASSERT_TRUE(WaitUntil([&] { return ReceivedAt("/ok").size() >= 3; }, seconds(30)))
+      << stack_->apache().ErrorLog();
+  const auto received = ReceivedAt("/ok");
+  ASSERT_EQ(received.size(), 3u);
+  const char* types[] = {"incident.opened", "incident.resolved", "test"};
+  std::string incident_id;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(received[i].verified) << i;
+    JsonPtr body(json_loads(received[i].body.c_str(), 0, nullptr));
+    ASSERT_TRUE(json_is_object(body.get())) << received[i].body;
+    EXPECT_STREQ(json_string_value(json_object_get(body.get(), "type")), types[i]);
+    const json_t* incident = json_object_get(body.get(), "incident");
+    if (i == 0) incident_id = json_string_value(json_object_get(incident, "id"));
+    if (i < 2) {
+      EXPECT_EQ(json_string_value(json_object_get(incident, "id")), incident_id);
+      EXPECT_STREQ(json_string_value(json_object_get(incident, "first_error")), "boom");
+    } else {
+      EXPECT_TRUE(json_is_null(incident));
+    }
+  }
+  EXPECT_EQ(received[2].id, WebhookId(added->endpoint.id, *test));
+  EXPECT_NE(received[0].body.find("acme/web is down: 1 failure since "), std::string::npos)
+      << received[0].body;
+  EXPECT_NE(received[1].body.find("acme/web recovered after "), std::string::npos)
+      << received[1].body;
+  DeliveryQuery query;
+  query.org = "acme";
+  auto deliveries = store.Deliveries(stack_->client(), query);
+  ASSERT_TRUE(deliveries.ok());
+  ASSERT_EQ(deliveries->size(), 3u);
+  for (const Delivery& d : *deliveries) EXPECT_EQ(d.outcome, "delivered");
 }
 
 long VmRssKb(pid_t pid) {

@@ -16,6 +16,8 @@ one JSON line per request to the log: {"path", "id", "timestamp", "verified",
 
 Usage: webhook_receiver.py PORT_FILE LOG_FILE SECRET
 The port it listens on is written to PORT_FILE once it accepts connections.
+SECRET is whsec_..., or @PATH: the secret is then read from PATH at each
+request (for an endpoint whose secret is known only once it was added).
 """
 import base64
 import hashlib
@@ -28,16 +30,23 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT_FILE, LOG_FILE, SECRET = sys.argv[1], sys.argv[2], sys.argv[3]
-KEY = base64.b64decode(SECRET[len("whsec_"):])
 LOCK = threading.Lock()
 ATTEMPTS = {}
 RELEASED = threading.Event()
 HOLD_LIMIT_S = 120
 
 
+def key():
+    secret = SECRET
+    if secret.startswith("@"):
+        with open(secret[1:]) as f:
+            secret = f.read().strip()
+    return base64.b64decode(secret[len("whsec_"):])
+
+
 def verified(webhook_id, timestamp, body, signatures):
     signed = webhook_id.encode() + b"." + timestamp.encode() + b"." + body
-    expected = base64.b64encode(hmac.new(KEY, signed, hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(hmac.new(key(), signed, hashlib.sha256).digest()).decode()
     for signature in signatures.split(" "):
         version, _, value = signature.partition(",")
         if version == "v1" and hmac.compare_digest(value, expected):
