@@ -11,8 +11,8 @@
 // (a mod_watchdog callback) in upkeep.cc, the Redis connection pools in core.
 //
 // Log ids: ONEP00xx configuration and process life, ONEP01xx requests,
-// ONEP02xx metrics, ONEP03xx the connection pool (docs/operations.md lists
-// them all).
+// ONEP02xx metrics, ONEP03xx the connection pool, ONEP04xx notifications
+// (docs/operations.md lists them all).
 #include "mod_onep.h"
 
 #include <exception>
@@ -27,6 +27,7 @@
 #include "metrics/metrics_status.h"
 #include "mod_status.h"
 #include "mounts.h"
+#include "notify_worker.h"
 #include "onep/admin.h"
 #include "onep/parse.h"
 #include "onep/redis_tls.h"
@@ -83,6 +84,17 @@ void* MergeServerConfig(apr_pool_t* p, void* base_v, void* add_v) {
   conf->sweep_interval_set = add->sweep_interval_set || base->sweep_interval_set;
   conf->sweep_interval_ms =
       add->sweep_interval_set ? add->sweep_interval_ms : base->sweep_interval_ms;
+  conf->notify_allow_private_set = add->notify_allow_private_set || base->notify_allow_private_set;
+  conf->notify_allow_private =
+      add->notify_allow_private_set ? add->notify_allow_private : base->notify_allow_private;
+  conf->notify_allow_http_set = add->notify_allow_http_set || base->notify_allow_http_set;
+  conf->notify_allow_http =
+      add->notify_allow_http_set ? add->notify_allow_http : base->notify_allow_http;
+  conf->secret_key_file_set = add->secret_key_file_set || base->secret_key_file_set;
+  conf->secret_key_file = add->secret_key_file_set ? add->secret_key_file : base->secret_key_file;
+  conf->notify_retry_base_set = add->notify_retry_base_set || base->notify_retry_base_set;
+  conf->notify_retry_base_ms =
+      add->notify_retry_base_set ? add->notify_retry_base_ms : base->notify_retry_base_ms;
   return conf;
 }
 
@@ -387,6 +399,51 @@ const char* SetInvalidTokenLimit(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
+// OnepNotifyAllowPrivate, OnepNotifyAllowHttp: On|Off, server-wide (the
+// deliverer is one per Apache, notify_worker.h).
+const char* SetNotifyFlag(cmd_parms* cmd, void*, int on) {
+  return Guarded(cmd, [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    auto* conf = GetServerConfig(cmd->server);
+    if (std::string_view(cmd->cmd->name) == "OnepNotifyAllowPrivate") {
+      conf->notify_allow_private = on != 0;
+      conf->notify_allow_private_set = true;
+    } else {
+      conf->notify_allow_http = on != 0;
+      conf->notify_allow_http_set = true;
+    }
+    return nullptr;
+  });
+}
+
+// OnepSecretKeyFile PATH: read at post_config, as root (notify_worker.cc).
+const char* SetSecretKeyFile(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    auto* conf = GetServerConfig(cmd->server);
+    conf->secret_key_file = ap_server_root_relative(cmd->pool, arg);
+    if (conf->secret_key_file == nullptr) return DirectiveError(cmd, "not a valid path");
+    conf->secret_key_file_set = true;
+    return nullptr;
+  });
+}
+
+// OnepNotifyRetryBase: the delay before a notification's first retry.
+const char* SetNotifyRetryBase(cmd_parms* cmd, void*, const char* arg) {
+  return Guarded(cmd, [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    auto ms = ParseDurationMs(arg);
+    if (!ms.ok()) return DirectiveError(cmd, ms.status().message());
+    if (*ms < 10 || *ms > kMaxNotifyRetryBaseMs) {
+      return DirectiveError(cmd, "must be from 10ms to 1h");
+    }
+    auto* conf = GetServerConfig(cmd->server);
+    conf->notify_retry_base_ms = *ms;
+    conf->notify_retry_base_set = true;
+    return nullptr;
+  });
+}
+
 // OnepAdminOrgs org...|*: one call per argument (ITERATE); a later
 // directive in the same section replaces the list.
 const char* AddAdminOrg(cmd_parms* cmd, void* dconf, const char* arg) {
@@ -469,6 +526,17 @@ const command_rec kCommands[] = {
     AP_INIT_TAKE1("OnepPublicURL", Directive(SetPublicUrl), nullptr, ACCESS_CONF,
                   "Where the webhook routes are, for the curl commands an onep-admin location "
                   "shows (default: this server's ServerName and the first onep location)"),
+    AP_INIT_TAKE1("OnepSecretKeyFile", Directive(SetSecretKeyFile), nullptr, RSRC_CONF,
+                  "The file of 64 hex characters (openssl rand -hex 32, mode 0600) whose key "
+                  "seals the notification endpoints' secrets"),
+    AP_INIT_FLAG("OnepNotifyAllowPrivate", Directive(SetNotifyFlag), nullptr, RSRC_CONF,
+                 "On: notifications may go to loopback, private and link-local addresses "
+                 "(default Off)"),
+    AP_INIT_FLAG("OnepNotifyAllowHttp", Directive(SetNotifyFlag), nullptr, RSRC_CONF,
+                 "On: notifications may go to http:// URLs, unencrypted (default Off)"),
+    AP_INIT_TAKE1("OnepNotifyRetryBase", Directive(SetNotifyRetryBase), nullptr, RSRC_CONF,
+                  "The delay before a notification's first retry, doubled for each next one, "
+                  "e.g. 5s (the default)"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 
@@ -496,6 +564,11 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
     // callbacks each child's watchdog is to run.
     RegisterUpkeep(pconf, s);
     RegisterSweep(pconf, s);
+    if (Status notify = RegisterNotifyWorker(pconf, s); !notify.ok()) {
+      ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0406: OnepSecretKeyFile: %s",
+                   notify.message().c_str());
+      return HTTP_INTERNAL_SERVER_ERROR;
+    }
     CollectMounts(pconf, s);
     if (Status secret = InitAdminSecret(); !secret.ok()) {
       ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "ONEP0009: %s", secret.message().c_str());

@@ -44,6 +44,8 @@ inline constexpr int64_t kMaxBodyTimeoutMs = 10 * 60 * 1000;
 inline constexpr uint32_t kDefaultInvalidTokenLimit = 60;
 inline constexpr uint64_t kMaxInvalidTokenLimit = 1000000;
 inline constexpr uint64_t kMaxWaitReplicas = 64;
+inline constexpr int64_t kDefaultNotifyRetryBaseMs = 5000;
+inline constexpr int64_t kMaxNotifyRetryBaseMs = 3600 * 1000;
 // Events per record call at most (group commit).
 inline constexpr std::size_t kMaxBatch = 64;
 inline constexpr int64_t kDefaultSweepIntervalMs = 10 * 1000;
@@ -105,6 +107,16 @@ struct ServerConfig {
   bool invalid_token_limit_set;
   int64_t sweep_interval_ms;  // OnepSweepInterval (main server only)
   bool sweep_interval_set;
+  // The notification deliverer's (main server only): OnepNotifyAllowPrivate,
+  // OnepNotifyAllowHttp, OnepNotifyRetryBase.
+  bool notify_allow_private;
+  bool notify_allow_private_set;
+  bool notify_allow_http;
+  bool notify_allow_http_set;
+  const char* secret_key_file;  // OnepSecretKeyFile, absolute
+  bool secret_key_file_set;
+  int64_t notify_retry_base_ms;
+  bool notify_retry_base_set;
   ServerRuntime* runtime;  // set in each child by child_init; null in the parent
   int metrics_slot;        // this server's counters in metrics.cc (1-based; 0: none)
   // This server's table of unknown tokens per client address, in shared

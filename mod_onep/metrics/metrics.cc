@@ -63,6 +63,9 @@ void Totals::Add(const ServerCounters& c) {
 
 namespace {
 
+// The outcome label of onep_notifications_total.
+constexpr const char* kNotifyOutcomes[3] = {"delivered", "retry", "failed"};
+
 // Upper bounds of the batch size histogram (events per record call).
 constexpr int kBatchBuckets[] = {1, 2, 4, 8, 16, 32, 64};
 constexpr int kNumBatchBuckets = sizeof(kBatchBuckets) / sizeof(kBatchBuckets[0]);
@@ -76,6 +79,8 @@ struct SegmentHeader {
   Counter pool_opened, pool_closed, pool_connect_failed;
   Counter batches[kNumBatchBuckets + 1];  // per bucket, not cumulative
   Counter batched_events;
+  // Notification attempts by outcome (kNotifyOutcomes), all children.
+  Counter notifications[3];
   int servers;
 };
 
@@ -274,6 +279,13 @@ std::string PrometheusText() {
   }
   Histogram(out, "onep_redis_batch_size", "", sizes, batches,
             std::to_string(g_segment ? g_segment->batched_events.load() : 0));
+  Family(out, "onep_notifications_total", "counter",
+         "Notification attempts by outcome: delivered, retry (to be sent again), failed (given "
+         "up).");
+  for (int k = 0; k < 3; ++k) {
+    out += std::string("onep_notifications_total{outcome=\"") + kNotifyOutcomes[k] + "\"} " +
+           std::to_string(g_segment ? g_segment->notifications[k].load() : 0) + "\n";
+  }
   return out;
 }
 
@@ -389,6 +401,15 @@ void CountBatch(std::size_t events) {
   while (b < kNumBatchBuckets && size > kBatchBuckets[b]) ++b;
   g_segment->batches[b].fetch_add(1, std::memory_order_relaxed);
   g_segment->batched_events.fetch_add(events, std::memory_order_relaxed);
+}
+
+void CountNotification(const std::string& outcome) {
+  if (g_segment == nullptr) return;
+  for (int k = 0; k < 3; ++k) {
+    if (outcome == kNotifyOutcomes[k]) {
+      g_segment->notifications[k].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
 }
 
 void CountPoolEvent(RedisPoolEvent event, int n) {

@@ -16,6 +16,7 @@
 #define ONEP_MOD_ONEP_METRICS_METRICS_H_
 
 #include <chrono>
+#include <string>
 
 // clang-format off
 #include "httpd.h"
@@ -74,6 +75,10 @@ void CountPoolEvent(RedisPoolEvent event, int n);
 
 // One record call to Redis that carried `events` events (group commit).
 void CountBatch(std::size_t events);
+
+// One notification attempt of the deliverer and its outcome: "delivered",
+// "retry" or "failed" (onep_notifications_total).
+void CountNotification(const std::string& outcome);
 
 // The handler of `SetHandler onep-metrics`: the Prometheus text format.
 int MetricsHandler(request_rec* r);

@@ -165,6 +165,22 @@ std::string ApacheServer::ConfigText() const {
          << ErrorLog();
 }
 
+void ApacheServer::Kill() {
+  if (spawned_pid_ <= 0) return;
+  const std::vector<pid_t> children = ChildrenOf(spawned_pid_);
+  for (pid_t child : children) kill(child, SIGKILL);
+  kill(spawned_pid_, SIGKILL);
+  int status = 0;
+  waitpid(spawned_pid_, &status, 0);
+  for (pid_t child : children) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (ProcessAlive(child) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  spawned_pid_ = -1;
+}
+
 void ApacheServer::Stop() {
   if (spawned_pid_ <= 0) return;
   pid_t pid = ReadPid(dir_ + "/apache.pid");

@@ -56,6 +56,9 @@ class ApacheServer {
   ::testing::AssertionResult Start();
   // SIGTERM to the PID in the PidFile, then waits for the server to exit.
   void Stop();
+  // A crash: SIGKILL to every child, then to the parent, which is reaped;
+  // returns once every one of them is gone. Start() may follow.
+  void Kill();
 
   // The options, to change before Start() (e.g. a directive that names a
   // port known only once the stack exists).

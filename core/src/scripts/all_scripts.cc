@@ -2,6 +2,7 @@
 #include "scripts/all_scripts.h"
 
 #include "scripts/credential_scripts.h"
+#include "scripts/delivery_scripts.h"
 #include "scripts/monitor_scripts.h"
 #include "scripts/notify_scripts.h"
 #include "scripts/read_scripts.h"
@@ -11,10 +12,11 @@ namespace onep::scripts {
 
 const std::vector<const NamedScript*>& AllScripts() {
   static const std::vector<const NamedScript*> all = {
-      &RecordScript(),       &AuthenticateScript(), &CreateCredentialScript(),
-      &ReplaceTokenScript(), &SetExpiryScript(),    &DeleteCredentialScript(),
-      &SetMonitorScript(),   &AddNotifyScript(),    &RemoveNotifyScript(),
-      &TestNotifyScript(),   &SweepOrgScript(),     &SweepNextScript(),
+      &RecordScript(),       &AuthenticateScript(),     &CreateCredentialScript(),
+      &ReplaceTokenScript(), &SetExpiryScript(),        &DeleteCredentialScript(),
+      &SetMonitorScript(),   &AddNotifyScript(),        &RemoveNotifyScript(),
+      &TestNotifyScript(),   &TakeNotificationScript(), &SettleNotificationScript(),
+      &SweepOrgScript(),     &SweepNextScript(),
   };
   return all;
 }
