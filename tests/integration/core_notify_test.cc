@@ -148,7 +148,7 @@ TEST_F(NotifyStoreTest, AddWritesTheEndpointItsGroupAndTheNotifyingOrg) {
   ASSERT_TRUE(stored.ok());
   JsonPtr json(json_loads(stored->str.c_str(), 0, nullptr));
   ASSERT_TRUE(json_is_object(json.get())) << stored->str;
-  EXPECT_EQ(json_object_size(json.get()), 5u) << stored->str;
+  EXPECT_EQ(json_object_size(json.get()), 6u) << stored->str;
   EXPECT_STREQ(json_string_value(json_object_get(json.get(), "id")), id.c_str());
   EXPECT_STREQ(json_string_value(json_object_get(json.get(), "url")),
                "https://hooks.example.com/onep");

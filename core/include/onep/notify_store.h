@@ -54,6 +54,7 @@ struct NotifyEndpoint {
   std::string org;
   std::string url;
   int64_t created_at = 0;  // Unix ms, Redis' clock
+  int64_t created_us = 0;  // the same in µs: the listing order of endpoints added in one ms
   std::optional<LastDelivery> last_delivery;
 };
 

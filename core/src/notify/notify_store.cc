@@ -47,6 +47,7 @@ Result<StoredEndpoint> ParseEndpoint(const std::string& id, const std::string& o
   e.endpoint.org = org;
   e.endpoint.url = StringField(json.get(), "url");
   e.endpoint.created_at = IntField(json.get(), "created_at");
+  e.endpoint.created_us = ParseMs(StringField(json.get(), "created_us"));
   e.secret = StringField(json.get(), "secret");
   e.key_id = StringField(json.get(), "key_id");
   return e;
@@ -255,7 +256,8 @@ Result<std::vector<NotifyEndpoint>> NotifyStore::List(RedisClient& redis,
     out.push_back(std::move(e->endpoint));
   }
   std::sort(out.begin(), out.end(), [](const NotifyEndpoint& a, const NotifyEndpoint& b) {
-    return a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
+    if (a.created_at != b.created_at) return a.created_at < b.created_at;
+    return a.created_us != b.created_us ? a.created_us < b.created_us : a.id < b.id;
   });
   if (out.empty()) return out;
   auto deliveries = Deliveries(redis, {org, "", kMaxDeliveriesRead});

@@ -11,7 +11,8 @@ namespace {
 constexpr const char* kAddNotifyBody = R"lua(
 if call('HLEN', notify_key) >= tonumber(max_endpoints) then return {'too_many'} end
 call('HSET', notify_key, id, cjson.encode({id = id, url = url, created_at = now,
-  secret = sealed_secret, key_id = key_id}))
+  -- µs as text: cjson writes numbers with 14 digits
+  created_us = string.format('%d', now_us), secret = sealed_secret, key_id = key_id}))
 -- The endpoint gets the notifications from now on.
 call('XGROUP', 'CREATE', outbox_key, id, '$', 'MKSTREAM')
 call('XADD', audit_key, 'MAXLEN', '~', audit_max_len, '*',
