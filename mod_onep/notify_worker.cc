@@ -25,6 +25,7 @@
 #include "onep/notify_deliverer.h"
 #include "onep/redis_url.h"
 #include "onep/secret_box.h"
+#include "watchdog_task.h"
 
 APLOG_USE_MODULE(onep);
 
@@ -181,21 +182,8 @@ Result<std::string> NotifyWorker::OpenSecret(const std::string& endpoint_id,
   return Open(*key_, sealed, endpoint_id);
 }
 
-apr_status_t DeleteWorker(void* worker) {
-  delete static_cast<NotifyWorker*>(worker);
-  return APR_SUCCESS;
-}
-
 NotifyWorker* WorkerOf(server_rec* main_server) {
-  apr_pool_t* pconf = main_server->process->pconf;
-  void* worker = nullptr;
-  apr_pool_userdata_get(&worker, kWorkerKey, pconf);
-  if (worker == nullptr) {
-    worker = new NotifyWorker();
-    apr_pool_userdata_set(worker, kWorkerKey, apr_pool_cleanup_null, pconf);
-    apr_pool_cleanup_register(pconf, worker, DeleteWorker, apr_pool_cleanup_null);
-  }
-  return static_cast<NotifyWorker*>(worker);
+  return ConfigurationObject<NotifyWorker>(main_server, kWorkerKey);
 }
 
 apr_status_t NotifyCallback(int state, void* data, apr_pool_t*) {
@@ -223,25 +211,14 @@ Status RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server) {
     if (!key.ok()) return key.status();
     worker->set_key(std::move(key).value());
   }
-  auto get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-  auto register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-  const bool first_pass = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
-  if (get_instance == nullptr || register_callback == nullptr) {
-    if (!first_pass) {
-      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
-                   "ONEP0400: mod_watchdog is not loaded: no notification is sent "
-                   "(LoadModule watchdog_module)");
-    }
-    return Status::Ok();
-  }
-  ap_watchdog_t* watchdog = nullptr;
-  apr_status_t rv = get_instance(&watchdog, kWatchdogName, 0 /* in a child */,
-                                 1 /* one child at a time */, pconf);
-  if (rv == APR_SUCCESS) rv = register_callback(watchdog, AP_WD_TM_SLICE, worker, NotifyCallback);
-  if (rv != APR_SUCCESS && rv != APR_EEXIST && !first_pass) {
-    ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server,
-                 "ONEP0400: mod_watchdog refused the notification deliverer: no notification is "
-                 "sent");
+  const apr_status_t rv = RegisterWatchdogCallback(
+      pconf, kWatchdogName, true /* one child at a time */, AP_WD_TM_SLICE, worker, NotifyCallback);
+  if (rv != APR_SUCCESS && rv != APR_EEXIST && !FirstConfigurationPass()) {
+    ap_log_error(APLOG_MARK, APLOG_WARNING, rv == APR_ENOTIMPL ? 0 : rv, main_server,
+                 rv == APR_ENOTIMPL ? "ONEP0400: mod_watchdog is not loaded: no notification is "
+                                      "sent (LoadModule watchdog_module)"
+                                    : "ONEP0400: mod_watchdog refused the notification deliverer: "
+                                      "no notification is sent");
   }
   return Status::Ok();
 }

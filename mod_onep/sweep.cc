@@ -18,6 +18,7 @@
 #include "mod_onep.h"
 #include "mod_watchdog.h"
 #include "onep/silence_sweep.h"
+#include "watchdog_task.h"
 
 APLOG_USE_MODULE(onep);
 
@@ -84,21 +85,8 @@ class SweepList {
   std::vector<Entry> entries_;  // guarded by mu_
 };
 
-apr_status_t DeleteList(void* list) {
-  delete static_cast<SweepList*>(list);
-  return APR_SUCCESS;
-}
-
 SweepList* ListOf(server_rec* main_server) {
-  apr_pool_t* pconf = main_server->process->pconf;
-  void* list = nullptr;
-  apr_pool_userdata_get(&list, kListKey, pconf);
-  if (list == nullptr) {
-    list = new SweepList();
-    apr_pool_userdata_set(list, kListKey, apr_pool_cleanup_null, pconf);
-    apr_pool_cleanup_register(pconf, list, DeleteList, apr_pool_cleanup_null);
-  }
-  return static_cast<SweepList*>(list);
+  return ConfigurationObject<SweepList>(main_server, kListKey);
 }
 
 apr_status_t SweepCallback(int state, void* data, apr_pool_t*) {
@@ -115,21 +103,13 @@ apr_status_t SweepCallback(int state, void* data, apr_pool_t*) {
 
 void RegisterSweep(apr_pool_t* pconf, server_rec* main_server) {
   SweepList* list = ListOf(main_server);
-  auto get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-  auto register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-  const bool first_pass = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
   const ServerConfig* conf = GetServerConfig(main_server);
   const int64_t interval_ms =
       conf->sweep_interval_set ? conf->sweep_interval_ms : kDefaultSweepIntervalMs;
-  apr_status_t rv = APR_ENOTIMPL;
-  if (get_instance != nullptr && register_callback != nullptr) {
-    ap_watchdog_t* watchdog = nullptr;
-    rv = get_instance(&watchdog, kWatchdogName, 0 /* child */, 1 /* singleton */, pconf);
-    if (rv == APR_SUCCESS) {
-      rv = register_callback(watchdog, apr_time_from_msec(interval_ms), list, SweepCallback);
-    }
-  }
-  if (rv != APR_SUCCESS && rv != APR_EEXIST && !first_pass) {
+  const apr_status_t rv =
+      RegisterWatchdogCallback(pconf, kWatchdogName, true /* one child at a time */,
+                               apr_time_from_msec(interval_ms), list, SweepCallback);
+  if (rv != APR_SUCCESS && rv != APR_EEXIST && !FirstConfigurationPass()) {
     ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server,
                  "ONEP0013: mod_watchdog is not loaded or refused the silence sweep: no silence "
                  "incident opens and timed pauses end only as read (LoadModule watchdog_module)");

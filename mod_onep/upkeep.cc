@@ -17,6 +17,7 @@
 #include "http_core.h"
 #include "http_log.h"
 #include "mod_watchdog.h"
+#include "watchdog_task.h"
 
 APLOG_USE_MODULE(onep);
 
@@ -81,21 +82,8 @@ class UpkeepList {
   std::vector<std::shared_ptr<RedisClient>> clients_;  // guarded by mu_
 };
 
-apr_status_t DeleteList(void* list) {
-  delete static_cast<UpkeepList*>(list);
-  return APR_SUCCESS;
-}
-
 UpkeepList* ListOf(server_rec* main_server) {
-  apr_pool_t* pconf = main_server->process->pconf;
-  void* list = nullptr;
-  apr_pool_userdata_get(&list, kListKey, pconf);
-  if (list == nullptr) {
-    list = new UpkeepList();
-    apr_pool_userdata_set(list, kListKey, apr_pool_cleanup_null, pconf);
-    apr_pool_cleanup_register(pconf, list, DeleteList, apr_pool_cleanup_null);
-  }
-  return static_cast<UpkeepList*>(list);
+  return ConfigurationObject<UpkeepList>(main_server, kListKey);
 }
 
 apr_status_t UpkeepCallback(int state, void* data, apr_pool_t*) {
@@ -114,28 +102,16 @@ void RegisterUpkeep(apr_pool_t* pconf, server_rec* main_server) {
   UpkeepList* list = ListOf(main_server);
   list->set_server(main_server);  // the parent's, before any child exists
   list->set_background(false);
-  auto get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-  auto register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-  const bool first_pass = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
-  if (get_instance == nullptr || register_callback == nullptr) {
-    if (!first_pass) {
-      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
-                   "ONEP0010: mod_watchdog is not loaded: Redis Cluster slot-map refreshes and "
-                   "Sentinel checks run inside requests (LoadModule watchdog_module)");
-    }
-    return;
-  }
-  ap_watchdog_t* watchdog = nullptr;
-  apr_status_t rv =
-      get_instance(&watchdog, kWatchdogName, 0 /* in each child */, 0 /* not a singleton */, pconf);
-  if (rv == APR_SUCCESS) {
-    rv = register_callback(watchdog, AP_WD_TM_SLICE, list, UpkeepCallback);
-  }
+  const apr_status_t rv = RegisterWatchdogCallback(pconf, kWatchdogName, false /* each child */,
+                                                   AP_WD_TM_SLICE, list, UpkeepCallback);
   if (rv != APR_SUCCESS && rv != APR_EEXIST) {
-    if (!first_pass) {
-      ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server,
-                   "ONEP0010: mod_watchdog refused the upkeep callback: Redis Cluster slot-map "
-                   "refreshes and Sentinel checks run inside requests");
+    if (!FirstConfigurationPass()) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, rv == APR_ENOTIMPL ? 0 : rv, main_server,
+                   rv == APR_ENOTIMPL
+                       ? "ONEP0010: mod_watchdog is not loaded: Redis Cluster slot-map refreshes "
+                         "and Sentinel checks run inside requests (LoadModule watchdog_module)"
+                       : "ONEP0010: mod_watchdog refused the upkeep callback: Redis Cluster "
+                         "slot-map refreshes and Sentinel checks run inside requests");
     }
     return;
   }

@@ -18,9 +18,10 @@ namespace {
 
 using CliCommandsTest = CliTest;
 
-const char* const kCommands[] = {"create", "list",   "show",   "rotate",  "rename",    "delete",
-                                 "orgs",   "events", "expire", "verify",  "doctor",    "migrate",
-                                 "stats",  "audit",  "apps",   "monitor", "incidents", "insights"};
+const char* const kCommands[] = {"create",  "list",      "show",     "rotate",    "rename",
+                                 "delete",  "orgs",      "events",   "expire",    "verify",
+                                 "doctor",  "migrate",   "stats",    "audit",     "apps",
+                                 "monitor", "incidents", "insights", "deliveries"};
 
 TEST_F(CliCommandsTest, GlobalHelpListsEveryCommand) {
   for (const char* flag : {"--help", "-h"}) {

@@ -38,7 +38,10 @@ class RedisMonitor {
   // the clock offset and the SCRIPT LOAD of the record script), and the GET
   // of the layout version each child makes once (docs/design.md): a request
   // that lands on a child with no connection yet pays those once
-  // (RedisConnectionsAreReused bounds how often).
+  // (RedisConnectionsAreReused bounds how often); and the background work of
+  // one child per server, on connections of its own: the notification
+  // deliverer's look for orgs with endpoints (each second) and the silence
+  // sweep's look for orgs due (docs/operations.md).
   std::vector<std::string> ClientCommands() {
     std::vector<std::string> commands;
     std::string data = ReadFor(fd_, 200);
@@ -52,7 +55,10 @@ class RedisMonitor {
           line.size() >= 7 && line.compare(line.size() - 7, 7, " \"TIME\"") == 0;
       const bool connect_load = line.find("] \"SCRIPT\" \"LOAD\" ") != std::string::npos;
       const bool layout_check = line.find("\"GET\" \"onep:layout\"") != std::string::npos;
-      if (!in_script && !connect_time && !connect_load && !layout_check) {
+      const bool background =
+          line.find("\"SMEMBERS\" \"onep:notifyorgs\"") != std::string::npos ||
+          line.find("\"ZRANGEBYSCORE\" \"onep:sweeporgs\"") != std::string::npos;
+      if (!in_script && !connect_time && !connect_load && !layout_check && !background) {
         commands.push_back(line);
       }
       start = end + 2;

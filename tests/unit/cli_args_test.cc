@@ -122,7 +122,7 @@ TEST(CliArgsTest, SynopsisMatchesTheContract) {
   EXPECT_EQ(Synopsis(*FindCommand("apps")), "onepctl apps --org ORG");
   EXPECT_EQ(Synopsis(*FindCommand("monitor")),
             "onepctl monitor ORG APP [--failures-to-open N] [--hits-to-close N] [--severity S] "
-            "[--expect-every DURATION|off] [--grace DURATION] [--pause|--resume]");
+            "[--expect-every DURATION|off] [--grace DURATION] [--pause [DURATION]|--resume]");
   EXPECT_EQ(Synopsis(*FindCommand("incidents")),
             "onepctl incidents --org ORG [--app APP] [--open] [--since DURATION|TIME] "
             "[--limit N]");
