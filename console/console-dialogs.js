@@ -8,7 +8,8 @@
 // `slug`, and `onChange()`, called after a change so that the page shows it.
 // A token is shown once, in the dialog that issued it, and removed from the
 // DOM when the dialog closes; it never goes into a URL, web storage or the
-// browser console.
+// browser console. The notification dialogs (console-notify.js) use the
+// same opening, closing, Copy buttons and "Close without copying?".
 
 import { ApiError, api, credentialPath, getOrEmpty, orgPath } from './console-api.js';
 import { $, announce, clearMessages, formatTime, h, hasPassed, kGraceLabels, kTypeLabels, main, pageMessage } from './console-dom.js';
@@ -19,7 +20,7 @@ import { $, announce, clearMessages, formatTime, h, hasPassed, kGraceLabels, kTy
 const opened = new Map();
 let busy = false;
 
-function openDialog(dialog, opener) {
+export function openDialog(dialog, opener) {
   clearMessages();
   opened.set(dialog, {
     opener,
@@ -38,7 +39,15 @@ export function closeDialogs() {
 
 // A dialog showing a token nobody copied asks before it closes (Escape,
 // Done, ×): the token is shown only this once.
-const issuedOf = new Map(); // dialog -> {copied, stop()}
+const issuedOf = new Map(); // dialog -> {copied, stop(), unsaved}
+
+// A secret shown once in `dialog` from now: its copy buttons mark it copied;
+// closing before then asks first, saying `unsaved` (what is lost).
+export function showOnce(dialog, unsaved) {
+  const issued = { copied: false, stop: () => {}, unsaved };
+  issuedOf.set(dialog, issued);
+  return issued;
+}
 
 function wantsClose(dialog) {
   if (busy) return;
@@ -54,13 +63,15 @@ function askCloseWithoutCopy(dialog) {
   }
   const back = h('button', { type: 'button', class: 'secondary', id: 'close-back', text: 'Go back' });
   const anyway = h('button', { type: 'button', class: 'danger', id: 'close-anyway', text: 'Close without copying' });
+  const issued = issuedOf.get(dialog);
+  const unsaved = (issued && issued.unsaved) || 'The token has not been copied. Once this dialog closes it cannot be shown again: you would have to generate a new one.';
   const box = h('section', { class: 'confirm close-confirm', role: 'alertdialog', 'aria-labelledby': 'close-confirm-title', 'aria-describedby': 'close-confirm-text' },
     h('h3', { id: 'close-confirm-title', text: 'Close without copying?' }),
-    h('p', { id: 'close-confirm-text', text: 'The token has not been copied. Once this dialog closes it cannot be shown again: you would have to generate a new one.' }),
+    h('p', { id: 'close-confirm-text', text: unsaved }),
     h('div', { class: 'actions' }, back, anyway));
   back.addEventListener('click', () => {
     box.remove();
-    const copy = dialog.querySelector('#copy-token');
+    const copy = dialog.querySelector('#copy-token, .issued .copy');
     if (copy) copy.focus();
   });
   anyway.addEventListener('click', () => {
@@ -72,7 +83,7 @@ function askCloseWithoutCopy(dialog) {
   back.focus();
 }
 
-function setupDialog(dialog, onClose) {
+export function setupDialog(dialog, onClose) {
   dialog.addEventListener('cancel', (ev) => {
     if (busy) {
       ev.preventDefault();
@@ -109,7 +120,9 @@ function setupDialog(dialog, onClose) {
   });
 }
 
-function setBusy(dialog, value) {
+export const isBusy = () => busy;
+
+export function setBusy(dialog, value) {
   busy = value;
   for (const b of dialog.querySelectorAll('button, input, select')) b.disabled = value;
   dialog.setAttribute('aria-busy', value ? 'true' : 'false');
@@ -126,8 +139,7 @@ const kReceivedPollMax = 450; // 15 minutes
 // event with the token arrived since.
 function showIssued(dialog, form, slot, result, lines) {
   form.hidden = true;
-  const issued = { copied: false, stop: () => {} };
-  issuedOf.set(dialog, issued);
+  const issued = showOnce(dialog);
   const curls = result.curls && typeof result.curls === 'object'
     ? result.curls
     : { [result.type === 'deploy' ? 'deploys' : 'hits']: result.curl };
@@ -215,7 +227,7 @@ function watchFirstEvent(result, line) {
   };
 }
 
-function copyButton(id, label, text, source, issued) {
+export function copyButton(id, label, text, source, issued) {
   const button = h('button', { type: 'button', id, class: 'secondary copy', text: label });
   let reset = 0;
   button.addEventListener('click', async () => {

@@ -3,12 +3,14 @@
 // its credentials table, and the polling that keeps that page current. The
 // org page's events, chart and audit trail are drawn by console-activity.js;
 // the +, pencil and bin buttons open the dialogs of console-dialogs.js; the
-// Applications table and an application's page are console-apps.js's.
+// Applications table and an application's page are console-apps.js's; the
+// Notifications section is console-notify.js's.
 
 import { ApiError, api, getOrEmpty, orgPath } from './console-api.js';
 import { eventsFilters, knowApps, loadAudit, loadEvents, loadStats, renderChart } from './console-activity.js';
 import { appsPart, leaveAppPage, loadApps, showAppPage } from './console-apps.js';
 import { openCreate, openDelete, openEdit } from './console-dialogs.js';
+import { loadNotify, notifyParts, notifySection } from './console-notify.js';
 import {
   $, binIcon, errorBox, formatTime, h, hasPassed, heading, kSlug, kTypeLabels, main, pencilIcon,
   tableWrap, timeCell,
@@ -110,6 +112,7 @@ export async function showOrg(slug) {
   const state = {
     slug, live: true, credentials: [], events: [], lastEventId: null, stats: [], audit: [], auditKey: '',
     reloadedFor: new Set(), filter: { app: '', type: '' }, eventsGen: 0, olderDone: false, anyEvents: false,
+    endpoints: [], deliveries: [],
     parts: {
       apps: appsPart(),
       credentials: h('div', { id: 'credentials' }, h('p', { class: 'loading', text: 'Loading…' })),
@@ -119,6 +122,7 @@ export async function showOrg(slug) {
       audit: h('div', { id: 'audit' }, h('p', { class: 'loading', text: 'Loading…' })),
       updated: h('p', { class: 'updated', id: 'events-updated' }),
       unknown: h('p', { class: 'empty', id: 'org-unknown', hidden: true }),
+      notify: notifyParts(),
     },
   };
   state.parts.filters = eventsFilters(state);
@@ -130,7 +134,7 @@ export async function showOrg(slug) {
   add.addEventListener('click', () => openCreate(state, add));
   const p = state.parts;
   const sections = [['apps-heading', 'Applications'], ['credentials-heading', 'Credentials'], ['stats-heading', 'Last 24 hours'],
-                    ['events-heading', 'Events'], ['audit-heading', 'Audit trail']];
+                    ['events-heading', 'Events'], ['notify-heading', 'Notifications'], ['audit-heading', 'Audit trail']];
   main.replaceChildren(heading(slug), p.unknown, pageIndex(sections),
     h('section', { 'aria-labelledby': 'apps-heading' },
       h('h2', { id: 'apps-heading', tabindex: -1, text: 'Applications' }), p.apps),
@@ -142,6 +146,7 @@ export async function showOrg(slug) {
         h('h2', { id: 'stats-heading', tabindex: -1, text: 'Last 24 hours' }), p.chart, p.stats),
       h('section', { 'aria-labelledby': 'events-heading', class: 'events-section' },
         h('h2', { id: 'events-heading', tabindex: -1, text: 'Events' }), p.filters, p.updated, p.events)),
+    notifySection(state),
     h('section', { 'aria-labelledby': 'audit-heading' },
       h('h2', { id: 'audit-heading', tabindex: -1, text: 'Audit trail' }), p.audit));
 
@@ -160,7 +165,7 @@ export async function showOrg(slug) {
   if (!state.live) return;
   if (state.credentials) renderCredentials(state);
   else state.credentials = [];
-  await Promise.all([loadApps(state), loadEvents(state), loadStats(state), loadAudit(state)]);
+  await Promise.all([loadApps(state), loadEvents(state), loadStats(state), loadAudit(state), loadNotify(state)]);
   syncUnknown(state);
   schedulePoll(state);
 }
@@ -274,7 +279,7 @@ window.addEventListener('resize', () => {
   });
 });
 
-// ---- refresh: new events every 5 s; stats and credentials (last used)
+// ---- refresh: new events, the endpoints and the delivery log every 5 s; stats and credentials (last used)
 // when events arrived, credentials when the audit trail moved or a time
 // shown in them passed.
 
@@ -289,7 +294,7 @@ function schedulePoll(state) {
 
 async function refresh(state) {
   const timePassed = credentialTimePassed(state);
-  const [newEvents, auditMoved] = await Promise.all([loadEvents(state), loadAudit(state)]);
+  const [newEvents, auditMoved] = await Promise.all([loadEvents(state), loadAudit(state), loadNotify(state)]);
   const work = [];
   if (newEvents) work.push(loadStats(state), loadApps(state));
   if (newEvents || auditMoved || timePassed) work.push(loadCredentials(state));

@@ -13,6 +13,7 @@
 //   console-activity.js  an organization's events, 24 h chart and audit trail
 //   console-apps.js      the Applications table, an application's page
 //   console-dialogs.js   create, edit (rotate, rename, expiry), delete, copy
+//   console-notify.js    an organization's notification endpoints and deliveries
 //
 // The module's Content-Security-Policy allows no inline script or style: the
 // DOM is built with createElement and textContent only, so no value from the

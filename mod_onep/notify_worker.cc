@@ -52,6 +52,7 @@ class NotifyWorker {
   void Configure(server_rec* main_server) {
     server_ = main_server;
     sources_.clear();
+    key_.reset();
     const ServerConfig* main_conf = GetServerConfig(main_server);
     policy_.allow_private = main_conf->notify_allow_private_set && main_conf->notify_allow_private;
     policy_.allow_http = main_conf->notify_allow_http_set && main_conf->notify_allow_http;
@@ -77,6 +78,7 @@ class NotifyWorker {
   }
 
   void set_key(SecretKey key) { key_.emplace(std::move(key)); }
+  NotifySettings settings() const { return {key_ ? &*key_ : nullptr, policy_.allow_http}; }
 
   // The watchdog stops (the child exits): transfers in flight are dropped.
   void Stop() {
@@ -186,6 +188,12 @@ NotifyWorker* WorkerOf(server_rec* main_server) {
   return ConfigurationObject<NotifyWorker>(main_server, kWorkerKey);
 }
 
+const NotifyWorker* FoundWorker(const server_rec* s) {
+  void* worker = nullptr;
+  apr_pool_userdata_get(&worker, kWorkerKey, s->process->pconf);
+  return static_cast<const NotifyWorker*>(worker);
+}
+
 apr_status_t NotifyCallback(int state, void* data, apr_pool_t*) {
   auto* worker = static_cast<NotifyWorker*>(data);
   try {
@@ -221,6 +229,11 @@ Status RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server) {
                                       "no notification is sent");
   }
   return Status::Ok();
+}
+
+NotifySettings NotifySettingsOf(const server_rec* s) {
+  const NotifyWorker* worker = FoundWorker(s);
+  return worker != nullptr ? worker->settings() : NotifySettings{};
 }
 
 }  // namespace onep::module

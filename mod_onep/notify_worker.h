@@ -9,6 +9,7 @@
 #define ONEP_MOD_ONEP_NOTIFY_WORKER_H_
 
 #include "httpd.h"
+#include "onep/secret_box.h"
 #include "onep/status.h"
 
 namespace onep::module {
@@ -18,6 +19,16 @@ namespace onep::module {
 // deliverer with its watchdog. Without mod_watchdog, logs ONEP0400 once per
 // start: no notification is sent.
 Status RegisterNotifyWorker(apr_pool_t* pconf, server_rec* main_server);
+
+// What the admin API needs to add an endpoint, as post_config read it: the
+// key of OnepSecretKeyFile (null when none is configured) and
+// OnepNotifyAllowHttp. Set before the children are forked and never changed
+// after: safe to read from any request thread; the file is not read again.
+struct NotifySettings {
+  const SecretKey* key = nullptr;  // owned by the configuration pool
+  bool allow_http = false;
+};
+NotifySettings NotifySettingsOf(const server_rec* s);
 
 }  // namespace onep::module
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "admin/admin_handler.h"
+#include "admin/notify_routes.h"
 #include "http_protocol.h"
 #include "onep/clock.h"
 #include "onep/credential_service.h"
@@ -28,17 +29,6 @@ AdminAnswer Json(int status, const JsonPtr& value) { return {status, JsonDump(va
 
 AdminAnswer NoSuchCredential(const std::string& id) {
   return ErrorAnswer(HTTP_NOT_FOUND, "not_found", "no credential " + QuoteForMessage(id));
-}
-
-// The org of the path: a valid slug that this location serves.
-AdminAnswer CheckOrg(const AdminRequest& request) {
-  if (Status s = admin::OrgInput(request.Inputs()).status(); !s.ok()) return ErrorAnswer(s);
-  if (!OrgAllowed(request.r, request.org)) {
-    return ErrorAnswer(HTTP_FORBIDDEN, "forbidden",
-                       "organization " + QuoteForMessage(request.org) +
-                           " is not managed here (OnepAdminOrgs of this location)");
-  }
-  return {};
 }
 
 // ... and one that exists (credentials or events).
@@ -356,6 +346,11 @@ const std::vector<ApiRoute>& Routes() {
       {M_GET, "orgs/:org/apps/:app/timeline", {"since"}, Timeline},
       {M_GET, "orgs/:org/incidents", {"app", "open", "since", "limit"}, Incidents},
       {M_GET, "orgs/:org/insights", {"app", "since", "change_window"}, Insights},
+      {M_GET, "orgs/:org/notify", {}, ListNotifyEndpoints},
+      {M_POST, "orgs/:org/notify", {"url"}, AddNotifyEndpoint},
+      {M_DELETE, "notify/:id", {}, RemoveNotifyEndpoint},
+      {M_POST, "notify/:id/test", {}, TestNotifyEndpoint},
+      {M_GET, "orgs/:org/deliveries", {"endpoint", "limit"}, Deliveries},
   };
   return routes;
 }
@@ -395,6 +390,16 @@ const char* MethodName(int method) {
 }
 
 }  // namespace
+
+AdminAnswer CheckOrg(const AdminRequest& request) {
+  if (Status s = admin::OrgInput(request.Inputs()).status(); !s.ok()) return ErrorAnswer(s);
+  if (!OrgAllowed(request.r, request.org)) {
+    return ErrorAnswer(HTTP_FORBIDDEN, "forbidden",
+                       "organization " + QuoteForMessage(request.org) +
+                           " is not managed here (OnepAdminOrgs of this location)");
+  }
+  return {};
+}
 
 const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* allow,
                              AdminRequest* request) {

@@ -24,8 +24,8 @@ struct AdminRequest {
   std::string actor;                         // r->user: the audit trail's "who"
   std::map<std::string, std::string> input;  // query parameters, or body fields
   std::string org;                           // the path's ORG, if it has one
-  std::string id;                            // the path's credential ID, if it has one
-  std::string app;                           // the path's APP, if it has one
+  std::string id;   // the path's credential or notification endpoint ID, if it has one
+  std::string app;  // the path's APP, if it has one
   RedisClient* redis = nullptr;
   const KeySpace* keys = nullptr;
   std::string base_url;  // where the webhook routes are, for curl commands
@@ -57,6 +57,10 @@ struct ApiRoute {
 // methods the path has in *allow (empty: no such path).
 const ApiRoute* FindApiRoute(std::string_view path, int method, std::string* allow,
                              AdminRequest* request);
+
+// OK (no error_code) when the path's ORG is a valid slug that this location
+// serves (OnepAdminOrgs); else the 422 or 403 answer.
+AdminAnswer CheckOrg(const AdminRequest& request);
 
 // An error answer: `status`, the JSON error `code` and its message.
 AdminAnswer ErrorAnswer(int status, const char* code, std::string message);

@@ -115,7 +115,7 @@ class FirstStepsFlow(Flow):
         self.wait(lambda: self.visible('#org-unknown'), 'the empty org message')
         self.ok(self.el('#org-unknown').text == expected, f'the empty org message: {self.el("#org-unknown").text!r}')
         links = self.js("return [...document.querySelectorAll('.page-index a')].map((a) => a.textContent)")
-        self.ok(links == ['Applications', 'Credentials', 'Last 24 hours', 'Events', 'Audit trail'], f'the page index: {links}')
+        self.ok(links == ['Applications', 'Credentials', 'Last 24 hours', 'Events', 'Notifications', 'Audit trail'], f'the page index: {links}')
         self.ok(self.js('''const nav = document.querySelector('.page-index').getBoundingClientRect();
                            return nav.bottom <= window.innerHeight'''), 'the page index shows without scrolling')
         self.el('.page-index a[data-section="audit-heading"]').click()
