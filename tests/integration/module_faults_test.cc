@@ -418,6 +418,10 @@ TEST_F(ModuleFaultsTest, FlushedScriptCacheCostsOneEvalOnTheNextRequestOnly) {
   ASSERT_NO_FATAL_FAILURE(WarmUp(stack, cred.token));
   auto calls = [&](const char* command) { return stack.redis().CommandCalls(command); };
 
+  // The warm-up posts 20 events or more (until every child has connected).
+  const std::size_t warm_events = stack.Events("acme").size();
+  ASSERT_GE(warm_events, 20u);
+
   // SCRIPT FLUSH on a live server: pooled connections stay good.
   auto flush = stack.conn().Command({"SCRIPT", "FLUSH"});
   ASSERT_TRUE(flush.ok() && !flush->is_error());
@@ -453,7 +457,7 @@ TEST_F(ModuleFaultsTest, FlushedScriptCacheCostsOneEvalOnTheNextRequestOnly) {
   }
   EXPECT_EQ(calls("evalsha"), 6);
   EXPECT_EQ(calls("eval"), 0);
-  EXPECT_EQ(stack.Events("acme").size(), 20u + 1 + 5 + 1 + 5);
+  EXPECT_EQ(stack.Events("acme").size(), warm_events + 1 + 5 + 1 + 5);
   ExpectNoChildCrash(stack.apache());
 }
 
