@@ -12,7 +12,7 @@ namespace {
 
 #ifdef ONEP_SCRIPT_KEY_CHECK
 // Every command the scripts use, with where its keys are: "1" the first
-// argument, "*" every argument, "" none. A command missing here, or a key
+// argument, "2" the second (XGROUP CREATE key ...), "*" every argument, "" none. A command missing here, or a key
 // that is not in KEYS, fails the script.
 constexpr const char* kCall = R"lua(
 local declared = {}
@@ -23,15 +23,16 @@ local key_args = {
   HGET = '1', HSET = '1', HMGET = '1', HDEL = '1', HINCRBY = '1', HGETALL = '1',
   HEXISTS = '1', HLEN = '1', HSETNX = '1', ZADD = '1', ZREM = '1', ZCARD = '1', ZSCORE = '1',
   ZRANGEBYSCORE = '1', ZPOPMIN = '1', XADD = '1', XLEN = '1', ZRANGE = '1', XREVRANGE = '1',
-  XTRIM = '1',
+  XTRIM = '1', XACK = '1', XGROUP = '2',
 }
 local function call(command, ...)
   local where = key_args[string.upper(command)]
   if where == nil then error('onep key check: ' .. command .. ' is not a known command') end
   local args = {...}
-  local n = 0
-  if where == '1' then n = 1 elseif where == '*' then n = #args end
-  for i = 1, n do
+  local first, n = 1, 0
+  if where == '1' then n = 1 elseif where == '2' then first, n = 2, 2
+  elseif where == '*' then n = #args end
+  for i = first, n do
     if not declared[args[i]] then
       error('onep key check: ' .. command .. ' touches ' .. tostring(args[i]) .. ', not in KEYS')
     end
