@@ -12,8 +12,8 @@ namespace {
 
 #ifdef ONEP_SCRIPT_KEY_CHECK
 // Every command the scripts use, with where its keys are: "1" the first
-// argument, "2" the second (XGROUP CREATE key ...), "*" every argument, "" none. A command missing here, or a key
-// that is not in KEYS, fails the script.
+// argument, "2" the second (XGROUP CREATE key ...), "*" every argument, "" none. A command missing
+// here, or a key that is not in KEYS, fails the script.
 constexpr const char* kCall = R"lua(
 local declared = {}
 for _, k in ipairs(KEYS) do declared[k] = true end
