@@ -191,21 +191,25 @@ std::optional<int> RefuseFromMemory(request_rec* r, const char* path, ServerRunt
                                     const std::string& token_hash, uint32_t rate_limit,
                                     uint32_t invalid_token_limit) {
   const int64_t now_ms = NowMs();
-  if (runtime.refusals.IsUnknown(token_hash, now_ms)) {
-    CountRefusalWithoutRedis(r, RefusalWithoutRedis::kUnknownToken);
-    static const std::string kBody =
-        ErrorBody("invalid_token", "the token is unknown, rotated, deleted or expired");
-    apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    return RespondFixed(r, path, HTTP_UNAUTHORIZED, "invalid_token", kBody);
-  }
-  if (runtime.refusals.IsRateLimited(token_hash, now_ms / 1000, rate_limit)) {
-    CountRefusalWithoutRedis(r, RefusalWithoutRedis::kRateLimited);
-    static const std::string kBody =
-        ErrorBody("rate_limited",
-                  "too many requests for this credential; retry after the delay in "
-                  "Retry-After");
-    SetRetryAfter(r, 1);
-    return RespondFixed(r, path, HTTP_TOO_MANY_REQUESTS, "rate_limited", kBody);
+  switch (runtime.refusals.Check(token_hash, now_ms, rate_limit)) {
+    case RefusalCache::Refusal::kNone:
+      break;
+    case RefusalCache::Refusal::kUnknownToken: {
+      CountRefusalWithoutRedis(r, RefusalWithoutRedis::kUnknownToken);
+      static const std::string kBody =
+          ErrorBody("invalid_token", "the token is unknown, rotated, deleted or expired");
+      apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      return RespondFixed(r, path, HTTP_UNAUTHORIZED, "invalid_token", kBody);
+    }
+    case RefusalCache::Refusal::kRateLimited: {
+      CountRefusalWithoutRedis(r, RefusalWithoutRedis::kRateLimited);
+      static const std::string kBody =
+          ErrorBody("rate_limited",
+                    "too many requests for this credential; retry after the delay in "
+                    "Retry-After");
+      SetRetryAfter(r, 1);
+      return RespondFixed(r, path, HTTP_TOO_MANY_REQUESTS, "rate_limited", kBody);
+    }
   }
   // A token this child has seen Redis know in the last minute still goes to
   // Redis: a sender behind the same address (NAT) keeps working.

@@ -35,6 +35,38 @@ TEST(RefusalCacheTest, AKnownTokenIsRememberedForItsOwnTimeToLive) {
   EXPECT_FALSE(cache.IsUnknown(HashOf(1), 1000));
 }
 
+TEST(RefusalCacheTest, AKnownTokenIsRefreshedAtMostOnceASecond) {
+  RefusalCache cache(RefusalCacheOptions{16, 10000, 60000});
+  cache.RememberKnown(HashOf(1), 1000);
+  cache.RememberKnown(HashOf(1), 1999);  // within the second: the entry stays
+  EXPECT_TRUE(cache.IsKnown(HashOf(1), 60999));
+  EXPECT_FALSE(cache.IsKnown(HashOf(1), 61000));
+  cache.RememberKnown(HashOf(1), 2000);  // a second later: refreshed
+  EXPECT_TRUE(cache.IsKnown(HashOf(1), 61999));
+  EXPECT_FALSE(cache.IsKnown(HashOf(1), 62000));
+  // A token called unknown meanwhile is known again at once.
+  cache.RememberUnknown(HashOf(1), 2100);
+  cache.RememberKnown(HashOf(1), 2200);
+  EXPECT_FALSE(cache.IsUnknown(HashOf(1), 2200));
+  EXPECT_TRUE(cache.IsKnown(HashOf(1), 62199));
+}
+
+TEST(RefusalCacheTest, CheckSaysWhatIsUnknownAndIsRateLimitedSay) {
+  using Refusal = RefusalCache::Refusal;
+  RefusalCache cache(RefusalCacheOptions{16, 10000, 60000});
+  EXPECT_EQ(cache.Check(HashOf(1), 100000, 5), Refusal::kNone);
+  cache.RememberUnknown(HashOf(1), 100000);
+  EXPECT_EQ(cache.Check(HashOf(1), 109999, 5), Refusal::kUnknownToken);
+  EXPECT_EQ(cache.Check(HashOf(1), 110000, 5), Refusal::kNone);
+  cache.RememberRateLimited(HashOf(2), 100, 5);
+  EXPECT_EQ(cache.Check(HashOf(2), 100999, 5), Refusal::kRateLimited);
+  EXPECT_EQ(cache.Check(HashOf(2), 100000, 4), Refusal::kRateLimited);
+  EXPECT_EQ(cache.Check(HashOf(2), 100000, 6), Refusal::kNone);  // a higher limit
+  EXPECT_EQ(cache.Check(HashOf(2), 100000, 0), Refusal::kNone);  // no limit
+  EXPECT_EQ(cache.Check(HashOf(2), 101000, 5), Refusal::kNone);  // the next second
+  EXPECT_EQ(cache.Check(HashOf(3), 100000, 5), Refusal::kNone);
+}
+
 TEST(RefusalCacheTest, KnownAndUnknownReplaceEachOther) {
   RefusalCache cache(RefusalCacheOptions{16, 10000, 60000});
   cache.RememberKnown(HashOf(1), 1000);

@@ -52,7 +52,10 @@ class RefusalCache {
   bool IsUnknown(std::string_view token_hash, int64_t now_ms);
 
   // Redis knew the token at `now_ms`: remembered as known until now_ms +
-  // known_ttl_ms, and no longer as unknown.
+  // known_ttl_ms, and no longer as unknown. A token already remembered as
+  // known within the last second keeps its entry as it is (so until at least
+  // now_ms + known_ttl_ms - 1000): a busy token costs no table update per
+  // request.
   void RememberKnown(std::string_view token_hash, int64_t now_ms);
   bool IsKnown(std::string_view token_hash, int64_t now_ms);
 
@@ -63,6 +66,11 @@ class RefusalCache {
   // would be refused too: the same second, and a limit no higher than the
   // one already reached.
   bool IsRateLimited(std::string_view token_hash, int64_t second, uint32_t limit);
+
+  // IsUnknown and IsRateLimited at once (one lookup of the token, one lock):
+  // what a request with this token would get from Redis again, if known.
+  enum class Refusal { kNone, kUnknownToken, kRateLimited };
+  Refusal Check(std::string_view token_hash, int64_t now_ms, uint32_t limit);
 
   // Entries held (expired ones included until dropped), for tests.
   std::size_t UnknownSize();

@@ -79,6 +79,12 @@ bool RefusalCache::IsUnknown(std::string_view token_hash, int64_t now_ms) {
 void RefusalCache::RememberKnown(std::string_view token_hash, int64_t now_ms) {
   const Key key = KeyOf(token_hash);
   std::lock_guard<std::mutex> lock(mu_);
+  // Remembered as known within the last second: it is in no other table
+  // (RememberUnknown drops it from this one), and its entry stays.
+  if (const Table::Value* entry = known_.Find(key);
+      entry != nullptr && entry->a > now_ms + options_.known_ttl_ms - 1000) {
+    return;
+  }
   unknown_.Erase(key);
   known_.DropOldestBelow(now_ms + 1);
   known_.Put(key, {now_ms + options_.known_ttl_ms, 0});
@@ -108,6 +114,20 @@ bool RefusalCache::IsRateLimited(std::string_view token_hash, int64_t second, ui
   // Redis counted at least entry->b requests in that second: a request whose
   // limit is no higher would be refused too.
   return entry != nullptr && entry->a == second && static_cast<int64_t>(limit) <= entry->b;
+}
+
+RefusalCache::Refusal RefusalCache::Check(std::string_view token_hash, int64_t now_ms,
+                                          uint32_t limit) {
+  const Key key = KeyOf(token_hash);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (const Table::Value* entry = unknown_.Find(key); entry != nullptr && now_ms < entry->a) {
+    return Refusal::kUnknownToken;
+  }
+  if (limit == 0) return Refusal::kNone;
+  const Table::Value* entry = rate_limited_.Find(key);
+  return entry != nullptr && entry->a == now_ms / 1000 && static_cast<int64_t>(limit) <= entry->b
+             ? Refusal::kRateLimited
+             : Refusal::kNone;
 }
 
 std::size_t RefusalCache::UnknownSize() {
