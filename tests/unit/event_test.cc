@@ -137,6 +137,23 @@ TEST(ParseEventTest, HitFieldsJsonHasAFixedOrder) {
   EXPECT_EQ(event->fields_json, R"({"count":5,"message":"m","error":"e"})");
 }
 
+TEST(ParseEventTest, AnEventOverItsSizeIsRefusedNamingItsLargestField) {
+  EventLimits limits;
+  limits.max_event_bytes = 60;
+  const std::string message(20, 'm'), error(21, 'e');
+  const std::string body =
+      R"({"app":"web","message":")" + message + R"(","error":")" + error + R"("})";
+  // {"count":1,"message":"<20>","error":"<21>"}: 76 bytes.
+  auto refused = ParseEvent(kFailure, body, kNow, limits);
+  ASSERT_EQ(refused.status().code(), Code::kInvalidEvent);
+  EXPECT_EQ(refused.status().message(),
+            "the event's fields take 76 bytes as stored, more than 60; shorten error");
+  limits.max_event_bytes = 76;  // exactly its size: accepted
+  auto fits = ParseEvent(kFailure, body, kNow, limits);
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  EXPECT_EQ(fits->fields_json.size(), 76u);
+}
+
 TEST(ParseEventTest, ATestEventNeedsNoRequiredFieldAndSaysSoInItsFields) {
   auto hit = ParseEvent(kHit, R"({"test":true})", kNow);
   ASSERT_TRUE(hit.ok()) << hit.status().ToString();

@@ -105,7 +105,9 @@ class KeySpace {
   std::string Deliveries(std::string_view tag) const;
 
  private:
+  // prefix{tag}:rest, and prefix{tag}:kind + name (built in one piece).
   std::string OrgKey(std::string_view tag, std::string_view rest) const;
+  std::string OrgKey(std::string_view tag, std::string_view kind, std::string_view name) const;
   std::string prefix_;
 };
 

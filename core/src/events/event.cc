@@ -23,6 +23,7 @@
 //   no "version" (deploys); its fields_json ends with "test":true.
 #include "onep/event.h"
 
+#include <charconv>
 #include <cstring>
 #include <vector>
 
@@ -172,9 +173,53 @@ std::size_t StoredBytes(std::string_view text) {
   return out.size();
 }
 
+// An event's fields as stored (fields_json), written as they are checked, in
+// the order of the tables: compact JSON, byte for byte what JsonDump writes
+// for the same object, without building one.
+class FieldsJson {
+ public:
+  FieldsJson() { out_.push_back('{'); }
+  void Integer(const char* name, int64_t value) {
+    Key(name);
+    char digits[24];
+    out_.append(digits, std::to_chars(digits, digits + sizeof(digits), value).ptr);
+  }
+  void String(const char* name, std::string_view value) {
+    Key(name);
+    const std::size_t before = out_.size();
+    AppendJsonString(value, out_);
+    // The first of the largest, as the message about a too large event names.
+    if (out_.size() - before > largest_bytes_) {
+      largest_ = name;
+      largest_bytes_ = out_.size() - before;
+    }
+  }
+  void True(const char* name) {
+    Key(name);
+    out_.append("true");
+  }
+  std::size_t size() const { return out_.size() + 1; }  // with its closing brace
+  // The string field that takes the most bytes, or null.
+  const char* largest() const { return largest_; }
+  std::string Finish() {
+    out_.push_back('}');
+    return std::move(out_);
+  }
+
+ private:
+  void Key(const char* name) {
+    if (out_.size() > 1) out_.push_back(',');
+    AppendJsonString(name, out_);
+    out_.push_back(':');
+  }
+  std::string out_;
+  const char* largest_ = nullptr;
+  std::size_t largest_bytes_ = 0;
+};
+
 // Checks one present field and stores it in `event` or `fields`.
 Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const EventLimits& limits,
-                  ValidatedEvent& event, json_t* fields) {
+                  ValidatedEvent& event, FieldsJson& fields) {
   const std::string name = spec.name;
   if (spec.kind == FieldKind::kCount) {
     if (!json_is_integer(value) || json_integer_value(value) < 1 ||
@@ -183,7 +228,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
                                   std::to_string(kMaxCount));
     }
     event.count = json_integer_value(value);
-    json_object_set_new(fields, spec.name, json_integer(event.count));
+    fields.Integer(spec.name, event.count);
     return Status::Ok();
   }
   if (!json_is_string(value)) return Status::InvalidEvent(name + " must be a string");
@@ -216,14 +261,14 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
     case FieldKind::kTime: {
       auto ms = ParseRfc3339Ms(text);
       if (!ms.ok()) return NotATime(name);
-      json_object_set_new(fields, spec.name, json_string(FormatRfc3339Ms(*ms).c_str()));
+      fields.String(spec.name, FormatRfc3339Ms(*ms));
       return Status::Ok();
     }
 
     case FieldKind::kStatus:
       for (const char* status : kStatuses) {
         if (text == status) {
-          json_object_set_new(fields, spec.name, json_string(status));
+          fields.String(spec.name, status);
           event.deploy_status = status;
           return Status::Ok();
         }
@@ -238,7 +283,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
             name + " must be 1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'");
       }
       event.deploy_id = std::string(text);
-      json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
+      fields.String(spec.name, text);
       return Status::Ok();
     }
 
@@ -251,7 +296,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
       if (text.find('\0') != std::string_view::npos) {
         return Status::InvalidEvent(name + " must not contain NUL (\\u0000)");
       }
-      json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
+      fields.String(spec.name, text);
       return Status::Ok();
 
     case FieldKind::kLine:
@@ -269,7 +314,7 @@ Status ApplyField(const FieldSpec& spec, json_t* value, int64_t now_ms, const Ev
       if (text.find('\0') != std::string_view::npos) {
         return Status::InvalidEvent(name + " must not contain NUL (\\u0000)");
       }
-      json_object_set_new(fields, spec.name, json_stringn(text.data(), text.size()));
+      fields.String(spec.name, text);
       return Status::Ok();
 
     case FieldKind::kCount:
@@ -339,40 +384,33 @@ Result<ValidatedEvent> ParseEvent(EventType type, std::string_view body, int64_t
     }
     event.test = json_is_true(test);
   }
-  JsonPtr fields(json_object());
+  FieldsJson fields;
   for (const FieldSpec& spec : specs) {
     json_t* value = json_object_get(root.get(), spec.name);
     if (value == nullptr) {
       if (spec.required && !event.test)
         return Status::InvalidEvent(std::string(spec.name) + " is required");
       if (spec.kind == FieldKind::kCount) {
-        json_object_set_new(fields.get(), spec.name, json_integer(event.count));
+        fields.Integer(spec.name, event.count);
       } else if (spec.default_value != nullptr) {
-        json_object_set_new(fields.get(), spec.name, json_string(spec.default_value));
+        fields.String(spec.name, spec.default_value);
         if (spec.kind == FieldKind::kStatus) event.deploy_status = spec.default_value;
       }
       continue;
     }
-    Status st = ApplyField(spec, value, now_ms, limits, event, fields.get());
+    Status st = ApplyField(spec, value, now_ms, limits, event, fields);
     if (!st.ok()) return st;
   }
-  if (event.test) json_object_set_new(fields.get(), kTestField, json_true());
-  event.fields_json = JsonDump(fields.get());
-  if (event.fields_json.size() > limits.max_event_bytes) {
+  if (event.test) fields.True(kTestField);
+  if (fields.size() > limits.max_event_bytes) {
     // Named by the largest field, the one to shorten.
-    std::string largest;
-    std::size_t largest_bytes = 0;
-    const char* key;
-    json_t* value;
-    json_object_foreach(fields.get(), key, value) {
-      std::size_t bytes = json_is_string(value) ? StoredBytes(json_string_value(value)) : 0;
-      if (bytes > largest_bytes) largest = key, largest_bytes = bytes;
-    }
     return Status::InvalidEvent(
-        "the event's fields take " + std::to_string(event.fields_json.size()) +
+        "the event's fields take " + std::to_string(fields.size()) +
         " bytes as stored, more than " + std::to_string(limits.max_event_bytes) +
-        (largest.empty() ? std::string() : "; shorten " + largest));
+        (fields.largest() == nullptr ? std::string()
+                                     : "; shorten " + std::string(fields.largest())));
   }
+  event.fields_json = fields.Finish();
   return event;
 }
 

@@ -167,9 +167,9 @@ int64_t CountedHour(int64_t event_time, int64_t now) {
   return (event_time < now - kMaxCountedEventAgeMs ? now : event_time) / kHourMs;
 }
 
-// One event's part of the record script's call.
-Result<ScriptCall> RecordItem(const KeySpace& keys, const RecordRequest& request,
-                              const std::string& events_key, int64_t now) {
+// Adds one event's part to the record script's call `batch`.
+Status AddRecordItem(const KeySpace& keys, const RecordRequest& request,
+                     const std::string& events_key, int64_t now, ScriptCall& batch) {
   const ValidatedEvent& ev = request.event;
   const std::string& tag = request.routing_tag;
   // Keys that depend on time are named here, from this host's clock: the
@@ -184,7 +184,8 @@ Result<ScriptCall> RecordItem(const KeySpace& keys, const RecordRequest& request
   // Without an Idempotency-Key or a deploy_id the script never touches their
   // keys of before the quotas: the events key stands in (declared, in the
   // same slot), so that no key is hashed for nothing.
-  return scripts::RecordScript().Bind(
+  return scripts::RecordScript().BindItem(
+      batch,
       {{"token_key", keys.Token(tag, request.token_hash)},
        {"stats_key", keys.StatsBucket(tag, hour)},
        {"legacy_idempotency_key",
@@ -267,9 +268,9 @@ Result<ScriptCall> BatchCall(const KeySpace& keys, const EventRetention& retenti
   if (!batch.ok()) return batch;
   scripts::RecordScript().Reserve(*batch, requests.size());
   for (const RecordRequest* request : requests) {
-    auto item = RecordItem(keys, *request, events_key, now);
-    if (!item.ok()) return item.status();
-    scripts::NamedScript::Append(*batch, std::move(item).value());
+    if (Status added = AddRecordItem(keys, *request, events_key, now, *batch); !added.ok()) {
+      return added;
+    }
   }
   // The call ends when the first of its events' requests must have its answer.
   for (const RecordRequest* request : requests) {

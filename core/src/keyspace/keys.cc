@@ -23,16 +23,21 @@ std::string KeySpace::NotifyOrgs() const { return prefix_ + "notifyorgs"; }
 std::string KeySpace::SlotKey(std::string_view tag) { return "{" + std::string(tag) + "}"; }
 
 std::string KeySpace::OrgKey(std::string_view tag, std::string_view rest) const {
+  return OrgKey(tag, rest, {});
+}
+
+std::string KeySpace::OrgKey(std::string_view tag, std::string_view kind,
+                             std::string_view name) const {
   std::string key;
-  key.reserve(prefix_.size() + tag.size() + rest.size() + 3);
-  key.append(prefix_).append("{").append(tag).append("}:").append(rest);
+  key.reserve(prefix_.size() + tag.size() + kind.size() + name.size() + 3);
+  key.append(prefix_).append("{").append(tag).append("}:").append(kind).append(name);
   return key;
 }
 
 std::string KeySpace::OrgOwner(std::string_view tag) const { return OrgKey(tag, "org"); }
 
 std::string KeySpace::Token(std::string_view tag, std::string_view token_hash) const {
-  return OrgKey(tag, "tok:" + std::string(token_hash));
+  return OrgKey(tag, "tok:", token_hash);
 }
 
 std::string KeySpace::Credential(std::string_view tag, std::string_view id) const {
@@ -54,11 +59,11 @@ std::string KeySpace::StatsBucket(std::string_view tag, int64_t hour) const {
 }
 
 std::string KeySpace::Idempotency(std::string_view tag, std::string_view key) const {
-  return OrgKey(tag, "idem:" + Sha1Hex(key));
+  return OrgKey(tag, "idem:", Sha1Hex(key));
 }
 
 std::string KeySpace::DeployId(std::string_view tag, std::string_view deploy_id) const {
-  return OrgKey(tag, "deploy:" + Sha1Hex(deploy_id));
+  return OrgKey(tag, "deploy:", Sha1Hex(deploy_id));
 }
 
 std::string KeySpace::Idempotencies(std::string_view tag) const { return OrgKey(tag, "idem"); }

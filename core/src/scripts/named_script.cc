@@ -121,8 +121,8 @@ std::string PerItemSource(const std::vector<std::string_view>& call_keys,
   return out;
 }
 
-// Fills `out` in the order of `names` from `given`; false on a missing,
-// unknown or repeated name.
+// Appends to `out` the values of `given` in the order of `names`; false on a
+// missing, unknown or repeated name.
 bool Arrange(const std::vector<std::string_view>& names, Bindings given,
              std::vector<std::string>& out, std::string& problem) {
   // The common case, every name once in the declared order: checked in one
@@ -134,13 +134,12 @@ bool Arrange(const std::vector<std::string_view>& names, Bindings given,
       ++i;
     }
     if (i == names.size()) {
-      out.clear();
-      out.reserve(names.size());
       for (const Binding& binding : given) out.push_back(std::move(binding.value));
       return true;
     }
   }
-  out.assign(names.size(), std::string());
+  const std::size_t base = out.size();
+  out.resize(base + names.size());
   std::vector<bool> seen(names.size(), false);
   std::size_t position = 0;
   for (const Binding& binding : given) {
@@ -160,7 +159,7 @@ bool Arrange(const std::vector<std::string_view>& names, Bindings given,
       return false;
     }
     seen[i] = true;
-    out[i] = std::move(binding.value);  // used once: see Binding
+    out[base + i] = std::move(binding.value);  // used once: see Binding
   }
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!seen[i]) {
@@ -191,13 +190,13 @@ NamedScript::NamedScript(PerItem per_call, std::vector<std::string_view> keys,
       script_(PerItemSource(call_key_names_, call_arg_names_, key_names_, arg_names_, helpers, body,
                             epilogue)) {}
 
-void NamedScript::Append(ScriptCall& batch, ScriptCall&& item) {
-  if (batch.script == nullptr) {
-    batch = std::move(item);
-    return;
+Status NamedScript::BindItem(ScriptCall& batch, Bindings keys, Bindings args) const {
+  std::string problem;
+  if (!Arrange(key_names_, keys, batch.keys, problem) ||
+      !Arrange(arg_names_, args, batch.args, problem)) {
+    return Status::Internal("script call: " + problem);
   }
-  for (auto& key : item.keys) batch.keys.push_back(std::move(key));
-  for (auto& arg : item.args) batch.args.push_back(std::move(arg));
+  return Status::Ok();
 }
 
 void NamedScript::Reserve(ScriptCall& batch, std::size_t items) const {
@@ -219,6 +218,8 @@ Result<ScriptCall> NamedScript::BindNames(const std::vector<std::string_view>& k
   ScriptCall call;
   call.script = &script_;
   call.deadline = deadline_;
+  call.keys.reserve(key_names.size());
+  call.args.reserve(arg_names.size());
   std::string problem;
   if (!Arrange(key_names, keys, call.keys, problem) ||
       !Arrange(arg_names, args, call.args, problem)) {

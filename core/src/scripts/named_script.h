@@ -66,8 +66,8 @@ class NamedScript {
   // item or a reader would take for its success (record_script.cc). An
   // error in the epilogue, or in the prologue, still fails the whole call.
   //
-  // BindCall() starts a call with the per-call names, Bind() builds one
-  // item, Append() adds an item to a call.
+  // BindCall() starts a call with the per-call names, BindItem() adds one
+  // item to it.
   struct PerItem {
     std::vector<std::string_view> call_keys;
     std::vector<std::string_view> call_args;
@@ -87,8 +87,10 @@ class NamedScript {
   // by name as Bind's. Items are added with Append().
   Result<ScriptCall> BindCall(Bindings keys, Bindings args) const;
 
-  // Adds the item `item` (from Bind) to `batch`, a call of the same script.
-  static void Append(ScriptCall& batch, ScriptCall&& item);
+  // Adds to `batch` (from BindCall) one item's keys and arguments, by name
+  // as Bind's, moved straight into the call. Internal as Bind's; `batch` is
+  // then unusable.
+  Status BindItem(ScriptCall& batch, Bindings keys, Bindings args) const;
   // Makes room in `batch` (from BindCall) for `items` more items.
   void Reserve(ScriptCall& batch, std::size_t items) const;
 
