@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "onep/refusal_cache.h"
 
+#include <array>
 #include <iterator>
 
 namespace onep {
@@ -49,14 +50,18 @@ RefusalCache::RefusalCache(RefusalCacheOptions options)
 
 RefusalCache::Key RefusalCache::KeyOf(std::string_view token_hash) {
   // The first 32 hex digits; anything else (not expected) folds in as is.
+  static constexpr auto kDigit = [] {
+    std::array<uint8_t, 256> digit{};
+    for (int c = 0; c < 256; ++c) digit[c] = static_cast<uint8_t>(c);
+    for (int c = '0'; c <= '9'; ++c) digit[c] = static_cast<uint8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) digit[c] = static_cast<uint8_t>(c - 'a' + 10);
+    return digit;
+  }();
   Key key;
-  for (std::size_t i = 0; i < token_hash.size() && i < 32; ++i) {
-    const char c = token_hash[i];
-    const uint64_t digit = c >= '0' && c <= '9'   ? static_cast<uint64_t>(c - '0')
-                           : c >= 'a' && c <= 'f' ? static_cast<uint64_t>(c - 'a' + 10)
-                                                  : static_cast<unsigned char>(c);
+  const std::size_t n = token_hash.size() < 32 ? token_hash.size() : 32;
+  for (std::size_t i = 0; i < n; ++i) {
     uint64_t& half = i < 16 ? key.high : key.low;
-    half = (half << 4) ^ digit;
+    half = (half << 4) ^ kDigit[static_cast<unsigned char>(token_hash[i])];
   }
   return key;
 }
