@@ -114,6 +114,9 @@ class RefusalCache {
   };
 
   static Key KeyOf(std::string_view token_hash);
+  // The lookups of IsUnknown and IsRateLimited, mu_ held.
+  bool UnknownLocked(const Key& key, int64_t now_ms) const;
+  bool RateLimitedLocked(const Key& key, int64_t second, uint32_t limit) const;
 
   const RefusalCacheOptions options_;
   std::mutex mu_;

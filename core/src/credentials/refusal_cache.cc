@@ -74,11 +74,15 @@ void RefusalCache::RememberUnknown(std::string_view token_hash, int64_t now_ms) 
   unknown_.Put(key, {now_ms + options_.unknown_ttl_ms, 0});
 }
 
+bool RefusalCache::UnknownLocked(const Key& key, int64_t now_ms) const {
+  const Table::Value* entry = unknown_.Find(key);
+  return entry != nullptr && now_ms < entry->a;
+}
+
 bool RefusalCache::IsUnknown(std::string_view token_hash, int64_t now_ms) {
   const Key key = KeyOf(token_hash);
   std::lock_guard<std::mutex> lock(mu_);
-  const Table::Value* entry = unknown_.Find(key);
-  return entry != nullptr && now_ms < entry->a;
+  return UnknownLocked(key, now_ms);
 }
 
 void RefusalCache::RememberKnown(std::string_view token_hash, int64_t now_ms) {
@@ -111,28 +115,28 @@ void RefusalCache::RememberRateLimited(std::string_view token_hash, int64_t seco
   rate_limited_.Put(key, {second, limit});
 }
 
-bool RefusalCache::IsRateLimited(std::string_view token_hash, int64_t second, uint32_t limit) {
+bool RefusalCache::RateLimitedLocked(const Key& key, int64_t second, uint32_t limit) const {
   if (limit == 0) return false;
-  const Key key = KeyOf(token_hash);
-  std::lock_guard<std::mutex> lock(mu_);
   const Table::Value* entry = rate_limited_.Find(key);
   // Redis counted at least entry->b requests in that second: a request whose
   // limit is no higher would be refused too.
   return entry != nullptr && entry->a == second && static_cast<int64_t>(limit) <= entry->b;
 }
 
+bool RefusalCache::IsRateLimited(std::string_view token_hash, int64_t second, uint32_t limit) {
+  if (limit == 0) return false;
+  const Key key = KeyOf(token_hash);
+  std::lock_guard<std::mutex> lock(mu_);
+  return RateLimitedLocked(key, second, limit);
+}
+
 RefusalCache::Refusal RefusalCache::Check(std::string_view token_hash, int64_t now_ms,
                                           uint32_t limit) {
   const Key key = KeyOf(token_hash);
   std::lock_guard<std::mutex> lock(mu_);
-  if (const Table::Value* entry = unknown_.Find(key); entry != nullptr && now_ms < entry->a) {
-    return Refusal::kUnknownToken;
-  }
-  if (limit == 0) return Refusal::kNone;
-  const Table::Value* entry = rate_limited_.Find(key);
-  return entry != nullptr && entry->a == now_ms / 1000 && static_cast<int64_t>(limit) <= entry->b
-             ? Refusal::kRateLimited
-             : Refusal::kNone;
+  if (UnknownLocked(key, now_ms)) return Refusal::kUnknownToken;
+  if (RateLimitedLocked(key, now_ms / 1000, limit)) return Refusal::kRateLimited;
+  return Refusal::kNone;
 }
 
 std::size_t RefusalCache::UnknownSize() {

@@ -84,7 +84,7 @@ class NamedScript {
   Result<ScriptCall> Bind(Bindings keys, Bindings args) const;
 
   // A PerItem script's call without items: its per-call keys and arguments,
-  // by name as Bind's. Items are added with Append().
+  // by name as Bind's. Items are added with BindItem().
   Result<ScriptCall> BindCall(Bindings keys, Bindings args) const;
 
   // Adds to `batch` (from BindCall) one item's keys and arguments, by name
